@@ -1,0 +1,91 @@
+// Builds the four bundles with esbuild: the extension, the background service, the CLI (all cjs
+// for Node) and the webview scripts (for the browser). Packages that load .wasm/.data files at run
+// time are left external and copied whole into dist/node_modules, so the bundles find them next
+// to themselves both in the checkout and inside the .vsix.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** Packages with run-time assets (wasm, data files): external, copied into dist/node_modules. */
+export const ASSET_PACKAGES = ['@electric-sql/pglite', 'libpg-query', '@ruby/prism', 'web-tree-sitter', 'tree-sitter-python'];
+/** Optional native modules that must never be required at load time. */
+const OPTIONAL_NATIVE = ['cpu-features', 'pg-native', './crypto/build/Release/sshcrypto.node'];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  minify: production,
+  logLevel: 'warning',
+  external: ['vscode', ...ASSET_PACKAGES, ...OPTIONAL_NATIVE],
+  // dockerode's ssh transport warns about ssh:// URLs on every call; that noise is not ours.
+  define: { 'process.env.GREENLIGHT_BUNDLED': '"1"' },
+};
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: dist },
+  { ...node, entryPoints: { service: 'src/service/main.ts' }, outdir: dist },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+];
+
+const webviewDir = path.join(root, 'media/src');
+if (existsSync(webviewDir)) {
+  const entries = readdirSync(webviewDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  if (entries.length) {
+    builds.push({
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      sourcemap: true,
+      minify: production,
+      logLevel: 'warning',
+      entryPoints: entries.map((f) => path.join('media/src', f)),
+      outdir: path.join(root, 'media/dist'),
+    });
+  }
+}
+
+function copyAssetPackages() {
+  const target = path.join(dist, 'node_modules');
+  for (const pkg of ASSET_PACKAGES) {
+    const src = path.join(root, 'node_modules', pkg);
+    if (!existsSync(src)) continue;
+    const dst = path.join(target, pkg);
+    rmSync(dst, { recursive: true, force: true });
+    mkdirSync(path.dirname(dst), { recursive: true });
+    // Native build folders and sources are not needed: only the JS and wasm that run.
+    cpSync(src, dst, { recursive: true, filter: (p) => !/[/\\](src|bindings|prebuilds|build|debug|test)([/\\]|$)/.test(p.slice(src.length)) });
+  }
+}
+
+function writeJsonSchema() {
+  // The JSON Schema for greenlight.yaml is generated from the zod schema, so they never disagree.
+  return esbuild
+    .build({ ...node, external: [], entryPoints: ['scripts/emitSchema.ts'], outfile: path.join(root, 'out/emitSchema.js'), sourcemap: false, logLevel: 'error' })
+    .then(async () => {
+      const { emitSchema } = await import(path.join(root, 'out/emitSchema.js'));
+      const text = JSON.stringify(emitSchema(), null, 2) + '\n';
+      mkdirSync(path.join(root, 'schemas'), { recursive: true });
+      const file = path.join(root, 'schemas/greenlight.schema.json');
+      if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+    });
+}
+
+const t0 = Date.now();
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  console.log('[build] watching');
+} else {
+  await Promise.all([...builds.map((b) => esbuild.build(b)), writeJsonSchema()]);
+  copyAssetPackages();
+  console.log(`[build] dist/ written in ${Date.now() - t0} ms`);
+}

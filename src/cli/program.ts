@@ -1,0 +1,43 @@
+// Builds the `greenlight` command tree. Each verb lives in its own file under ./commands and
+// registers itself here; the CLI layer only parses arguments and prints, the engine does the work.
+import { Command, CommanderError } from 'commander';
+import { GreenlightError, errorMessage } from '../core/common/errors';
+import type { CliIo } from './io';
+import { registerConfig } from './commands/config';
+
+export const CLI_VERSION = '0.1.0';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('greenlight')
+    .description('Build, test, ship, back up and deploy Docker services safely; lint migrations for idempotency.')
+    .version(CLI_VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerConfig(program, io);
+  return program;
+}
+
+/** Runs argv (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<0 | 1 | 2> {
+  let code: 0 | 1 | 2 = 0;
+  const tracking: CliIo = { ...io, exit: (c) => { code = Math.max(code, c) as 0 | 1 | 2; io.exit(c); } };
+  const program = buildProgram(tracking);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return code;
+      tracking.exit(2);
+      return code;
+    }
+    if (e instanceof GreenlightError) {
+      io.err(`error: ${e.message}`);
+      tracking.exit(e.exitCode);
+      return code;
+    }
+    io.err(`error: ${errorMessage(e)}`);
+    tracking.exit(1);
+  }
+  return code;
+}

@@ -1,0 +1,51 @@
+// Composition root. activate() builds the Services object, starts the background service,
+// registers views and commands, and does no work of its own. It reports its own failure,
+// because VS Code only logs a failed activation where nobody looks.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands/register';
+import { ProjectState } from './projectState';
+import { ServiceClient } from './serviceClient';
+import type { Services } from './services';
+import { EmptyView } from './views/emptyView';
+import { EnvironmentsView } from './views/environmentsView';
+
+/** What activate() returns: the tests use it to reach the live parts without globals. */
+export interface GreenlightApi {
+  readonly services: Services;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<GreenlightApi> {
+  const output = vscode.window.createOutputChannel('Greenlight', { log: true });
+  context.subscriptions.push(output);
+  try {
+    const version = String(context.extension.packageJSON.version ?? '0.0.0');
+    const client = new ServiceClient(context.asAbsolutePath('dist/service.js'), output, version);
+    context.subscriptions.push(client);
+    const project = new ProjectState(client, output);
+    context.subscriptions.push(project);
+    const services: Services = { context, output, client, project };
+
+    const environments = new EnvironmentsView(project);
+    context.subscriptions.push(
+      environments,
+      vscode.window.registerTreeDataProvider('greenlight.views.environments', environments),
+      vscode.window.registerTreeDataProvider('greenlight.views.images', new EmptyView()),
+      vscode.window.registerTreeDataProvider('greenlight.views.backups', new EmptyView()),
+      ...registerCommands(services),
+    );
+
+    await client.start();
+    void project.refresh();
+    output.info(`Greenlight ${version} activated`);
+    return { services };
+  } catch (e) {
+    const message = `Greenlight failed to activate: ${e instanceof Error ? e.message : String(e)}`;
+    output.error(message);
+    void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && output.show());
+    throw e;
+  }
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context stop the service and release the views.
+}

@@ -1,0 +1,51 @@
+// Keeps the summary of greenlight.yaml for the first workspace folder, refreshed by the service
+// whenever the file changes, and tells the views when it did.
+import * as vscode from 'vscode';
+import type { ConfigSummary } from '../service/protocol';
+import type { ServiceClient } from './serviceClient';
+
+export class ProjectState implements vscode.Disposable {
+  #summary: ConfigSummary | undefined;
+  readonly #onDidChange = new vscode.EventEmitter<ConfigSummary | undefined>();
+  readonly onDidChange = this.#onDidChange.event;
+  readonly #disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/greenlight.yaml');
+    const refresh = (): void => void this.refresh();
+    this.#disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+    this.#disposables.push(client.onStateChanged((area) => area === 'config' && refresh()));
+    this.#disposables.push(client.onRestarted(refresh));
+  }
+
+  get root(): string | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  }
+
+  get summary(): ConfigSummary | undefined {
+    return this.#summary;
+  }
+
+  async refresh(): Promise<ConfigSummary | undefined> {
+    const root = this.root;
+    if (!root) {
+      this.#summary = undefined;
+    } else {
+      try {
+        this.#summary = await this.client.runJob('config.summary', { workspaceRoot: root });
+      } catch (e) {
+        this.output.error(`reading greenlight.yaml failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    this.#onDidChange.fire(this.#summary);
+    return this.#summary;
+  }
+
+  dispose(): void {
+    this.#onDidChange.dispose();
+    for (const d of this.#disposables) d.dispose();
+  }
+}

@@ -1,0 +1,164 @@
+// Owns the background service process: starts it over IPC, answers "is it healthy", runs jobs
+// through it, and restarts it (telling the user) when it dies. Everything the extension asks of
+// the engine goes through here and the typed protocol.
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  TransportKind,
+  type CloseHandlerResult,
+  type DocumentSelector,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  HealthRequest,
+  JobCancelRequest,
+  JobLogNotification,
+  JobProgressNotification,
+  JobRunRequest,
+  StateChangedNotification,
+  type HealthReport,
+  type JobKind,
+  type JobLogParams,
+  type JobOutcome,
+  type JobParams,
+  type JobProgressParams,
+  type JobResult,
+} from '../service/protocol';
+
+/** Files the service lints or validates as they are edited. */
+export const SERVICE_DOCUMENT_SELECTOR: DocumentSelector = [
+  { scheme: 'file', pattern: '**/greenlight.yaml' },
+  { scheme: 'file', language: 'sql' },
+  { scheme: 'file', pattern: '**/*.aql' },
+  { scheme: 'file', pattern: '**/{migrations,migrate,db}/**/*.json' },
+  { scheme: 'file', pattern: '**/*seed*.rb' },
+  { scheme: 'file', pattern: '**/db/seeds/**/*.rb' },
+  { scheme: 'file', pattern: '**/migrations/*.py' },
+];
+
+export class JobFailedError extends Error {
+  constructor(
+    message: string,
+    readonly cancelled: boolean,
+    readonly exitCode?: number,
+  ) {
+    super(message);
+    this.name = 'JobFailedError';
+  }
+}
+
+export interface RunJobOptions {
+  readonly token?: vscode.CancellationToken;
+  readonly onProgress?: (p: JobProgressParams) => void;
+  readonly onLog?: (p: JobLogParams) => void;
+}
+
+const MAX_RESTARTS = 4;
+const RESTART_WINDOW_MS = 3 * 60_000;
+
+export class ServiceClient implements vscode.Disposable {
+  #client: LanguageClient | undefined;
+  #restarts: number[] = [];
+  #jobSeq = 0;
+  readonly #progress = new Map<string, RunJobOptions>();
+  readonly #onStateChanged = new vscode.EventEmitter<string>();
+  readonly onStateChanged = this.#onStateChanged.event;
+  readonly #onRestarted = new vscode.EventEmitter<number>();
+  /** Fires with the restart count each time the service was restarted after dying. */
+  readonly onRestarted = this.#onRestarted.event;
+
+  constructor(
+    private readonly serverModule: string,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly version: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const serverOptions: ServerOptions = {
+      run: { module: this.serverModule, transport: TransportKind.ipc, options: { env: this.serviceEnv() } },
+      debug: { module: this.serverModule, transport: TransportKind.ipc, options: { env: this.serviceEnv(), execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: SERVICE_DOCUMENT_SELECTOR,
+      outputChannel: this.output,
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**}') },
+      initializationOptions: { settings: vscode.workspace.getConfiguration('greenlight') },
+      errorHandler: {
+        error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),
+        closed: (): CloseHandlerResult => this.onClosed(),
+      },
+    };
+    this.#client = new LanguageClient('greenlight', 'Greenlight Service', serverOptions, clientOptions);
+    this.#client.onNotification(JobProgressNotification, (p) => this.#progress.get(p.jobId)?.onProgress?.(p));
+    this.#client.onNotification(JobLogNotification, (p) => {
+      const opts = this.#progress.get(p.jobId);
+      if (opts?.onLog) opts.onLog(p);
+      else this.output[p.level === 'info' ? 'info' : p.level](p.line);
+    });
+    this.#client.onNotification(StateChangedNotification, (p) => this.#onStateChanged.fire(p.area));
+    await this.#client.start();
+  }
+
+  /** The language client, for features (like lint quick fixes) that need the raw LSP channel. */
+  get languageClient(): LanguageClient | undefined {
+    return this.#client;
+  }
+
+  async health(): Promise<HealthReport> {
+    return this.requireClient().sendRequest(HealthRequest);
+  }
+
+  async runJob<K extends JobKind>(kind: K, params: JobParams<K>, opts: RunJobOptions = {}): Promise<JobResult<K>> {
+    const client = this.requireClient();
+    const jobId = `job-${process.pid}-${++this.#jobSeq}`;
+    this.#progress.set(jobId, opts);
+    const cancel = opts.token?.onCancellationRequested(() => void client.sendRequest(JobCancelRequest, { jobId }).catch(() => undefined));
+    try {
+      const outcome: JobOutcome = await client.sendRequest(JobRunRequest, { jobId, kind, params });
+      if (!outcome.ok) throw new JobFailedError(outcome.message, outcome.cancelled, outcome.exitCode);
+      return outcome.result as JobResult<K>;
+    } finally {
+      cancel?.dispose();
+      this.#progress.delete(jobId);
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.#client?.restart();
+  }
+
+  dispose(): void {
+    void this.#client?.stop();
+    this.#onStateChanged.dispose();
+    this.#onRestarted.dispose();
+  }
+
+  private requireClient(): LanguageClient {
+    if (!this.#client) throw new Error('the Greenlight background service is not running');
+    return this.#client;
+  }
+
+  private onClosed(): CloseHandlerResult {
+    const now = Date.now();
+    this.#restarts = this.#restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (this.#restarts.length >= MAX_RESTARTS) {
+      const message = `The Greenlight background service stopped ${MAX_RESTARTS + 1} times in 3 minutes and will not be restarted. Run "Greenlight: Restart Background Service" after checking the output.`;
+      void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && this.output.show());
+      return { action: CloseAction.DoNotRestart, message, handled: true };
+    }
+    this.#restarts.push(now);
+    const count = this.#restarts.length;
+    this.output.warn(`background service stopped unexpectedly; restarting (${count} in the last 3 minutes)`);
+    void vscode.window.showWarningMessage('The Greenlight background service stopped unexpectedly and was restarted.');
+    setTimeout(() => this.#onRestarted.fire(count), 0);
+    return { action: CloseAction.Restart, handled: true };
+  }
+
+  private serviceEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, GREENLIGHT_VERSION: this.version };
+  }
+}
