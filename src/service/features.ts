@@ -1,18 +1,21 @@
-// Editor features of the service beyond jobs (lint diagnostics, code actions). Each feature
-// module contributes capabilities and listeners here, so main.ts stays a short wiring file.
+// Editor features of the service beyond jobs (config diagnostics, lint diagnostics, code
+// actions). Each feature is a module returning a ServiceFeature; this file lists them, so main.ts
+// stays a short wiring file and features do not know about each other.
 import type { Connection, InitializeParams, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { configDiagnostics } from './configDiagnostics';
 
-export interface ServiceFeatures {
+export interface ServiceFeature {
   readonly capabilities: Partial<ServerCapabilities>;
   initialize(params: InitializeParams): void;
   initialized(): void;
 }
 
-export function registerServiceFeatures(_connection: Connection, _documents: TextDocuments<TextDocument>): ServiceFeatures {
+export function registerServiceFeatures(connection: Connection, documents: TextDocuments<TextDocument>): ServiceFeature {
+  const features: ServiceFeature[] = [configDiagnostics(connection, documents)];
   return {
-    capabilities: {},
-    initialize: () => undefined,
-    initialized: () => undefined,
+    capabilities: Object.assign({}, ...features.map((f) => f.capabilities)),
+    initialize: (params) => features.forEach((f) => f.initialize(params)),
+    initialized: () => features.forEach((f) => f.initialized()),
   };
 }
