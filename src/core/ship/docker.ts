@@ -1,0 +1,74 @@
+// What the ship and deploy engines need from a Docker engine, as plain data. The adapter
+// (dockerAdapter.ts) implements it over dockerode; the engines never see dockerode, so container
+// specs are data that unit tests compare exactly.
+import type { Readable } from 'node:stream';
+import type { Secret } from '../common/secret';
+
+export interface ImageInfo {
+  /** "sha256:…" — the digest of the image config, identical on every engine that holds the image. */
+  readonly id: string;
+  readonly repoTags: readonly string[];
+  readonly sizeBytes: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly env: readonly string[];
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Values only ever revealed into the container's environment, never into logs. */
+  readonly secretEnv: Readonly<Record<string, Secret>>;
+  readonly cmd?: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly networkMode: 'host';
+  readonly restart: 'unless-stopped' | 'no';
+  readonly volumes: readonly string[];
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly imageId: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** "running", "exited", "created", … */
+  readonly state: string;
+  readonly status: string;
+  readonly createdAt: number;
+}
+
+export interface ContainerState {
+  readonly running: boolean;
+  readonly status: string;
+  readonly exitCode: number;
+  readonly startedAt: string;
+  readonly restartCount: number;
+  readonly oomKilled: boolean;
+}
+
+export interface DockerEngine {
+  /** Where it is, for messages ("local engine", "198.18.77.2"). */
+  readonly where: string;
+  version(): Promise<{ version: string; apiVersion: string }>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  /** `docker save` as a stream. */
+  saveImage(ref: string): Promise<Readable>;
+  /** `docker load`; resolves with the engine's "Loaded image…" lines once the engine has committed the load. */
+  loadImage(tar: Readable, signal?: AbortSignal): Promise<string[]>;
+  tagImage(ref: string, repo: string, tag: string): Promise<void>;
+  pushImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void>;
+  pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+  listContainers(labels: Readonly<Record<string, string>>): Promise<ContainerSummary[]>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  inspectContainer(id: string): Promise<(ContainerSummary & { readonly stateDetail: ContainerState }) | undefined>;
+  logs(id: string, tail: number): Promise<string>;
+  /** Waits for the container to exit and returns its exit code. */
+  wait(id: string, signal?: AbortSignal): Promise<number>;
+  close(): void;
+}

@@ -1,0 +1,282 @@
+// dockerode behind the DockerEngine interface. The remote engine is reached over the operation's
+// one SSH connection: a keep-alive http.Agent whose sockets are SSH channels (streamlocal forwards
+// to the engine's unix socket, or `docker system dial-stdio`), so API calls never open a new SSH
+// connection the way docker-modem's built-in "ssh" protocol does.
+import * as http from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { OperationError } from '../common/errors';
+import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo } from './docker';
+import type { SshConnection } from './sshAdapter';
+
+export type RemoteDockerTransport = 'socket' | 'dial-stdio';
+
+class SshAgent extends http.Agent {
+  constructor(private readonly open: () => Promise<Duplex>) {
+    super({ keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
+  }
+
+  override createConnection(_opts: http.ClientRequestArgs, cb?: (err: Error | null, s: Duplex) => void): Duplex | undefined {
+    this.open().then(
+      (s) => cb?.(null, s),
+      (e: Error) => cb?.(e, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
+
+/** Counts channels opened for the Docker API; the benchmark reports it to prove one SSH connection serves many calls. */
+export interface ChannelStats {
+  opened: number;
+}
+
+export function remoteDocker(conn: SshConnection, socketPath: string, transport: RemoteDockerTransport = 'socket', stats?: ChannelStats): DockerEngine {
+  const agent = new SshAgent(() => {
+    if (stats) stats.opened++;
+    return transport === 'socket' ? conn.forwardUnix(socketPath) : conn.dialStdio();
+  });
+  const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  return new DockerodeEngine(docker, conn.target.host, () => agent.destroy());
+}
+
+/** The engine on this machine: $DOCKER_HOST or /var/run/docker.sock. */
+export function localDocker(): DockerEngine {
+  return new DockerodeEngine(new Docker(), 'local engine', () => undefined);
+}
+
+function notFound(e: unknown): boolean {
+  return (e as { statusCode?: number }).statusCode === 404;
+}
+
+function apiError(where: string, what: string, e: unknown): OperationError {
+  const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message ?? String(e);
+  return new OperationError(`docker (${where}) ${what}: ${msg.trim()}`);
+}
+
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, out: unknown[]) => (err ? reject(err) : resolve(out)),
+      (ev: { status?: string; id?: string; progress?: string; error?: string; stream?: string }) => {
+        const line = ev.error ?? ev.stream?.trim() ?? [ev.id, ev.status, ev.progress].filter(Boolean).join(' ');
+        if (line) onLine?.(line);
+      },
+    );
+  });
+}
+
+class DockerodeEngine implements DockerEngine {
+  constructor(
+    private readonly docker: Docker,
+    readonly where: string,
+    private readonly onClose: () => void,
+  ) {}
+
+  async version(): Promise<{ version: string; apiVersion: string }> {
+    try {
+      const v = await this.docker.version();
+      return { version: v.Version, apiVersion: v.ApiVersion };
+    } catch (e) {
+      throw apiError(this.where, 'version', e);
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      return { id: i.Id, repoTags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Config?.Labels ?? {}, env: i.Config?.Env ?? [] };
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw apiError(this.where, `inspect image ${ref}`, e);
+    }
+  }
+
+  async saveImage(ref: string): Promise<Readable> {
+    try {
+      return (await this.docker.getImage(ref).get()) as unknown as Readable;
+    } catch (e) {
+      throw apiError(this.where, `save ${ref}`, e);
+    }
+  }
+
+  async loadImage(tar: Readable, signal?: AbortSignal): Promise<string[]> {
+    try {
+      const res = (await this.docker.loadImage(tar, { quiet: true, abortSignal: signal } as object)) as unknown as NodeJS.ReadableStream;
+      const out = (await followProgress(this.docker, res)) as { stream?: string; error?: string }[];
+      const err = out.find((o) => o.error);
+      if (err) throw new Error(err.error);
+      return out.map((o) => o.stream?.trim() ?? '').filter((s) => s.length > 0);
+    } catch (e) {
+      throw apiError(this.where, 'load', e);
+    }
+  }
+
+  async tagImage(ref: string, repo: string, tag: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).tag({ repo, tag });
+    } catch (e) {
+      throw apiError(this.where, `tag ${ref} as ${repo}:${tag}`, e);
+    }
+  }
+
+  async pushImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    try {
+      const s = (await this.docker.getImage(ref).push({ abortSignal: signal } as object)) as unknown as NodeJS.ReadableStream;
+      await followProgress(this.docker, s, onProgress);
+    } catch (e) {
+      throw apiError(this.where, `push ${ref}`, e);
+    }
+  }
+
+  async pullImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
+    try {
+      const s = (await this.docker.pull(ref, { abortSignal: signal } as object)) as unknown as NodeJS.ReadableStream;
+      await followProgress(this.docker, s, onProgress);
+    } catch (e) {
+      throw apiError(this.where, `pull ${ref}`, e);
+    }
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove();
+    } catch (e) {
+      if (!notFound(e)) throw apiError(this.where, `remove image ${ref}`, e);
+    }
+  }
+
+  async listContainers(labels: Readonly<Record<string, string>>): Promise<ContainerSummary[]> {
+    try {
+      const list = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        imageId: c.ImageID,
+        labels: c.Labels ?? {},
+        state: c.State,
+        status: c.Status,
+        createdAt: c.Created * 1000,
+      }));
+    } catch (e) {
+      throw apiError(this.where, 'list containers', e);
+    }
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const env = [
+      ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(spec.secretEnv).map(([k, v]) => `${k}=${v.reveal()}`),
+    ];
+    try {
+      const c = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: env,
+        Cmd: spec.cmd ? [...spec.cmd] : undefined,
+        Labels: { ...spec.labels },
+        HostConfig: { NetworkMode: spec.networkMode, RestartPolicy: { Name: spec.restart }, Binds: spec.volumes.length ? [...spec.volumes] : undefined },
+      });
+      return c.id;
+    } catch (e) {
+      throw apiError(this.where, `create container ${spec.name}`, e);
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 304) throw apiError(this.where, `start ${id}`, e);
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code !== 304 && code !== 404) throw apiError(this.where, `stop ${id}`, e);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (e) {
+      if (!notFound(e)) throw apiError(this.where, `remove ${id}`, e);
+    }
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).rename({ name });
+    } catch (e) {
+      throw apiError(this.where, `rename ${id} to ${name}`, e);
+    }
+  }
+
+  async inspectContainer(id: string): Promise<(ContainerSummary & { readonly stateDetail: ContainerState }) | undefined> {
+    try {
+      const c = await this.docker.getContainer(id).inspect();
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        image: c.Config.Image,
+        imageId: c.Image,
+        labels: c.Config.Labels ?? {},
+        state: c.State.Status,
+        status: c.State.Status,
+        createdAt: Date.parse(c.Created),
+        stateDetail: {
+          running: c.State.Running,
+          status: c.State.Status,
+          exitCode: c.State.ExitCode,
+          startedAt: c.State.StartedAt,
+          restartCount: c.RestartCount,
+          oomKilled: c.State.OOMKilled,
+        },
+      };
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw apiError(this.where, `inspect ${id}`, e);
+    }
+  }
+
+  async logs(id: string, tail: number): Promise<string> {
+    try {
+      const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return demux(buf);
+    } catch (e) {
+      if (notFound(e)) return '';
+      throw apiError(this.where, `logs ${id}`, e);
+    }
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<number> {
+    try {
+      const r = (await this.docker.getContainer(id).wait({ abortSignal: signal } as object)) as { StatusCode: number };
+      return r.StatusCode;
+    } catch (e) {
+      throw apiError(this.where, `wait ${id}`, e);
+    }
+  }
+
+  close(): void {
+    this.onClose();
+  }
+}
+
+/** Container logs without a TTY come as 8-byte-framed stdout/stderr records. */
+function demux(buf: Buffer): string {
+  if (!Buffer.isBuffer(buf)) return String(buf);
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
+    const n = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + n));
+    i += 8 + n;
+  }
+  return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+}
