@@ -105,11 +105,25 @@ export const environmentSchema = z
       .object({
         dir: z.string().default('/var/backups/greenlight'),
         keep: z.number().int().min(1).default(10),
+        gfs: z
+          .object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) })
+          .strict()
+          .optional()
+          .describe('Grandfather-father-son retention; when set it replaces keep-N.'),
       })
       .strict()
       .default({ dir: '/var/backups/greenlight', keep: 10 }),
     releaseTasks: z.array(releaseTask).default([]),
     keepVersions: z.number().int().min(1).default(3).describe('How many previous versions to keep for rollback.'),
+    stateDir: z.string().default('.greenlight').describe('Directory on the host for the deploy lock and audit log (relative = SSH user home).'),
+    tempPortOffset: z.number().int().min(1).default(1).describe('The new version first starts on port + this offset, beside the old one.'),
+    ship: z
+      .object({
+        mode: z.enum(['stream', 'artifact', 'registry']).default('stream'),
+        registry: z.object({ push: z.string(), pull: z.string() }).strict().optional().describe('Registry as seen from here (push) and from the host (pull).'),
+      })
+      .strict()
+      .default({ mode: 'stream' }),
   })
   .strict();
 
