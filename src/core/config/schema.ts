@@ -33,6 +33,9 @@ export const serviceSchema = z
       .describe('Names of environment variables whose values come from SecretStorage (editor) or the environment (CLI).'),
     volumes: z.array(z.string()).default([]).describe('Docker volume mounts, "name:/path" or "/host:/path".'),
     databaseUrlEnv: z.string().default('DATABASE_URL').describe('Variable through which the service receives its database URL.'),
+    prepare: argv
+      .optional()
+      .describe('Command run on the build machine in the context directory before each build (argv), e.g. to stage files the Dockerfile copies.'),
   })
   .strict();
 
