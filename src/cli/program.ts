@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { GreenlightError, errorMessage } from '../core/common/errors';
 import type { CliIo } from './io';
 import { registerConfig } from './commands/config';
+import { registerLint } from './commands/lint';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerConfig(program, io);
+  registerLint(program, io);
   return program;
 }
 

@@ -1,0 +1,180 @@
+// `greenlight lint [paths…]`: lints migration and seed files for idempotency, the same engine the
+// editor uses. Without paths it lints what greenlight.yaml declares (database.migrations and
+// database.seeds). Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
+// unreadable-file errors (each message names the file and why).
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
+import { InputError } from '../../core/common/errors';
+import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
+import { createDefaultLinter } from '../../core/lint/defaultLinter';
+import type { Linter } from '../../core/lint/engine';
+import { installedRuleDocsDir, ruleDocsUri } from '../../core/lint/report/docs';
+import { formatJson } from '../../core/lint/report/json';
+import type { LintReport } from '../../core/lint/report/model';
+import { formatSarif } from '../../core/lint/report/sarif';
+import { displayPath, formatText } from '../../core/lint/report/text';
+import type { LintOptions, LintResult, Severity } from '../../core/lint/types';
+import { collectLintFiles, isGlob } from '../../core/lint/workspace';
+import type { CliIo } from '../io';
+
+export const LINT_FORMATS = ['text', 'json', 'sarif'] as const;
+export const FAIL_ON = ['error', 'warning', 'never'] as const;
+export type LintFormat = (typeof LINT_FORMATS)[number];
+export type FailOn = (typeof FAIL_ON)[number];
+
+export interface LintCommandOptions {
+  readonly format: LintFormat;
+  readonly failOn: FailOn;
+  readonly config: string;
+  /** `--rule code=off|error|warning|info`, repeatable. */
+  readonly rule: readonly string[];
+}
+
+export function registerLint(program: Command, io: CliIo, createLinter: () => Linter = createDefaultLinter): void {
+  program
+    .command('lint')
+    .description('lint migrations and seed files for idempotency (default: the paths greenlight.yaml declares)')
+    .argument('[paths...]', 'files, directories or globs (default: database.migrations and database.seeds of greenlight.yaml)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(LINT_FORMATS).default('text'))
+    .addOption(new Option('--fail-on <level>', 'exit 1 when a finding has this severity or higher').choices(FAIL_ON).default('warning'))
+    .option('-c, --config <file>', 'project file used when no paths are given', CONFIG_FILE_NAME)
+    .option('--rule <code=level>', 'switch a rule off or change its severity (off, error, warning, info); repeatable', collect, [])
+    .action(async (paths: string[], opts: LintCommandOptions) => {
+      const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0');
+      io.exit(code);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Parses `--rule` values into engine options; a malformed value is a usage error. */
+export function parseRuleOptions(values: readonly string[], knownCodes: ReadonlySet<string>): LintOptions {
+  const disabled: string[] = [];
+  const severity: Record<string, Severity> = {};
+  for (const v of values) {
+    const m = /^([a-z][a-z0-9-]*)=(off|error|warning|info)$/.exec(v.trim());
+    if (!m) throw new InputError(`--rule ${JSON.stringify(v)}: expected <code>=off|error|warning|info`);
+    const [, code, level] = m as unknown as [string, string, 'off' | Severity];
+    if (knownCodes.size > 0 && !knownCodes.has(code)) throw new InputError(`--rule ${v}: unknown rule code "${code}" (known: ${[...knownCodes].sort().join(', ')})`);
+    if (level === 'off') disabled.push(code);
+    else severity[code] = level;
+  }
+  return { disabled, severity };
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export function failsAt(results: readonly LintResult[], failOn: FailOn): boolean {
+  if (failOn === 'never') return false;
+  const threshold = RANK[failOn];
+  return results.some((r) => r.findings.some((f) => RANK[f.severity] >= threshold));
+}
+
+function why(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ELOOP: 'too many levels of symbolic links',
+    ENOTDIR: 'a part of the path is not a directory',
+    EISDIR: 'is a directory',
+    EMFILE: 'too many open files',
+  };
+  return err?.code ? `${reasons[err.code] ?? err.message} (${err.code})` : String(e);
+}
+
+interface Targets {
+  readonly files: string[];
+  /** Explicitly named files: a note is printed when no language handles them. */
+  readonly explicit: Set<string>;
+}
+
+async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: string[]): Promise<Targets> {
+  const files = new Set<string>();
+  const explicit = new Set<string>();
+  for (const p of paths) {
+    const abs = path.resolve(io.cwd, p);
+    if (isGlob(p)) {
+      const c = await collectLintFiles(io.cwd, [p]);
+      if (c.files.length === 0) problems.push(`${p}: no files match this pattern`);
+      c.files.forEach((f) => files.add(f));
+      continue;
+    }
+    let s;
+    try {
+      s = await stat(abs);
+    } catch (e) {
+      problems.push(`${p}: cannot read: ${why(e)}`);
+      continue;
+    }
+    if (s.isDirectory()) {
+      const c = await collectLintFiles(abs, ['.']);
+      if (c.truncated) problems.push(`${p}: more than ${c.files.length} files; narrow the path`);
+      c.files.forEach((f) => files.add(f));
+    } else {
+      files.add(abs);
+      explicit.add(abs);
+    }
+  }
+  return { files: [...files], explicit };
+}
+
+async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets> {
+  const file = path.resolve(io.cwd, configArg);
+  const result = await loadConfig(file);
+  const shown = displayPath(file, io.cwd);
+  if (!result.ok) {
+    const missing = result.problems.length === 1 && result.problems[0]?.message === 'file not found';
+    if (missing) throw new InputError(`no paths given and ${shown} not found; pass files or directories to lint, or create ${CONFIG_FILE_NAME}`);
+    for (const p of result.problems) io.err(formatProblem({ ...p, file: displayPath(p.file, io.cwd) }));
+    throw new InputError(`${shown} is invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}); fix it or pass paths to lint`);
+  }
+  const db = result.config.database;
+  if (!db) throw new InputError(`no paths given and ${shown} declares no database (database.migrations, database.seeds); pass paths to lint`);
+  const files = new Set<string>();
+  for (const p of [db.migrations, ...db.seeds]) {
+    const c = await collectLintFiles(result.root, [p], { explicitFiles: true });
+    // A project without seeds yet is normal: say so, but it is not an error.
+    if (c.files.length === 0) io.err(`note: ${displayPath(path.resolve(result.root, p), io.cwd)} (from ${shown}) has no files to lint`);
+    c.files.forEach((f) => files.add(f));
+  }
+  return { files: [...files], explicit: new Set() };
+}
+
+/** Runs the lint verb and returns its exit code; output goes through io. */
+export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string): Promise<0 | 1 | 2> {
+  const rules = linter.rules.map((r) => r.meta);
+  const options = parseRuleOptions(opts.rule ?? [], new Set(rules.map((r) => r.code)));
+  const problems: string[] = [];
+  const targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
+  targets.files.sort();
+
+  const results: LintResult[] = [];
+  const texts = new Map<string, string>();
+  for (const file of targets.files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      problems.push(`${displayPath(file, io.cwd)}: cannot read: ${why(e)}`);
+      continue;
+    }
+    if (!linter.languageFor(file, text)) {
+      if (targets.explicit.has(file)) io.err(`note: ${displayPath(file, io.cwd)}: skipped: not a migration or seed file Greenlight can lint`);
+      continue;
+    }
+    results.push(await linter.lint(file, text, options));
+    texts.set(file, text);
+  }
+
+  const docsDir = installedRuleDocsDir();
+  const report: LintReport = { results, texts, rules, cwd: io.cwd, docsUri: (code) => ruleDocsUri(code, docsDir), toolVersion };
+  io.out(opts.format === 'json' ? formatJson(report) : opts.format === 'sarif' ? formatSarif(report) : formatText(report));
+  for (const p of problems) io.err(`error: ${p}`);
+  if (problems.length) return 2;
+  return failsAt(results, opts.failOn) ? 1 : 0;
+}

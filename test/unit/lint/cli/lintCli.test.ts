@@ -1,0 +1,203 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runLint, type LintCommandOptions } from '../../../../src/cli/commands/lint';
+import type { CliIo } from '../../../../src/cli/io';
+import { runCli } from '../../../../src/cli/program';
+import { toyLinter } from '../report/toyLanguage';
+
+interface Captured extends CliIo {
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly codes: number[];
+}
+
+function captureIo(cwd: string): Captured {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const codes: number[] = [];
+  return { cwd, env: {}, stdout, stderr, codes, out: (t) => stdout.push(t), err: (t) => stderr.push(t), exit: (c) => codes.push(c) };
+}
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'greenlight-lint-cli-'));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+const DEFAULTS: LintCommandOptions = { format: 'text', failOn: 'warning', config: 'greenlight.yaml', rule: [] };
+const CONFIG = 'project: demo\nservices: []\ndatabase:\n  kind: postgres\n  migrations: db/migrations\n  seeds: [db/seeds]\nenvironments: {}\n';
+
+suite('(unit) lint cli: exit codes and outputs (test language)', () => {
+  const dirs: string[] = [];
+  const mk = (files: Record<string, string>): string => {
+    const d = project(files);
+    dirs.push(d);
+    return d;
+  };
+  suiteTeardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('clean files exit 0 and say how many files were checked', async () => {
+    const dir = mk({ 'm/001.sql': 'CREATE TABLE IF NOT EXISTS t (id int);\n', 'm/002.sql': 'SELECT 1;\n', 'm/README.md': '# not linted' });
+    const io = captureIo(dir);
+    assert.equal(await runLint(['m'], DEFAULTS, io, toyLinter(), '1.0.0'), 0);
+    assert.deepEqual(io.stdout, ['No problems in 2 files.']);
+    assert.deepEqual(io.stderr, []);
+  });
+
+  test('a warning exits 1 by default; --fail-on error lets it pass; an error fails --fail-on error; never never fails', async () => {
+    const dir = mk({ 'w.sql': 'CREATE TABLE t (id int);\n', 'e.sql': 'TRUNCATE t;\n' });
+    assert.equal(await runLint(['w.sql'], DEFAULTS, captureIo(dir), toyLinter(), '1'), 1);
+    assert.equal(await runLint(['w.sql'], { ...DEFAULTS, failOn: 'error' }, captureIo(dir), toyLinter(), '1'), 0);
+    assert.equal(await runLint(['e.sql'], { ...DEFAULTS, failOn: 'error' }, captureIo(dir), toyLinter(), '1'), 1);
+    assert.equal(await runLint(['e.sql', 'w.sql'], { ...DEFAULTS, failOn: 'never' }, captureIo(dir), toyLinter(), '1'), 0);
+  });
+
+  test('info findings never fail the run at the default threshold', async () => {
+    const dir = mk({ 'i.sql': 'SELECT * FROM t;\n' });
+    const io = captureIo(dir);
+    assert.equal(await runLint(['i.sql'], DEFAULTS, io, toyLinter(), '1'), 0);
+    assert.match(io.stdout.join('\n'), /i\.sql:1:1: info toy-select-star/);
+  });
+
+  test('text output names file:line:col, severity, code, message and draws a caret line', async () => {
+    const dir = mk({ 'migrations/002_users.sql': '-- users\nCREATE TABLE users (id int);\n' });
+    const io = captureIo(dir);
+    await runLint(['migrations'], DEFAULTS, io, toyLinter(), '1');
+    const out = io.stdout.join('\n');
+    assert.match(out, /^migrations\/002_users\.sql:2:1: warning toy-create-table: CREATE TABLE fails when the table already exists$/m);
+    assert.match(out, /^ 2 \| CREATE TABLE users \(id int\);\n {3}\| \^{28}$/m);
+  });
+
+  test('--rule switches a rule off or changes its severity; a bad --rule is a usage error', async () => {
+    const dir = mk({ 'w.sql': 'CREATE TABLE t (id int);\n' });
+    assert.equal(await runLint(['w.sql'], { ...DEFAULTS, rule: ['toy-create-table=off'] }, captureIo(dir), toyLinter(), '1'), 0);
+    const io = captureIo(dir);
+    assert.equal(await runLint(['w.sql'], { ...DEFAULTS, failOn: 'error', rule: ['toy-create-table=error'] }, io, toyLinter(), '1'), 1);
+    assert.match(io.stdout.join('\n'), /error toy-create-table/);
+    await assert.rejects(runLint(['w.sql'], { ...DEFAULTS, rule: ['toy-create-table'] }, captureIo(dir), toyLinter(), '1'), /expected <code>=off\|error\|warning\|info/);
+    await assert.rejects(runLint(['w.sql'], { ...DEFAULTS, rule: ['nope=off'] }, captureIo(dir), toyLinter(), '1'), /unknown rule code "nope"/);
+  });
+
+  test('json and sarif go to stdout as one parseable document', async () => {
+    const dir = mk({ 'w.sql': 'CREATE TABLE t (id int);\n' });
+    const j = captureIo(dir);
+    assert.equal(await runLint(['w.sql'], { ...DEFAULTS, format: 'json' }, j, toyLinter(), '1.2.3'), 1);
+    const json = JSON.parse(j.stdout.join('\n'));
+    assert.equal(json.files[0].findings[0].code, 'toy-create-table');
+    const s = captureIo(dir);
+    await runLint(['w.sql'], { ...DEFAULTS, format: 'sarif' }, s, toyLinter(), '1.2.3');
+    const sarif = JSON.parse(s.stdout.join('\n'));
+    assert.equal(sarif.version, '2.1.0');
+    assert.equal(sarif.runs[0].tool.driver.version, '1.2.3');
+    assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'w.sql');
+  });
+
+  test('without paths, lints database.migrations and database.seeds of greenlight.yaml', async () => {
+    const dir = mk({
+      'greenlight.yaml': CONFIG,
+      'db/migrations/001.sql': 'CREATE TABLE a (id int);\n',
+      'db/seeds/users.sql': 'TRUNCATE a;\n',
+      'elsewhere/x.sql': 'CREATE TABLE b (id int);\n',
+    });
+    const io = captureIo(dir);
+    assert.equal(await runLint([], DEFAULTS, io, toyLinter(), '1'), 1);
+    const out = io.stdout.join('\n');
+    assert.match(out, /db\/migrations\/001\.sql:1:1: warning toy-create-table/);
+    assert.match(out, /db\/seeds\/users\.sql:1:1: error toy-truncate/);
+    assert.doesNotMatch(out, /elsewhere/);
+    assert.match(out, /2 problems \(1 error, 1 warning\) in 2 of 2 files\./);
+  });
+
+  test('a configured seeds path without files is a note, not an error', async () => {
+    const dir = mk({ 'greenlight.yaml': CONFIG, 'db/migrations/001.sql': 'SELECT 1;\n' });
+    const io = captureIo(dir);
+    assert.equal(await runLint([], DEFAULTS, io, toyLinter(), '1'), 0);
+    assert.deepEqual(io.stderr, ['note: db/seeds (from greenlight.yaml) has no files to lint']);
+  });
+
+  test('a glob argument is expanded; a glob that matches nothing is an error', async () => {
+    const dir = mk({ 'a/1.sql': 'TRUNCATE t;\n', 'b/2.sql': 'SELECT 1;\n' });
+    const io = captureIo(dir);
+    assert.equal(await runLint(['*/1.sql'], { ...DEFAULTS, format: 'json' }, io, toyLinter(), '1'), 1);
+    assert.deepEqual(JSON.parse(io.stdout.join('')).files.map((f: { path: string }) => f.path), ['a/1.sql']);
+    const none = captureIo(dir);
+    assert.equal(await runLint(['zz/*.sql'], DEFAULTS, none, toyLinter(), '1'), 2);
+    assert.deepEqual(none.stderr, ['error: zz/*.sql: no files match this pattern']);
+  });
+
+  test('an explicitly named file no language handles is skipped with a note', async () => {
+    const dir = mk({ 'notes.txt': 'CREATE TABLE t (id int);' });
+    const io = captureIo(dir);
+    assert.equal(await runLint(['notes.txt'], DEFAULTS, io, toyLinter(), '1'), 0);
+    assert.deepEqual(io.stderr, ['note: notes.txt: skipped: not a migration or seed file Greenlight can lint']);
+  });
+
+  test('an unreadable file exits 2 naming the file and why, after reporting the files it could read', async () => {
+    const dir = mk({ 'ok.sql': 'CREATE TABLE t (id int);\n' });
+    symlinkSync('loop.sql', path.join(dir, 'loop.sql'));
+    const io = captureIo(dir);
+    assert.equal(await runLint(['ok.sql', 'loop.sql', 'missing.sql'], DEFAULTS, io, toyLinter(), '1'), 2);
+    assert.match(io.stdout.join('\n'), /ok\.sql:1:1: warning toy-create-table/);
+    assert.deepEqual(io.stderr, [
+      'error: loop.sql: cannot read: too many levels of symbolic links (ELOOP)',
+      'error: missing.sql: cannot read: no such file or directory (ENOENT)',
+    ]);
+  });
+});
+
+suite('(unit) lint cli: runCli (the real program)', () => {
+  const dirs: string[] = [];
+  const mk = (files: Record<string, string>): string => {
+    const d = project(files);
+    dirs.push(d);
+    return d;
+  };
+  suiteTeardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('`lint` is registered with its options in the help', async () => {
+    const io = captureIo(mk({}));
+    assert.equal(await runCli(['lint', '--help'], io), 0);
+    const help = io.stdout.join('\n').replace(/\s+/g, ' ');
+    for (const s of ['--format <format>', '"text", "json", "sarif"', '--fail-on <level>', '"error", "warning", "never"', 'default: "warning"', '[paths...]']) assert.ok(help.includes(s), `help mentions ${s}:\n${help}`);
+  });
+
+  test('a bad --format or --fail-on is a usage error: exit 2', async () => {
+    const dir = mk({});
+    const a = captureIo(dir);
+    assert.equal(await runCli(['lint', '--format', 'xml', '.'], a), 2);
+    assert.match(a.stderr.join('\n'), /argument 'xml' is invalid/);
+    const b = captureIo(dir);
+    assert.equal(await runCli(['lint', '--fail-on', 'sometimes', '.'], b), 2);
+  });
+
+  test('a missing path exits 2 with the file name and the reason', async () => {
+    const io = captureIo(mk({}));
+    assert.equal(await runCli(['lint', 'migrations/nope.sql'], io), 2);
+    assert.ok(io.stderr.includes('error: migrations/nope.sql: cannot read: no such file or directory (ENOENT)'), io.stderr.join('\n'));
+  });
+
+  test('no paths and no greenlight.yaml: exit 2 saying what to do', async () => {
+    const io = captureIo(mk({}));
+    assert.equal(await runCli(['lint'], io), 2);
+    assert.match(io.stderr.join('\n'), /error: no paths given and greenlight\.yaml not found; pass files or directories to lint, or create greenlight\.yaml/);
+  });
+
+  test('an invalid greenlight.yaml: exit 2 with its problems as file:line:col', async () => {
+    const io = captureIo(mk({ 'greenlight.yaml': 'project: demo\nservices: []\ndatabase:\n  kind: mysql\n' }));
+    assert.equal(await runCli(['lint'], io), 2);
+    const err = io.stderr.join('\n');
+    assert.match(err, /^greenlight\.yaml:4:9: database\.kind: expected one of "postgres", "arangodb"$/m);
+    assert.match(err, /error: greenlight\.yaml is invalid \(1 problem\); fix it or pass paths to lint/);
+  });
+
+  test('a greenlight.yaml without a database section: exit 2', async () => {
+    const io = captureIo(mk({ 'greenlight.yaml': 'project: demo\nservices: []\nenvironments: {}\n' }));
+    assert.equal(await runCli(['lint'], io), 2);
+    assert.match(io.stderr.join('\n'), /declares no database/);
+  });
+});
