@@ -1,0 +1,269 @@
+// Backups on the production host. A PostgreSQL backup is `pg_dump --format=custom` run on the
+// host into the environment's backup directory: written under a .partial name with mode 0600,
+// verified (readable TOC, every data block readable, non-empty), hashed, then renamed to its
+// final name with a metadata record beside it. Restores re-check the sha256 first and refuse a
+// backup that changed; a restore drill proves a backup restores, into a scratch database.
+import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { InputError, OperationError } from '../common/errors';
+import { throwIfCancelled, type JobContext } from '../common/job';
+import type { Secret } from '../common/secret';
+import type { RemoteHost } from '../ship/remoteHost';
+import { assertBackupId, backupId, parseBackupId } from './naming';
+import { fileCommands, pgCommands, type PgCommand, type PgTarget } from './pgCommands';
+import { planRetention, type RetentionPlan, type RetentionPolicy } from './retention';
+
+export interface BackupMeta {
+  readonly id: string;
+  readonly env: string;
+  readonly database: string;
+  readonly kind: 'postgres' | 'arangodb';
+  readonly file: string;
+  readonly createdAt: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly verified: boolean;
+  readonly verifiedAt?: string;
+  /** Entries in the archive's table of contents. */
+  readonly tocEntries?: number;
+  readonly reason: 'manual' | 'pre-deploy' | 'pre-restore';
+  /** The deploy this backup was taken for: its version and deploy id. */
+  readonly deployVersion?: string;
+  readonly deployId?: string;
+  readonly durationMs: number;
+}
+
+/** A backup file found in the directory, with or without its metadata record. */
+export interface BackupEntry {
+  readonly id: string;
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly createdAt: string;
+  readonly meta?: BackupMeta;
+}
+
+export interface BackupTarget {
+  readonly env: string;
+  readonly dir: string;
+  readonly pg: PgTarget;
+}
+
+function paths(dir: string, id: string): { dump: string; meta: string; partial: string } {
+  return { dump: `${dir}/${id}.dump`, meta: `${dir}/${id}.meta.json`, partial: `${dir}/${id}.dump.partial` };
+}
+
+async function runPg(host: RemoteHost, cmd: PgCommand, ctx: JobContext, secrets: readonly Secret[]): Promise<string> {
+  return await host.run(cmd.argv, { stdin: cmd.stdin, signal: ctx.signal, secrets });
+}
+
+function secretsOf(t: PgTarget): Secret[] {
+  return t.password ? [t.password] : [];
+}
+
+async function sha256On(host: RemoteHost, file: string, ctx: JobContext): Promise<string> {
+  const out = await host.run(fileCommands.sha256(file), { signal: ctx.signal });
+  const sum = out.trim().split(/\s+/)[0] ?? '';
+  if (!/^[0-9a-f]{64}$/.test(sum)) throw new OperationError(`sha256sum on ${host.target.host} printed "${out.trim()}"`);
+  return sum;
+}
+
+/** Verifies an archive file on the host: readable TOC with entries, every data block readable. */
+async function verifyArchive(host: RemoteHost, file: string, ctx: JobContext): Promise<{ tocEntries: number; sizeBytes: number; mode: string }> {
+  const [size, mode] = (await host.run(fileCommands.size(file), { signal: ctx.signal })).trim().split(' ');
+  const sizeBytes = Number(size);
+  if (!(sizeBytes > 0)) throw new OperationError(`backup ${file} on ${host.target.host} is empty`);
+  const list = await host.exec(pgCommands.list(file), { signal: ctx.signal });
+  if (list.code !== 0) throw new OperationError(`backup ${file} on ${host.target.host} is not a readable pg_dump archive: ${list.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  const tocEntries = list.stdout.toString('utf8').split('\n').filter((l) => l.trim() && !l.startsWith(';')).length;
+  const all = await host.exec(pgCommands.readAll(file), { signal: ctx.signal });
+  if (all.code !== 0) throw new OperationError(`backup ${file} on ${host.target.host} is damaged: ${all.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  return { tocEntries, sizeBytes, mode: mode ?? '' };
+}
+
+async function writeMeta(host: RemoteHost, dir: string, meta: BackupMeta, ctx: JobContext): Promise<void> {
+  await host.run(fileCommands.write(paths(dir, meta.id).meta), { stdin: JSON.stringify(meta) + '\n', signal: ctx.signal });
+}
+
+export interface CreateBackupOptions {
+  readonly reason?: BackupMeta['reason'];
+  readonly deployVersion?: string;
+  readonly deployId?: string;
+  readonly now?: Date;
+}
+
+export async function createBackup(ctx: JobContext, host: RemoteHost, t: BackupTarget, opts: CreateBackupOptions = {}): Promise<BackupMeta> {
+  const started = Date.now();
+  let at = opts.now ?? new Date();
+  // Two backups in the same second would share a name; never overwrite one.
+  const existing = new Set((await listBackups(ctx, host, t.dir)).map((b) => b.id));
+  while (existing.has(backupId(t.env, t.pg.database, at))) at = new Date(at.getTime() + 1000);
+  const id = backupId(t.env, t.pg.database, at);
+  const p = paths(t.dir, id);
+  const secrets = secretsOf(t.pg);
+  ctx.progress({ step: 'backup', message: `pg_dump ${t.pg.database} on ${host.target.host} → ${p.dump}` });
+  await host.run(fileCommands.mkdir(t.dir), { signal: ctx.signal });
+  try {
+    await runPg(host, pgCommands.dump(t.pg, p.partial), ctx, secrets);
+    throwIfCancelled(ctx.signal);
+    ctx.progress({ step: 'backup', message: `verifying ${id}` });
+    const v = await verifyArchive(host, p.partial, ctx);
+    const sha256 = await sha256On(host, p.partial, ctx);
+    await host.run(fileCommands.chmod600(p.partial), { signal: ctx.signal });
+    await host.run(fileCommands.move(p.partial, p.dump), { signal: ctx.signal });
+    const meta: BackupMeta = {
+      id,
+      env: t.env,
+      database: t.pg.database,
+      kind: 'postgres',
+      file: p.dump,
+      createdAt: at.toISOString(),
+      sizeBytes: v.sizeBytes,
+      sha256,
+      verified: true,
+      verifiedAt: new Date().toISOString(),
+      tocEntries: v.tocEntries,
+      reason: opts.reason ?? 'manual',
+      deployVersion: opts.deployVersion,
+      deployId: opts.deployId,
+      durationMs: Date.now() - started,
+    };
+    await writeMeta(host, t.dir, meta, ctx);
+    ctx.log(`backup: ${id} (${(v.sizeBytes / 1e6).toFixed(2)} MB, ${v.tocEntries} TOC entries, sha256 ${sha256.slice(0, 16)}…) verified, mode 0600`);
+    return meta;
+  } finally {
+    if (!host.connection.closed) await host.exec(fileCommands.remove(p.partial)).catch(() => undefined);
+  }
+}
+
+export async function listBackups(ctx: JobContext, host: RemoteHost, dir: string): Promise<BackupEntry[]> {
+  const files = await host.exec(fileCommands.listDumps(dir), { signal: ctx.signal });
+  if (files.code !== 0) {
+    if (/No such file/.test(files.stderr)) return [];
+    throw new OperationError(`cannot list ${dir} on ${host.target.host}: ${files.stderr.trim()}`);
+  }
+  const metas = new Map<string, BackupMeta>();
+  const metaOut = await host.exec(fileCommands.readMeta(dir), { signal: ctx.signal });
+  for (const line of metaOut.stdout.toString('utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const m = JSON.parse(line) as BackupMeta;
+      if (m.id) metas.set(m.id, m);
+    } catch {
+      // A damaged metadata record leaves its backup listed as unverified.
+    }
+  }
+  const out: BackupEntry[] = [];
+  for (const line of files.stdout.toString('utf8').split('\n')) {
+    const [name, size, mtime] = line.split('\t');
+    if (!name || !size || !mtime) continue;
+    const id = name.replace(/\.(dump|jsonl\.gz)$/, '');
+    const parsed = parseBackupId(id);
+    if (!parsed) continue;
+    out.push({ id, file: `${dir}/${name}`, sizeBytes: Number(size), createdAt: metas.get(id)?.createdAt ?? parsed.at.toISOString(), meta: metas.get(id) });
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+export interface VerifyResult {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly sha256: string;
+  readonly tocEntries?: number;
+}
+
+/** Re-hashes and re-reads a backup; a backup whose bytes changed or cannot be read is not ok. */
+export async function verifyBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string): Promise<VerifyResult> {
+  assertBackupId(id);
+  const entry = (await listBackups(ctx, host, dir)).find((b) => b.id === id);
+  if (!entry) throw new InputError(`no backup "${id}" in ${dir} on ${host.target.host}`);
+  const problems: string[] = [];
+  const sha256 = await sha256On(host, entry.file, ctx);
+  if (!entry.meta) problems.push('no metadata record: the sha256 taken at backup time is unknown');
+  else if (entry.meta.sha256 !== sha256) problems.push(`sha256 is ${sha256}, but ${entry.meta.sha256} was recorded when the backup was taken: the file changed or is corrupt`);
+  let tocEntries: number | undefined;
+  try {
+    const v = await verifyArchive(host, entry.file, ctx);
+    tocEntries = v.tocEntries;
+    if (v.mode !== '600') problems.push(`mode is ${v.mode}, expected 600`);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  return { id, ok: problems.length === 0, problems, sha256, tocEntries };
+}
+
+export interface RestoreOptions {
+  /** Asked before anything is changed; restoring proceeds only when it resolves true. */
+  readonly confirm: (summary: string) => Promise<boolean>;
+}
+
+export async function restoreBackup(ctx: JobContext, host: RemoteHost, t: BackupTarget, id: string, opts: RestoreOptions): Promise<{ restored: boolean; durationMs: number }> {
+  const v = await verifyBackup(ctx, host, t.dir, id);
+  if (!v.ok) throw new OperationError(`refusing to restore ${id}: ${v.problems.join('; ')}`);
+  const summary = `Restore backup ${id} into database "${t.pg.database}" on ${host.target.host}? This replaces the current contents of every object in the backup.`;
+  if (!(await opts.confirm(summary))) {
+    ctx.log(`restore of ${id} not confirmed; nothing changed`);
+    return { restored: false, durationMs: 0 };
+  }
+  const started = Date.now();
+  ctx.progress({ step: 'restore', message: `pg_restore ${id} → ${t.pg.database}` });
+  await runPg(host, pgCommands.restore(t.pg, paths(t.dir, id).dump), ctx, secretsOf(t.pg));
+  ctx.log(`restore: ${id} restored into ${t.pg.database} in ${((Date.now() - started) / 1000).toFixed(1)} s (single transaction)`);
+  return { restored: true, durationMs: Date.now() - started };
+}
+
+export interface DrillResult {
+  readonly id: string;
+  readonly scratchDatabase: string;
+  readonly tables: number;
+  readonly durationMs: number;
+}
+
+/** Restores a backup into a throwaway database, counts its tables, and drops it again. */
+export async function restoreDrill(ctx: JobContext, host: RemoteHost, t: BackupTarget, id: string): Promise<DrillResult> {
+  const v = await verifyBackup(ctx, host, t.dir, id);
+  if (!v.ok) throw new OperationError(`refusing to drill ${id}: ${v.problems.join('; ')}`);
+  const started = Date.now();
+  const scratch = `${t.pg.database}_gl_drill_${randomBytes(4).toString('hex')}`.slice(0, 63);
+  const secrets = secretsOf(t.pg);
+  ctx.progress({ step: 'restore drill', message: `restoring ${id} into scratch database ${scratch}` });
+  try {
+    await runPg(host, pgCommands.createDb(t.pg, scratch), ctx, secrets).catch((e: Error) => {
+      throw new OperationError(`restore drill: cannot create scratch database ${scratch} (the role ${t.pg.user} needs CREATEDB): ${e.message}`);
+    });
+    await runPg(host, pgCommands.restoreInto(t.pg, paths(t.dir, id).dump, scratch), ctx, secrets);
+    const tables = Number((await runPg(host, pgCommands.countTables(t.pg, scratch), ctx, secrets)).trim());
+    ctx.log(`restore drill: ${id} restored into ${scratch}: ${tables} tables`);
+    return { id, scratchDatabase: scratch, tables, durationMs: Date.now() - started };
+  } finally {
+    const drop = pgCommands.dropDb(t.pg, scratch);
+    if (!host.connection.closed) await host.exec(drop.argv, { stdin: drop.stdin }).catch(() => undefined);
+  }
+}
+
+export async function previewRetention(ctx: JobContext, host: RemoteHost, dir: string, policy: RetentionPolicy): Promise<RetentionPlan<BackupEntry>> {
+  return planRetention(await listBackups(ctx, host, dir), policy);
+}
+
+/** Deletes what the retention plan removes. Returns the plan that was applied. */
+export async function applyRetention(ctx: JobContext, host: RemoteHost, dir: string, policy: RetentionPolicy): Promise<RetentionPlan<BackupEntry>> {
+  const plan = await previewRetention(ctx, host, dir, policy);
+  for (const b of plan.remove) await deleteBackup(ctx, host, dir, b.id);
+  return plan;
+}
+
+export async function deleteBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string): Promise<void> {
+  assertBackupId(id);
+  const p = paths(dir, id);
+  await host.run(fileCommands.remove(p.dump, p.meta, `${dir}/${id}.jsonl.gz`), { signal: ctx.signal });
+  ctx.log(`backup: deleted ${id}`);
+}
+
+/** Streams a backup file from the host into `out` (for "Download"). */
+export async function downloadBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string, out: Writable): Promise<void> {
+  assertBackupId(id);
+  const entry = (await listBackups(ctx, host, dir)).find((b) => b.id === id);
+  if (!entry) throw new InputError(`no backup "${id}" in ${dir} on ${host.target.host}`);
+  const r = await host.exec(fileCommands.cat(entry.file), { stdout: out, signal: ctx.signal });
+  if (r.code !== 0) throw new OperationError(`download ${id}: ${r.stderr.trim()}`);
+}
