@@ -1,8 +1,9 @@
 // The linter with every built-in language. One line per language; languages own their rules.
 import { Linter, type AnyLanguage } from './engine';
+import { sqlLanguage } from './languages/sql';
 
 export function builtInLanguages(): AnyLanguage[] {
-  return [];
+  return [sqlLanguage()];
 }
 
 export function createDefaultLinter(): Linter {

@@ -1,0 +1,31 @@
+// CREATE INDEX fails with duplicate_table on the second run unless it says IF NOT EXISTS; an index
+// without a name is worse: PostgreSQL picks a new name every run and builds a duplicate index.
+import { relKey, relName } from '../../sql/ast';
+import { guardedByBlock, insertAfterKeywords, sqlRule } from '../../sql/rule';
+
+export const createIndexIfNotExists = sqlRule(
+  {
+    code: 'sql-create-index-if-not-exists',
+    tags: ['idempotency'],
+    defaultSeverity: 'error',
+    description: 'CREATE INDEX without IF NOT EXISTS fails when the migration runs again; an unnamed index is built again under a new name.',
+    help: 'Name the index and write CREATE INDEX IF NOT EXISTS <name>.',
+    fixable: true,
+  },
+  ['IndexStmt'],
+  (stmt, c) => {
+    const n = stmt.node;
+    const table = `rel:${relKey(n.relation)}`;
+    if (c.facts.freshTable(table, stmt.index) || c.facts.droppedAfter(table, stmt.index)) return;
+    if (!n.idxname) {
+      c.report(stmt, `CREATE INDEX on ${relName(n.relation)} has no name: every run builds another copy of the index.`);
+      return;
+    }
+    if (n.if_not_exists) return;
+    const key = `rel:${n.relation?.schemaname ?? 'public'}.${n.idxname}`;
+    if (guardedByBlock(stmt, ['duplicate_table', 'duplicate_object'])) return;
+    if (c.facts.droppedBefore(key, stmt.index, table) || c.facts.droppedAfter(key, stmt.index, table)) return;
+    const fix = insertAfterKeywords(stmt, ['CREATE', 'UNIQUE?', 'INDEX', 'CONCURRENTLY?'], 'IF NOT EXISTS', 'Add IF NOT EXISTS');
+    c.report(stmt, `CREATE INDEX ${n.idxname} fails on the second run: the index already exists.`, fix);
+  },
+);

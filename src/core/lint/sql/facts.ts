@@ -1,0 +1,193 @@
+// What the statements of one file do to named objects, in execution order. Several idioms make a
+// statement re-runnable only in context: `DROP … IF EXISTS` (or a DROP of the owning table) before
+// a CREATE, an object created and dropped again in the same file, rows inserted into a table the
+// file has just created, truncated or deleted from. Rules ask these questions here.
+import { bodyOf, kindOf, names, qualifiedKey, relKey, type PgNode } from './ast';
+import type { SqlStatement, SqlUnit } from './parse';
+
+type Effect = 'create' | 'create-if-missing' | 'create-temp' | 'drop' | 'clear' | 'insert';
+
+interface EffectRecord {
+  readonly index: number;
+  readonly effect: Effect;
+  /** `rel:public.users`, `col:public.users.email`, `schema:app`… */
+  readonly key: string;
+}
+
+/** Object classes that share PostgreSQL's relation namespace (pg_class). */
+const REL_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+const TYPE_TYPES = new Set(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
+const FUNC_TYPES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE']);
+const ON_TABLE_TYPES: { [k: string]: string } = { OBJECT_TRIGGER: 'trig', OBJECT_POLICY: 'pol', OBJECT_RULE: 'rule' };
+
+export function typeKey(parts: readonly string[]): string {
+  return `type:${qualifiedKey(parts)}`;
+}
+
+/** Keys a DropStmt removes. */
+function dropKeys(node: PgNode): string[] {
+  const t: string = node.removeType;
+  const out: string[] = [];
+  for (const obj of node.objects ?? []) {
+    const list = bodyOf(obj, 'List')?.items;
+    const parts = list ? names(list) : [];
+    if (REL_TYPES.has(t)) out.push(`rel:${qualifiedKey(parts)}`);
+    else if (TYPE_TYPES.has(t)) out.push(typeKey(names(bodyOf(obj, 'TypeName')?.names) .length ? names(bodyOf(obj, 'TypeName')?.names) : parts));
+    else if (t === 'OBJECT_SCHEMA') out.push(`schema:${bodyOf(obj, 'String')?.sval}`);
+    else if (t === 'OBJECT_EXTENSION') out.push(`ext:${bodyOf(obj, 'String')?.sval}`);
+    else if (FUNC_TYPES.has(t)) out.push(`func:${qualifiedKey(names(bodyOf(obj, 'ObjectWithArgs')?.objname))}`);
+    else if (ON_TABLE_TYPES[t] && parts.length >= 2) out.push(`${ON_TABLE_TYPES[t]}:${qualifiedKey(parts.slice(0, -1))}.${parts[parts.length - 1]}`);
+    else if (t === 'OBJECT_ROLE') out.push(`role:${parts[0] ?? bodyOf(obj, 'String')?.sval}`);
+    else out.push(`${t}:${parts.join('.') || bodyOf(obj, 'String')?.sval}`);
+  }
+  return out;
+}
+
+/** What one statement creates, drops, clears or inserts into. */
+export function effectsOf(stmt: SqlStatement): { effect: Effect; key: string }[] {
+  const n = stmt.node;
+  const ifMissing = (flag: unknown): Effect => (flag ? 'create-if-missing' : 'create');
+  switch (stmt.kind) {
+    case 'CreateStmt':
+      return [{ effect: n.relation?.relpersistence === 't' ? 'create-temp' : ifMissing(n.if_not_exists), key: `rel:${relKey(n.relation)}` }];
+    case 'CreateTableAsStmt':
+      return [{ effect: ifMissing(n.if_not_exists), key: `rel:${relKey(n.into?.rel)}` }];
+    case 'SelectStmt':
+      return n.intoClause ? [{ effect: 'create', key: `rel:${relKey(n.intoClause.rel)}` }] : [];
+    case 'ViewStmt':
+      return [{ effect: n.replace ? 'create-if-missing' : 'create', key: `rel:${relKey(n.view)}` }];
+    case 'IndexStmt':
+      return n.idxname ? [{ effect: ifMissing(n.if_not_exists), key: `rel:${n.relation?.schemaname ?? 'public'}.${n.idxname}` }] : [];
+    case 'CreateSeqStmt':
+      return [{ effect: ifMissing(n.if_not_exists), key: `rel:${relKey(n.sequence)}` }];
+    case 'CreateSchemaStmt':
+      return [{ effect: ifMissing(n.if_not_exists), key: `schema:${n.schemaname}` }];
+    case 'CreateExtensionStmt':
+      return [{ effect: ifMissing(n.if_not_exists), key: `ext:${n.extname}` }];
+    case 'CreateEnumStmt':
+    case 'CreateRangeStmt':
+      return [{ effect: 'create', key: typeKey(names(n.typeName)) }];
+    case 'CompositeTypeStmt':
+      return [{ effect: 'create', key: `type:${relKey(n.typevar)}` }];
+    case 'CreateDomainStmt':
+      return [{ effect: 'create', key: typeKey(names(n.domainname)) }];
+    case 'CreateFunctionStmt':
+      return [{ effect: n.replace ? 'create-if-missing' : 'create', key: `func:${qualifiedKey(names(n.funcname))}` }];
+    case 'CreateTrigStmt':
+      return [{ effect: n.replace ? 'create-if-missing' : 'create', key: `trig:${relKey(n.relation)}.${n.trigname}` }];
+    case 'CreatePolicyStmt':
+      return [{ effect: 'create', key: `pol:${relKey(n.table)}.${n.policy_name}` }];
+    case 'CreateRoleStmt':
+      return [{ effect: 'create', key: `role:${n.role}` }];
+    case 'DropStmt':
+      return dropKeys(n).map((key) => ({ effect: 'drop' as const, key }));
+    case 'AlterTableStmt': {
+      const table = relKey(n.relation);
+      const out: { effect: Effect; key: string }[] = [];
+      for (const c of n.cmds ?? []) {
+        const cmd = bodyOf(c, 'AlterTableCmd');
+        if (!cmd) continue;
+        if (cmd.subtype === 'AT_AddColumn') out.push({ effect: ifMissing(cmd.missing_ok), key: `col:${table}.${bodyOf(cmd.def, 'ColumnDef')?.colname}` });
+        if (cmd.subtype === 'AT_DropColumn') out.push({ effect: 'drop', key: `col:${table}.${cmd.name}` });
+        if (cmd.subtype === 'AT_DropConstraint') out.push({ effect: 'drop', key: `con:${table}.${cmd.name}` });
+        const con = bodyOf(cmd.def, 'Constraint');
+        if (cmd.subtype === 'AT_AddConstraint' && con?.conname) out.push({ effect: 'create', key: `con:${table}.${con.conname}` });
+      }
+      return out;
+    }
+    case 'RenameStmt': {
+      if (n.renameType === 'OBJECT_TABLE' || n.renameType === 'OBJECT_VIEW' || n.renameType === 'OBJECT_INDEX' || n.renameType === 'OBJECT_SEQUENCE' || n.renameType === 'OBJECT_MATVIEW') {
+        return [
+          { effect: 'drop', key: `rel:${relKey(n.relation)}` },
+          { effect: 'create', key: `rel:${n.relation?.schemaname ?? 'public'}.${n.newname}` },
+        ];
+      }
+      if (n.renameType === 'OBJECT_COLUMN') {
+        const table = relKey(n.relation);
+        return [
+          { effect: 'drop', key: `col:${table}.${n.subname}` },
+          { effect: 'create', key: `col:${table}.${n.newname}` },
+        ];
+      }
+      return [];
+    }
+    case 'TruncateStmt':
+      return (n.relations ?? []).map((r: PgNode) => ({ effect: 'clear' as const, key: `rel:${relKey(bodyOf(r, 'RangeVar'))}` }));
+    case 'DeleteStmt':
+      return [{ effect: 'clear', key: `rel:${relKey(n.relation)}` }];
+    case 'InsertStmt':
+      return [{ effect: 'insert', key: `rel:${relKey(n.relation)}` }];
+    default:
+      return [];
+  }
+}
+
+export class FileFacts {
+  readonly #records: EffectRecord[] = [];
+
+  constructor(statements: readonly SqlStatement[]) {
+    for (const s of statements) for (const e of effectsOf(s)) this.#records.push({ index: s.index, effect: e.effect, key: e.key });
+  }
+
+  /**
+   * Whether `key` (or the table that owns it, or its schema) is dropped before statement `index`,
+   * so a CREATE there starts from nothing on every run.
+   */
+  droppedBefore(key: string, index: number, owner?: string): boolean {
+    return this.#records.some((r) => r.index < index && r.effect === 'drop' && covers(r.key, key, owner));
+  }
+
+  /** Whether `key` (or its owner) is dropped again later in the file, so the next run can create it again. */
+  droppedAfter(key: string, index: number, owner?: string): boolean {
+    return this.#records.some((r) => r.index > index && r.effect === 'drop' && covers(r.key, key, owner));
+  }
+
+  /** Whether the file creates `key` before `index` (so a DROP there always finds it). */
+  createdBefore(key: string, index: number): boolean {
+    return this.#records.some((r) => r.index < index && r.effect.startsWith('create') && r.key === key);
+  }
+
+  /**
+   * Whether table `rel` is new at `index` on every run: this file dropped it before (and so
+   * creates it anew), or it is a temporary table created in this session. A plain CREATE TABLE
+   * alone does not count: it is itself flagged, and once fixed with IF NOT EXISTS the table
+   * survives between runs.
+   */
+  freshTable(rel: string, index: number): boolean {
+    return this.#records.some((r) => r.index < index && r.key === rel && (r.effect === 'create-temp' || r.effect === 'drop'));
+  }
+
+  /** Whether the table's rows are removed (TRUNCATE, DELETE) or the table is new before `index`. */
+  clearedBefore(rel: string, index: number): boolean {
+    return this.freshTable(rel, index) || this.#records.some((r) => r.index < index && r.key === rel && r.effect === 'clear');
+  }
+
+  /** Whether the file inserts into `rel` anywhere (a marker row used by a NOT EXISTS guard). */
+  insertsInto(rel: string): boolean {
+    return this.#records.some((r) => r.key === rel && r.effect === 'insert');
+  }
+}
+
+/** Whether dropping `dropped` removes `key`: the same object, its owning table, or its schema. */
+function covers(dropped: string, key: string, owner?: string): boolean {
+  if (dropped === key || (owner !== undefined && dropped === owner)) return true;
+  if (dropped.startsWith('schema:')) {
+    const schema = dropped.slice('schema:'.length);
+    const name = key.slice(key.indexOf(':') + 1);
+    return name.startsWith(`${schema}.`) || (owner !== undefined && owner.slice(owner.indexOf(':') + 1).startsWith(`${schema}.`));
+  }
+  return false;
+}
+
+const cache = new WeakMap<SqlUnit, FileFacts>();
+
+export function factsOf(unit: SqlUnit): FileFacts {
+  let f = cache.get(unit);
+  if (!f) {
+    f = new FileFacts(unit.statements);
+    cache.set(unit, f);
+  }
+  return f;
+}
+
+export { kindOf };
