@@ -1,0 +1,127 @@
+// Ruby parsing with @ruby/prism (Ruby's own parser compiled to WASM). The module is loaded once
+// per process with a dynamic import (it is an ES module with its .wasm next to it, left external by
+// the build and copied into dist/node_modules). Prism reports UTF-8 byte offsets; everything here
+// is converted to UTF-16 offsets, which is what the lint engine and editors use.
+import type * as Prism from '@ruby/prism';
+import type { ParseResult } from '@ruby/prism/src/deserialize.js';
+import type { CommentSpan, Span } from '../types';
+
+type ParseFn = (source: string) => ParseResult;
+let loading: Promise<ParseFn> | undefined;
+
+function loadParser(): Promise<ParseFn> {
+  loading ??= (async () => {
+    const prism: typeof Prism = await import('@ruby/prism');
+    // Node 20 prints "WASI is an experimental feature" when prism creates its WASI instance. That is
+    // expected and would only confuse CLI users, so exactly that warning is dropped while loading.
+    const emit = process.emitWarning;
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      if (String(warning instanceof Error ? warning.message : warning).includes('WASI')) return;
+      (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+    }) as typeof process.emitWarning;
+    try {
+      return await prism.loadPrism();
+    } finally {
+      process.emitWarning = emit;
+    }
+  })();
+  return loading;
+}
+
+export type RubyNode = Prism.Node;
+
+/** A node with its ancestors (outermost first). */
+export interface RubyNodeInfo<N = RubyNode> {
+  readonly node: N;
+  readonly ancestors: readonly RubyNode[];
+}
+
+export interface RubyUnit {
+  readonly program: Prism.ProgramNode;
+  readonly calls: readonly RubyNodeInfo<Prism.CallNode>[];
+  /** Every local/instance variable assignment, in source order. */
+  readonly assignments: readonly RubyNodeInfo[];
+  /** Byte offset → UTF-16 offset. */
+  readonly offset: (byte: number) => number;
+  /** A prism location as a UTF-16 span. */
+  span(loc: Prism.Location): Span;
+  /** The source text of a node. */
+  source(node: RubyNode): string;
+}
+
+export type RubyParse =
+  | { ok: true; unit: RubyUnit; statements: Span[]; comments: CommentSpan[] }
+  | { ok: false; start: number; end: number; message: string };
+
+/** Maps UTF-8 byte offsets of `text` to UTF-16 offsets (identity for ASCII text). */
+export function byteToUtf16(text: string): (byte: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\u0000-\u007f]/.test(text)) return (b) => Math.max(0, Math.min(b, text.length));
+  const map = new Int32Array(Buffer.byteLength(text, 'utf8') + 1);
+  let b = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.codePointAt(i)!;
+    const len = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    for (let k = 0; k < len; k++) map[b + k] = i;
+    b += len;
+    if (c >= 0x10000) i++;
+  }
+  map[b] = text.length;
+  return (byte) => map[Math.max(0, Math.min(byte, b))]!;
+}
+
+export function kind(node: RubyNode | null | undefined): string {
+  return node ? node.constructor.name : '';
+}
+
+export function children(node: RubyNode): RubyNode[] {
+  return (node as unknown as { compactChildNodes(): RubyNode[] }).compactChildNodes();
+}
+
+export async function parseRuby(text: string): Promise<RubyParse> {
+  const parse = await loadParser();
+  const result = parse(text);
+  const offset = byteToUtf16(text);
+  const span = (loc: Prism.Location): Span => ({ start: offset(loc.startOffset), end: offset(loc.startOffset + loc.length) });
+  const err = result.errors.find((e) => e.level !== 'warning') ?? result.errors[0];
+  if (err) {
+    const s = span(err.location);
+    return { ok: false, start: s.start, end: Math.max(s.end, s.start), message: `Ruby syntax error: ${err.message}` };
+  }
+  const calls: RubyNodeInfo<Prism.CallNode>[] = [];
+  const assignments: RubyNodeInfo[] = [];
+  const statements: Span[] = [];
+  // An explicit stack instead of recursion: deeply nested input must not overflow the JS stack.
+  const stack: { node: RubyNode; ancestors: RubyNode[] }[] = [{ node: result.value, ancestors: [] }];
+  while (stack.length) {
+    const { node, ancestors } = stack.pop()!;
+    const k = kind(node);
+    if (k === 'CallNode') calls.push({ node: node as Prism.CallNode, ancestors });
+    else if (k === 'LocalVariableWriteNode' || k === 'InstanceVariableWriteNode') assignments.push({ node, ancestors });
+    if (k === 'StatementsNode') for (const s of (node as Prism.StatementsNode).body) statements.push(span(s.location));
+    const next = [...ancestors, node];
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ node: kids[i]!, ancestors: next });
+  }
+  const byStart = (a: { node: RubyNode }, b: { node: RubyNode }): number => a.node.location.startOffset - b.node.location.startOffset;
+  calls.sort(byStart);
+  assignments.sort(byStart);
+  statements.sort((a, b) => a.start - b.start || b.end - a.end);
+  const comments: CommentSpan[] = result.comments.map((c) => {
+    const s = span(c.location);
+    const raw = text.slice(s.start, s.end);
+    return { ...s, body: raw.startsWith('#') ? raw.slice(1) : raw.replace(/^=begin\b|=end\s*$/g, '') };
+  });
+  const unit: RubyUnit = {
+    program: result.value,
+    calls,
+    assignments,
+    offset,
+    span,
+    source: (n) => {
+      const s = span(n.location);
+      return text.slice(s.start, s.end);
+    },
+  };
+  return { ok: true, unit, statements, comments };
+}
