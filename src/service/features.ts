@@ -4,6 +4,8 @@
 import type { Connection, InitializeParams, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { configDiagnostics } from './configDiagnostics';
+import { lintDiagnostics } from './lintDiagnostics';
+import { shareNotifications } from './sharedNotifications';
 
 export interface ServiceFeature {
   readonly capabilities: Partial<ServerCapabilities>;
@@ -12,7 +14,9 @@ export interface ServiceFeature {
 }
 
 export function registerServiceFeatures(connection: Connection, documents: TextDocuments<TextDocument>): ServiceFeature {
-  const features: ServiceFeature[] = [configDiagnostics(connection, documents)];
+  // One handler per notification method is all vscode-languageserver keeps; this fans them out.
+  const shared = shareNotifications(connection);
+  const features: ServiceFeature[] = [configDiagnostics(shared, documents), lintDiagnostics(shared, documents)];
   return {
     capabilities: Object.assign({}, ...features.map((f) => f.capabilities)),
     initialize: (params) => features.forEach((f) => f.initialize(params)),
