@@ -4,6 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { GreenlightError, errorMessage } from '../core/common/errors';
 import type { CliIo } from './io';
 import { registerConfig } from './commands/config';
+import { registerBuild } from './commands/build';
+import { registerExport } from './commands/export';
+import { registerTest } from './commands/test';
 import { registerLint } from './commands/lint';
 
 export const CLI_VERSION = '0.1.0';
@@ -16,6 +19,9 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerConfig(program, io);
+  registerBuild(program, io);
+  registerTest(program, io);
+  registerExport(program, io);
   registerLint(program, io);
   return program;
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { InputError, OperationError, errorMessage } from '../common/errors';
+import { InputError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
 import { redact, type Secret } from '../common/secret';
 import type { GreenlightConfig, ServiceConfig } from '../config/schema';
