@@ -9,9 +9,10 @@ import { countFindings, plural, type LintReport } from './model';
 /** Lines longer than this are shown as a window around the finding. */
 const MAX_SHOWN_LINE = 160;
 
+/** Relative to cwd for files below it; absolute otherwise (a path full of ../ helps nobody). */
 export function displayPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
-  return rel && !path.isAbsolute(rel) ? rel : file;
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 export function formatText(report: LintReport): string {

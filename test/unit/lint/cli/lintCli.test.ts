@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { runLint, type LintCommandOptions } from '../../../../src/cli/commands/lint';
 import type { CliIo } from '../../../../src/cli/io';
 import { runCli } from '../../../../src/cli/program';
+import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
 import { toyLinter } from '../report/toyLanguage';
 
 interface Captured extends CliIo {
@@ -199,5 +200,67 @@ suite('(unit) lint cli: runCli (the real program)', () => {
     const io = captureIo(mk({ 'greenlight.yaml': 'project: demo\nservices: []\nenvironments: {}\n' }));
     assert.equal(await runCli(['lint'], io), 2);
     assert.match(io.stderr.join('\n'), /declares no database/);
+  });
+});
+
+suite('(unit) lint cli: real SQL through runCli', () => {
+  const repo = path.resolve(__dirname, '../../../..');
+  const dirs: string[] = [];
+  suiteTeardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('the demo migrations: exactly the files named not_idempotent are flagged, exit 1', async () => {
+    const io = captureIo(repo);
+    assert.equal(await runCli(['lint', 'migrations/', '--format', 'json'], io), 1);
+    const json = JSON.parse(io.stdout.join('\n')) as { files: { path: string; findings: { code: string; line: number; column: number; tags: string[] }[] }[] };
+    const flagged = json.files.filter((f) => f.findings.length).map((f) => f.path);
+    assert.deepEqual(flagged, ['migrations/004_not_idempotent_add_price.sql', 'migrations/005_not_idempotent_raise_prices.sql']);
+    assert.ok(json.files.length >= 6, 'seeds under migrations/seeds are included');
+    const f = json.files.find((x) => x.path.startsWith('migrations/004'))!.findings[0]!;
+    assert.deepEqual([f.code, f.line, f.column], ['sql-add-column-if-not-exists', 3, 1]);
+    assert.ok(f.tags.includes('idempotency'));
+  });
+
+  test('guarded SQL is clean (exit 0); a suppression comment silences its statement', async () => {
+    const dir = project({
+      'ok.sql': 'CREATE TABLE IF NOT EXISTS t (id int);\nALTER TABLE t ADD COLUMN IF NOT EXISTS n int;\n',
+      'ignored.sql': '-- greenlight-ignore sql-create-table-if-not-exists\nCREATE TABLE t (id int);\n',
+    });
+    dirs.push(dir);
+    const io = captureIo(dir);
+    assert.equal(await runCli(['lint', 'ok.sql', 'ignored.sql'], io), 0);
+    assert.deepEqual(io.stdout, ['No problems in 2 files.']);
+  });
+
+  test('unparseable SQL is one parse-error at the right place, exit 1, and SARIF lists every SQL rule', async () => {
+    const dir = project({ 'broken.sql': 'SELECT 1;\nCREATE TABLE (;\n' });
+    dirs.push(dir);
+    const text = captureIo(dir);
+    assert.equal(await runCli(['lint', 'broken.sql'], text), 1);
+    assert.match(text.stdout.join('\n'), /^broken\.sql:2:\d+: error parse-error: /m);
+    const sarifIo = captureIo(dir);
+    assert.equal(await runCli(['lint', 'broken.sql', '--format', 'sarif'], sarifIo), 1);
+    const sarif = JSON.parse(sarifIo.stdout.join('\n'));
+    const rules = sarif.runs[0].tool.driver.rules as { id: string; helpUri: string; properties: { tags: string[] } }[];
+    const sqlRules = rules.filter((r) => r.id.startsWith('sql-'));
+    assert.ok(sqlRules.length >= 10, `every SQL rule is listed (${sqlRules.length})`);
+    const metas = new Map(createDefaultLinter().rules.map((r) => [r.meta.code, r.meta]));
+    assert.deepEqual(rules.filter((r) => metas.has(r.id)).length, metas.size, 'every rule of the linter is listed');
+    for (const r of sqlRules) {
+      assert.deepEqual(r.properties.tags, metas.get(r.id)!.tags, `${r.id} carries its tags`);
+      assert.match(r.helpUri, new RegExp(`^file:///.*/docs/rules/${r.id}\\.md$`));
+    }
+    assert.ok(sqlRules.filter((r) => r.properties.tags.includes('idempotency')).length >= 10, 'the idempotency rules carry the tag');
+    assert.equal(sarif.runs[0].results[0].ruleId, 'parse-error');
+    assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 2);
+  });
+
+  test('--fail-on error still fails on SQL errors; --fail-on never does not', async () => {
+    const dir = project({ 'bad.sql': 'CREATE TABLE t (id int);\n' });
+    dirs.push(dir);
+    assert.equal(await runCli(['lint', 'bad.sql', '--fail-on', 'never'], captureIo(dir)), 0);
+    const io = captureIo(dir);
+    const code = await runCli(['lint', 'bad.sql', '--fail-on', 'error', '--format', 'json'], io);
+    const sev = JSON.parse(io.stdout.join('\n')).files[0].findings[0].severity as string;
+    assert.equal(code, sev === 'error' ? 1 : 0);
   });
 });

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm run demo`: Greenlight's main job on the bundled demo project (greenlight.yaml at the repo
+// root, the web service in demo/web, migrations in migrations/). It prints a step-by-step report;
+// each step ends "ok", "FAILED" or "skipped: <why>", and the exit code is 1 if any step failed.
+//
+// To add a step: append an object to STEPS below — { title, run } where run(ctx) returns
+// { status: 'ok' | 'failed' | 'skipped', summary, details? } (or throws, which counts as failed).
+// ctx.cli(args) runs the built CLI (dist/cli.js) and returns { code, stdout, stderr }.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cliJs = path.join(root, 'dist', 'cli.js');
+
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (e) => resolve({ code: 127, stdout, stderr: stderr + String(e) }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const ctx = {
+  root,
+  cli: (args) => run(process.execPath, [cliJs, ...args]),
+};
+
+const STEPS = [
+  {
+    title: 'Build the extension, service and CLI bundles',
+    async run() {
+      if (existsSync(cliJs) && statSync(cliJs).mtimeMs >= newestMtime(path.join(root, 'src'))) {
+        return { status: 'skipped', summary: 'dist/ is newer than every file in src/' };
+      }
+      const r = await run(process.execPath, ['scripts/build.mjs']);
+      return { status: r.code === 0 ? 'ok' : 'failed', summary: (r.stdout + r.stderr).trim().split('\n').pop() ?? '', details: r.code === 0 ? '' : r.stderr };
+    },
+  },
+  {
+    title: 'Check the project file: greenlight config check',
+    async run({ cli }) {
+      const r = await cli(['config', 'check']);
+      return { status: r.code === 0 ? 'ok' : 'failed', summary: r.code === 0 ? 'greenlight.yaml is valid' : `exit ${r.code}`, details: (r.stdout + r.stderr).trim() };
+    },
+  },
+  {
+    title: 'Lint the migrations for idempotency: greenlight lint migrations/',
+    async run({ cli }) {
+      const text = await cli(['lint', 'migrations/']);
+      if (text.code === 2) return { status: 'failed', summary: 'the linter could not run (exit 2)', details: (text.stdout + text.stderr).trim() };
+      // The demo's migrations include files named *not_idempotent*: the linter must flag exactly
+      // those and pass the others, so this step checks the result instead of only printing it.
+      const json = JSON.parse((await cli(['lint', 'migrations/', '--format', 'json', '--fail-on', 'never'])).stdout);
+      const flagged = json.files.filter((f) => f.findings.length > 0).map((f) => f.path);
+      const expected = json.files.filter((f) => /not_idempotent/.test(f.path)).map((f) => f.path);
+      const same = flagged.length === expected.length && flagged.every((f) => expected.includes(f));
+      const problems = json.summary.errors + json.summary.warnings + json.summary.infos;
+      return {
+        status: same && text.code === (problems > 0 ? 1 : 0) ? 'ok' : 'failed',
+        summary: same
+          ? `${problems} problem(s), all in the deliberately non-idempotent files (${expected.map((f) => path.basename(f)).join(', ')}); ${json.summary.files - flagged.length} file(s) clean; exit ${text.code} as expected`
+          : `flagged ${JSON.stringify(flagged)} but the non-idempotent files are ${JSON.stringify(expected)}`,
+        details: text.stdout.trim(),
+      };
+    },
+  },
+];
+
+const t0 = Date.now();
+console.log(`Greenlight demo — project ${path.relative(process.cwd(), root) || '.'}/greenlight.yaml\n`);
+let failed = 0;
+for (const [i, step] of STEPS.entries()) {
+  const label = `[${i + 1}/${STEPS.length}] ${step.title}`;
+  console.log(label);
+  const s0 = Date.now();
+  let r;
+  try {
+    r = await step.run(ctx);
+  } catch (e) {
+    r = { status: 'failed', summary: e instanceof Error ? e.message : String(e) };
+  }
+  if (r.details) console.log(r.details.replace(/^/gm, '      '));
+  const secs = ((Date.now() - s0) / 1000).toFixed(1);
+  const mark = r.status === 'ok' ? 'ok' : r.status === 'skipped' ? `skipped: ${r.summary}` : 'FAILED';
+  console.log(`  → ${mark}${r.status !== 'skipped' && r.summary ? ` — ${r.summary}` : ''} (${secs} s)\n`);
+  if (r.status === 'failed') failed++;
+}
+console.log(`${failed ? `${failed} step(s) failed` : 'All steps passed'} in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+process.exit(failed ? 1 : 0);
