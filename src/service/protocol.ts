@@ -43,6 +43,49 @@ export interface ConfigSummary {
   readonly problems: readonly ConfigProblemDto[];
 }
 
+/** An image Greenlight built, as the Images view shows it (see src/core/images/listImages.ts). */
+export interface ImageRowDto {
+  readonly service: string;
+  readonly version: string;
+  readonly tag: string;
+  readonly imageId: string;
+  readonly sizeBytes: number;
+  readonly createdAt: string;
+  readonly dirty: boolean;
+  readonly gitSha: string;
+  readonly tested: 'passed' | 'failed' | 'untested';
+  readonly testedAt?: string;
+  readonly testLogFile?: string;
+  readonly exported: boolean;
+}
+export interface ImagesListDto {
+  /** False when the Docker engine cannot be reached; `problem` says why. */
+  readonly dockerAvailable: boolean;
+  readonly endpoint: string;
+  readonly problem?: string;
+  readonly services: readonly { service: string; images: readonly ImageRowDto[] }[];
+}
+export interface ImageBuildDto {
+  readonly version: string;
+  readonly dirty: boolean;
+  readonly images: readonly { service: string; tag: string; imageId: string; sizeBytes: number; durationMs: number }[];
+}
+export interface ImageTestDto {
+  readonly passed: boolean;
+  readonly version: string;
+  readonly mode: string;
+  readonly images: readonly { service: string; tag: string; imageId: string }[];
+  readonly durationMs: number;
+  readonly failure?: { step: string; message: string };
+  readonly logFile: string;
+}
+export interface ImageExportDto {
+  readonly dir: string;
+  readonly version: string;
+  readonly files: readonly { service: string; file: string; sha256: string; bytes: number }[];
+  readonly deployInfo: string;
+}
+
 /**
  * Every job the service runs: params sent by the extension, result returned when it ends.
  * Add an entry here and a handler in src/service/jobs/ to add a job.
@@ -50,6 +93,12 @@ export interface ConfigSummary {
 export interface JobKinds {
   'config.summary': { params: { workspaceRoot: string }; result: ConfigSummary };
   'service.sleep': { params: { ms: number }; result: { sleptMs: number } };
+  'images.list': { params: { workspaceRoot: string }; result: ImagesListDto };
+  'images.build': { params: { workspaceRoot: string; services?: string[]; noCache?: boolean }; result: ImageBuildDto };
+  'images.test': { params: { workspaceRoot: string; version?: string; mode?: 'test-db' | 'snapshot' | 'none' }; result: ImageTestDto };
+  'images.export': { params: { workspaceRoot: string; version?: string; services?: string[]; outDir?: string }; result: ImageExportDto };
+  'images.remove': { params: { workspaceRoot: string; ref: string }; result: { removed: string } };
+  'images.testLog': { params: { workspaceRoot: string; imageId: string }; result: { text: string; file?: string } };
 }
 
 export type JobKind = keyof JobKinds;

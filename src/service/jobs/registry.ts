@@ -3,6 +3,12 @@
 import type { JobContext } from '../../core/common/job';
 import type { JobKind, JobParams, JobResult } from '../protocol';
 import { configSummaryJob } from './configSummary';
+import { imagesBuildJob } from './imagesBuild';
+import { imagesExportJob } from './imagesExport';
+import { imagesListJob } from './imagesList';
+import { imagesRemoveJob } from './imagesRemove';
+import { imagesTestJob } from './imagesTest';
+import { imagesTestLogJob } from './imagesTestLog';
 import { sleepJob } from './sleep';
 
 export type JobHandler<K extends JobKind> = (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>>;
@@ -12,4 +18,10 @@ export type JobHandlers = { [K in JobKind]: JobHandler<K> };
 export const jobHandlers: JobHandlers = {
   'config.summary': configSummaryJob,
   'service.sleep': sleepJob,
+  'images.list': imagesListJob,
+  'images.build': imagesBuildJob,
+  'images.test': imagesTestJob,
+  'images.export': imagesExportJob,
+  'images.remove': imagesRemoveJob,
+  'images.testLog': imagesTestLogJob,
 };
