@@ -1,9 +1,19 @@
 // The linter with every built-in language. One line per language; languages own their rules.
 import { Linter, type AnyLanguage } from './engine';
 import { sqlLanguage } from './languages/sql';
+import { aqlLanguage } from './languages/aql';
+import { arangoJsonLanguage } from './languages/arangoJson';
+import { rubyLanguage } from './languages/ruby';
+import { pythonLanguage } from './languages/python';
 
 export function builtInLanguages(): AnyLanguage[] {
-  return [sqlLanguage()];
+  return [
+    sqlLanguage(),
+    aqlLanguage as AnyLanguage,
+    arangoJsonLanguage as AnyLanguage,
+    rubyLanguage as AnyLanguage,
+    pythonLanguage as AnyLanguage,
+  ];
 }
 
 export function createDefaultLinter(): Linter {

@@ -11,15 +11,15 @@ let loading: Promise<ParseFn> | undefined;
 
 function loadParser(): Promise<ParseFn> {
   loading ??= (async () => {
-    const prism: typeof Prism = await import('@ruby/prism');
-    // Node 20 prints "WASI is an experimental feature" when prism creates its WASI instance. That is
-    // expected and would only confuse CLI users, so exactly that warning is dropped while loading.
+    // Node 20 prints "WASI is an experimental feature" when prism loads node:wasi. That is expected
+    // and would only confuse CLI users, so exactly that warning is dropped while loading.
     const emit = process.emitWarning;
     process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
       if (String(warning instanceof Error ? warning.message : warning).includes('WASI')) return;
       (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
     }) as typeof process.emitWarning;
     try {
+      const prism: typeof Prism = await import('@ruby/prism');
       return await prism.loadPrism();
     } finally {
       process.emitWarning = emit;
