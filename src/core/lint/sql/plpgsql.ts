@@ -257,12 +257,12 @@ export function dynamicText(expr: string): string | undefined {
     if (call && funcName(call) === 'format') {
       const template = bodyOf(call.args?.[0], 'A_Const')?.sval?.sval;
       if (typeof template !== 'string') return undefined;
-      return template.replace(/%(\d+\$)?([IsL%])/g, (_m, _p, t: string) => (t === '%' ? '%' : t === 'L' ? "'gl_value'" : 'gl_name'));
+      return template.replace(/%(\d+\$)?([IsL%])/g, (_m, _p, t: string) => (t === '%' ? '%' : t === 'L' ? "'%L'" : `"%${t}"`));
     }
     const op = bodyOf(n, 'A_Expr');
     if (op && names(op.name)[0] === '||') {
-      const l = render(op.lexpr) ?? 'gl_name';
-      const r = render(op.rexpr) ?? 'gl_name';
+      const l = render(op.lexpr) ?? '"(expr)"';
+      const r = render(op.rexpr) ?? '"(expr)"';
       return l + r;
     }
     return undefined;
