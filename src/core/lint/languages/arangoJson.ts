@@ -31,8 +31,8 @@ function parse(text: string): ParseResult<SchemaMigrationUnit> {
 export const arangoJsonLanguage: Language<SchemaMigrationUnit> = {
   id: 'arango-json',
   lineComment: '//',
-  // Any .json file with a top-level "operations" key and operation "type"s: migration folders vary.
-  matches: (file, text) => /\.json$/i.test(file) && /"operations"\s*:\s*\[/.test(text) && /"type"\s*:/.test(text),
+  // Any .json file with an "operations" key: migration folders vary between projects.
+  matches: (file, text) => /\.json$/i.test(file) && /"operations"\s*:/.test(text),
   parse: async (text) => parse(text),
   rules: [aqlJsonCreateWithoutIfNotExists, aqlJsonDropWithoutIfExists, aqlJsonRenameWithoutGuard, aqlJsonTruncateCollection, aqlJsonUnknownOperation],
 };

@@ -1,0 +1,84 @@
+// Valid/invalid tables for the ArangoDB JSON schema-migration rules, and AQL embedded in "aql"
+// operations with positions mapped back through JSON escapes.
+import * as assert from 'node:assert/strict';
+import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
+import { ruleTable } from './tester';
+
+const linter = createDefaultLinter();
+const F = 'migrations/0002_schema.json';
+const wrap = (...ops: string[]): string => `{\n  "operations": [\n${ops.map((o) => `    ${o}`).join(',\n')}\n  ]\n}\n`;
+
+suite('(unit) lint arango json rules', () => {
+  ruleTable(linter, F, 'aql-json-create-without-if-not-exists', {
+    valid: [wrap('{ "type": "create_collection", "name": "users", "ifNotExists": true }'), wrap('{ "type": "ensure_index", "collection": "users", "fields": ["email"], "unique": true }')],
+    invalid: [
+      {
+        text: wrap('{ "type": "create_collection", "name": "users" }'),
+        errors: [{ line: 3, column: 5, endLine: 3, endColumn: 53 }],
+        output: wrap('{ "type": "create_collection", "ifNotExists": true, "name": "users" }'),
+      },
+      { text: wrap('{ "type": "create_graph", "name": "social", "ifNotExists": false }'), errors: [{ line: 3, column: 5 }] },
+    ],
+  });
+  ruleTable(linter, F, 'aql-json-drop-without-if-exists', {
+    valid: [wrap('{ "type": "drop_collection", "name": "tmp", "ifExists": true }')],
+    invalid: [
+      { text: wrap('{ "type": "drop_index", "collection": "users", "name": "idx_old" }'), errors: [{ line: 3, column: 5 }], output: wrap('{ "type": "drop_index", "ifExists": true, "collection": "users", "name": "idx_old" }') },
+      // "ifExists" inside a string value is not the flag.
+      { text: wrap('{ "type": "drop_collection", "name": "ifExists" }'), errors: [{ line: 3, column: 5 }] },
+    ],
+  });
+  ruleTable(linter, F, 'aql-json-rename-without-guard', {
+    valid: [wrap('{ "type": "rename_collection", "from": "people", "to": "users", "ifExists": true }')],
+    invalid: [{ text: wrap('{ "type": "rename_collection", "from": "people", "to": "users" }'), errors: [{ line: 3, column: 5, message: /"people" no longer exists/ }] }],
+  });
+  ruleTable(linter, F, 'aql-json-truncate-collection', {
+    valid: [wrap('{ "type": "aql", "query": "FOR s IN sessions FILTER s.expired REMOVE s IN sessions" }')],
+    invalid: [{ text: wrap('{ "type": "truncate_collection", "name": "sessions" }'), errors: [{ line: 3, column: 5 }] }],
+  });
+  ruleTable(linter, F, 'aql-json-unknown-operation', {
+    valid: [wrap('{ "type": "drop_view", "name": "v", "ifExists": true }')],
+    invalid: [
+      { text: wrap('{ "type": "ensureIndex", "collection": "users", "fields": ["a"] }'), errors: [{ line: 3, column: 15, endColumn: 28, message: /did you mean "ensure_index"/ }], output: wrap('{ "type": "ensure_index", "collection": "users", "fields": ["a"] }') },
+      { text: wrap('{ "name": "users" }'), errors: [{ line: 3, column: 5, message: /no "type"/ }] },
+      { text: wrap('{ "type": "launch_rockets" }'), errors: [{ line: 3, column: 15, message: /Unknown operation type "launch_rockets"\.$/ }] },
+    ],
+  });
+
+  test('AQL inside an "aql" operation is linted with positions in the JSON file', async () => {
+    const text = wrap('{ "type": "aql", "query": "FOR u IN users\\n  UPDATE u WITH { n: u.n + 1, s: \\"\\u00e9\\" } IN users" }');
+    const { findings } = await linter.lint(F, text);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.startPos.line, f.startPos.column, text.slice(f.start, f.end)]),
+      [['aql-update-not-idempotent', 3, 66, 'n: u.n + 1']],
+    );
+  });
+
+  test('a syntax error in embedded AQL is a parse-error inside the string', async () => {
+    const text = wrap('{ "type": "aql", "query": "FOR u IN users FILTER (u.a RETURN u" }');
+    const { findings } = await linter.lint(F, text);
+    assert.deepEqual(findings.map((f) => [f.code, f.startPos.line, f.startPos.column]), [['parse-error', 3, 54]]);
+  });
+
+  test('JSON syntax errors and wrong shapes are one parse-error at the right place', async () => {
+    const cases: [string, number, number, RegExp][] = [
+      ['{ "operations": [ { "type": "aql", } ] }', 1, 36, /expected a property name/],
+      ['{ "operations": { "type": "x" } }', 1, 17, /must be an array/],
+      ['{ "operations": [ "create_collection", { "type": "x" } ] }', 1, 19, /must be an object/],
+      ['{ "operations": [ { "type": "x\n" } ] }', 1, 29, /unterminated string/],
+    ];
+    for (const [text, line, column, message] of cases) {
+      const { findings } = await linter.lint(F, text);
+      assert.equal(findings.length, 1, text);
+      assert.equal(findings[0]!.code, 'parse-error');
+      assert.deepEqual([findings[0]!.startPos.line, findings[0]!.startPos.column], [line, column], text);
+      assert.match(findings[0]!.message, message);
+    }
+  });
+
+  test('suppression comments apply to the next operation', async () => {
+    const text = `{\n  "operations": [\n    // greenlight-ignore aql-json-create-without-if-not-exists\n    { "type": "create_collection", "name": "a" },\n    { "type": "create_collection", "name": "b" }\n  ]\n}`;
+    const { findings } = await linter.lint(F, text);
+    assert.deepEqual(findings.map((f) => [f.code, f.startPos.line]), [['aql-json-create-without-if-not-exists', 5]]);
+  });
+});
