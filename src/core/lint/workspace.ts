@@ -13,7 +13,7 @@ import { CONFIG_FILE_NAME, loadConfig, type ConfigProblem } from '../config/load
 export const CONVENTIONAL_LINT_PATHS: readonly string[] = ['migrations', 'db/migrate', 'db/seeds.rb', 'db/seeds', '*/migrations/*.py'];
 
 /** File name endings a lint language may handle; other files in a directory are not even read. */
-export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.aql', '.json', '.rb', '.py'];
+export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.pgsql', '.psql', '.aql', '.json', '.rb', '.py'];
 
 /** Directories never descended into: dependencies, VCS data, build output, virtualenvs. */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.venv', 'venv', '__pycache__', '.tools']);

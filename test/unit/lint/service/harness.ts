@@ -20,6 +20,8 @@ export interface Session {
   latest(file: string): Diagnostic[] | undefined;
   /** Resolves with the next publication for file that satisfies `accept`. */
   next(file: string, accept?: (d: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
+  /** Like next, but the latest publication already received counts too. */
+  eventually(file: string, accept?: (d: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
   open(file: string, text: string, version?: number): void;
   change(file: string, text: string, version: number): void;
   close(file: string): void;
@@ -62,6 +64,10 @@ export async function startSession(root: string, createLinter: () => Linter, doc
         const t = setTimeout(() => reject(new Error(`no matching diagnostics for ${file} within ${timeoutMs} ms; got ${JSON.stringify(session.latest(file))}`)), timeoutMs);
         waiters.push({ uri, accept, resolve: (d) => (clearTimeout(t), resolve(d)) });
       });
+    },
+    eventually(file, accept = () => true, timeoutMs = 5000) {
+      const latest = session.latest(file);
+      return latest && accept(latest) ? Promise.resolve(latest) : session.next(file, accept, timeoutMs);
     },
     open(file, text, version = 1) {
       void client.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(file), languageId: 'sql', version, text } });

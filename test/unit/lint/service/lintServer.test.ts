@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Diagnostic, TextDocumentEdit, TextEdit } from 'vscode-languageserver/node';
+import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
 import { toyLinter } from '../report/toyLanguage';
 import { startSession, uriOf, type Session } from './harness';
 
@@ -193,4 +194,63 @@ suite('(unit) lint service: language server diagnostics and quick fixes', () => 
     s.close(file);
     assert.deepEqual(await s.next(file), []);
   });
+});
+
+suite('(unit) lint service: real languages (SQL, Ruby seeds, AQL) through the language server', function () {
+  // The first parse loads each language's WASM parser.
+  this.timeout(60_000);
+  const fixtures = path.resolve(__dirname, '../../../host/workspaces/lint');
+  let root: string;
+  let s: Session;
+  setup(() => {
+    root = workspace({ 'greenlight.yaml': CONFIG.replace('db/m', 'lint-fixtures') });
+    cpSync(fixtures, path.join(root, 'lint-fixtures'), { recursive: true });
+  });
+  teardown(() => {
+    s?.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function quickFix(file: string, code: string, title: string): Promise<string> {
+    const text = readFileSync(file, 'utf8');
+    s.open(file, text);
+    const ds = await s.next(file, (d) => d.some((x) => x.code === code));
+    const diag = ds.find((x) => x.code === code)!;
+    const actions: CodeAction[] = await s.client.sendRequest('textDocument/codeAction', { textDocument: { uri: uriOf(file) }, range: diag.range, context: { diagnostics: [diag] } });
+    const action = actions.find((a) => a.title === title);
+    assert.ok(action, `"${title}" among ${JSON.stringify(actions.map((a) => a.title))}`);
+    const change = action.edit!.documentChanges![0] as TextDocumentEdit;
+    const out = TextDocument.applyEdits(TextDocument.create(uriOf(file), 'x', 1, text), change.edits as TextEdit[]);
+    s.change(file, out, 2);
+    const after = await s.next(file, (d) => !d.some((x) => x.code === code && x.range.start.line === diag.range.start.line + (out.split('\n').length - text.split('\n').length)));
+    assert.ok(!after.some((x) => x.message === diag.message), `${code} is gone after "${title}":\n${out}`);
+    return out;
+  }
+
+  test('SQL, seed and AQL fixtures are published from disk with their codes', async () => {
+    s = await startSession(root, createDefaultLinter, path.resolve(__dirname, '../../../../docs/rules'));
+    const sql = await s.eventually(path.join(root, 'lint-fixtures/001_create_invoices.sql'), (d) => d.length > 0, 20000);
+    assert.deepEqual(codes(sql), ['sql-create-table-if-not-exists', 'sql-create-index-if-not-exists', 'sql-insert-without-conflict-handling']);
+    assert.deepEqual(sql[0]!.range, { start: { line: 3, character: 0 }, end: { line: 6, character: 1 } });
+    const seed = await s.eventually(path.join(root, 'lint-fixtures/db/seeds.rb'), (d) => d.length > 0, 20000);
+    assert.deepEqual(codes(seed), ['seed-unguarded-create']);
+    const aql = await s.eventually(path.join(root, 'lint-fixtures/002_backfill.aql'), (d) => d.length > 0, 20000);
+    assert.deepEqual(codes(aql), ['aql-update-not-idempotent', 'aql-insert-without-guard']);
+  });
+
+  for (const [rel, code, title, expected] of [
+    ['001_create_invoices.sql', 'sql-insert-without-conflict-handling', 'Ignore sql-insert-without-conflict-handling for this statement', '    -- greenlight-ignore sql-insert-without-conflict-handling\n    INSERT INTO customers'],
+    ['001_create_invoices.sql', 'sql-create-index-if-not-exists', 'Ignore sql-create-index-if-not-exists for this statement', 'greenlight-ignore sql-create-index-if-not-exists'],
+    ['001_create_invoices.sql', 'sql-create-index-if-not-exists', 'Ignore sql-create-index-if-not-exists for this file', '-- greenlight-ignore-file sql-create-index-if-not-exists\n-- Two statements'],
+    ['001_create_invoices.sql', 'sql-create-table-if-not-exists', 'Add IF NOT EXISTS', 'CREATE TABLE IF NOT EXISTS invoices'],
+    ['db/seeds.rb', 'seed-unguarded-create', 'Ignore seed-unguarded-create for this statement', '# greenlight-ignore seed-unguarded-create\nUser.create!'],
+    ['002_backfill.aql', 'aql-update-not-idempotent', 'Ignore aql-update-not-idempotent for this statement', '// greenlight-ignore aql-update-not-idempotent\n'],
+    ['002_backfill.aql', 'aql-insert-without-guard', 'Ignore aql-insert-without-guard for this file', '// greenlight-ignore-file aql-insert-without-guard\n'],
+  ] as const) {
+    test(`${rel}: "${title}" makes ${code} go`, async () => {
+      s = await startSession(root, createDefaultLinter, path.resolve(__dirname, '../../../../docs/rules'));
+      const out = await quickFix(path.join(root, 'lint-fixtures', rel), code, title);
+      assert.ok(out.includes(expected), out);
+    });
+  }
 });
