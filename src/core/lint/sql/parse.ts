@@ -4,7 +4,7 @@
 // context it runs in (inside an IF that checks the catalog, inside an EXCEPTION handler for
 // duplicate_object…). Comments come from PostgreSQL's scanner, so words inside strings or comments
 // never count as a guard.
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync, type ScanToken } from 'libpg-query';
+import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
 import type { CommentSpan, ParseResult, Span } from '../types';
 import { kindOf, type PgNode } from './ast';
 import { ByteOffsets } from './bytes';
@@ -63,10 +63,40 @@ interface RawStmt {
   stmt_len?: number;
 }
 
-/** One parsed piece of SQL: tokens and statements with offsets already in host coordinates. */
+/** One parsed piece of SQL: statements and comments with offsets already in host coordinates. */
 export interface Piece {
-  readonly statements: { kind: string; node: PgNode; start: number; end: number; tokens: SqlToken[]; at(location: number | undefined): number }[];
+  readonly statements: SqlStmt[];
   readonly comments: CommentSpan[];
+}
+
+/**
+ * A statement. Its tokens are scanned on first use: PostgreSQL's scanner is slow on large texts,
+ * and most statements never need tokens (only fixes and comment-bearing statements do).
+ */
+export class SqlStmt implements SqlStatement {
+  index = 0;
+  block?: BlockContext;
+  dynamic = false;
+  parent?: SqlStatement;
+  #tokens: readonly SqlToken[] | undefined;
+
+  constructor(
+    readonly kind: string,
+    readonly node: PgNode,
+    public start: number,
+    public end: number,
+    public at: (location: number | undefined) => number,
+    private readonly scan: () => readonly SqlToken[],
+  ) {}
+
+  get tokens(): readonly SqlToken[] {
+    this.#tokens ??= this.scan();
+    return this.#tokens;
+  }
+
+  set tokens(t: readonly SqlToken[]) {
+    this.#tokens = t;
+  }
 }
 
 export class SqlSyntaxError extends Error {
@@ -75,16 +105,31 @@ export class SqlSyntaxError extends Error {
   }
 }
 
-function toToken(t: ScanToken, bytes: ByteOffsets, base: number): SqlToken & { comment: boolean } {
-  const keyword = t.keywordKind !== 0;
-  return {
-    start: base + bytes.toIndex(t.start),
-    end: base + bytes.toIndex(t.end),
-    text: keyword ? t.text.toUpperCase() : t.text,
-    keyword,
-    comment: t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT',
-  };
+/** Scans `text` (which starts at `base` in the host) into code tokens and comments. */
+function scanText(text: string, base: number): { tokens: SqlToken[]; comments: CommentSpan[] } {
+  let scanned: ScanToken[] = [];
+  try {
+    scanned = scanSync(text).tokens ?? [];
+  } catch {
+    // The scanner shares the parser's lexer, so this does not happen for text that parsed; without
+    // tokens a statement keeps the parser's range and offers no fix.
+  }
+  const bytes = new ByteOffsets(text);
+  const tokens: SqlToken[] = [];
+  const comments: CommentSpan[] = [];
+  for (const t of scanned) {
+    const start = base + bytes.toIndex(t.start);
+    const end = base + bytes.toIndex(t.end);
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') comments.push({ start, end, body: commentBody(t.text) });
+    else {
+      const keyword = t.keywordKind !== 0;
+      tokens.push({ start, end, text: keyword ? t.text.toUpperCase() : t.text, keyword });
+    }
+  }
+  return { tokens, comments };
 }
+
+const mayHaveComment = (s: string): boolean => s.includes('--') || s.includes('/*');
 
 /**
  * Parses `sql` (which sits at offset `base` in the file, character for character) into statements.
@@ -100,44 +145,38 @@ export function parsePiece(sql: string, base: number): Piece {
     const message = e instanceof Error ? e.message : String(e);
     throw new SqlSyntaxError(message, base + bytes.toIndex(details?.cursorPosition ?? 0));
   }
-  let scanned: ScanToken[] = [];
-  try {
-    scanned = scanSync(sql).tokens ?? [];
-  } catch {
-    // The scanner and the parser share a lexer, so this does not happen for text that parsed;
-    // without tokens, ranges fall back to the parser's own statement locations.
-  }
-  const all = scanned.map((t) => toToken(t, bytes, base));
-  const comments: CommentSpan[] = all.filter((t) => t.comment).map((t) => ({ start: t.start, end: t.end, body: commentBody(t.text) }));
-  const code = all.filter((t) => !t.comment).map(({ comment: _c, ...t }) => t);
   const at = (location: number | undefined): number => base + bytes.toIndex(location ?? 0);
-  const statements: Piece['statements'] = [];
+  const statements: SqlStmt[] = [];
+  const comments: CommentSpan[] = [];
+  let gapStart = 0;
+  const scanGap = (from: number, to: number): void => {
+    const gap = sql.slice(from, to);
+    if (mayHaveComment(gap)) comments.push(...scanText(gap, base + from).comments);
+  };
   for (const raw of tree.stmts ?? []) {
     const kind = kindOf(raw.stmt);
+    const from = bytes.toIndex(raw.stmt_location ?? 0);
+    const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
+    // The parser's range starts at the first token but can end with whitespace and comments.
+    scanGap(gapStart, from);
+    gapStart = to;
     if (!kind) continue;
-    const from = base + bytes.toIndex(raw.stmt_location ?? 0);
-    const to = raw.stmt_len ? base + bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : base + sql.length;
-    // The parser's range can include leading comments and whitespace; the tokens inside it give
-    // the statement's exact first and last character.
-    const tokens = tokensIn(code, from, to).filter((t) => t.text !== ';');
-    const start = tokens[0]?.start ?? from;
-    const end = tokens[tokens.length - 1]?.end ?? to;
-    statements.push({ kind, node: raw.stmt[kind], start, end, tokens, at });
+    const text = sql.slice(from, to);
+    const scan = (): readonly SqlToken[] => scanText(text, base + from).tokens.filter((t) => t.text !== ';');
+    let end = base + from + text.trimEnd().length;
+    const stmt = new SqlStmt(kind, raw.stmt[kind], base + from, end, at, scan);
+    if (mayHaveComment(text)) {
+      const scanned = scanText(text, base + from);
+      comments.push(...scanned.comments);
+      const tokens = scanned.tokens.filter((t) => t.text !== ';');
+      stmt.tokens = tokens;
+      end = tokens[tokens.length - 1]?.end ?? end;
+      stmt.end = end;
+    }
+    statements.push(stmt);
   }
+  scanGap(gapStart, sql.length);
   return { statements, comments };
-}
-
-function tokensIn(tokens: readonly SqlToken[], from: number, to: number): SqlToken[] {
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid]!.start < from) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: SqlToken[] = [];
-  for (let i = lo; i < tokens.length && tokens[i]!.start < to; i++) out.push(tokens[i]!);
-  return out;
 }
 
 function commentBody(raw: string): string {
@@ -160,13 +199,17 @@ export function parseSqlText(text: string): ParseResult<SqlUnit> {
   }
   const statements: SqlStatement[] = [];
   const comments = [...piece.comments];
-  for (const s of piece.statements) {
-    const stmt: SqlStatement = { ...s, index: statements.length, dynamic: false };
+  for (const stmt of piece.statements) {
+    stmt.index = statements.length;
     statements.push(stmt);
-    if (s.kind === 'DoStmt') {
+    if (stmt.kind === 'DoStmt') {
       const inner = analyzeDoBlock(text, stmt);
       for (const c of inner.comments) comments.push(c);
-      for (const i of inner.statements) statements.push({ ...i, index: statements.length, parent: stmt });
+      for (const i of inner.statements) {
+        i.index = statements.length;
+        i.parent = stmt;
+        statements.push(i);
+      }
     }
   }
   comments.sort((a, b) => a.start - b.start);
@@ -179,4 +222,3 @@ function tokenLengthAt(text: string, at: number): number {
   return m ? m[0].length : 1;
 }
 
-export { parsePlPgSQLSync };

@@ -8,9 +8,9 @@ import { parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
 import type { CommentSpan } from '../types';
 import { bodyOf, funcName, names, some, type PgNode } from './ast';
 import { ByteOffsets } from './bytes';
-import { parsePiece, type BlockContext, type SqlStatement } from './parse';
+import { parsePiece, type BlockContext, type SqlStatement, type SqlStmt } from './parse';
 
-type Inner = Omit<SqlStatement, 'index' | 'parent'>;
+type Inner = SqlStmt;
 
 /** SQLSTATE codes written as `WHEN SQLSTATE '42P07'` mean the same as their condition names. */
 const SQLSTATE_NAMES: Record<string, string> = {
@@ -98,9 +98,12 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
     const rel = contentStart !== undefined ? locate(query, lineno) : undefined;
     try {
       if (rel !== undefined) {
-        for (const s of parsePiece(query, contentStart! + rel).statements) out.push({ ...s, block: ctx, dynamic: false });
+        for (const s of parsePiece(query, contentStart! + rel).statements) {
+          s.block = ctx;
+          out.push(s);
+        }
       } else {
-        for (const s of parsePiece(query, 0).statements) out.push({ ...s, ...whole, tokens: [], at: () => whole.start, block: ctx, dynamic: false });
+        for (const s of parsePiece(query, 0).statements) out.push(relocate(s, whole, ctx, false));
       }
     } catch {
       // PostgreSQL reports SQL errors inside PL/pgSQL only when the block runs; nothing to lint here.
@@ -117,7 +120,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
       if (m) span = { start: contentStart + from + m.index, end: contentStart + from + m.index + m[0].trimEnd().length };
     }
     try {
-      for (const s of parsePiece(sql, 0).statements) out.push({ ...s, ...span, tokens: [], at: () => span.start, block: ctx, dynamic: true });
+      for (const s of parsePiece(sql, 0).statements) out.push(relocate(s, span, ctx, true));
     } catch {
       // Text built at run time that does not parse with placeholders is not linted.
     }
@@ -235,6 +238,17 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
 
   visit(fn.action, { conditional: false, caught: new Set() });
   return { statements: out, comments };
+}
+
+/** Points a statement whose text is not in the file (or not findable) at a span that is. */
+function relocate(s: SqlStmt, span: { start: number; end: number }, block: BlockContext, dynamic: boolean): SqlStmt {
+  s.start = span.start;
+  s.end = span.end;
+  s.tokens = [];
+  s.at = () => span.start;
+  s.block = block;
+  s.dynamic = dynamic;
+  return s;
 }
 
 /**
