@@ -201,20 +201,30 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
   }
 }
 
-function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number][], dynamic: DjangoUnit['dynamicSql'][number][]): void {
+/**
+ * With params, Django passes the SQL through the driver's %-formatting: `%s` and `%(name)s` are
+ * placeholders and `%%` is a literal `%`. They become PostgreSQL-parsable text of the same length,
+ * so offsets keep mapping one to one.
+ */
+function withPlaceholders(sql: DecodedString): DecodedString {
+  const value = sql.value.replace(/%\([A-Za-z_]\w*\)s|%s|%%/g, (m) => (m === '%%' ? '% ' : '$1'.padEnd(m.length, ' ')));
+  return { value, offsets: sql.offsets };
+}
+
+function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number][], dynamic: DjangoUnit['dynamicSql'][number][], params = false): void {
   if (value.type === 'list' || value.type === 'tuple') {
     for (const item of value.namedChildren) {
       if (!item || item.type === 'comment') continue;
       // RunSQL accepts [(sql, params), …]: the SQL is the first element.
       if (item.type === 'tuple' || item.type === 'parenthesized_expression') {
         const first = item.namedChildren.find((c) => c && c.type !== 'comment');
-        if (first) sqlPieces(first, text, out, dynamic);
+        if (first) sqlPieces(first, text, out, dynamic, true);
       } else sqlPieces(item, text, out, dynamic);
     }
     return;
   }
   const decoded = decodeString(value, text);
-  if (decoded) out.push({ start: value.startIndex, end: value.endIndex, sql: decoded });
+  if (decoded) out.push({ start: value.startIndex, end: value.endIndex, sql: params ? withPlaceholders(decoded) : decoded });
   else if (value.type === 'attribute' && /RunSQL\.noop$/.test(value.text)) return;
   else dynamic.push({ start: value.startIndex, end: value.endIndex, why: value.type === 'string' ? 'an f-string' : `computed (${value.type.replace(/_/g, ' ')})` });
 }

@@ -83,7 +83,10 @@ export async function parseRuby(text: string): Promise<RubyParse> {
   const result = parse(text);
   const offset = byteToUtf16(text);
   const span = (loc: Prism.Location): Span => ({ start: offset(loc.startOffset), end: offset(loc.startOffset + loc.length) });
-  const err = result.errors.find((e) => e.level !== 'warning') ?? result.errors[0];
+  // Prism lists its recovery notes too; "assuming it is closing the parent" points at the end of
+  // the file, while the note about the unclosed construct points at where the problem starts.
+  const errors = result.errors.filter((e) => e.level !== 'warning');
+  const err = errors.find((e) => !/assuming it is closing the parent/.test(e.message)) ?? errors[0];
   if (err) {
     const s = span(err.location);
     return { ok: false, start: s.start, end: Math.max(s.end, s.start), message: `Ruby syntax error: ${err.message}` };

@@ -11,6 +11,11 @@ const CLOCKS = new Set(['Time', 'DateTime', 'Date']);
 const CLOCK_CALLS = new Set(['now', 'current', 'today']);
 
 function randomSource(node: Prism.Node): string | undefined {
+  // Constants (Faker, SecureRandom) name the source better than the method called on them.
+  return randomConstant(node) ?? randomCall(node);
+}
+
+function randomConstant(node: Prism.Node): string | undefined {
   const stack: Prism.Node[] = [node];
   while (stack.length) {
     const n = stack.pop()!;
@@ -22,6 +27,16 @@ function randomSource(node: Prism.Node): string | undefined {
       while (kind(p) === 'ConstantPathNode') p = (p as Prism.ConstantPathNode).parent;
       if (p && RANDOM_CONSTANTS.has(constantName(p))) return constantName(p);
     }
+    stack.push(...children(n));
+  }
+  return undefined;
+}
+
+function randomCall(node: Prism.Node): string | undefined {
+  const stack: Prism.Node[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    const k = kind(n);
     if (k === 'CallNode') {
       const c = n as Prism.CallNode;
       if (RANDOM_CALLS.has(c.name) && (!c.receiver || kind(c.receiver) !== 'ConstantReadNode' || RANDOM_CONSTANTS.has(constantName(c.receiver)))) return c.name;
