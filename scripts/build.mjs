@@ -56,14 +56,24 @@ if (existsSync(webviewDir)) {
 
 function copyAssetPackages() {
   const target = path.join(dist, 'node_modules');
-  for (const pkg of ASSET_PACKAGES) {
+  // Their own run-time dependencies go along (libpg-query re-exports @pgsql/types), except the
+  // helpers of native bindings that are never loaded (only the wasm builds are used).
+  const queue = [...ASSET_PACKAGES];
+  const copied = new Set(['node-addon-api', 'node-gyp-build']);
+  for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
+    if (copied.has(pkg)) continue;
+    copied.add(pkg);
     const src = path.join(root, 'node_modules', pkg);
     if (!existsSync(src)) continue;
+    const manifest = JSON.parse(readFileSync(path.join(src, 'package.json'), 'utf8'));
+    queue.push(...Object.keys(manifest.dependencies ?? {}));
     const dst = path.join(target, pkg);
     rmSync(dst, { recursive: true, force: true });
     mkdirSync(path.dirname(dst), { recursive: true });
-    // Native build folders and sources are not needed: only the JS and wasm that run.
-    cpSync(src, dst, { recursive: true, filter: (p) => !/[/\\](src|bindings|prebuilds|build|debug|test)([/\\]|$)/.test(p.slice(src.length)) });
+    // Native build folders and sources are not needed: only the JS and wasm that run (a package
+    // whose code lives in src/, like @ruby/prism, keeps src/).
+    const skip = /^(\.\/)?src\//.test(String(manifest.main ?? '')) ? /[/\\](bindings|prebuilds|build|debug|test)([/\\]|$)/ : /[/\\](src|bindings|prebuilds|build|debug|test)([/\\]|$)/;
+    cpSync(src, dst, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) });
   }
 }
 
