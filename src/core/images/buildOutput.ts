@@ -37,7 +37,8 @@ export class BuildOutput {
     this.#partial = lines.pop() ?? '';
     const out: string[] = [];
     for (const raw of lines) {
-      const line = raw.replace(/\r$/, '');
+      // The daemon colours RUN's stderr with ANSI escapes; logs and error messages want plain text.
+      const line = raw.replace(/\r$/, '').replace(/\x1b\[[0-9;]*m/g, '');
       const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
       if (step) {
         this.#current = { index: Number(step[1]), total: Number(step[2]), instruction: step[3] ?? '' };
@@ -67,7 +68,9 @@ export class BuildOutput {
 
   /** What the failing step printed before it failed (the last lines, without the "--->" noise). */
   stepOutput(maxLines = 40): string[] {
-    const lines = [...this.#stepLines, ...(this.#partial ? [this.#partial] : [])].filter((l) => !/^ ---> /.test(l) && l.trim() !== '');
+    const lines = [...this.#stepLines, ...(this.#partial ? [this.#partial] : [])].filter(
+      (l) => !/^ ---> /.test(l) && !/^Removing intermediate container /.test(l) && l.trim() !== '',
+    );
     return lines.slice(-maxLines);
   }
 }

@@ -20,7 +20,8 @@ suite('(unit) images: build output', () => {
     b.push({ stream: 'Step 1/2 : FROM x\n' });
     b.push({ stream: 'noise\n' });
     b.push({ stream: 'Step 2/2 : RUN ./configure\n ---> Running in 42\nchecking for gcc... ' });
-    b.push({ stream: 'no\nconfigure: error: no C compiler\n' });
+    b.push({ stream: 'no\n\x1b[91mconfigure: error: no C compiler\n\x1b[0m' });
+    b.push({ stream: 'Removing intermediate container 42\n' });
     b.push({ error: 'The command \'/bin/sh -c ./configure\' returned a non-zero code: 1', errorDetail: { code: 1, message: "The command '/bin/sh -c ./configure' returned a non-zero code: 1" } });
     assert.equal(b.step?.instruction, 'RUN ./configure');
     assert.deepEqual(b.stepOutput(), ['checking for gcc... no', 'configure: error: no C compiler']);
