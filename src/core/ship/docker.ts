@@ -24,6 +24,8 @@ export interface ContainerSpec {
   readonly networkMode: 'host';
   readonly restart: 'unless-stopped' | 'no';
   readonly volumes: readonly string[];
+  /** Run an init process as PID 1 so the app receives SIGTERM and stops promptly. */
+  readonly init: boolean;
 }
 
 export interface ContainerSummary {

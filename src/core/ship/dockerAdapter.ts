@@ -176,7 +176,7 @@ class DockerodeEngine implements DockerEngine {
         Env: env,
         Cmd: spec.cmd ? [...spec.cmd] : undefined,
         Labels: { ...spec.labels },
-        HostConfig: { NetworkMode: spec.networkMode, RestartPolicy: { Name: spec.restart }, Binds: spec.volumes.length ? [...spec.volumes] : undefined },
+        HostConfig: { Init: spec.init, NetworkMode: spec.networkMode, RestartPolicy: { Name: spec.restart }, Binds: spec.volumes.length ? [...spec.volumes] : undefined },
       });
       return c.id;
     } catch (e) {

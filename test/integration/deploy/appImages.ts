@@ -9,6 +9,8 @@ import * as path from 'node:path';
 export interface AppImageOptions {
   /** HTTP status the health endpoint answers (default 200). */
   readonly healthStatus?: number;
+  /** The health endpoint fails only when the app listens on this port (healthy beside the old version, failing after the swap). */
+  readonly failOnPort?: number;
   /** Extra bytes baked into the image, to make shipping measurable. */
   readonly padBytes?: number;
 }
@@ -23,9 +25,10 @@ export function buildAppImage(tag: string, version: string, opts: AppImageOption
     mkdirSync(path.join(dir, 'www/cgi-bin'), { recursive: true });
     writeFileSync(path.join(dir, 'www/index.html'), `<h1>demo ${version}</h1>\n`);
     const status = opts.healthStatus ?? 200;
+    const portCheck = opts.failOnPort ? `if [ "$PORT" = "${opts.failOnPort}" ]; then S=500; fi\n` : '';
     writeFileSync(
       path.join(dir, 'www/cgi-bin/health'),
-      `#!/bin/busybox sh\necho "Status: ${status} ${status === 200 ? 'OK' : 'Unhealthy'}"\necho "Content-Type: application/json"\necho ""\necho "{\\"status\\":\\"${status === 200 ? 'ok' : 'failing'}\\",\\"version\\":\\"\${APP_VERSION:-unknown}\\"}"\n`,
+      `#!/bin/busybox sh\nS=${status}\n${portCheck}echo "Status: $S"\necho "Content-Type: application/json"\necho ""\necho "{\\"status\\":$S,\\"version\\":\\"\${APP_VERSION:-unknown}\\"}"\n`,
     );
     chmodSync(path.join(dir, 'www/cgi-bin/health'), 0o755);
     let pad = '';

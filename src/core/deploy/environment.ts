@@ -1,0 +1,50 @@
+// Resolves an environment of greenlight.yaml into what the engines need: the SSH target, the
+// Docker socket on the host, the database target and the backup target.
+import { InputError } from '../common/errors';
+import type { Secret } from '../common/secret';
+import type { BackupTarget } from '../backup/backups';
+import type { EnvironmentConfig, GreenlightConfig, ServiceConfig } from '../config/schema';
+import { sshTargetOf } from '../ship/remoteHost';
+import type { SshTarget } from '../ship/sshAdapter';
+import { pgTargetOf } from './plan';
+
+export interface ResolvedEnvironment {
+  readonly name: string;
+  readonly env: EnvironmentConfig;
+  readonly ssh: SshTarget;
+  readonly dockerSocket: string;
+  /** Where health checks connect, as seen from the host. */
+  readonly serviceAddress: string;
+  readonly backup?: BackupTarget;
+}
+
+export function resolveEnvironment(config: GreenlightConfig, configRoot: string, name: string, dbPassword?: Secret): ResolvedEnvironment {
+  const env = config.environments[name];
+  if (!env) {
+    const known = Object.keys(config.environments);
+    throw new InputError(`no environment "${name}" in greenlight.yaml${known.length ? ` (known: ${known.join(', ')})` : ' (it declares no environments)'}`);
+  }
+  const pg = pgTargetOf(env, { dbPassword });
+  if (env.database && config.database?.kind === 'arangodb') {
+    throw new InputError(`environment "${name}": ArangoDB backups run through arangojs with "greenlight backup create --arango-url"; pg_dump backups need database.kind postgres`);
+  }
+  return {
+    name,
+    env,
+    ssh: sshTargetOf(env, configRoot),
+    dockerSocket: env.docker.socket,
+    serviceAddress: env.host ?? env.ssh.host,
+    backup: pg ? { env: name, dir: env.backups.dir, pg } : undefined,
+  };
+}
+
+export function pickService(config: GreenlightConfig, name?: string): ServiceConfig {
+  if (config.services.length === 0) throw new InputError('greenlight.yaml declares no services');
+  if (name) {
+    const s = config.services.find((x) => x.name === name);
+    if (!s) throw new InputError(`no service "${name}" in greenlight.yaml (known: ${config.services.map((x) => x.name).join(', ')})`);
+    return s;
+  }
+  if (config.services.length > 1) throw new InputError(`greenlight.yaml declares ${config.services.length} services; say which one (--service)`);
+  return config.services[0]!;
+}

@@ -1,0 +1,109 @@
+// Manual rollback to the previous or a chosen retained version, under the deploy lock. The
+// serving container becomes `<name>-previous-<version>` (so it can be rolled forward again) and
+// the chosen one takes the serving name; a failed health check puts things back as they were.
+// When release tasks ran since the target version, they are listed and the pre-deploy backup of
+// the deploy that replaced the target is offered; nothing is restored without confirmation.
+import * as os from 'node:os';
+import { InputError, OperationError, errorMessage } from '../common/errors';
+import type { JobContext } from '../common/job';
+import type { GreenlightConfig } from '../config/schema';
+import type { ContainerSummary } from '../ship/docker';
+import type { RemoteHost } from '../ship/remoteHost';
+import { appendAudit, tailAudit } from './audit';
+import { newDeployId } from './deploy';
+import { pickService, type ResolvedEnvironment } from './environment';
+import { describeProbe, waitHealthy } from './health';
+import { acquireLock, defaultWho, releaseLock } from './lock';
+import { LABEL, namesFor } from './plan';
+
+export interface RollbackRequest {
+  readonly config: GreenlightConfig;
+  readonly environment: ResolvedEnvironment;
+  readonly service?: string;
+  /** The retained version to return to; default: the newest retained one. */
+  readonly toVersion?: string;
+  readonly who?: string;
+}
+
+export interface RollbackResult {
+  readonly outcome: 'succeeded' | 'failed';
+  readonly from?: string;
+  readonly to: string;
+  readonly serving: string;
+  readonly message: string;
+  readonly rollbackMs: number;
+  /** Release tasks that ran in deploys after the target version, and the backup taken before the first of them. */
+  readonly migrationsSince?: { readonly deploys: readonly { version: string; tasks: readonly string[] }[]; readonly backupId?: string };
+}
+
+export async function listRetained(host: RemoteHost, config: GreenlightConfig, envName: string, serviceName: string): Promise<ContainerSummary[]> {
+  const names = namesFor(config.project, serviceName);
+  const list = await host.docker.listContainers({ [LABEL.project]: config.project, [LABEL.service]: serviceName, [LABEL.env]: envName });
+  return list.filter((c) => c.name.startsWith(names.previousPrefix)).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackRequest): Promise<RollbackResult> {
+  const started = Date.now();
+  const env = req.environment;
+  const service = pickService(req.config, req.service);
+  const names = namesFor(req.config.project, service.name);
+  const who = req.who ?? defaultWho();
+  const deployId = newDeployId();
+  const retained = await listRetained(host, req.config, env.name, service.name);
+  if (retained.length === 0) throw new InputError(`no retained version of ${service.name} on ${env.name} to roll back to`);
+  const target = req.toVersion ? retained.find((c) => c.labels[LABEL.version] === req.toVersion) : retained[0];
+  if (!target) throw new InputError(`version ${req.toVersion} is not retained on ${env.name} (retained: ${retained.map((c) => c.labels[LABEL.version]).join(', ')})`);
+  const to = target.labels[LABEL.version] ?? target.name;
+
+  await acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), what: `rollback ${service.name} to ${to}`, deployId });
+  let result: RollbackResult;
+  try {
+    const audit = await tailAudit(ctx, host, env.env.stateDir, 200);
+    const since = audit.filter((a) => a.action === 'deploy' && a.result === 'succeeded' && a.service === service.name);
+    const idx = since.findIndex((a) => a.version === to);
+    const after = (idx === -1 ? since : since.slice(0, idx)).filter((a) => (a.releaseTasks ?? []).length > 0);
+    const migrationsSince = after.length ? { deploys: after.map((a) => ({ version: a.version ?? '?', tasks: a.releaseTasks ?? [] })), backupId: after[after.length - 1]?.backupId } : undefined;
+    if (migrationsSince) {
+      ctx.log(`rollback: release tasks ran since ${to}: ${migrationsSince.deploys.map((d) => `${d.version} (${d.tasks.join(', ')})`).join('; ')}. ` +
+        `The code goes back, the database does not${migrationsSince.backupId ? `; backup ${migrationsSince.backupId} was taken before them and can be restored on request` : ''}.`, 'warn');
+    }
+    const cur = await host.docker.inspectContainer(names.current);
+    const from = cur?.labels[LABEL.version];
+    ctx.progress({ step: 'rollback', message: `${from ?? 'nothing'} → ${to}` });
+    let parked: string | undefined;
+    if (cur) {
+      await host.docker.stopContainer(cur.id, 10);
+      parked = names.previous(from ?? cur.id.slice(0, 12));
+      if (await host.docker.inspectContainer(parked)) parked = `${parked}-${deployId}`;
+      await host.docker.renameContainer(cur.id, parked);
+    }
+    await host.docker.renameContainer(target.id, names.current);
+    await host.docker.startContainer(target.id);
+    const h = await waitHealthy(ctx, host, { address: env.serviceAddress, port: service.port, path: service.health.path, timeoutSeconds: service.health.timeoutSeconds, intervalMs: service.health.intervalMs, containerId: target.id }, 'rollback health');
+    if (h.healthy) {
+      result = { outcome: 'succeeded', from, to, serving: to, message: `${service.name} ${to} is serving on ${env.name} (was ${from ?? 'nothing'})`, rollbackMs: Date.now() - started, migrationsSince };
+    } else {
+      // Put things back: the version that was serving before the rollback was healthy.
+      await host.docker.stopContainer(target.id, 5);
+      await host.docker.renameContainer(target.id, target.name);
+      let serving = 'none';
+      if (cur && parked) {
+        await host.docker.renameContainer(cur.id, names.current);
+        await host.docker.startContainer(cur.id);
+        const back = await waitHealthy(ctx, host, { address: env.serviceAddress, port: service.port, path: service.health.path, timeoutSeconds: service.health.timeoutSeconds, intervalMs: service.health.intervalMs, containerId: cur.id }, 'restore health');
+        serving = back.healthy ? (from ?? 'previous') : `${from} (unhealthy)`;
+      }
+      result = { outcome: 'failed', from, to, serving, message: `${to} did not become healthy (${h.reason}; ${describeProbe(h.last)}); ${serving} serving again`, rollbackMs: Date.now() - started, migrationsSince };
+    }
+  } catch (e) {
+    throw new OperationError(`rollback of ${service.name} on ${env.name} failed: ${errorMessage(e)}`);
+  } finally {
+    await releaseLock(host, env.env.stateDir, deployId).catch(() => undefined);
+  }
+  await appendAudit(host, env.env.stateDir, {
+    at: new Date().toISOString(), action: 'rollback', deployId, who, machine: os.hostname(), env: env.name, service: service.name,
+    version: result.to, previousVersion: result.from, result: result.outcome === 'succeeded' ? 'succeeded' : 'failed', serving: result.serving, message: result.message, durationMs: result.rollbackMs,
+  }).catch(() => undefined);
+  ctx.log(`rollback ${result.outcome}: ${result.message}`);
+  return result;
+}

@@ -1,0 +1,49 @@
+// What is running on an environment: each service's serving version, health and uptime, the
+// retained versions, the lock holder and the last deploys from the audit log.
+import type { JobContext } from '../common/job';
+import type { GreenlightConfig } from '../config/schema';
+import type { RemoteHost } from '../ship/remoteHost';
+import { tailAudit, type AuditRecord } from './audit';
+import type { ResolvedEnvironment } from './environment';
+import { probe } from './health';
+import { readLock, type LockHolder } from './lock';
+import { LABEL, namesFor } from './plan';
+import { listRetained } from './rollback';
+
+export interface ServiceStatus {
+  readonly service: string;
+  readonly version?: string;
+  readonly state: string;
+  readonly startedAt?: string;
+  readonly healthy: boolean;
+  readonly health: string;
+  readonly retained: readonly string[];
+}
+
+export interface EnvironmentStatus {
+  readonly env: string;
+  readonly host: string;
+  readonly services: readonly ServiceStatus[];
+  readonly lock?: LockHolder | 'unknown holder';
+  readonly recent: readonly AuditRecord[];
+}
+
+export async function environmentStatus(ctx: JobContext, host: RemoteHost, config: GreenlightConfig, env: ResolvedEnvironment): Promise<EnvironmentStatus> {
+  const services: ServiceStatus[] = [];
+  for (const s of config.services) {
+    const c = await host.docker.inspectContainer(namesFor(config.project, s.name).current);
+    const p = c?.stateDetail.running ? await probe(host, env.serviceAddress, s.port, s.health.path) : undefined;
+    const retained = (await listRetained(host, config, env.name, s.name)).map((r) => r.labels[LABEL.version] ?? r.name);
+    services.push({
+      service: s.name,
+      version: c?.labels[LABEL.version],
+      state: c ? c.stateDetail.status : 'not deployed',
+      startedAt: c?.stateDetail.running ? c.stateDetail.startedAt : undefined,
+      healthy: !!p && p.status >= 200 && p.status < 300,
+      health: p ? (p.status ? `HTTP ${p.status}` : (p.error ?? 'no answer')) : '-',
+      retained,
+    });
+  }
+  const lock = await readLock(ctx, host, env.env.stateDir);
+  return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10) };
+}
