@@ -50,7 +50,6 @@ const SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'remote.autoForwardPorts': false,
   'remote.restoreForwardedPorts': false,
-  'workbench.colorTheme': 'Default Dark Modern',
   'window.commandCenter': false,
   'workbench.layoutControl.enabled': false,
 };
@@ -68,7 +67,9 @@ export async function startServer({ verbose = false, extensionsDir, env = {}, se
   const extDir = path.resolve(extensionsDir || path.join(root, 'extensions'));
   mkdirSync(extDir, { recursive: true });
   const text = JSON.stringify({ ...SETTINGS, ...settings }, null, 2);
-  for (const d of [path.join(userData, 'User'), path.join(root, 'server-data/data/User')]) {
+  // The web workbench keeps user settings in the browser; the server reads these two (machine
+  // settings apply to the extension host and remote-side features).
+  for (const d of [path.join(userData, 'User'), path.join(root, 'server-data/data/User'), path.join(root, 'server-data/data/Machine')]) {
     mkdirSync(d, { recursive: true });
     writeFileSync(path.join(d, 'settings.json'), text);
   }
