@@ -122,7 +122,8 @@ class DockerodeEngine implements DockerEngine {
 
   async pushImage(ref: string, onProgress?: (line: string) => void, signal?: AbortSignal): Promise<void> {
     try {
-      const s = (await this.docker.getImage(ref).push({ abortSignal: signal } as object)) as unknown as NodeJS.ReadableStream;
+      // The engine insists on an X-Registry-Auth header even for a registry without auth.
+      const s = (await this.docker.getImage(ref).push({ abortSignal: signal, authconfig: {} } as object)) as unknown as NodeJS.ReadableStream;
       await followProgress(this.docker, s, onProgress);
     } catch (e) {
       throw apiError(this.where, `push ${ref}`, e);
