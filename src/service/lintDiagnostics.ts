@@ -58,6 +58,14 @@ interface OpenState {
   parsed?: { readonly version: number; readonly language: AnyLanguage; readonly parse: ParseResult<unknown> };
 }
 
+/** What an "ignore for this statement" action carries until codeAction/resolve computes its edit. */
+interface StatementIgnoreData {
+  readonly uri: string;
+  readonly version: number;
+  readonly code: string;
+  readonly offset: number;
+}
+
 /** Where migrations and seeds are found when a file is opened outside any workspace folder. */
 const LOOSE_FILE_MATCHER = new LintPathMatcher({ root: '/', patterns: ['**/migrations', '**/db/migrate', '**/db/seeds.rb', '**/db/seeds'] });
 
@@ -74,6 +82,8 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
 
   let folders: Folder[] = [];
   let capabilities: ClientCapabilities = {};
+  /** The client asks codeAction/resolve for edits (VS Code does). */
+  let resolvesEdits = false;
   let initSettings: unknown;
   /** Resolves once settings and greenlight.yaml have been read: open files wait for it. */
   let configured: Promise<void> = Promise.resolve();
@@ -327,6 +337,27 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
     return parse;
   };
 
+  const versioned = (doc: TextDocument, edits: readonly TextEdit[]): CodeAction['edit'] => ({
+    documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: edits.map((e): LspTextEdit => ({ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.newText })) }],
+  });
+
+  const statementIgnore = async (doc: TextDocument, state: OpenState, language: AnyLanguage, offset: number, code: string): Promise<TextEdit | undefined> => {
+    const parsed = await parsedFor(doc, state, language);
+    return parsed.ok ? ignoreStatementEdit(doc.getText(), language.lineComment, parsed.statements, offset, code) : undefined;
+  };
+
+  connection.onCodeActionResolve(async (action) => {
+    const data = action.data as StatementIgnoreData | undefined;
+    if (!data || action.edit) return action;
+    const doc = documents.get(data.uri);
+    // The document changed since the lightbulb was shown: no edit rather than one in the wrong place.
+    if (!doc || doc.version !== data.version) return action;
+    const language = linter.languageFor(fileURLToPath(doc.uri), doc.getText());
+    if (!language) return action;
+    const edit = await statementIgnore(doc, stateOf(doc.uri), language, data.offset, data.code);
+    return edit ? { ...action, edit: versioned(doc, [edit]) } : action;
+  });
+
   async function codeActions(params: CodeActionParams): Promise<CodeAction[]> {
     const uri = params.textDocument.uri;
     const doc = documents.get(uri);
@@ -344,9 +375,6 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
     const file = fileURLToPath(uri);
     const language = linter.languageFor(file, text);
     if (!language) return [];
-    const versioned = (edits: readonly TextEdit[]): CodeAction['edit'] => ({
-      documentChanges: [{ textDocument: { uri, version: doc.version }, edits: edits.map((e): LspTextEdit => ({ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.newText })) }],
-    });
     const actions: CodeAction[] = [];
     const fileWide = new Set<string>();
     for (const d of ours) {
@@ -357,30 +385,36 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
         result.findings.find((f) => f.code === code && f.start <= doc.offsetAt(d.range.end) && f.end >= at);
       if (!finding) continue;
       if (finding.fix) {
-        actions.push({ title: finding.fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: versioned(finding.fix.edits) });
+        actions.push({ title: finding.fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: versioned(doc, finding.fix.edits) });
       }
       // A file that does not parse has no statements to attach a directive to, and the parse
       // error itself cannot be suppressed (nothing else could be checked).
       if (code === PARSE_ERROR_CODE || code === 'internal-error') continue;
-      const parsed = await parsedFor(doc, state, language);
-      if (parsed.ok) {
-        const edit = ignoreStatementEdit(text, language.lineComment, parsed.statements, finding.start, code);
-        if (edit) actions.push({ title: `Ignore ${code} for this statement`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: versioned([edit]) });
+      const title = `Ignore ${code} for this statement`;
+      if (resolvesEdits && language.lineComment) {
+        // Finding the statement means parsing the file again; the lightbulb asks for actions on
+        // every cursor move, so the edit is computed only when this action is picked.
+        const data: StatementIgnoreData = { uri, version: doc.version, code, offset: finding.start };
+        actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], data });
+      } else {
+        const edit = await statementIgnore(doc, state, language, finding.start, code);
+        if (edit) actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: versioned(doc, [edit]) });
       }
       if (!fileWide.has(code)) {
         fileWide.add(code);
         const edit = ignoreFileEdit(text, language.lineComment, code);
         const same = ours.filter((o) => o.code === code);
-        if (edit) actions.push({ title: `Ignore ${code} for this file`, kind: CodeActionKind.QuickFix, diagnostics: same, edit: versioned([edit]) });
+        if (edit) actions.push({ title: `Ignore ${code} for this file`, kind: CodeActionKind.QuickFix, diagnostics: same, edit: versioned(doc, [edit]) });
       }
     }
     return actions;
   }
 
   return {
-    capabilities: { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false } },
+    capabilities: { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true } },
     initialize(params) {
       capabilities = params.capabilities;
+      resolvesEdits = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') === true;
       initSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
       const roots = (params.workspaceFolders ?? []).map((f) => ({ root: fileURLToPath(f.uri), uri: f.uri }));
       if (roots.length === 0 && params.rootUri) roots.push({ root: fileURLToPath(params.rootUri), uri: params.rootUri });

@@ -28,7 +28,8 @@ function codes(uri: vscode.Uri): string[] {
 }
 
 async function quickFixes(uri: vscode.Uri, d: vscode.Diagnostic): Promise<vscode.CodeAction[]> {
-  const all = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value);
+  // The last argument resolves the actions' edits, as picking one in the lightbulb does.
+  const all = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value, 100);
   return (all ?? []).filter((a): a is vscode.CodeAction => 'edit' in a || 'kind' in a);
 }
 

@@ -30,7 +30,13 @@ export interface Session {
 
 export const uriOf = (file: string): string => pathToFileURL(file).toString();
 
-export async function startSession(root: string, createLinter: () => Linter, docsDir: string, settings: Record<string, unknown> = {}): Promise<Session> {
+export async function startSession(
+  root: string,
+  createLinter: () => Linter,
+  docsDir: string,
+  settings: Record<string, unknown> = {},
+  client: { resolveEdits?: boolean } = {},
+): Promise<Session> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
@@ -44,12 +50,12 @@ export async function startSession(root: string, createLinter: () => Linter, doc
   documents.listen(server);
   server.listen();
 
-  const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  const conn = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const published: PublishDiagnosticsParams[] = [];
   const waiters: { uri: string; accept: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
   const registrations: { method: string; registerOptions: unknown }[] = [];
   const session: Session = {
-    client,
+    client: conn,
     published,
     registrations,
     settings,
@@ -70,22 +76,22 @@ export async function startSession(root: string, createLinter: () => Linter, doc
       return latest && accept(latest) ? Promise.resolve(latest) : session.next(file, accept, timeoutMs);
     },
     open(file, text, version = 1) {
-      void client.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(file), languageId: 'sql', version, text } });
+      void conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(file), languageId: 'sql', version, text } });
     },
     change(file, text, version) {
-      void client.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(file), version }, contentChanges: [{ text }] });
+      void conn.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(file), version }, contentChanges: [{ text }] });
     },
     close(file) {
-      void client.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(file) } });
+      void conn.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(file) } });
     },
     dispose() {
-      client.dispose();
+      conn.dispose();
       server.dispose();
       toServer.destroy();
       toClient.destroy();
     },
   };
-  client.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     published.push(p);
     for (let i = 0; i < waiters.length; i++) {
       const w = waiters[i]!;
@@ -95,15 +101,15 @@ export async function startSession(root: string, createLinter: () => Linter, doc
       }
     }
   });
-  client.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => session.settings));
-  client.onRequest('client/registerCapability', (p: { registrations: { method: string; registerOptions: unknown }[] }) => {
+  conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => session.settings));
+  conn.onRequest('client/registerCapability', (p: { registrations: { method: string; registerOptions: unknown }[] }) => {
     registrations.push(...p.registrations);
     return null;
   });
-  client.onRequest('client/unregisterCapability', () => null);
-  client.onNotification('window/logMessage', () => undefined);
-  client.listen();
-  await client.sendRequest('initialize', {
+  conn.onRequest('client/unregisterCapability', () => null);
+  conn.onNotification('window/logMessage', () => undefined);
+  conn.listen();
+  await conn.sendRequest('initialize', {
     processId: null,
     rootUri: uriOf(root),
     workspaceFolders: [{ uri: uriOf(root), name: 'w' }],
@@ -113,9 +119,9 @@ export async function startSession(root: string, createLinter: () => Linter, doc
         didChangeConfiguration: { dynamicRegistration: true },
         didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
       },
-      textDocument: { publishDiagnostics: { versionSupport: true } },
+      textDocument: { publishDiagnostics: { versionSupport: true }, ...(client.resolveEdits ? { codeAction: { resolveSupport: { properties: ['edit'] } } } : {}) },
     },
   });
-  void client.sendNotification('initialized', {});
+  void conn.sendNotification('initialized', {});
   return session;
 }

@@ -174,6 +174,22 @@ suite('(unit) lint service: language server diagnostics and quick fixes', () => 
     assert.deepEqual(await s.next(file), []);
   });
 
+  test('with a client that resolves edits (VS Code), "ignore for this statement" gets its edit from codeAction/resolve', async () => {
+    s = await startSession(root, toyLinter, docs, {}, { resolveEdits: true });
+    const file = path.join(root, 'db/m/013.sql');
+    const { doc, actions } = await actionsFor(file, BAD);
+    const lazy = actions.find((a) => a.title === 'Ignore toy-create-table for this statement')!;
+    assert.equal(lazy.edit, undefined, 'no edit until the action is picked');
+    assert.ok(actions.find((a) => a.title === 'Add IF NOT EXISTS')!.edit, 'cheap edits are sent at once');
+    const resolved: CodeAction = await s.client.sendRequest('codeAction/resolve', lazy);
+    assert.equal(apply(doc, resolved), 'SELECT 1;\n  -- greenlight-ignore toy-create-table\n  CREATE TABLE users (id int);\n');
+    // After an edit the stale action resolves to nothing rather than to an edit in the wrong place.
+    s.change(file, 'SELECT 2;\n' + BAD, 2);
+    await s.next(file);
+    const stale: CodeAction = await s.client.sendRequest('codeAction/resolve', lazy);
+    assert.equal(stale.edit, undefined);
+  });
+
   test('code actions are not offered for a parse error, and not when only other kinds are asked for', async () => {
     s = await startSession(root, toyLinter, docs);
     const { actions } = await actionsFor(path.join(root, 'db/m/011.sql'), 'SELECT @@;\n');
