@@ -179,8 +179,9 @@ fi
 
 # ------------------------------------------------------------------------- deploy user and keys
 mkdir -p "$ROOT/ssh" "$ROOT/sshd" "$ROOT/home"; chmod 755 "$ROOT/home"
+fresh_user=0
 if ! id "$DEPLOY_USER" >/dev/null 2>&1; then
-  useradd -M -d "$ROOT/home/$DEPLOY_USER" -s /bin/bash -U "$DEPLOY_USER"
+  useradd -M -d "$ROOT/home/$DEPLOY_USER" -s /bin/bash -U "$DEPLOY_USER"; fresh_user=1
   log "user $DEPLOY_USER created"
 fi
 rec "user $DEPLOY_USER"
@@ -211,6 +212,8 @@ Host prod
 EOF
 # The deploy user writes database backups here on the "production host" (a directory of this machine).
 install -d -m 750 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$BACKUPS_DIR"
+# A re-created user may get another uid: hand it back what the previous one owned (its home, the backups).
+[ "$fresh_user" = 1 ] && chown -R "$DEPLOY_USER:$DEPLOY_USER" "$BACKUPS_DIR" "$HOMEDIR"
 
 # ------------------------------------------------------------------ prod dockerd (inside the netns)
 if ! prod_docker_ok; then
