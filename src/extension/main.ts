@@ -8,6 +8,7 @@ import { ServiceClient } from './serviceClient';
 import type { Services } from './services';
 import { EmptyView } from './views/emptyView';
 import { EnvironmentsView } from './views/environmentsView';
+import { ImagesView } from './views/imagesView';
 
 /** What activate() returns: the tests use it to reach the live parts without globals. */
 export interface GreenlightApi {
@@ -23,19 +24,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
     context.subscriptions.push(client);
     const project = new ProjectState(client, output);
     context.subscriptions.push(project);
-    const services: Services = { context, output, client, project };
+    const images = new ImagesView(client, () => project.root);
+    context.subscriptions.push(images);
+    const services: Services = { context, output, client, project, images };
 
     const environments = new EnvironmentsView(project);
     context.subscriptions.push(
       environments,
       vscode.window.registerTreeDataProvider('greenlight.views.environments', environments),
-      vscode.window.registerTreeDataProvider('greenlight.views.images', new EmptyView()),
+      vscode.window.registerTreeDataProvider('greenlight.views.images', images),
       vscode.window.registerTreeDataProvider('greenlight.views.backups', new EmptyView()),
       ...registerCommands(services),
     );
 
     await client.start();
     void project.refresh();
+    void images.refresh();
     output.info(`Greenlight ${version} activated`);
     return { services };
   } catch (e) {

@@ -3,10 +3,13 @@
 import type * as vscode from 'vscode';
 import type { ServiceClient } from './serviceClient';
 import type { ProjectState } from './projectState';
+import type { ImagesView } from './views/imagesView';
 
 export interface Services {
   readonly context: vscode.ExtensionContext;
   readonly output: vscode.LogOutputChannel;
   readonly client: ServiceClient;
   readonly project: ProjectState;
+  /** The Images view; image commands refresh it when their job ends. */
+  readonly images: ImagesView;
 }

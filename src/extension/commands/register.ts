@@ -2,6 +2,13 @@
 // host test "every contributed command is registered" keeps this list and the manifest in step.
 import * as vscode from 'vscode';
 import type { Services } from '../services';
+import { buildImages } from './images/buildImages';
+import { copyTag } from './images/copyTag';
+import { exportTestedImages } from './images/exportTestedImages';
+import { refreshImages } from './images/refreshImages';
+import { removeImage } from './images/removeImage';
+import { showTestLog } from './images/showTestLog';
+import { testImages } from './images/testImages';
 import { openConfig } from './openConfig';
 import { refreshViews } from './refreshViews';
 import { restartService } from './restartService';
@@ -14,6 +21,13 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.service.restart': restartService,
   'greenlight.config.open': openConfig,
   'greenlight.environments.refresh': refreshViews,
+  'greenlight.images.build': buildImages,
+  'greenlight.images.test': testImages,
+  'greenlight.images.export': exportTestedImages,
+  'greenlight.images.remove': removeImage,
+  'greenlight.images.copyTag': copyTag,
+  'greenlight.images.showTestLog': showTestLog,
+  'greenlight.images.refresh': refreshImages,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

@@ -1,0 +1,12 @@
+// "Copy Tag" on a version in the Images view.
+import * as vscode from 'vscode';
+import type { Services } from '../../services';
+import type { ImagesNode } from '../../views/imagesView';
+
+export function copyTag(_s: Services) {
+  return async (node?: ImagesNode): Promise<void> => {
+    if (node?.kind !== 'image') return;
+    await vscode.env.clipboard.writeText(node.row.tag);
+    void vscode.window.setStatusBarMessage(`Copied ${node.row.tag}`, 3000);
+  };
+}
