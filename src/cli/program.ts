@@ -8,6 +8,11 @@ import { registerBuild } from './commands/build';
 import { registerExport } from './commands/export';
 import { registerTest } from './commands/test';
 import { registerLint } from './commands/lint';
+import { registerShip } from './commands/ship';
+import { registerDeploy } from './commands/deploy';
+import { registerRollback } from './commands/rollback';
+import { registerBackup } from './commands/backup';
+import { registerStatus } from './commands/status';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -23,6 +28,11 @@ export function buildProgram(io: CliIo): Command {
   registerTest(program, io);
   registerExport(program, io);
   registerLint(program, io);
+  registerShip(program, io);
+  registerDeploy(program, io);
+  registerRollback(program, io);
+  registerBackup(program, io);
+  registerStatus(program, io);
   return program;
 }
 

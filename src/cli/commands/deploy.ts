@@ -1,0 +1,66 @@
+// `greenlight deploy <image> --env <name>`: deploys a tested image (see src/core/deploy/deploy.ts).
+// Exit 0 when the new version serves, 1 when the deploy failed or rolled back, 2 for bad input.
+import type { Command } from 'commander';
+import { CONFIG_FILE_NAME } from '../../core/config/load';
+import { deploy } from '../../core/deploy/deploy';
+import { breakLock } from '../../core/deploy/lock';
+import { openEnvironment } from '../../core/deploy/session';
+import { openLedger } from '../../core/images/ledger';
+import { localDocker } from '../../core/ship/dockerAdapter';
+import type { ShipMode } from '../../core/ship/ship';
+import { cliContext, type CliIo } from '../io';
+import { withSignal } from './ship';
+
+export function registerDeploy(program: Command, io: CliIo): void {
+  program
+    .command('deploy')
+    .description('deploy a tested image: preflight, lock, ship, backup, health, release tasks, swap, automatic rollback')
+    .argument('<image>', 'local image (repo:tag or image ID) that passed greenlight test')
+    .requiredOption('-e, --env <name>', 'environment from greenlight.yaml')
+    .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
+    .option('-s, --service <name>', 'service to deploy (when there are several)')
+    .option('--version <version>', 'version label (default: from the test record or the tag)')
+    .option('--mode <mode>', 'ship mode: stream, artifact or registry (default: from the environment)')
+    .option('--artifact <file>', 'exported image archive for --mode artifact')
+    .option('--override-untested <reason>', 'deploy an image without a passing test; the reason is written to the audit log')
+    .option('--skip-backup', 'do not take the pre-deploy backup (recorded in the result)')
+    .option('--break-lock', 'break a stale deploy lock first (names the holder it removes)')
+    .option('--json', 'print the result as JSON')
+    .action(async (image: string, opts: { env: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; breakLock?: boolean; json?: boolean }) => {
+      await withSignal(async (signal) => {
+        const ctx = cliContext(io, signal);
+        const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
+        const local = localDocker();
+        try {
+          if (opts.breakLock) {
+            const h = await breakLock(ctx, s.host, s.environment.env.stateDir);
+            io.err(h === 'free' ? 'lock: there was no lock to break' : `lock: broke the lock${h ? ` of ${h.who} (${h.what}, since ${h.since})` : ''}`);
+          }
+          const ledger = await openLedger(s.root);
+          const r = await deploy(ctx, local, s.host, {
+            config: s.config,
+            environment: s.environment,
+            service: opts.service,
+            image,
+            version: opts.version,
+            ledger,
+            untestedOverride: opts.overrideUntested,
+            secrets: s.secrets,
+            shipMode: opts.mode,
+            artifact: opts.artifact ? { file: opts.artifact } : undefined,
+            skipBackup: opts.skipBackup,
+          });
+          if (opts.json) io.out(JSON.stringify(r, null, 2));
+          else {
+            io.out(`${r.outcome}: ${r.message}`);
+            io.out(`serving: ${r.serving}${r.backup ? `; backup ${r.backup.id}` : ''}${r.switchMs !== undefined ? `; switch ${r.switchMs} ms` : ''}`);
+            if (r.restoreOffer) io.out(`to restore the pre-deploy backup: greenlight backup restore --env ${opts.env} ${r.restoreOffer.backupId}`);
+          }
+          io.exit(r.outcome === 'succeeded' ? 0 : 1);
+        } finally {
+          local.close();
+          s.close();
+        }
+      });
+    });
+}

@@ -1,0 +1,31 @@
+// `greenlight rollback --env <name> [--to <version>]`: returns to a retained version.
+import type { Command } from 'commander';
+import { CONFIG_FILE_NAME } from '../../core/config/load';
+import { rollback } from '../../core/deploy/rollback';
+import { openEnvironment } from '../../core/deploy/session';
+import { cliContext, type CliIo } from '../io';
+import { withSignal } from './ship';
+
+export function registerRollback(program: Command, io: CliIo): void {
+  program
+    .command('rollback')
+    .description('roll back to the previous (or a chosen retained) version; lists release tasks that ran since and the backup taken before them')
+    .requiredOption('-e, --env <name>', 'environment from greenlight.yaml')
+    .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
+    .option('-s, --service <name>', 'service (when there are several)')
+    .option('--to <version>', 'retained version to return to (default: the newest retained)')
+    .action(async (opts: { env: string; config: string; service?: string; to?: string }) => {
+      await withSignal(async (signal) => {
+        const ctx = cliContext(io, signal);
+        const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
+        try {
+          const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to });
+          io.out(`${r.outcome}: ${r.message} (${r.rollbackMs} ms)`);
+          if (r.migrationsSince?.backupId) io.out(`release tasks ran since ${r.to}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.migrationsSince.backupId}`);
+          io.exit(r.outcome === 'succeeded' ? 0 : 1);
+        } finally {
+          s.close();
+        }
+      });
+    });
+}
