@@ -78,6 +78,8 @@ export class SqlStmt implements SqlStatement {
   block?: BlockContext;
   dynamic = false;
   parent?: SqlStatement;
+  /** The statement's text as it appears at `start` in the file; undefined when relocated. */
+  source: string | undefined;
   #tokens: readonly SqlToken[] | undefined;
 
   constructor(
@@ -87,11 +89,19 @@ export class SqlStmt implements SqlStatement {
     public end: number,
     public at: (location: number | undefined) => number,
     private readonly scan: () => readonly SqlToken[],
-  ) {}
+    source?: string,
+  ) {
+    this.source = source;
+  }
 
   get tokens(): readonly SqlToken[] {
     this.#tokens ??= this.scan();
     return this.#tokens;
+  }
+
+  /** Whether the tokens are already at hand (scanning them costs a call into the WASM scanner). */
+  get scanned(): boolean {
+    return this.#tokens !== undefined;
   }
 
   set tokens(t: readonly SqlToken[]) {
@@ -132,6 +142,45 @@ function scanText(text: string, base: number): { tokens: SqlToken[]; comments: C
 const mayHaveComment = (s: string): boolean => s.includes('--') || s.includes('/*');
 
 /**
+ * Comments between two statements. The parser guarantees such a gap holds only whitespace,
+ * semicolons and comments, so a few lines find them exactly (PostgreSQL's block comments nest);
+ * anything else ends the walk, and the scanner is used instead.
+ */
+function gapComments(sql: string, from: number, to: number, base: number, out: CommentSpan[]): void {
+  let i = from;
+  const found: CommentSpan[] = [];
+  while (i < to) {
+    const c = sql.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 59) {
+      i++;
+    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+      let j = i + 2;
+      while (j < to && sql.charCodeAt(j) !== 10 && sql.charCodeAt(j) !== 13) j++;
+      found.push({ start: base + i, end: base + j, body: sql.slice(i + 2, j) });
+      i = j;
+    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+      let depth = 1;
+      let j = i + 2;
+      while (j < to && depth > 0) {
+        if (sql.charCodeAt(j) === 47 && sql.charCodeAt(j + 1) === 42) {
+          depth++;
+          j += 2;
+        } else if (sql.charCodeAt(j) === 42 && sql.charCodeAt(j + 1) === 47) {
+          depth--;
+          j += 2;
+        } else j++;
+      }
+      found.push({ start: base + i, end: base + j, body: sql.slice(i + 2, depth === 0 ? j - 2 : j) });
+      i = j;
+    } else {
+      out.push(...scanText(sql.slice(from, to), base + from).comments);
+      return;
+    }
+  }
+  out.push(...found);
+}
+
+/**
  * Parses `sql` (which sits at offset `base` in the file, character for character) into statements.
  * Throws SqlSyntaxError with a file offset when PostgreSQL's grammar rejects it.
  */
@@ -150,8 +199,7 @@ export function parsePiece(sql: string, base: number): Piece {
   const comments: CommentSpan[] = [];
   let gapStart = 0;
   const scanGap = (from: number, to: number): void => {
-    const gap = sql.slice(from, to);
-    if (mayHaveComment(gap)) comments.push(...scanText(gap, base + from).comments);
+    if (mayHaveComment(sql.slice(from, to))) gapComments(sql, from, to, base, comments);
   };
   for (const raw of tree.stmts ?? []) {
     const kind = kindOf(raw.stmt);
@@ -164,7 +212,7 @@ export function parsePiece(sql: string, base: number): Piece {
     const text = sql.slice(from, to);
     const scan = (): readonly SqlToken[] => scanText(text, base + from).tokens.filter((t) => t.text !== ';');
     let end = base + from + text.trimEnd().length;
-    const stmt = new SqlStmt(kind, raw.stmt[kind], base + from, end, at, scan);
+    const stmt = new SqlStmt(kind, raw.stmt[kind], base + from, end, at, scan, text);
     if (mayHaveComment(text)) {
       const scanned = scanText(text, base + from);
       comments.push(...scanned.comments);

@@ -62,7 +62,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
   for (let i = 0; i < body.length; i++) if (body.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const whole = { start: stmt.start, end: stmt.end };
   const comments: CommentSpan[] = [];
-  if (contentStart !== undefined) {
+  if (contentStart !== undefined && (body.includes('--') || body.includes('/*'))) {
     try {
       const bytes = new ByteOffsets(body);
       for (const t of scanSync(body).tokens ?? []) {
@@ -91,23 +91,69 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
     return undefined;
   };
 
-  const out: Inner[] = [];
+  // Statements are collected in execution order first and parsed afterwards: the ones found
+  // verbatim in the body are parsed together in one call (a copy of the body with everything
+  // else blanked keeps every offset), which is much cheaper than one parser call each.
+  type Entry = { kind: 'sql'; query: string; rel: number | undefined; ctx: BlockContext } | { kind: 'done'; stmts: Inner[] };
+  const entries: Entry[] = [];
   const stateVars = new Set<string>(['found']);
 
   const addSql = (query: string, lineno: number | undefined, ctx: BlockContext): void => {
     const rel = contentStart !== undefined ? locate(query, lineno) : undefined;
+    entries.push({ kind: 'sql', query, rel, ctx });
+  };
+
+  const parseOne = (query: string, rel: number | undefined, ctx: BlockContext): Inner[] => {
+    const stmts: Inner[] = [];
     try {
       if (rel !== undefined) {
         for (const s of parsePiece(query, contentStart! + rel).statements) {
           s.block = ctx;
-          out.push(s);
+          stmts.push(s);
         }
       } else {
-        for (const s of parsePiece(query, 0).statements) out.push(relocate(s, whole, ctx, false));
+        for (const s of parsePiece(query, 0).statements) stmts.push(relocate(s, whole, ctx, false));
       }
     } catch {
       // PostgreSQL reports SQL errors inside PL/pgSQL only when the block runs; nothing to lint here.
     }
+    return stmts;
+  };
+
+  const finish = (): Inner[] => {
+    const located = entries.filter((e): e is Extract<Entry, { kind: 'sql' }> => e.kind === 'sql' && e.rel !== undefined);
+    const batched = new Map<Entry, Inner[]>();
+    if (located.length > 1) {
+      const chars = new Array<string>(body.length).fill(' ');
+      for (let i = 0; i < body.length; i++) if (body[i] === '\n') chars[i] = '\n';
+      let ok = true;
+      for (const e of located) {
+        const end = e.rel! + e.query.length;
+        if (body[end] !== ';') ok = false;
+        for (let k = 0; k < e.query.length; k++) chars[e.rel! + k] = e.query[k]!;
+        chars[end] = ';';
+      }
+      if (ok) {
+        try {
+          const all = parsePiece(chars.join(''), contentStart!).statements;
+          for (const e of located) {
+            const from = contentStart! + e.rel!;
+            const to = from + e.query.length;
+            const mine = all.filter((s) => s.start >= from && s.start < to);
+            for (const s of mine) s.block = e.ctx;
+            batched.set(e, mine);
+          }
+        } catch {
+          batched.clear();
+        }
+      }
+    }
+    const out: Inner[] = [];
+    for (const e of entries) {
+      if (e.kind === 'done') out.push(...e.stmts);
+      else out.push(...(batched.get(e) ?? parseOne(e.query, e.rel, e.ctx)));
+    }
+    return out;
   };
 
   const addDynamic = (expr: string, lineno: number | undefined, ctx: BlockContext): void => {
@@ -120,7 +166,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
       if (m) span = { start: contentStart + from + m.index, end: contentStart + from + m.index + m[0].trimEnd().length };
     }
     try {
-      for (const s of parsePiece(sql, 0).statements) out.push(relocate(s, span, ctx, true));
+      entries.push({ kind: 'done', stmts: parsePiece(sql, 0).statements.map((s) => relocate(s, span, ctx, true)) });
     } catch {
       // Text built at run time that does not parse with placeholders is not linted.
     }
@@ -128,6 +174,10 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
 
   const isStateCheck = (cond: string | undefined): boolean => {
     if (!cond) return false;
+    // Most conditions that are not state checks say so without the parser; the parser then
+    // confirms the rest (so the words inside a string literal do not count).
+    const words = cond.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? [];
+    if (!/\b(select|exists|to_reg|pg_|has_)/i.test(cond) && !words.some((w) => stateVars.has(w))) return false;
     let tree: PgNode;
     try {
       tree = parseSync(`SELECT ${cond}`);
@@ -237,7 +287,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
   };
 
   visit(fn.action, { conditional: false, caught: new Set() });
-  return { statements: out, comments };
+  return { statements: finish(), comments };
 }
 
 /** Points a statement whose text is not in the file (or not findable) at a span that is. */
@@ -245,6 +295,7 @@ function relocate(s: SqlStmt, span: { start: number; end: number }, block: Block
   s.start = span.start;
   s.end = span.end;
   s.tokens = [];
+  s.source = undefined;
   s.at = () => span.start;
   s.block = block;
   s.dynamic = dynamic;

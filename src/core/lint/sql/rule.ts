@@ -2,7 +2,7 @@
 // rule cares about, with the file's facts and helpers at hand. One rule per file under rules/sql/.
 import type { Fix, Rule, RuleMeta, Span } from '../types';
 import { factsOf, type FileFacts } from './facts';
-import type { SqlStatement, SqlUnit } from './parse';
+import { SqlStmt, type SqlStatement, type SqlUnit } from './parse';
 
 export interface SqlCheck {
   readonly unit: SqlUnit;
@@ -57,6 +57,8 @@ export function excerpt(text: string, stmt: SqlStatement, max = 60): string {
  * one keyword; `?` suffix makes it optional), e.g. ['CREATE', 'UNIQUE?', 'INDEX', 'CONCURRENTLY?'].
  */
 export function insertAfterKeywords(stmt: SqlStatement, after: readonly string[], words: string, title: string): Fix | undefined {
+  const fast = stmt instanceof SqlStmt && !stmt.scanned && !stmt.dynamic ? keywordsByText(stmt, after) : undefined;
+  if (fast !== undefined) return { title, edits: [{ start: fast, end: fast, newText: ` ${words}` }] };
   const toks = stmt.tokens;
   for (let i = 0; i < toks.length; i++) {
     let j = i;
@@ -76,6 +78,26 @@ export function insertAfterKeywords(stmt: SqlStatement, after: readonly string[]
     if (ok && last >= 0) return { title, edits: [{ start: toks[last]!.end, end: toks[last]!.end, newText: ` ${words}` }] };
   }
   return undefined;
+}
+
+/**
+ * Finds the keyword run in the statement's text without calling the scanner. This is exact only
+ * where nothing can hide a keyword: the statement has no comments (a statement with comments is
+ * scanned when parsed), and the text before the match has no quotes or dollar signs. Otherwise
+ * it returns undefined and the caller uses the scanner's tokens.
+ */
+function keywordsByText(stmt: SqlStmt, after: readonly string[]): number | undefined {
+  const source = stmt.source;
+  if (source === undefined) return undefined;
+  const parts = after.map((w) => (w.endsWith('?') ? `(?:${w.slice(0, -1)}\\s+)?` : `${w}\\s+`));
+  const m = new RegExp(`(?:^|[\\s(,;])(${parts.join('')})`, 'i').exec(source);
+  if (!m) return undefined;
+  const matchEnd = m.index + m[0].length;
+  if (/['"$]/.test(source.slice(0, matchEnd))) return undefined;
+  // The run ends with whitespace in the pattern; the insertion point is right after the last keyword.
+  const run = m[1]!;
+  const trimmed = run.trimEnd();
+  return stmt.start + matchEnd - (run.length - trimmed.length);
 }
 
 /** A fix that inserts text at an offset. */
