@@ -145,6 +145,9 @@ export function tokenizeAql(text: string): AqlTokens {
       continue;
     }
     if (/[A-Za-z_$]/.test(c)) {
+      // `$` may only start a name ($CURRENT); the first character is consumed unconditionally so
+      // that the loop always advances.
+      i++;
       while (i < n && /[A-Za-z0-9_]/.test(text[i]!)) i++;
       const word = text.slice(start, i);
       const upper = word.toUpperCase();

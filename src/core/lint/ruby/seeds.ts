@@ -49,6 +49,19 @@ function isGuardClause(stmt: RubyNode): boolean {
   return exits && containsCall(s.predicate, isQuery);
 }
 
+// Computed once per body: seed files with hundreds of statements ask for every write.
+const guardClauseCache = new WeakMap<Prism.StatementsNode, number>();
+
+/** The start offset of the body's first guard clause (Infinity when there is none). */
+function firstGuardClause(body: Prism.StatementsNode): number {
+  let at = guardClauseCache.get(body);
+  if (at === undefined) {
+    at = body.body.find(isGuardClause)?.location.startOffset ?? Infinity;
+    guardClauseCache.set(body, at);
+  }
+  return at;
+}
+
 /** Why a write is safe to rerun because of where it sits, or undefined. */
 export function guardOf(info: RubyNodeInfo): string | undefined {
   const { node, ancestors } = info;
@@ -72,10 +85,7 @@ export function guardOf(info: RubyNodeInfo): string | undefined {
       if (kind(call) === 'CallNode' && FIND_OR_CREATE.has((call as Prism.CallNode).name)) return 'block';
     } else if (k === 'StatementsNode') {
       // `return if User.exists?` (or next/break/exit) earlier in the same body guards what follows.
-      for (const s of (a as Prism.StatementsNode).body) {
-        if (s.location.startOffset >= node.location.startOffset) break;
-        if (isGuardClause(s)) return 'guard clause';
-      }
+      if (firstGuardClause(a as Prism.StatementsNode) < node.location.startOffset) return 'guard clause';
     }
   }
   return undefined;
