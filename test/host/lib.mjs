@@ -190,15 +190,18 @@ export function copyWorkspace(name) {
 }
 
 /**
- * Compiles test/host/suite/** (.ts) to out/host-tests/ with esbuild: every *.test.ts and the
+ * Compiles test/host/suite/** (.ts) to out/host-tests/<pid>/ with esbuild: every *.test.ts and the
  * mocha loader index.ts, each bundled on its own (so a suite may import helpers or src/ code),
- * with `vscode` (given by the extension host) and `mocha` (resolved from node_modules) external.
+ * with `vscode` (given by the extension host) and `mocha` (resolved from the project's
+ * node_modules, hence a folder inside the checkout). One folder per runner process, so two runs
+ * at the same time never delete each other's tests; it is removed when the runner exits.
  */
 export async function compileSuites() {
   const esbuild = createRequire(path.join(ROOT, 'package.json'))('esbuild');
   const srcDir = path.join(HOST_DIR, 'suite');
-  const outDir = path.join(ROOT, 'out/host-tests');
+  const outDir = path.join(ROOT, 'out/host-tests', String(process.pid));
   rmSync(outDir, { recursive: true, force: true });
+  if (!process.env.KEEP_TMP) process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
   const entries = [];
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
