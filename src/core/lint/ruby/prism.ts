@@ -80,7 +80,15 @@ export function children(node: RubyNode): RubyNode[] {
 
 export async function parseRuby(text: string): Promise<RubyParse> {
   const parse = await loadParser();
-  const result = parse(text);
+  let result: ParseResult;
+  try {
+    result = parse(text);
+  } catch (e) {
+    // A WASM trap (e.g. its stack overflowing on absurdly deep nesting) can leave the instance's
+    // memory unusable, so the next file gets a fresh instance, and this one a clear parse error.
+    loading = undefined;
+    return { ok: false, start: 0, end: Math.min(1, text.length), message: `the Ruby parser (prism) could not parse this file: ${e instanceof Error ? e.message : String(e)}` };
+  }
   const offset = byteToUtf16(text);
   const span = (loc: Prism.Location): Span => ({ start: offset(loc.startOffset), end: offset(loc.startOffset + loc.length) });
   // Prism lists its recovery notes too; "assuming it is closing the parent" points at the end of
