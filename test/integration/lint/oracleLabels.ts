@@ -4,6 +4,7 @@
 // `npx tsx test/integration/lint/oracleLabels.ts --write`, to (re)write labels.json.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createOracle } from '../../../src/core/migrate/oracle';
 
 export const SQL_CORPUS = join(__dirname, '..', '..', 'fixtures', 'lint-corpus', 'sql');
 
@@ -14,33 +15,44 @@ export interface SqlLabel {
   detail?: string;
 }
 
-interface OracleModule {
-  checkIdempotent(sql: string, opts: Record<string, unknown>): Promise<{ idempotent: boolean; reason?: string; detail?: string; differences?: { text: string }[]; error?: string }>;
-}
-
-/** Loads the oracle; the path is computed so this file typechecks before the oracle exists. */
-export async function loadOracle(): Promise<OracleModule> {
-  const path = ['..', '..', '..', 'src', 'core', 'migrate', 'oracle'].join('/');
-  try {
-    return (await import(path)) as OracleModule;
-  } catch (e) {
-    throw new Error(`the oracle (src/core/migrate/oracle.ts) cannot be loaded: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 export function corpusFiles(): string[] {
   return readdirSync(SQL_CORPUS).filter((f) => f.endsWith('.sql')).sort();
 }
 
+/**
+ * One oracle (one prepared database on the server) checks every file; each check runs in a
+ * transaction that is rolled back, or on a copy for no-transaction SQL, so files cannot see each
+ * other. A file whose first run fails is a corpus bug, not a label: it throws.
+ */
 export async function labelWithOracle(databaseUrl: string, files = corpusFiles()): Promise<Record<string, SqlLabel>> {
-  const oracle = await loadOracle();
+  const oracle = await createOracle({ database: databaseUrl });
   const out: Record<string, SqlLabel> = {};
-  for (const f of files) {
-    const sql = readFileSync(join(SQL_CORPUS, f), 'utf8');
-    const r = await oracle.checkIdempotent(sql, { databaseUrl, url: databaseUrl, file: f });
-    const detail = r.reason ?? r.detail ?? r.error ?? r.differences?.map((d) => d.text).join('; ');
-    out[f] = { idempotent: r.idempotent, source: 'oracle', ...(detail && !r.idempotent ? { detail: detail.slice(0, 300) } : {}) };
+  const problems: string[] = [];
+  try {
+    for (const f of files) {
+      const sql = readFileSync(join(SQL_CORPUS, f), 'utf8');
+      // A file with its own BEGIN/COMMIT would end the oracle's wrapping transaction, so it runs
+      // the way the oracle runs no-transaction SQL: directly, on a throwaway copy.
+      const ownTransaction = /^\s*(begin|commit|start\s+transaction|end)\s*;/im.test(sql);
+      let r;
+      try {
+        r = await oracle.check(sql, { noTransaction: ownTransaction });
+      } catch (e) {
+        problems.push(`${f}: the oracle failed: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      if (r.phase !== 'rerun') {
+        problems.push(`${f}: the oracle could not judge it (${r.phase}): ${r.reason ?? ''}`);
+        continue;
+      }
+      const detail = [r.reason, ...(r.differences ?? [])].filter(Boolean).join('; ');
+      out[f] = { idempotent: r.idempotent, source: 'oracle', ...(!r.idempotent && detail ? { detail: detail.slice(0, 300) } : {}) };
+    }
+  } finally {
+    await oracle.close();
   }
+  if (problems.length) throw new Error(`corpus files the oracle cannot label:\n${problems.join('\n')}`);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { addColumnIfNotExists } from '../rules/sql/addColumnIfNotExists';
 import { addConstraintGuarded } from '../rules/sql/addConstraintGuarded';
 import { alterTableOneShot } from '../rules/sql/alterTableOneShot';
 import { concurrentIndexInvalid } from '../rules/sql/concurrentIndexInvalid';
+import { conflictKeyRewritten } from '../rules/sql/conflictKeyRewritten';
 import { createExtensionIfNotExists } from '../rules/sql/createExtensionIfNotExists';
 import { createFunctionOrReplace } from '../rules/sql/createFunctionOrReplace';
 import { createIndexIfNotExists } from '../rules/sql/createIndexIfNotExists';
@@ -46,6 +47,7 @@ export const sqlRules: readonly Rule<SqlUnit>[] = [
   createObjectGuarded,
   insertWithoutConflictHandling,
   upsertChangesOnRerun,
+  conflictKeyRewritten,
   updateChangesOnRerun,
   deleteChangesOnRerun,
 ];

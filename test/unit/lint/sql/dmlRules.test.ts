@@ -76,3 +76,13 @@ ruleTester('sql-delete-changes-on-rerun', {
     { code: 'DELETE FROM n WHERE random() < 0.1;', errors: [{ line: 1, column: 1, message: /random/ }] },
   ],
 });
+
+ruleTester('sql-conflict-key-rewritten', {
+  valid: [
+    "INSERT INTO users (email) VALUES (lower('A@x.io')) ON CONFLICT (email) DO NOTHING;\nUPDATE users SET name = 'x';",
+    "UPDATE users SET email = lower(email);\nINSERT INTO users (email) VALUES ('a@x.io') ON CONFLICT (email) DO NOTHING;",
+  ],
+  invalid: [
+    { code: "INSERT INTO users (email) VALUES ('Mixed@Example.com') ON CONFLICT (email) DO NOTHING;\nUPDATE users SET email = lower(trim(email));", errors: [{ line: 2, column: 1, endLine: 2, endColumn: 44, message: /rewrites email.*line 1/ }] },
+  ],
+});
