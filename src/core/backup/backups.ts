@@ -139,7 +139,7 @@ export async function listBackups(ctx: JobContext, host: RemoteHost, dir: string
   const files = await host.exec(fileCommands.listDumps(dir), { signal: ctx.signal });
   if (files.code !== 0) {
     if (/No such file/.test(files.stderr)) return [];
-    throw new OperationError(`cannot list ${dir} on ${host.target.host}: ${files.stderr.trim()}`);
+    throw new OperationError(`cannot list ${dir} on ${host.target.host} (exit ${files.code ?? files.signal}): ${files.stderr.trim()}`);
   }
   const metas = new Map<string, BackupMeta>();
   const metaOut = await host.exec(fileCommands.readMeta(dir), { signal: ctx.signal });
