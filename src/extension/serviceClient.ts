@@ -29,15 +29,16 @@ import {
   type JobResult,
 } from '../service/protocol';
 
-/** Files the service lints or validates as they are edited. */
+/**
+ * Files the service sees as they are edited. The selector is deliberately broad (every SQL, AQL,
+ * JSON, Ruby and Python file): the service decides which of them are migrations or seeds from
+ * greenlight.yaml and the greenlight.lint.paths setting, so custom paths lint as you type too.
+ */
 export const SERVICE_DOCUMENT_SELECTOR: DocumentSelector = [
   { scheme: 'file', pattern: '**/greenlight.yaml' },
   { scheme: 'file', language: 'sql' },
-  { scheme: 'file', pattern: '**/*.aql' },
-  { scheme: 'file', pattern: '**/{migrations,migrate,db}/**/*.json' },
-  { scheme: 'file', pattern: '**/*seed*.rb' },
-  { scheme: 'file', pattern: '**/db/seeds/**/*.rb' },
-  { scheme: 'file', pattern: '**/migrations/*.py' },
+  { scheme: 'file', pattern: '**/*.{sql,pgsql,psql,aql}' },
+  { scheme: 'file', pattern: '**/*.{json,rb,py}' },
 ];
 
 export class JobFailedError extends Error {
