@@ -231,7 +231,9 @@ export function packageVsix(outFile) {
   mkdirSync(path.dirname(outFile), { recursive: true });
   rmSync(outFile, { force: true });
   const vsce = path.join(ROOT, 'node_modules/.bin/vsce');
-  const r = spawnSync(vsce, ['package', '--no-dependencies', '-o', outFile], {
+  // Same flags as the package.json "package" script: README images stay relative and are shipped
+  // in the package (docs/images), since the repository is not on a host vsce knows.
+  const r = spawnSync(vsce, ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', outFile], {
     cwd: ROOT,
     encoding: 'utf8',
   });

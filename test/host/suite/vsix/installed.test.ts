@@ -8,6 +8,12 @@ import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import { activeApi, greenlight, waitFor } from '../helpers';
 
+/** Relative image paths in the packaged README: they must be in the package. */
+function readmeImages(root: string): string[] {
+  const readme = fs.readFileSync(path.join(root, 'readme.md'), 'utf8');
+  return [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((p) => !/^[a-z]+:/i.test(p));
+}
+
 suite('(host) the installed .vsix', () => {
   test('is loaded from the extensions folder, not from a development path', () => {
     const ext = greenlight();
@@ -39,10 +45,10 @@ suite('(host) the installed .vsix', () => {
     const root = greenlight().extensionPath;
     // vsce stores README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt.
     for (const f of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/service.js', 'dist/cli.js',
-      'schemas/greenlight.schema.json', 'media/icons/greenlight.svg']) {
+      'schemas/greenlight.schema.json', 'media/icons/greenlight.svg', ...readmeImages(root)]) {
       assert.ok(fs.existsSync(path.join(root, f)), `${f} missing from the package`);
     }
-    for (const f of ['src', 'test', 'node_modules', 'scripts', 'out', '.tools', 'tsconfig.json', 'eslint.config.mjs', 'package-lock.json', 'greenlight.yaml', 'docs']) {
+    for (const f of ['src', 'test', 'node_modules', 'scripts', 'out', '.tools', 'tsconfig.json', 'eslint.config.mjs', 'package-lock.json', 'greenlight.yaml', 'docs/developers-guide.md']) {
       assert.ok(!fs.existsSync(path.join(root, f)), `${f} should not be in the package`);
     }
     const stray: string[] = [];
