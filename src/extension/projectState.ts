@@ -40,6 +40,8 @@ export class ProjectState implements vscode.Disposable {
         this.output.error(`reading greenlight.yaml failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    // Drives the Environments view's welcome text: "create the file" versus "add an environment".
+    void vscode.commands.executeCommand('setContext', 'greenlight.configFound', Boolean(this.#summary?.found));
     this.#onDidChange.fire(this.#summary);
     return this.#summary;
   }

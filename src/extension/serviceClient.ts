@@ -133,7 +133,8 @@ export class ServiceClient implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.#client?.stop();
+    // stop() throws on a client that never got running (a failed start); there is nothing to stop then.
+    if (this.#client?.isRunning()) void this.#client.stop().catch((e) => this.output.warn(`stopping the service: ${String(e)}`));
     this.#onStateChanged.dispose();
     this.#onRestarted.dispose();
   }
