@@ -13,6 +13,7 @@ import { registerDeploy } from './commands/deploy';
 import { registerRollback } from './commands/rollback';
 import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
+import { registerMigrate } from './commands/migrate';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
   registerRollback(program, io);
   registerBackup(program, io);
   registerStatus(program, io);
+  registerMigrate(program, io);
   return program;
 }
 

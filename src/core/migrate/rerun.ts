@@ -1,0 +1,145 @@
+// The rerun check at the heart of `migrate verify` and of the idempotency oracle: with a
+// migration already applied, run it again and compare fingerprints. An error on the second run,
+// or any difference in schema or data, means the migration is not idempotent; the statement to
+// blame is found by fingerprinting after each statement of a second pass. The second run always
+// happens inside a transaction (or savepoint) that is rolled back, or on a throwaway copy.
+import { diffFingerprints, fingerprint, type Difference, type Fingerprint } from './fingerprint';
+import { describePgError, runStatements } from './pgBackend';
+import { insertProbeRow, resolveTable } from './probe';
+import type { PgErrorInfo, PgSession } from './session';
+import type { SqlStatement } from './statements';
+
+export interface RerunOutcome {
+  readonly idempotent: boolean;
+  /** Why not, in one sentence. */
+  readonly reason?: string;
+  /** 0-based index of the statement to blame. */
+  readonly statementIndex?: number;
+  readonly error?: PgErrorInfo;
+  readonly differences?: readonly Difference[];
+  /** The tables that received probe rows, when the verdict depended on them. */
+  readonly probedTables?: readonly string[];
+  /** Set when the check could not decide something (kept with idempotent: true). */
+  readonly note?: string;
+}
+
+/**
+ * How the second run is isolated: 'transaction' opens and rolls back a transaction (the session
+ * is outside one); 'savepoint' uses a savepoint (the session is inside one); 'direct' runs as is,
+ * for no-transaction migrations on a copy that is thrown away afterwards.
+ */
+export type RerunIsolation = 'transaction' | 'savepoint' | 'direct';
+
+export interface RerunOptions {
+  readonly isolation: RerunIsolation;
+  /** The fingerprint after the first run, when the caller has it already. */
+  readonly before?: Fingerprint;
+  /** Put probe rows into empty tables touched by DML (default true; not with 'direct'). */
+  readonly probe?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+async function begin(db: PgSession, iso: RerunIsolation): Promise<void> {
+  if (iso === 'transaction') await db.exec('begin');
+  else if (iso === 'savepoint') await db.exec('savepoint gl_rerun');
+}
+
+async function undo(db: PgSession, iso: RerunIsolation): Promise<void> {
+  if (iso === 'transaction') await db.exec('rollback');
+  else if (iso === 'savepoint') await db.exec('rollback to savepoint gl_rerun; release savepoint gl_rerun');
+}
+
+function errorOutcome(statements: readonly SqlStatement[], index: number, error: PgErrorInfo, prefix: string): RerunOutcome {
+  const s = statements.find((x) => x.index === index);
+  return {
+    idempotent: false,
+    statementIndex: index,
+    error,
+    reason: `${prefix}statement ${index + 1}${s ? ` (line ${s.line})` : ''} failed: ${describePgError(error)}`,
+  };
+}
+
+/**
+ * Finds the statement after which the state never returned to `target`: run the statements one
+ * by one, fingerprinting after each. Runs inside the caller's isolation and leaves it open.
+ */
+async function blame(db: PgSession, statements: readonly SqlStatement[], target: Fingerprint): Promise<number | undefined> {
+  let lastEqual = -1;
+  for (const s of statements) {
+    const r = await runStatements(db, [s]);
+    if (!r.ok) return s.index;
+    if (diffFingerprints(target, await fingerprint(db)).length === 0) lastEqual = s.index;
+  }
+  const culprit = statements.find((s) => s.index > lastEqual);
+  return culprit?.index;
+}
+
+function differenceOutcome(statements: readonly SqlStatement[], differences: Difference[], index: number | undefined, probed?: string[]): RerunOutcome {
+  const s = index === undefined ? undefined : statements.find((x) => x.index === index);
+  const where = s ? `statement ${s.index + 1} (line ${s.line})` : 'the migration';
+  const first = differences.slice(0, 3).map((d) => d.text).join('; ');
+  const more = differences.length > 3 ? ` (and ${differences.length - 3} more)` : '';
+  const probe = probed?.length ? ` [with a probe row in ${probed.join(', ')}]` : '';
+  return { idempotent: false, statementIndex: index, differences, probedTables: probed, reason: `a second run changed the database at ${where}: ${first}${more}${probe}` };
+}
+
+export async function rerunCheck(db: PgSession, statements: readonly SqlStatement[], opts: RerunOptions): Promise<RerunOutcome> {
+  const iso = opts.isolation;
+  const before = opts.before ?? (await fingerprint(db));
+  await begin(db, iso);
+  try {
+    const run = await runStatements(db, statements, opts.signal);
+    if (!run.ok) return errorOutcome(statements, run.failedIndex!, run.error!, 'the second run failed: ');
+    const after = await fingerprint(db);
+    const differences = diffFingerprints(before, after);
+    if (differences.length) {
+      if (iso === 'direct') return differenceOutcome(statements, differences, undefined);
+      await undo(db, iso);
+      await begin(db, iso);
+      return differenceOutcome(statements, differences, await blame(db, statements, before));
+    }
+  } finally {
+    await undo(db, iso).catch(() => undefined);
+  }
+  if (opts.probe === false || iso === 'direct') return { idempotent: true };
+  return probeCheck(db, statements, before, iso);
+}
+
+/**
+ * The second look for DML on empty tables: with probe rows in place, run the migration once more
+ * (its state is the reference) and then again; the two must match.
+ */
+async function probeCheck(db: PgSession, statements: readonly SqlStatement[], before: Fingerprint, iso: RerunIsolation): Promise<RerunOutcome> {
+  const candidates = new Set<string>();
+  for (const s of statements) {
+    for (const t of s.dmlTargets) {
+      const full = await resolveTable(db, t);
+      if (full && before.data?.get(full)?.rows === 0) candidates.add(full);
+    }
+  }
+  if (candidates.size === 0) return { idempotent: true };
+  await begin(db, iso);
+  try {
+    const probed: string[] = [];
+    for (const t of candidates) if (await insertProbeRow(db, t)) probed.push(t);
+    const missing = [...candidates].filter((t) => !probed.includes(t));
+    const note = missing.length ? `no probe row could be made for ${missing.join(', ')}; DML on them was checked on empty tables only` : undefined;
+    if (probed.length === 0) return { idempotent: true, note };
+    await db.exec('savepoint gl_probe_ref');
+    const second = await runStatements(db, statements);
+    if (!second.ok) {
+      // The probe row itself may break the migration (a constraint it did not expect): no verdict.
+      return { idempotent: true, note: `with probe rows in ${probed.join(', ')} the migration failed (${second.error!.message}); DML was checked on empty tables only` };
+    }
+    const reference = await fingerprint(db);
+    await db.exec('savepoint gl_probe_third');
+    const third = await runStatements(db, statements);
+    if (!third.ok) return { ...errorOutcome(statements, third.failedIndex!, third.error!, 'with a probe row in place, a repeated run failed: '), probedTables: probed };
+    const differences = diffFingerprints(reference, await fingerprint(db));
+    if (differences.length === 0) return { idempotent: true, note };
+    await db.exec('rollback to savepoint gl_probe_third');
+    return differenceOutcome(statements, differences, await blame(db, statements, reference), probed);
+  } finally {
+    await undo(db, iso).catch(() => undefined);
+  }
+}
