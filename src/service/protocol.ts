@@ -86,6 +86,78 @@ export interface ImageExportDto {
   readonly deployInfo: string;
 }
 
+/** A migration's state on one database (see src/core/migrate/runner.ts MigrationStatusEntry). */
+export type MigrationStateDto = 'applied' | 'pending' | 'checksum-changed' | 'failed' | 'missing';
+export interface MigrationEntryDto {
+  readonly fileName: string;
+  readonly state: MigrationStateDto;
+  readonly appliedAt?: string;
+  readonly appliedBy?: string;
+  readonly imageVersion?: string;
+  readonly baseline?: boolean;
+  readonly outOfOrder?: boolean;
+  readonly failure?: { readonly at: string; readonly by: string; readonly error: string; readonly statementIndex?: number; readonly partial: boolean };
+}
+/** One database the panel shows: the local one (PGlite or database.local.url) or an environment's. */
+export interface MigrationTargetDto {
+  /** "local" or "env:<name>". */
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'local' | 'environment';
+  /** The database as messages name it; never a password. */
+  readonly database: string;
+  /** False when the database could not be reached; `problem` says why. */
+  readonly reachable: boolean;
+  readonly problem?: string;
+  readonly ledgerExists: boolean;
+  readonly entries: readonly MigrationEntryDto[];
+  readonly durationMs: number;
+}
+export interface MigrationsStatusDto {
+  readonly dir?: string;
+  readonly kind?: 'postgres' | 'arangodb';
+  /** Why no migrations could be listed (no migrations directory, a broken greenlight.yaml). */
+  readonly problem?: string;
+  readonly files: readonly { readonly fileName: string; readonly path: string; readonly noTransaction: boolean }[];
+  readonly targets: readonly MigrationTargetDto[];
+  readonly checkedAt: string;
+}
+export interface MigrationProblemDto {
+  readonly message: string;
+  readonly location?: { readonly file: string; readonly line: number; readonly column: number };
+  readonly hint?: string;
+}
+/** The result of `migrate verify` as the panel shows it (src/core/migrate/verify.ts VerifyReport). */
+export interface MigrationVerifyDto {
+  readonly ok: boolean;
+  readonly database: string;
+  readonly serverVersion: string;
+  /** The last file verified when one file was asked for (the files before it run first). */
+  readonly through?: string;
+  readonly migrations: readonly {
+    readonly fileName: string;
+    readonly path: string;
+    readonly status: 'ok' | 'failed' | 'not-idempotent' | 'not-run' | 'already-applied';
+    readonly durationMs?: number;
+    readonly problem?: MigrationProblemDto;
+  }[];
+  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly message: string }[];
+  readonly durationMs: number;
+  /** The text report, also written to reportFile. */
+  readonly text: string;
+  readonly reportFile: string;
+  readonly finishedAt: string;
+}
+export interface MigrationDryRunDto {
+  readonly target: string;
+  readonly database: string;
+  readonly executed: boolean;
+  readonly ok: boolean;
+  readonly pending: readonly { readonly fileName: string; readonly outcome: 'planned' | 'ok' | 'failed' | 'skipped' | 'not-run'; readonly note?: string; readonly problem?: MigrationProblemDto }[];
+  readonly checksumChanged: readonly string[];
+  readonly text: string;
+}
+
 /**
  * Every job the service runs: params sent by the extension, result returned when it ends.
  * Add an entry here and a handler in src/service/jobs/ to add a job.
@@ -99,6 +171,9 @@ export interface JobKinds {
   'images.export': { params: { workspaceRoot: string; version?: string; services?: string[]; outDir?: string }; result: ImageExportDto };
   'images.remove': { params: { workspaceRoot: string; ref: string }; result: { removed: string } };
   'images.testLog': { params: { workspaceRoot: string; imageId: string }; result: { text: string; file?: string } };
+  'migrate.status': { params: { workspaceRoot: string; environments?: boolean; timeoutMs?: number }; result: MigrationsStatusDto };
+  'migrate.verify': { params: { workspaceRoot: string; through?: string; rerun?: boolean }; result: MigrationVerifyDto };
+  'migrate.dryRun': { params: { workspaceRoot: string; target: string; execute?: boolean }; result: MigrationDryRunDto };
 }
 
 export type JobKind = keyof JobKinds;

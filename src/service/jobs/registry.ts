@@ -9,6 +9,7 @@ import { imagesListJob } from './imagesList';
 import { imagesRemoveJob } from './imagesRemove';
 import { imagesTestJob } from './imagesTest';
 import { imagesTestLogJob } from './imagesTestLog';
+import { migrateDryRunJob, migrateStatusJob, migrateVerifyJob } from './migrate';
 import { sleepJob } from './sleep';
 
 export type JobHandler<K extends JobKind> = (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>>;
@@ -24,4 +25,7 @@ export const jobHandlers: JobHandlers = {
   'images.export': imagesExportJob,
   'images.remove': imagesRemoveJob,
   'images.testLog': imagesTestLogJob,
+  'migrate.status': migrateStatusJob,
+  'migrate.verify': migrateVerifyJob,
+  'migrate.dryRun': migrateDryRunJob,
 };

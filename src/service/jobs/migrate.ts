@@ -1,0 +1,334 @@
+// The migration panel's jobs: status of every migration on the local database and on each
+// environment's database, verify (the whole chain, or the chain through one file), and dry run on
+// one target. The engine (src/core/migrate) does the work; this file only picks targets, bounds
+// how long an unreachable database may take, and turns the engine's reports into protocol DTOs.
+import { existsSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { errorMessage, InputError, OperationError } from '../../core/common/errors';
+import type { JobContext } from '../../core/common/job';
+import type { Secret } from '../../core/common/secret';
+import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
+import type { EnvironmentConfig, GreenlightConfig } from '../../core/config/schema';
+import { secretsFrom } from '../../core/deploy/session';
+import { ensureStateDir, writeFileAtomic } from '../../core/images/stateDir';
+import { connectPg } from '../../core/migrate/adapters/pgAdapter';
+import type { MigrationFailure } from '../../core/migrate/backend';
+import { dryRun } from '../../core/migrate/dryRun';
+import { loadMigrations, type MigrationFile } from '../../core/migrate/files';
+import { PgBackend } from '../../core/migrate/pgBackend';
+import { formatDryRun, formatVerifyReport } from '../../core/migrate/report';
+import { migrationStatus } from '../../core/migrate/runner';
+import { openBackend, resolveTarget, scratchProviderFor, targetMigrations, type MigrateTarget } from '../../core/migrate/target';
+import { verifyMigrations, type RerunVerdict } from '../../core/migrate/verify';
+import { sshTargetOf } from '../../core/ship/remoteHost';
+import { SshConnection } from '../../core/ship/sshAdapter';
+import type { JobParams, JobResult, MigrationDryRunDto, MigrationProblemDto, MigrationTargetDto } from '../protocol';
+
+/** How long an environment's database may take to answer a status request before it is shown as unreachable. */
+export const ENVIRONMENT_STATUS_TIMEOUT_MS = 8_000;
+/** The local database gets longer: an embedded PGlite needs a few seconds to start on a busy machine. */
+const LOCAL_STATUS_TIMEOUT_MS = 45_000;
+
+/** Where the last verify report is kept, relative to the workspace root. */
+export const VERIFY_REPORT_FILE = path.join('.greenlight', 'migrations', 'verify-report.txt');
+
+// The local PGlite database lives inside this process; two jobs must never open it at once.
+let localQueue: Promise<unknown> = Promise.resolve();
+function serializeLocal<T>(fn: () => Promise<T>): Promise<T> {
+  const run = localQueue.then(fn, fn);
+  localQueue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Runs fn with a deadline: past it the caller gets an error naming what did not answer, and fn's
+ * signal is aborted so it closes what it opened. The panel must never wait on a dead server.
+ */
+async function withDeadline<T>(ms: number, what: string, outer: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onOuter = (): void => ac.abort();
+  outer.addEventListener('abort', onOuter, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      fn(ac.signal),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          ac.abort();
+          reject(new OperationError(`${what} did not answer within ${Math.round(ms / 1000)} s`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener('abort', onOuter);
+  }
+}
+
+interface Project {
+  readonly target?: MigrateTarget;
+  /** Why the local database cannot be opened (e.g. its password variable is not set). */
+  readonly targetProblem?: string;
+  readonly dir: string;
+  readonly kind: 'postgres' | 'arangodb';
+  readonly config?: GreenlightConfig;
+  readonly root: string;
+}
+
+async function openProject(workspaceRoot: string): Promise<Project> {
+  const file = path.join(workspaceRoot, CONFIG_FILE_NAME);
+  let config: GreenlightConfig | undefined;
+  let root = workspaceRoot;
+  if (existsSync(file)) {
+    const loaded = await loadConfig(file);
+    if (!loaded.ok) throw new InputError(loaded.problems.map(formatProblem).join('\n'));
+    config = loaded.config;
+    root = loaded.root;
+  }
+  try {
+    const target = await resolveTarget({ root: workspaceRoot, env: process.env });
+    return { target, dir: target.dir, kind: target.kind, config, root: target.root };
+  } catch (e) {
+    // The files can still be listed when only the local database is unusable.
+    const dir = path.resolve(root, config?.database?.migrations ?? 'migrations');
+    if (!existsSync(dir)) throw e;
+    return { targetProblem: errorMessage(e), dir, kind: config?.database?.kind ?? 'postgres', config, root };
+  }
+}
+
+function projectFiles(p: Project): Promise<MigrationFile[]> {
+  return p.target ? targetMigrations(p.target) : loadMigrations(p.dir, { kinds: p.kind === 'postgres' ? ['sql'] : ['aql', 'arango-json'] });
+}
+
+function localLabel(p: Project): string {
+  if (p.target?.url) return p.target.url;
+  if (p.kind === 'arangodb') return 'ArangoDB (database.local.url)';
+  return `PGlite ${path.join(p.root, '.greenlight', 'pglite')}`;
+}
+
+function unreachable(base: Pick<MigrationTargetDto, 'id' | 'label' | 'kind' | 'database'>, problem: string, started: number): MigrationTargetDto {
+  return { ...base, reachable: false, problem, ledgerExists: false, entries: [], durationMs: Date.now() - started };
+}
+
+async function localStatus(p: Project, files: readonly MigrationFile[], ctx: JobContext): Promise<MigrationTargetDto> {
+  const base = { id: 'local', label: 'Local database', kind: 'local' as const, database: localLabel(p) };
+  const started = Date.now();
+  if (!p.target) return unreachable(base, p.targetProblem ?? 'no local database', started);
+  const t = p.target;
+  try {
+    const report = await withDeadline(LOCAL_STATUS_TIMEOUT_MS, base.database, ctx.signal, () =>
+      serializeLocal(async () => {
+        const { backend, close } = await openBackend(t, 'status');
+        try {
+          return await migrationStatus(backend, files);
+        } finally {
+          await close();
+        }
+      }),
+    );
+    return { ...base, database: report.database, reachable: true, ledgerExists: report.ledgerExists, entries: report.entries, durationMs: Date.now() - started };
+  } catch (e) {
+    return unreachable(base, errorMessage(e), started);
+  }
+}
+
+/**
+ * A PostgreSQL session on an environment's database, reached the way deploys reach the host: SSH
+ * (pinned host key) and a TCP forward to the database address as the host sees it. `pg` connects
+ * to a loopback listener whose connections ride the forward.
+ */
+async function openEnvironmentDatabase(
+  config: GreenlightConfig,
+  root: string,
+  name: string,
+  env: EnvironmentConfig,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<{ session: Awaited<ReturnType<typeof connectPg>>; description: string; close(): Promise<void> }> {
+  const db = env.database;
+  if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
+  if (config.database?.kind === 'arangodb') throw new InputError(`environment "${name}": the migration status of ArangoDB environments is read with \`greenlight migrate status --database <url>\``);
+  const password: Secret | undefined = secretsFrom(config, name, process.env).dbPassword;
+  const dbPort = db.port ?? 5432;
+  const description = `${name}: PostgreSQL ${db.user}@${db.host}:${dbPort}/${db.name} via ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`;
+  const ssh = await SshConnection.open(sshTargetOf(env, root), { signal, readyTimeoutMs: timeoutMs });
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+    ssh.forwardTcp(db.host, dbPort).then(
+      (ch) => {
+        sock.pipe(ch).pipe(sock);
+        ch.once('close', () => sock.destroy());
+        sock.once('close', () => ch.destroy());
+      },
+      () => sock.destroy(),
+    );
+  });
+  const closeTunnel = (): void => {
+    for (const s of sockets) s.destroy();
+    server.close();
+    ssh.close();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const url = `postgres://${encodeURIComponent(db.user)}@127.0.0.1:${port}/${encodeURIComponent(db.name)}`;
+    const session = await connectPg(url, { password, applicationName: 'greenlight migration panel' });
+    return {
+      session,
+      description,
+      close: async () => {
+        await session.close().catch(() => undefined);
+        closeTunnel();
+      },
+    };
+  } catch (e) {
+    closeTunnel();
+    // The loopback URL means nothing to the user; name the environment's database instead.
+    throw new OperationError(`${description}: ${errorMessage(e).replace(/postgres:\/\/\S+/g, 'the database')}`);
+  }
+}
+
+async function environmentStatus(p: Project, name: string, env: EnvironmentConfig, files: readonly MigrationFile[], ctx: JobContext, timeoutMs: number): Promise<MigrationTargetDto> {
+  const base = {
+    id: `env:${name}`,
+    label: name,
+    kind: 'environment' as const,
+    database: env.database ? `PostgreSQL ${env.database.user}@${env.database.host}:${env.database.port ?? 5432}/${env.database.name} via ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}` : `ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`,
+  };
+  const started = Date.now();
+  try {
+    const report = await withDeadline(timeoutMs, `environment "${name}" (${base.database})`, ctx.signal, async (signal) => {
+      const opened = await openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs);
+      try {
+        if (signal.aborted) throw new OperationError('timed out');
+        return await migrationStatus(new PgBackend(opened.session), files);
+      } finally {
+        await opened.close();
+      }
+    });
+    return { ...base, reachable: true, ledgerExists: report.ledgerExists, entries: report.entries, durationMs: Date.now() - started };
+  } catch (e) {
+    return unreachable(base, errorMessage(e), started);
+  }
+}
+
+export async function migrateStatusJob(params: JobParams<'migrate.status'>, ctx: JobContext): Promise<JobResult<'migrate.status'>> {
+  const checkedAt = new Date().toISOString();
+  let p: Project;
+  try {
+    p = await openProject(params.workspaceRoot);
+  } catch (e) {
+    return { problem: errorMessage(e), files: [], targets: [], checkedAt };
+  }
+  let files: MigrationFile[];
+  try {
+    files = await projectFiles(p);
+  } catch (e) {
+    return { dir: p.dir, kind: p.kind, problem: errorMessage(e), files: [], targets: [], checkedAt };
+  }
+  ctx.progress({ step: 'status', message: `${files.length} migrations` });
+  const envs = params.environments === false ? [] : Object.entries(p.config?.environments ?? {});
+  const timeoutMs = params.timeoutMs ?? ENVIRONMENT_STATUS_TIMEOUT_MS;
+  const targets = await Promise.all([localStatus(p, files, ctx), ...envs.map(([name, env]) => environmentStatus(p, name, env, files, ctx, timeoutMs))]);
+  return {
+    dir: p.dir,
+    kind: p.kind,
+    files: files.map((f) => ({ fileName: f.name, path: f.path, noTransaction: f.noTransaction })),
+    targets,
+    checkedAt,
+  };
+}
+
+function failureProblem(f: MigrationFailure): MigrationProblemDto {
+  return { message: f.statementIndex !== undefined ? `statement ${f.statementIndex + 1}: ${f.message}` : f.message, location: f.location, hint: f.hint };
+}
+
+function rerunProblem(r: RerunVerdict): MigrationProblemDto {
+  const diffs = (r.differences ?? []).slice(0, 5);
+  return { message: `not idempotent: ${r.reason ?? 'the second run changed the database'}${diffs.length ? `\n${diffs.join('\n')}` : ''}`, location: r.location };
+}
+
+export async function migrateVerifyJob(params: JobParams<'migrate.verify'>, ctx: JobContext): Promise<JobResult<'migrate.verify'>> {
+  const t = await resolveTarget({ root: params.workspaceRoot, env: process.env });
+  let files = await targetMigrations(t);
+  if (params.through !== undefined) {
+    const name = path.basename(params.through);
+    if (!files.some((f) => f.name === name)) throw new InputError(`${params.through}: not a migration in ${t.dir}`);
+    files = files.filter((f) => f.name <= name);
+  }
+  const provider = await scratchProviderFor(t);
+  let report;
+  try {
+    report = await verifyMigrations(files, provider, ctx, { rerun: params.rerun ?? true, source: path.relative(params.workspaceRoot, t.dir) || t.dir });
+  } finally {
+    await provider.close();
+  }
+  const text = formatVerifyReport(report);
+  const reportFile = path.join(params.workspaceRoot, VERIFY_REPORT_FILE);
+  await ensureStateDir(params.workspaceRoot);
+  await writeFileAtomic(reportFile, `${text}\n`);
+  await writeFileAtomic(reportFile.replace(/\.txt$/, '.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const run = report.runs[0];
+  return {
+    ok: report.ok,
+    database: report.database,
+    serverVersion: report.serverVersion,
+    through: params.through !== undefined ? path.basename(params.through) : undefined,
+    migrations: (run?.migrations ?? []).map((m) => ({
+      fileName: m.fileName,
+      path: m.path,
+      status: m.status,
+      durationMs: m.durationMs,
+      problem: m.failure ? failureProblem(m.failure) : m.rerun && !m.rerun.idempotent ? rerunProblem(m.rerun) : undefined,
+    })),
+    checks: report.runs.flatMap((r) => r.checks.map((c) => ({ name: c.name, ok: c.ok, message: c.message }))),
+    durationMs: report.durationMs,
+    text,
+    reportFile,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+export async function migrateDryRunJob(params: JobParams<'migrate.dryRun'>, ctx: JobContext): Promise<JobResult<'migrate.dryRun'>> {
+  const p = await openProject(params.workspaceRoot);
+  const files = await projectFiles(p);
+  if (p.kind !== 'postgres') throw new InputError('dry runs work on PostgreSQL migrations');
+  const execute = params.execute ?? true;
+  const toDto = (r: Awaited<ReturnType<typeof dryRun>>): MigrationDryRunDto => ({
+    target: params.target,
+    database: r.database,
+    executed: r.executed,
+    ok: r.ok,
+    pending: r.pending.map((i) => ({ fileName: i.fileName, outcome: i.outcome, note: i.note, problem: i.failure ? failureProblem(i.failure) : undefined })),
+    checksumChanged: r.checksumChanged,
+    text: formatDryRun(r),
+  });
+  if (params.target === 'local') {
+    const t = p.target;
+    if (!t) throw new InputError(p.targetProblem ?? 'no local database');
+    return serializeLocal(async () => {
+      const { pg, close } = await openBackend(t, 'dry-run');
+      try {
+        return toDto(await dryRun(pg!, files, ctx, { execute }));
+      } finally {
+        await close();
+      }
+    });
+  }
+  const name = params.target.replace(/^env:/, '');
+  const env = p.config?.environments[name];
+  if (!env || !params.target.startsWith('env:')) throw new InputError(`no migration target "${params.target}" (expected "local" or "env:<environment>")`);
+  ctx.progress({ step: 'connect', message: name });
+  const opened = await openEnvironmentDatabase(p.config!, p.root, name, env, ctx.signal, ENVIRONMENT_STATUS_TIMEOUT_MS * 2);
+  try {
+    return toDto(await dryRun(new PgBackend(opened.session), files, ctx, { execute }));
+  } finally {
+    await opened.close();
+  }
+}
