@@ -158,6 +158,129 @@ export interface MigrationDryRunDto {
   readonly text: string;
 }
 
+/** One service on an environment, as the Environments view shows it (src/core/deploy/status.ts). */
+export interface DeployedServiceDto {
+  readonly service: string;
+  readonly version?: string;
+  readonly state: string;
+  readonly startedAt?: string;
+  readonly healthy: boolean;
+  readonly health: string;
+  readonly retained: readonly string[];
+}
+/** One line of the host's audit log (src/core/deploy/audit.ts AuditRecord). */
+export interface AuditEntryDto {
+  readonly at: string;
+  readonly action: 'deploy' | 'rollback' | 'lock-break';
+  readonly deployId: string;
+  readonly who: string;
+  readonly machine: string;
+  readonly service?: string;
+  readonly version?: string;
+  readonly previousVersion?: string;
+  readonly result: string;
+  readonly serving?: string;
+  readonly backupId?: string;
+  readonly releaseTasks?: readonly string[];
+  readonly untestedOverride?: string;
+  readonly message?: string;
+}
+export interface LockHolderDto {
+  readonly who: string;
+  readonly machine: string;
+  readonly since: string;
+  readonly what: string;
+}
+/** An environment's live state; `problem` says why the host could not be asked (never a hang). */
+export interface EnvironmentStatusDto {
+  readonly env: string;
+  readonly host: string;
+  readonly reachable: boolean;
+  readonly problem?: string;
+  /** Set when the host key was refused: the view offers "Trust Host Key". */
+  readonly hostKeyRefused?: boolean;
+  readonly services: readonly DeployedServiceDto[];
+  readonly lock?: LockHolderDto | 'unknown holder';
+  readonly recent: readonly AuditEntryDto[];
+  readonly checkedAt: string;
+}
+export interface BackupRowDto {
+  readonly id: string;
+  readonly env: string;
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly createdAt: string;
+  readonly verified: boolean;
+  readonly verifiedAt?: string;
+  readonly sha256?: string;
+  readonly reason?: 'manual' | 'pre-deploy' | 'pre-restore';
+  readonly deployVersion?: string;
+  readonly deployId?: string;
+}
+export interface BackupsListDto {
+  readonly env: string;
+  readonly dir: string;
+  readonly reachable: boolean;
+  readonly problem?: string;
+  readonly hostKeyRefused?: boolean;
+  /** Newest first. */
+  readonly backups: readonly BackupRowDto[];
+  /** What the retention policy would delete now (a preview; nothing is deleted by listing). */
+  readonly wouldPrune: readonly string[];
+}
+export interface DeployResultDto {
+  readonly deployId: string;
+  readonly outcome: 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
+  readonly service: string;
+  readonly version: string;
+  readonly previousVersion?: string;
+  readonly serving: string;
+  readonly message: string;
+  readonly backupId?: string;
+  readonly restoreOffer?: { readonly backupId: string; readonly tasksRun: readonly string[] };
+  readonly shipped?: { readonly bytes: number; readonly ms: number; readonly alreadyPresent: boolean };
+  readonly switchMs?: number;
+  readonly warnings: readonly string[];
+  readonly durationMs: number;
+}
+export interface MigrationsSinceDto {
+  readonly deploys: readonly { readonly version: string; readonly tasks: readonly string[] }[];
+  readonly backupId?: string;
+}
+export interface RollbackPlanDto {
+  readonly service: string;
+  readonly current?: string;
+  /** Retained versions, newest first, each with the release tasks that ran since it. */
+  readonly retained: readonly { readonly version: string; readonly createdAt: string; readonly migrationsSince?: MigrationsSinceDto }[];
+}
+export interface RollbackResultDto {
+  readonly outcome: 'succeeded' | 'failed';
+  readonly from?: string;
+  readonly to: string;
+  readonly serving: string;
+  readonly message: string;
+  readonly rollbackMs: number;
+  readonly migrationsSince?: MigrationsSinceDto;
+}
+/** The host key an environment's host offers, compared with the pinned one. */
+export interface HostKeyCheckDto {
+  readonly env: string;
+  readonly host: string;
+  readonly port: number;
+  readonly status: 'trusted' | 'unknown' | 'changed';
+  readonly keyType?: string;
+  readonly fingerprint?: string;
+  /** "<type> <base64>", what ssh.hostKey takes. */
+  readonly keyLine?: string;
+  readonly message?: string;
+}
+/** Secrets the editor takes from SecretStorage; the service wraps them in Secret and never logs them. */
+export interface EnvironmentSecretsParams {
+  readonly dbPassword?: string;
+  readonly secretEnv?: Readonly<Record<string, string>>;
+}
+type EnvParams = { workspaceRoot: string; env: string };
+
 /**
  * Every job the service runs: params sent by the extension, result returned when it ends.
  * Add an entry here and a handler in src/service/jobs/ to add a job.
@@ -174,6 +297,18 @@ export interface JobKinds {
   'migrate.status': { params: { workspaceRoot: string; environments?: boolean; timeoutMs?: number }; result: MigrationsStatusDto };
   'migrate.verify': { params: { workspaceRoot: string; through?: string; rerun?: boolean }; result: MigrationVerifyDto };
   'migrate.dryRun': { params: { workspaceRoot: string; target: string; execute?: boolean }; result: MigrationDryRunDto };
+  'deploy.status': { params: EnvParams & { timeoutMs?: number }; result: EnvironmentStatusDto };
+  'deploy.run': { params: EnvParams & { image: string; service?: string; untestedOverride?: string; breakLock?: boolean; secrets: EnvironmentSecretsParams }; result: DeployResultDto };
+  'deploy.rollbackPlan': { params: EnvParams & { service?: string }; result: RollbackPlanDto };
+  'deploy.rollback': { params: EnvParams & { service?: string; toVersion?: string }; result: RollbackResultDto };
+  'deploy.hostKey': { params: EnvParams; result: HostKeyCheckDto };
+  'deploy.pinHostKeyEdit': { params: { text: string; file: string; env: string; keyLine: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
+  'backup.list': { params: EnvParams & { timeoutMs?: number }; result: BackupsListDto };
+  'backup.create': { params: EnvParams & { secrets: EnvironmentSecretsParams }; result: BackupRowDto };
+  'backup.verify': { params: EnvParams & { id: string }; result: { id: string; ok: boolean; problems: string[]; sha256: string } };
+  'backup.restore': { params: EnvParams & { id: string; confirmed: boolean; secrets: EnvironmentSecretsParams }; result: { restored: boolean; durationMs: number } };
+  'backup.delete': { params: EnvParams & { id: string }; result: { deleted: string } };
+  'backup.download': { params: EnvParams & { id: string; toFile: string }; result: { file: string; bytes: number; sha256: string; matchesRecord: boolean } };
 }
 
 export type JobKind = keyof JobKinds;

@@ -2,7 +2,10 @@
 // progress, log) and return the kind's result; errors propagate to the caller as JobOutcome.
 import type { JobContext } from '../../core/common/job';
 import type { JobKind, JobParams, JobResult } from '../protocol';
+import { backupCreateJob, backupDeleteJob, backupDownloadJob, backupListJob, backupRestoreJob, backupVerifyJob } from './backup';
 import { configSummaryJob } from './configSummary';
+import { deployRunJob } from './deploy';
+import { deployHostKeyJob, deployPinHostKeyEditJob } from './deployHostKey';
 import { imagesBuildJob } from './imagesBuild';
 import { imagesExportJob } from './imagesExport';
 import { imagesListJob } from './imagesList';
@@ -10,7 +13,9 @@ import { imagesRemoveJob } from './imagesRemove';
 import { imagesTestJob } from './imagesTest';
 import { imagesTestLogJob } from './imagesTestLog';
 import { migrateDryRunJob, migrateStatusJob, migrateVerifyJob } from './migrate';
+import { deployRollbackJob, deployRollbackPlanJob } from './rollback';
 import { sleepJob } from './sleep';
+import { deployStatusJob } from './status';
 
 export type JobHandler<K extends JobKind> = (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>>;
 
@@ -25,6 +30,18 @@ export const jobHandlers: JobHandlers = {
   'images.export': imagesExportJob,
   'images.remove': imagesRemoveJob,
   'images.testLog': imagesTestLogJob,
+  'deploy.status': deployStatusJob,
+  'deploy.run': deployRunJob,
+  'deploy.rollbackPlan': deployRollbackPlanJob,
+  'deploy.rollback': deployRollbackJob,
+  'deploy.hostKey': deployHostKeyJob,
+  'deploy.pinHostKeyEdit': deployPinHostKeyEditJob,
+  'backup.list': backupListJob,
+  'backup.create': backupCreateJob,
+  'backup.verify': backupVerifyJob,
+  'backup.restore': backupRestoreJob,
+  'backup.delete': backupDeleteJob,
+  'backup.download': backupDownloadJob,
   'migrate.status': migrateStatusJob,
   'migrate.verify': migrateVerifyJob,
   'migrate.dryRun': migrateDryRunJob,
