@@ -9,6 +9,9 @@ import type { Services } from './services';
 import { EmptyView } from './views/emptyView';
 import { EnvironmentsView } from './views/environmentsView';
 import { ImagesView } from './views/imagesView';
+import { MigrationCodeLens, MIGRATION_FILE_SELECTOR } from './migrationCodeLens';
+import { MigrationPanel, MIGRATION_PANEL_VIEW_TYPE } from './panels/migrationPanel';
+import { MigrationsModel } from './panels/migrationsModel';
 
 /** What activate() returns: the tests use it to reach the live parts without globals. */
 export interface GreenlightApi {
@@ -26,7 +29,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
     context.subscriptions.push(project);
     const images = new ImagesView(client, () => project.root);
     context.subscriptions.push(images);
-    const services: Services = { context, output, client, project, images };
+    const migrations = new MigrationsModel(client, project);
+    const migrationPanel = new MigrationPanel(context.extensionUri, migrations, output);
+    context.subscriptions.push(migrations, migrationPanel);
+    const services: Services = { context, output, client, project, images, migrations, migrationPanel };
 
     const environments = new EnvironmentsView(project);
     context.subscriptions.push(
@@ -35,6 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
       vscode.window.registerTreeDataProvider('greenlight.views.images', images),
       vscode.window.registerTreeDataProvider('greenlight.views.backups', new EmptyView()),
       ...registerCommands(services),
+      vscode.window.registerWebviewPanelSerializer(MIGRATION_PANEL_VIEW_TYPE, migrationPanel),
+      vscode.languages.registerCodeLensProvider(MIGRATION_FILE_SELECTOR, new MigrationCodeLens(migrations)),
     );
 
     await client.start();

@@ -4,6 +4,8 @@ import type * as vscode from 'vscode';
 import type { ServiceClient } from './serviceClient';
 import type { ProjectState } from './projectState';
 import type { ImagesView } from './views/imagesView';
+import type { MigrationPanel } from './panels/migrationPanel';
+import type { MigrationsModel } from './panels/migrationsModel';
 
 export interface Services {
   readonly context: vscode.ExtensionContext;
@@ -12,4 +14,7 @@ export interface Services {
   readonly project: ProjectState;
   /** The Images view; image commands refresh it when their job ends. */
   readonly images: ImagesView;
+  /** Migration status per target, verify and dry-run results; the panel and the CodeLens render it. */
+  readonly migrations: MigrationsModel;
+  readonly migrationPanel: MigrationPanel;
 }

@@ -9,6 +9,12 @@ import { refreshImages } from './images/refreshImages';
 import { removeImage } from './images/removeImage';
 import { showTestLog } from './images/showTestLog';
 import { testImages } from './images/testImages';
+import { dryRunMigrations } from './migrations/dryRunMigrations';
+import { openMigrationsPanel } from './migrations/openPanel';
+import { refreshMigrations } from './migrations/refreshMigrations';
+import { showVerifyReport } from './migrations/showVerifyReport';
+import { verifyMigrationFile } from './migrations/verifyMigrationFile';
+import { verifyMigrations } from './migrations/verifyMigrations';
 import { openConfig } from './openConfig';
 import { refreshViews } from './refreshViews';
 import { restartService } from './restartService';
@@ -28,6 +34,12 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.images.copyTag': copyTag,
   'greenlight.images.showTestLog': showTestLog,
   'greenlight.images.refresh': refreshImages,
+  'greenlight.migrations.openPanel': openMigrationsPanel,
+  'greenlight.migrations.refresh': refreshMigrations,
+  'greenlight.migrations.verify': verifyMigrations,
+  'greenlight.migrations.verifyFile': verifyMigrationFile,
+  'greenlight.migrations.dryRun': dryRunMigrations,
+  'greenlight.migrations.showVerifyReport': showVerifyReport,
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {
