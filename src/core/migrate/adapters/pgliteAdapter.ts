@@ -159,3 +159,12 @@ async function loadDump(session: PgliteSession, dumpFile: string): Promise<void>
   // pg_dump empties search_path and sets other session options; the migrations expect defaults.
   await session.db.exec('RESET ALL');
 }
+
+/**
+ * Another session object on the same PGlite instance, as a second runner elsewhere in this
+ * process would hold it: it shares the data but not the lock ownership.
+ */
+export function pgliteSecondView(s: PgSession): PgSession {
+  if (!(s instanceof PgliteSession)) throw new Error('not a PGlite session');
+  return new PgliteSession(s.db, s.description);
+}
