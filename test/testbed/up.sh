@@ -223,11 +223,14 @@ if ! prod_docker_ok; then
     log "prod docker: our dockerd (pid $pid) is running but not answering yet; waiting"
   else
     rm -f "$P/docker.sock"
+    # Its own identity key (so its engine ID differs from the host engine's, as on a real server);
+    # dockerd 20.10 takes the key path only from a config file.
+    printf '{ "deprecated-key-path": "%s/key.json" }\n' "$P" > "$P/daemon.json"
     # nsenter --net, NOT 'ip netns exec': the latter remounts /sys, hiding /sys/fs/cgroup, and dockerd
     # then fails with "Devices cgroup isn't mounted". Side effect: dockerd bind-mounts its netns under
     # $P/exec/netns in the host mount namespace; down.sh unmounts it.
     (cd / && exec setsid nsenter --net="/run/netns/$NS" dockerd \
-        --data-root "$P/data" --exec-root "$P/exec" --pidfile "$P/dockerd.pid" \
+        --config-file "$P/daemon.json" --data-root "$P/data" --exec-root "$P/exec" --pidfile "$P/dockerd.pid" \
         -H "unix://$P/docker.sock" --group "$DEPLOY_USER" \
         --bridge=none --iptables=false --ip-masq=false --ip-forward=false --userland-proxy=false \
         --cgroup-parent=/greenlight-prod --log-level=warn) </dev/null >"$P/dockerd.log" 2>&1 9>&- &
