@@ -29,7 +29,8 @@ export type DumpPart = { readonly kind: 'sql'; readonly text: string; readonly l
 
 /** Splits a cleaned plain dump into SQL chunks and COPY … FROM stdin blocks with their data. */
 export function splitPlainDump(text: string, file: string): DumpPart[] {
-  const lines = cleanPlainDump(text).split('\n');
+  // Dropped lines are blanked, not removed, so every part keeps its line in the original file.
+  const lines = text.split('\n').map((l) => (DROPPED_LINE.some((re) => re.test(l)) ? '' : l));
   const parts: DumpPart[] = [];
   let sql: string[] = [];
   let sqlLine = 1;
