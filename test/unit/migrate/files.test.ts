@@ -52,7 +52,7 @@ suite('(unit) migrate files and statements', () => {
     assert.deepEqual(s.map((x) => [x.index, x.line, x.column, x.nodeType]), [[0, 2, 1, 'CreateStmt'], [1, 4, 13, 'InsertStmt'], [2, 4, 44, 'UpdateStmt']]);
     assert.equal(s[1]!.text, "INSERT INTO s.t2 VALUES ('ü')");
     assert.deepEqual(s[1]!.dmlTargets, ['s.t2']);
-    assert.deepEqual(s[2]!.dmlTargets.sort(), ['t', 'u']);
+    assert.deepEqual([...s[2]!.dmlTargets].sort(), ['t', 'u']);
     assert.deepEqual(s[0]!.dmlTargets, []);
   });
 
