@@ -1,6 +1,7 @@
 // `greenlight deploy <image> --env <name>`: deploys a tested image (see src/core/deploy/deploy.ts).
 // Exit 0 when the new version serves, 1 when the deploy failed or rolled back, 2 for bad input.
 import type { Command } from 'commander';
+import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { deploy } from '../../core/deploy/deploy';
 import { breakLock } from '../../core/deploy/lock';
@@ -24,14 +25,16 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option('--artifact <file>', 'exported image archive for --mode artifact')
     .option('--override-untested <reason>', 'deploy an image without a passing test; the reason is written to the audit log')
     .option('--skip-backup', 'do not take the pre-deploy backup (recorded in the result)')
+    .option('--force-backup', 'take the pre-deploy backup even when no migrations are pending')
     .option('--break-lock', 'break a stale deploy lock first (names the holder it removes)')
     .option('--json', 'print the result as JSON')
-    .action(async (image: string, opts: { env: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; breakLock?: boolean; json?: boolean }) => {
+    .action(async (image: string, opts: { env: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; forceBackup?: boolean; breakLock?: boolean; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
         const local = localDocker();
         try {
+          if (opts.skipBackup && opts.forceBackup) throw new InputError('--skip-backup and --force-backup contradict each other; give one');
           if (opts.breakLock) {
             const h = await breakLock(ctx, s.host, s.environment.env.stateDir);
             io.err(h === 'free' ? 'lock: there was no lock to break' : `lock: broke the lock${h ? ` of ${h.who} (${h.what}, since ${h.since})` : ''}`);
@@ -49,11 +52,12 @@ export function registerDeploy(program: Command, io: CliIo): void {
             shipMode: opts.mode,
             artifact: opts.artifact ? { file: opts.artifact } : undefined,
             skipBackup: opts.skipBackup,
+            backup: opts.forceBackup ? 'always' : undefined,
           });
           if (opts.json) io.out(JSON.stringify(r, null, 2));
           else {
             io.out(`${r.outcome}: ${r.message}`);
-            io.out(`serving: ${r.serving}${r.backup ? `; backup ${r.backup.id}` : ''}${r.switchMs !== undefined ? `; switch ${r.switchMs} ms` : ''}`);
+            io.out(`serving: ${r.serving}${r.backup ? `; backup ${r.backup.id}` : r.backupReason ? `; no backup: ${r.backupReason}` : ''}${r.switchMs !== undefined ? `; switch ${r.switchMs} ms` : ''}`);
             if (r.restoreOffer) io.out(`to restore the pre-deploy backup: greenlight backup restore --env ${opts.env} ${r.restoreOffer.backupId}`);
           }
           io.exit(r.outcome === 'succeeded' ? 0 : 1);

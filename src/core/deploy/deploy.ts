@@ -21,6 +21,7 @@ import { shipImage, type ShipMode, type ShipResult } from '../ship/ship';
 import { appendAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';
 import { describeProbe, waitHealthy } from './health';
+import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, currentSpec, namesFor, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
 
@@ -44,7 +45,13 @@ export interface DeployRequest {
   readonly who?: string;
   readonly shipMode?: ShipMode;
   readonly artifact?: { readonly file: string; readonly sha256?: string };
+  /** Same as backup: 'never' (kept for callers written before the policy existed). */
   readonly skipBackup?: boolean;
+  /**
+   * Pre-deploy backup: 'auto' (default) backs up when the database exists and something this
+   * deploy runs may change it (pending migrations, app-managed migrate tasks); 'always' forces one.
+   */
+  readonly backup?: BackupPolicy;
   /** Seconds the old container gets to stop (default 10). */
   readonly stopTimeoutSeconds?: number;
 }
@@ -62,6 +69,10 @@ export interface DeployResult {
   readonly serving: string;
   readonly message: string;
   readonly backup?: BackupMeta;
+  /** Why the pre-deploy backup was taken or skipped. */
+  readonly backupReason?: string;
+  /** What the deploy found pending in the production database before it ran anything. */
+  readonly migrations?: MigrationCheck;
   /** Offered after a failed release task: the pre-deploy backup, never restored without confirmation. */
   readonly restoreOffer?: { readonly backupId: string; readonly tasksRun: readonly string[] };
   readonly ship?: ShipResult;
@@ -183,7 +194,10 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   let restoreOffer: DeployResult['restoreOffer'];
   let switchMs: number | undefined;
   let rollbackMs: number | undefined;
+  let backupReason: string | undefined;
+  let migrationCheck: MigrationCheck | undefined;
   const tasksRun: string[] = [];
+  const migrations = ProductionMigrations.for(host, env, req.config);
   try {
     // Ship if the host does not have these exact bytes yet.
     ctx.progress({ step: 'ship' });
@@ -201,12 +215,26 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     previousVersion = old?.labels[LABEL.version];
     serving = old?.stateDetail.running ? (previousVersion ?? 'unlabelled container') : 'none';
 
-    if (env.backup && !req.skipBackup) {
-      ctx.progress({ step: 'backup' });
-      backup = await createBackup(ctx, host, env.backup, { reason: 'pre-deploy', deployVersion: version, deployId });
-    } else if (env.backup) {
-      say(ctx, 'backup: skipped on request (--skip-backup)', 'warn');
-      warnings.push('pre-deploy backup skipped on request');
+    if (env.backup) {
+      // Backups only when needed (seed 002): the migration engine says what is pending in the
+      // production database, before anything of the new version has run.
+      ctx.progress({ step: 'migrations', message: `pending migrations on ${env.backup.pg.database}` });
+      migrationCheck = await migrations.check(ctx);
+      const m = migrationCheck;
+      if (m.builtin && m.databaseExists && !m.problem) say(ctx, `migrations: ${m.pending.length} pending of ${m.files} (${m.applied} applied) on ${env.backup.pg.database}${m.pending.length ? `: ${m.pending.join(', ')}` : ''}`);
+      const policy: BackupPolicy = req.backup ?? (req.skipBackup ? 'never' : 'auto');
+      const decision = decideBackup(policy, m, env.backup.pg.database);
+      backupReason = decision.reason;
+      if (decision.take) {
+        say(ctx, `backup: taking a pre-deploy backup: ${decision.reason}`);
+        ctx.progress({ step: 'backup' });
+        backup = await createBackup(ctx, host, env.backup, { reason: 'pre-deploy', deployVersion: version, deployId });
+      } else if (policy === 'never') {
+        say(ctx, 'backup: skipped on request (--skip-backup)', 'warn');
+        warnings.push('pre-deploy backup skipped on request');
+      } else {
+        say(ctx, `backup: skipped: ${decision.reason} (--force-backup takes one anyway)`);
+      }
     }
 
     const spec: SpecInput = { config: req.config, envName: env.name, env: env.env, service, image: tag, imageId: info.id, version, deployId, who, secrets: req.secrets, now };
@@ -242,6 +270,31 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         return finish('failed');
       }
       say(ctx, `health: ${version} healthy beside the old version on port ${tempPort} after ${h.probes} probe(s), ${h.ms} ms`);
+
+      if (migrations.builtin && migrationCheck && (migrationCheck.pending.length > 0 || migrationCheck.problem)) {
+        ctx.progress({ step: 'release task', message: `migrate: Greenlight's runner applies ${migrationCheck.pending.length} migration(s) to ${env.backup!.pg.database}` });
+        tasksRun.push('migrate');
+        const up = await migrations.apply(ctx, { imageVersion: version, appliedBy: `greenlight deploy ${deployId} (${who})` });
+        for (const a of up.applied) say(ctx, `  [migrate] applied ${a.fileName} (${Math.round(a.durationMs)} ms)`);
+        if (up.failure) {
+          const f = up.failure;
+          const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.fileName;
+          say(ctx, `  [migrate] ${where}: ${f.message}`, 'error');
+          message =
+            `release task "migrate" failed: migration ${f.fileName} failed at ${where}: ${f.message}` +
+            `${f.partial ? ' (a no-transaction file: its earlier statements stayed committed)' : ' (rolled back)'}` +
+            `${up.applied.length ? `; applied before it and still in place: ${up.applied.map((a) => a.fileName).join(', ')}` : ''}` +
+            `${up.notRun.length ? `; not run: ${up.notRun.join(', ')}` : ''}. Production untouched: ${serving} still serving.`;
+          if (backup) {
+            restoreOffer = { backupId: backup.id, tasksRun: [...tasksRun] };
+            message += ` The pre-deploy backup ${backup.id} can be restored (greenlight backup restore --env ${env.name} ${backup.id}). Nothing was restored automatically.`;
+          }
+          return finish('failed');
+        }
+        say(ctx, `release task migrate: ok (${up.applied.length} applied)`);
+      } else if (migrations.builtin && migrationCheck?.databaseExists) {
+        say(ctx, 'release task migrate: nothing pending');
+      }
 
       for (const t of releaseTasksOf(req.config, env.env)) {
         ctx.progress({ step: 'release task', message: `${t.name}: ${t.command.join(' ')}` });
@@ -327,6 +380,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     message = `${errorMessage(e)}. Production untouched before the swap: ${serving} still serving.`;
     return finish('failed');
   } finally {
+    await migrations.close();
     await releaseLock(host, env.env.stateDir, deployId).catch((e) => say(ctx, `lock: could not release: ${errorMessage(e)}`, 'warn'));
   }
 
@@ -363,6 +417,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       serving,
       message,
       backup,
+      backupReason,
+      migrations: migrationCheck,
       restoreOffer,
       ship: shipResult,
       switchMs,

@@ -10,6 +10,8 @@ import { pgTargetOf } from './plan';
 
 export interface ResolvedEnvironment {
   readonly name: string;
+  /** The directory of greenlight.yaml: project paths (migrations, keys) are relative to it. */
+  readonly root: string;
   readonly env: EnvironmentConfig;
   readonly ssh: SshTarget;
   readonly dockerSocket: string;
@@ -30,6 +32,7 @@ export function resolveEnvironment(config: GreenlightConfig, configRoot: string,
   }
   return {
     name,
+    root: configRoot,
     env,
     ssh: sshTargetOf(env, configRoot),
     dockerSocket: env.docker.socket,

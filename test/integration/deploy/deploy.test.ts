@@ -75,7 +75,8 @@ suite('(integration) deploy: tested image to the production host over SSH', func
 
   test('first deploy: ships, backs up, health-checks, swaps in, audits', async () => {
     const ctx = recordingContext();
-    const r = await deploy(ctx, local, host, request('v1'));
+    // This project has no migrations, so only a forced backup is taken (migrations.test.ts covers the policy).
+    const r = await deploy(ctx, local, host, request('v1', { backup: 'always' }));
     assert.equal(r.outcome, 'succeeded', r.message);
     assert.equal(r.serving, 'v1');
     assert.equal(await serving(), 'v1');
