@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fingerprint, parseKeyLine } from '../../../src/core/ship/hostKey';
@@ -12,6 +11,7 @@ import { shipImage, sha256File } from '../../../src/core/ship/ship';
 import { HostKeyError } from '../../../src/core/ship/sshAdapter';
 import { buildAppImage } from '../deploy/appImages';
 import { bed, connect, recordingContext, type Bed } from '../deploy/bed';
+import { reverseTunnel } from './reverseTunnel';
 
 suite('(integration) ship: images to the production host over one SSH connection', function () {
   this.timeout(180000);
@@ -123,17 +123,25 @@ suite('(integration) ship: images to the production host over one SSH connection
   });
 
   test('registry: push here, pull on the host, same image ID', async () => {
-    const [, port] = b.registry.split(':');
-    // The host engine pushes to the registry on loopback; the production engine pulls it at the host's veth address.
-    const reachable = await new Promise<boolean>((resolve) => {
-      const sock = net.connect({ host: b.hostIp, port: Number(port) }, () => (sock.destroy(), resolve(true)));
-      sock.on('error', () => resolve(false));
-    });
-    assert.ok(reachable, `the test bed's registry does not listen on ${b.hostIp}:${port}, where the production engine must pull from (it listens on ${b.registry} only)`);
-    const r = await shipImage(recordingContext(), local, host, { image: 'gl-it-ship:reg', mode: 'registry', registry: { push: b.registry, pull: `${b.hostIp}:${port}` } });
-    assert.equal(r.alreadyPresent, false);
-    const there = await host.docker.inspectImage('gl-it-ship:reg');
-    assert.equal(there?.id, r.imageId);
+    const [registryHost, registryPort] = b.registry.split(':');
+    // The host engine pushes to the test bed's registry on loopback; the production engine pulls
+    // it through an SSH reverse tunnel to that registry (see reverseTunnel.ts for why).
+    const tunnel = await reverseTunnel(b, registryHost!, Number(registryPort));
+    try {
+      // A previous run left the image on the host under its registry name: remove every tag of it.
+      const id = (await local.inspectImage('gl-it-ship:reg'))!.id;
+      for (const t of (await host.docker.inspectImage(id))?.repoTags ?? []) await host.docker.removeImage(t);
+      await host.docker.removeImage(id);
+      const ctx = recordingContext();
+      const r = await shipImage(ctx, local, host, { image: 'gl-it-ship:reg', mode: 'registry', registry: { push: b.registry, pull: tunnel.remote } });
+      assert.equal(r.alreadyPresent, false);
+      assert.ok(tunnel.connections() > 0, 'the production engine pulled through the tunnel');
+      const there = await host.docker.inspectImage('gl-it-ship:reg');
+      assert.equal(there?.id, r.imageId);
+      assert.equal(r.imageId, (await local.inspectImage('gl-it-ship:reg'))?.id, 'the pulled image is the local image, byte for byte');
+    } finally {
+      tunnel.close();
+    }
   });
 
   test('all Docker API calls of an operation share one SSH connection', async () => {
