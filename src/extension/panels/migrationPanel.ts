@@ -34,6 +34,10 @@ export class MigrationPanel implements vscode.WebviewPanelSerializer, vscode.Dis
     return this.#panel !== undefined;
   }
 
+  get isVisible(): boolean {
+    return this.#panel?.visible === true;
+  }
+
   /** Shows the panel, creating it when it is not open. */
   open(): void {
     if (this.#panel) {

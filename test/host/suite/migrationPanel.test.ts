@@ -42,7 +42,7 @@ suite('(host) migrations: editor panel, status per target, verify this migration
     assert.ok(repo, 'GREENLIGHT_HOST_REPO is not set: run through test/host/run.mjs');
     const cli = path.join(repo, 'dist', 'cli.js');
     assert.ok(existsSync(cli), `${cli} is missing: run node scripts/build.mjs first`);
-    const out = execFileSync(process.execPath, [cli, 'migrate', 'up', '--through', '002_create_customers.sql', '--no-seeds'], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+    const out = execFileSync(process.execPath, [cli, 'migrate', 'up', '--through', '002_create_customers.sql', '--no-seeds'], { cwd: root, encoding: 'utf8', timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
     assert.match(out, /2 migrations applied/, `the CLI applied the first two migrations:\n${out}`);
     writeFileSync(first, `${firstText}-- edited after it was applied\n`);
   });
@@ -95,6 +95,10 @@ suite('(host) migrations: editor panel, status per target, verify this migration
   test('"Verify this migration" on a non-idempotent file shows the verdict in the panel and the CodeLens', async function () {
     this.timeout(180_000);
     const uri = vscode.Uri.file(path.join(dir, '003_add_order_total.sql'));
+    // CodeLenses are computed for open documents only; beside the panel, so the panel stays visible
+    // (a hidden webview is torn down and gets the state again when shown).
+    await vscode.window.showTextDocument(uri, { preview: false, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    assert.ok(services.migrationPanel.isVisible, 'the panel is still visible');
     const lenses = await waitFor('the Verify CodeLens', async () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
       return l?.some((x) => x.command?.command === 'greenlight.migrations.verifyFile') ? l : undefined;
