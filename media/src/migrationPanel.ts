@@ -184,7 +184,9 @@ function targetCard(t: PanelTarget, state: PanelState): HTMLElement {
 
 function migrationsTable(state: PanelState): HTMLElement {
   const targets = state.targets;
-  const columns = ['4%', '30%', '16%', ...targets.map(() => `${Math.floor(26 / Math.max(1, targets.length))}%`), '24%'];
+  // State columns wide enough for "checksum changed"; the Verify column takes what is left.
+  const stateWidth = Math.min(14, Math.floor(40 / Math.max(1, targets.length)));
+  const columns = ['3%', '24%', '15%', ...targets.map(() => `${stateWidth}%`), `${58 - stateWidth * targets.length}%`];
   const header = h(
     'vscode-table-header',
     { slot: 'header' },
