@@ -86,7 +86,8 @@ export class ServiceClient implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: SERVICE_DOCUMENT_SELECTOR,
       outputChannel: this.output,
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**}') },
+      // .greenlight/*.json: a build or test run in a terminal refreshes the Images view (src/service/imagesStateChanges.ts).
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**,.greenlight/*.json,.greenlight/builds/*.json}') },
       initializationOptions: { settings: vscode.workspace.getConfiguration('greenlight') },
       errorHandler: {
         error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),
