@@ -6,9 +6,12 @@ import { registerCommands } from './commands/register';
 import { ProjectState } from './projectState';
 import { ServiceClient } from './serviceClient';
 import type { Services } from './services';
-import { EmptyView } from './views/emptyView';
-import { EnvironmentsView } from './views/environmentsView';
+import { EnvironmentStatusCache, EnvironmentsView } from './views/environmentsView';
 import { ImagesView } from './views/imagesView';
+import { windowPrompts } from './commands/deploy/prompts';
+import { EnvironmentSecrets } from './secrets';
+import { DeployStatusBar } from './statusBar';
+import { BackupsView } from './views/backupsView';
 import { MigrationCodeLens, MIGRATION_FILE_SELECTOR } from './migrationCodeLens';
 import { MigrationPanel, MIGRATION_PANEL_VIEW_TYPE } from './panels/migrationPanel';
 import { MigrationsModel } from './panels/migrationsModel';
@@ -32,14 +35,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
     const migrations = new MigrationsModel(client, project);
     const migrationPanel = new MigrationPanel(context.extensionUri, migrations, output);
     context.subscriptions.push(migrations, migrationPanel);
-    const services: Services = { context, output, client, project, images, migrations, migrationPanel };
+    const prompts = windowPrompts();
+    const secrets = new EnvironmentSecrets(context.secrets, prompts);
+    const environments = new EnvironmentsView(project, new EnvironmentStatusCache(client, () => project.root));
+    const backups = new BackupsView(client, project);
+    const statusBar = new DeployStatusBar(project, environments.status);
+    context.subscriptions.push(environments.status, environments, backups, statusBar);
+    const services: Services = { context, output, client, project, images, migrations, migrationPanel, prompts, secrets, environments, backups, statusBar };
 
-    const environments = new EnvironmentsView(project);
     context.subscriptions.push(
-      environments,
       vscode.window.registerTreeDataProvider('greenlight.views.environments', environments),
       vscode.window.registerTreeDataProvider('greenlight.views.images', images),
-      vscode.window.registerTreeDataProvider('greenlight.views.backups', new EmptyView()),
+      vscode.window.registerTreeDataProvider('greenlight.views.backups', backups),
       ...registerCommands(services),
       vscode.window.registerWebviewPanelSerializer(MIGRATION_PANEL_VIEW_TYPE, migrationPanel),
       vscode.languages.registerCodeLensProvider(MIGRATION_FILE_SELECTOR, new MigrationCodeLens(migrations)),

@@ -2,6 +2,16 @@
 // host test "every contributed command is registered" keeps this list and the manifest in step.
 import * as vscode from 'vscode';
 import type { Services } from '../services';
+import { backUpNow } from './deploy/backUpNow';
+import { deleteBackup } from './deploy/deleteBackup';
+import { deployTestedImage } from './deploy/deployTestedImage';
+import { downloadBackup } from './deploy/downloadBackup';
+import { forgetDatabasePassword } from './deploy/forgetDatabasePassword';
+import { refreshEnvironment } from './deploy/refreshEnvironment';
+import { restoreBackup } from './deploy/restoreBackup';
+import { rollBack } from './deploy/rollBack';
+import { trustHostKey } from './deploy/trustHostKey';
+import { verifyBackup } from './deploy/verifyBackup';
 import { buildImages } from './images/buildImages';
 import { copyTag } from './images/copyTag';
 import { exportTestedImages } from './images/exportTestedImages';
@@ -34,6 +44,16 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.images.copyTag': copyTag,
   'greenlight.images.showTestLog': showTestLog,
   'greenlight.images.refresh': refreshImages,
+  'greenlight.deploy.deployTestedImage': deployTestedImage,
+  'greenlight.deploy.rollBack': rollBack,
+  'greenlight.deploy.refreshEnvironment': refreshEnvironment,
+  'greenlight.deploy.backUpNow': backUpNow,
+  'greenlight.deploy.trustHostKey': trustHostKey,
+  'greenlight.deploy.forgetDatabasePassword': forgetDatabasePassword,
+  'greenlight.backups.verify': verifyBackup,
+  'greenlight.backups.restore': restoreBackup,
+  'greenlight.backups.download': downloadBackup,
+  'greenlight.backups.delete': deleteBackup,
   'greenlight.migrations.openPanel': openMigrationsPanel,
   'greenlight.migrations.refresh': refreshMigrations,
   'greenlight.migrations.verify': verifyMigrations,

@@ -1,52 +1,221 @@
-// The Environments view: one row per environment in greenlight.yaml with its SSH target and
-// database, or the file's problems when it does not validate. It renders ProjectState only.
+// The Environments view: one row per environment in greenlight.yaml; under it what runs there
+// (each service's version, health and uptime), the deploy lock holder, the last deploys from the
+// host's audit log, and the environment's configuration. The live part comes from the service's
+// deploy.status job, which gives up after a timeout: an unreachable host (or a refused host key)
+// is an error row with the reason, never a spinning view. Or the file's problems, when it does
+// not validate.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ConfigProblemDto, ConfigSummary, EnvironmentSummary } from '../../service/protocol';
+import type { AuditEntryDto, ConfigProblemDto, ConfigSummary, DeployedServiceDto, EnvironmentStatusDto, EnvironmentSummary } from '../../service/protocol';
 import type { ProjectState } from '../projectState';
+import type { ServiceClient } from '../serviceClient';
 
-type Node =
-  | { kind: 'environment'; env: EnvironmentSummary }
-  | { kind: 'detail'; label: string; description?: string; icon: string; tooltip?: string }
-  | { kind: 'problem'; problem: ConfigProblemDto }
-  | { kind: 'problems'; summary: ConfigSummary };
+/** How long a view waits for a host before it shows "not reachable". */
+export const STATUS_TIMEOUT_MS = 15_000;
 
-export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  readonly #onDidChange = new vscode.EventEmitter<Node | undefined>();
-  readonly onDidChangeTreeData = this.#onDidChange.event;
-  readonly #sub: vscode.Disposable;
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
 
-  constructor(private readonly project: ProjectState) {
-    this.#sub = project.onDidChange(() => this.#onDidChange.fire(undefined));
+/**
+ * Live status per environment, shared by the Environments view and the status bar. Each
+ * environment is asked at most once at a time; refresh() forgets what is known and asks again.
+ */
+export class EnvironmentStatusCache implements vscode.Disposable {
+  readonly #known = new Map<string, EnvironmentStatusDto>();
+  readonly #pending = new Map<string, Promise<EnvironmentStatusDto>>();
+  readonly #onDidChange = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the environment whose status arrived (undefined: all were forgotten). */
+  readonly onDidChange = this.#onDidChange.event;
+
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly root: () => string | undefined,
+  ) {}
+
+  peek(env: string): EnvironmentStatusDto | undefined {
+    return this.#known.get(env);
   }
 
-  getChildren(node?: Node): Node[] {
+  get(env: string): Promise<EnvironmentStatusDto> {
+    const known = this.#known.get(env);
+    if (known) return Promise.resolve(known);
+    let p = this.#pending.get(env);
+    if (!p) {
+      p = this.load(env).finally(() => this.#pending.delete(env));
+      this.#pending.set(env, p);
+    }
+    return p;
+  }
+
+  /** Forgets one environment (or all) and tells the listeners, which ask again. */
+  refresh(env?: string): void {
+    if (env) this.#known.delete(env);
+    else this.#known.clear();
+    this.#onDidChange.fire(env);
+  }
+
+  private async load(env: string): Promise<EnvironmentStatusDto> {
+    const root = this.root();
+    let st: EnvironmentStatusDto;
+    try {
+      if (!root) throw new Error('no workspace folder is open');
+      st = await this.client.runJob('deploy.status', { workspaceRoot: root, env, timeoutMs: STATUS_TIMEOUT_MS });
+    } catch (e) {
+      st = { env, host: env, reachable: false, problem: e instanceof Error ? e.message : String(e), services: [], recent: [], checkedAt: new Date().toISOString() };
+    }
+    this.#known.set(env, st);
+    this.#onDidChange.fire(env);
+    return st;
+  }
+
+  dispose(): void {
+    this.#onDidChange.dispose();
+  }
+}
+
+export type EnvironmentsNode =
+  | { readonly kind: 'environment'; readonly env: EnvironmentSummary }
+  | { readonly kind: 'service'; readonly env: string; readonly service: DeployedServiceDto; readonly checkedAt: string }
+  | { readonly kind: 'lock'; readonly env: string; readonly status: EnvironmentStatusDto }
+  | { readonly kind: 'deploys'; readonly env: string; readonly recent: readonly AuditEntryDto[] }
+  | { readonly kind: 'audit'; readonly env: string; readonly entry: AuditEntryDto }
+  | { readonly kind: 'unreachable'; readonly env: string; readonly status: EnvironmentStatusDto }
+  | { readonly kind: 'detail'; readonly label: string; readonly description?: string; readonly icon: string; readonly tooltip?: string }
+  | { readonly kind: 'problem'; readonly problem: ConfigProblemDto }
+  | { readonly kind: 'problems'; readonly summary: ConfigSummary };
+
+const RESULT_ICON: Record<string, [string, string | undefined]> = {
+  succeeded: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  'rolled-back': ['history', 'list.warningForeground'],
+  cancelled: ['circle-slash', undefined],
+  refused: ['circle-slash', undefined],
+};
+
+export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNode>, vscode.Disposable {
+  readonly #onDidChange = new vscode.EventEmitter<EnvironmentsNode | undefined>();
+  readonly onDidChangeTreeData = this.#onDidChange.event;
+  readonly #subs: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly project: ProjectState,
+    readonly status: EnvironmentStatusCache,
+  ) {
+    // A changed greenlight.yaml may point anywhere else: forget every host's status.
+    this.#subs.push(project.onDidChange(() => status.refresh()));
+    this.#subs.push(status.onDidChange(() => this.#onDidChange.fire(undefined)));
+  }
+
+  async getChildren(node?: EnvironmentsNode): Promise<EnvironmentsNode[]> {
     const s = this.project.summary;
     if (!node) {
       if (!s || !s.found) return [];
       if (!s.ok) return [{ kind: 'problems', summary: s }];
       return s.environments.map((env) => ({ kind: 'environment', env }));
     }
-    if (node.kind === 'problems') return node.summary.problems.map((problem) => ({ kind: 'problem', problem }));
-    if (node.kind === 'environment') {
-      const e = node.env;
-      return [
-        { kind: 'detail', label: 'SSH', description: e.sshTarget, icon: e.hostKeyPinned ? 'lock' : 'unlock', tooltip: e.hostKeyPinned ? 'Host key pinned' : 'Host key not pinned: the first connection will ask you to trust it' },
-        { kind: 'detail', label: 'Database', description: e.database ?? 'none', icon: 'database' },
-        { kind: 'detail', label: 'Backups', description: `${e.backupsDir} (keep ${e.keep})`, icon: 'archive' },
-      ];
+    switch (node.kind) {
+      case 'problems':
+        return node.summary.problems.map((problem) => ({ kind: 'problem', problem }));
+      case 'environment': {
+        const e = node.env;
+        const st = await this.status.get(e.name);
+        const live: EnvironmentsNode[] = st.reachable
+          ? [
+              ...st.services.map((service): EnvironmentsNode => ({ kind: 'service', env: e.name, service, checkedAt: st.checkedAt })),
+              { kind: 'lock', env: e.name, status: st },
+              { kind: 'deploys', env: e.name, recent: st.recent },
+            ]
+          : [{ kind: 'unreachable', env: e.name, status: st }];
+        return [
+          ...live,
+          { kind: 'detail', label: 'SSH', description: e.sshTarget, icon: e.hostKeyPinned ? 'lock' : 'unlock', tooltip: e.hostKeyPinned ? 'Host key pinned' : 'Host key not pinned: the first connection will ask you to trust it' },
+          { kind: 'detail', label: 'Database', description: e.database ?? 'none', icon: 'database' },
+          { kind: 'detail', label: 'Backups', description: `${e.backupsDir} (keep ${e.keep})`, icon: 'archive' },
+        ];
+      }
+      case 'deploys':
+        return node.recent.map((entry) => ({ kind: 'audit', env: node.env, entry }));
+      default:
+        return [];
     }
-    return [];
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  getTreeItem(node: EnvironmentsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'environment': {
         const item = new vscode.TreeItem(node.env.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `env:${node.env.name}`;
-        item.description = node.env.sshTarget;
+        const st = this.status.peek(node.env.name);
+        const versions = st?.reachable ? st.services.map((x) => x.version).filter(Boolean) : [];
+        item.description = versions.length ? `${node.env.sshTarget} · ${versions.join(', ')}` : node.env.sshTarget;
         item.iconPath = new vscode.ThemeIcon('server-environment');
         item.contextValue = 'greenlight.environment';
+        return item;
+      }
+      case 'service': {
+        const x = node.service;
+        const item = new vscode.TreeItem(x.service);
+        item.id = `env:${node.env}:service:${x.service}`;
+        const up = x.startedAt ? `up ${formatDuration(Date.parse(node.checkedAt) - Date.parse(x.startedAt))}` : x.state;
+        item.description = [x.version ?? 'not deployed', x.version ? (x.healthy ? `healthy (${x.health})` : `unhealthy (${x.health})`) : undefined, x.version ? up : undefined].filter(Boolean).join(' · ');
+        item.iconPath = !x.version
+          ? new vscode.ThemeIcon('circle-large-outline')
+          : x.healthy
+            ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
+            : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+        const md = new vscode.MarkdownString(undefined, true);
+        md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${x.startedAt}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n`);
+        item.tooltip = md;
+        item.contextValue = 'greenlight.deployedService';
+        return item;
+      }
+      case 'lock': {
+        const l = node.status.lock;
+        const item = new vscode.TreeItem(l ? 'Deploy lock held' : 'Deploy lock free');
+        item.id = `env:${node.env}:lock`;
+        item.description = l === undefined ? undefined : typeof l === 'string' ? l : `${l.who} on ${l.machine} since ${l.since}: ${l.what}`;
+        item.iconPath = new vscode.ThemeIcon(l ? 'lock' : 'unlock');
+        return item;
+      }
+      case 'deploys': {
+        const item = new vscode.TreeItem('Last deploys', node.recent.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.id = `env:${node.env}:deploys`;
+        item.description = node.recent.length ? undefined : 'none yet';
+        item.iconPath = new vscode.ThemeIcon('history');
+        return item;
+      }
+      case 'audit': {
+        const a = node.entry;
+        const item = new vscode.TreeItem(`${a.action} ${a.version ?? ''}`.trim());
+        item.id = `env:${node.env}:audit:${a.deployId}:${a.action}`;
+        const when = a.at.replace('T', ' ').slice(0, 16);
+        item.description = `${a.result} · ${when} · ${a.who}${a.untestedOverride ? ' · UNTESTED' : ''}`;
+        const [icon, color] = RESULT_ICON[a.result] ?? ['circle-small-filled', undefined];
+        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        const md = new vscode.MarkdownString(undefined, true);
+        md.appendMarkdown(`**${a.action} ${a.service ?? ''} ${a.version ?? ''}**: ${a.result}\n\n`);
+        md.appendMarkdown(`- at ${a.at} by ${a.who} on ${a.machine}\n- previous ${a.previousVersion ?? 'none'}, serving ${a.serving ?? '?'}\n`);
+        if (a.backupId) md.appendMarkdown(`- backup \`${a.backupId}\`\n`);
+        if (a.releaseTasks?.length) md.appendMarkdown(`- release tasks: ${a.releaseTasks.join(', ')}\n`);
+        if (a.untestedOverride) md.appendMarkdown(`- untested image, override: "${a.untestedOverride}"\n`);
+        if (a.message) md.appendMarkdown(`\n${a.message}\n`);
+        item.tooltip = md;
+        return item;
+      }
+      case 'unreachable': {
+        const st = node.status;
+        const item = new vscode.TreeItem(st.hostKeyRefused ? 'Host key not trusted' : 'Host not reachable');
+        item.id = `env:${node.env}:unreachable`;
+        item.description = st.problem;
+        item.tooltip = `${st.problem ?? ''}\n\nChecked ${st.checkedAt}.${st.hostKeyRefused ? ' Use "Trust Host Key…" after comparing the fingerprint with the server.' : ' Use Refresh to try again.'}`;
+        item.iconPath = new vscode.ThemeIcon(st.hostKeyRefused ? 'shield' : 'warning', new vscode.ThemeColor('list.warningForeground'));
+        item.contextValue = st.hostKeyRefused ? 'greenlight.environmentError.hostKey' : 'greenlight.environmentError';
+        if (st.hostKeyRefused) item.command = { command: 'greenlight.deploy.trustHostKey', title: 'Trust Host Key…', arguments: [node.env] };
         return item;
       }
       case 'detail': {
@@ -75,7 +244,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<Node>, vscode.D
   }
 
   dispose(): void {
-    this.#sub.dispose();
+    for (const d of this.#subs) d.dispose();
     this.#onDidChange.dispose();
   }
 }

@@ -1,0 +1,203 @@
+// What the deploy and backup commands share: which environment a command is about (its argument
+// from a view row, else a quick pick), the environment's secrets from SecretStorage, running a
+// service job with a cancellable progress notification and its log in the output channel, the
+// "Trust this key" flow when a host key is refused, and a restore that happens only after a modal
+// confirmation.
+import * as vscode from 'vscode';
+import type { EnvironmentSecretsParams, EnvironmentSummary, JobKind, JobParams, JobResult } from '../../../service/protocol';
+import { JobFailedError } from '../../serviceClient';
+import type { Services } from '../../services';
+
+/** A command's argument: an environment name, a view row that names one, or nothing. */
+export type EnvArg = string | { readonly env?: string | { readonly name: string } } | undefined;
+
+export function envNameOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && 'env' in arg) {
+    const e = (arg as { env?: unknown }).env;
+    if (typeof e === 'string') return e;
+    if (e && typeof e === 'object' && 'name' in e && typeof (e as { name: unknown }).name === 'string') return (e as { name: string }).name;
+  }
+  return undefined;
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The environment the command is about; asks with a quick pick when the argument names none. */
+export async function pickEnvironment(s: Services, arg: unknown, title: string): Promise<EnvironmentSummary | undefined> {
+  const summary = s.project.summary ?? (await s.project.refresh());
+  if (!summary?.ok) {
+    void s.prompts.showWarningMessage(summary?.found ? 'greenlight.yaml has problems; fix them first (see the Problems panel).' : 'No greenlight.yaml in this workspace.');
+    return undefined;
+  }
+  if (summary.environments.length === 0) {
+    void s.prompts.showWarningMessage('greenlight.yaml declares no environments: add one under `environments:` first.');
+    return undefined;
+  }
+  const named = envNameOf(arg);
+  if (named) {
+    const e = summary.environments.find((x) => x.name === named);
+    if (!e) void s.prompts.showErrorMessage(`No environment "${named}" in greenlight.yaml.`);
+    return e;
+  }
+  const items = summary.environments.map((env) => {
+    const st = s.environments.status.peek(env.name);
+    const running = st?.reachable ? st.services.map((x) => (x.version ? `${x.service} ${x.version}` : `${x.service}: not deployed`)).join(', ') : undefined;
+    return { label: env.name, description: env.sshTarget, detail: running ? `running ${running}` : undefined, env };
+  });
+  const picked = await s.prompts.showQuickPick(items, { title, placeHolder: 'Environment', ignoreFocusOut: true });
+  return picked?.env;
+}
+
+/** The secrets a job needs for this environment, from SecretStorage (asked once). Undefined: cancelled. */
+export async function environmentSecrets(s: Services, env: EnvironmentSummary): Promise<EnvironmentSecretsParams | undefined> {
+  const project = s.project.summary?.project ?? 'project';
+  if (!env.database) return {};
+  const dbPassword = await s.secrets.dbPassword(project, env.name, env.database);
+  if (dbPassword === undefined) return undefined;
+  return { dbPassword };
+}
+
+export interface EnvJobOptions {
+  readonly env: string;
+  /** Show a cancellable progress notification (default true). */
+  readonly progress?: boolean;
+  /** Ask for the password again when the database refused it (jobs that reach the database). */
+  readonly retrySecrets?: () => Promise<EnvironmentSecretsParams | undefined>;
+}
+
+const HOST_KEY = /host key/i;
+const BAD_PASSWORD = /password authentication failed|no password supplied|fe_sendauth/i;
+
+/**
+ * Runs a job about an environment. A refused host key leads to the "Trust this key" question and,
+ * once pinned, one retry. Errors are reported here; the result is undefined then, or when cancelled.
+ */
+export async function runEnvJob<K extends JobKind>(s: Services, title: string, kind: K, params: JobParams<K>, opts: EnvJobOptions): Promise<JobResult<K> | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runJobWithProgress(s, title, kind, params, opts.progress ?? true);
+    } catch (e) {
+      const message = messageOf(e);
+      if (e instanceof JobFailedError && e.cancelled) {
+        s.output.warn(`${title}: cancelled`);
+        void s.prompts.showInformationMessage(`${title}: cancelled.`);
+        return undefined;
+      }
+      s.output.error(`${title} failed: ${message}`);
+      if (attempt === 0 && HOST_KEY.test(message)) {
+        if (await offerTrust(s, opts.env)) continue;
+        return undefined;
+      }
+      if (attempt === 0 && BAD_PASSWORD.test(message) && opts.retrySecrets) {
+        const again = await s.prompts.showErrorMessage(`${title}: the database refused the password stored for ${opts.env}.`, 'Enter Password Again');
+        if (again) {
+          await s.secrets.forget(s.project.summary?.project ?? 'project', opts.env);
+          const secrets = await opts.retrySecrets();
+          if (secrets) {
+            params = { ...params, secrets };
+            continue;
+          }
+        }
+        return undefined;
+      }
+      void s.prompts.showErrorMessage(`${title} failed: ${message.split('\n')[0]}`, 'Show Output').then((a) => a && s.output.show());
+      return undefined;
+    }
+  }
+}
+
+async function runJobWithProgress<K extends JobKind>(s: Services, title: string, kind: K, params: JobParams<K>, progress: boolean): Promise<JobResult<K>> {
+  s.output.info(`${title}…`);
+  const onLog = (l: { line: string; level: 'info' | 'warn' | 'error' }): void => s.output[l.level === 'info' ? 'info' : l.level](l.line);
+  if (!progress) return await s.client.runJob(kind, params, { onLog });
+  return await s.prompts.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, token) => {
+    let last = 0;
+    return s.client.runJob(kind, params, {
+      token,
+      onLog,
+      onProgress: (x) => {
+        const pct = x.fraction !== undefined ? Math.round(x.fraction * 100) : undefined;
+        p.report({ message: `${x.step}${x.message ? `: ${x.message}` : ''}`, increment: pct !== undefined && pct > last ? pct - last : undefined });
+        if (pct !== undefined) last = Math.max(last, pct);
+      },
+    });
+  });
+}
+
+/**
+ * Shows the key the host offers (SHA256 fingerprint) and pins it only on an explicit "Trust This
+ * Key". The pin goes into greenlight.yaml (environments.<env>.ssh.hostKey) through a WorkspaceEdit:
+ * the project file is what the CLI and every teammate read, so editor and CLI verify the same key,
+ * and the change is visible and reviewable in version control (a per-workspace store would let the
+ * editor trust a host the CLI refuses, and nobody would see the pin).
+ */
+export async function offerTrust(s: Services, env: string): Promise<boolean> {
+  const root = s.project.root;
+  if (!root) return false;
+  let check;
+  try {
+    check = await s.client.runJob('deploy.hostKey', { workspaceRoot: root, env });
+  } catch (e) {
+    void s.prompts.showErrorMessage(`Cannot check the host key of ${env}: ${messageOf(e)}`);
+    return false;
+  }
+  if (check.status === 'trusted') {
+    void s.prompts.showInformationMessage(`The host key of ${env} (${check.host}:${check.port}) is already trusted.`);
+    return true;
+  }
+  const where = `${check.host}:${check.port}`;
+  const headline = check.status === 'changed' ? `The host key of ${env} (${where}) CHANGED.` : `The host key of ${env} (${where}) is not known yet.`;
+  const detail =
+    `It offers ${check.keyType} ${check.fingerprint}.\n\n` +
+    (check.status === 'changed' ? 'This can be a machine in the middle. Trust the new key only if you know the server was reinstalled or its key rotated.\n\n' : '') +
+    `Compare the fingerprint with the server's own (ssh-keygen -lf /etc/ssh/ssh_host_${(check.keyType ?? 'ed25519').replace(/^ssh-/, '')}_key.pub on the host). ` +
+    `Trusting pins it as environments.${env}.ssh.hostKey in greenlight.yaml.`;
+  s.output.warn(`${headline} Offered: ${check.keyType} ${check.fingerprint}`);
+  const choice = await s.prompts.modal(headline, detail, 'Trust This Key');
+  if (choice !== 'Trust This Key' || !check.keyLine) {
+    s.output.info(`host key of ${env} not trusted; nothing changed`);
+    return false;
+  }
+  const uri = vscode.Uri.file(s.project.summary?.file ?? `${root}/greenlight.yaml`);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const { edits } = await s.client.runJob('deploy.pinHostKeyEdit', { text: doc.getText(), file: uri.fsPath, env, keyLine: check.keyLine });
+  const we = new vscode.WorkspaceEdit();
+  for (const e of edits) we.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.newText);
+  if (!(await vscode.workspace.applyEdit(we)) || !(await doc.save())) {
+    void s.prompts.showErrorMessage(`Could not write the host key into ${uri.fsPath}.`);
+    return false;
+  }
+  s.output.info(`pinned the host key of ${env} (${check.keyType} ${check.fingerprint}) in ${uri.fsPath}`);
+  await s.project.refresh();
+  return true;
+}
+
+/** Restores a backup only after a modal confirmation naming the backup and the database. */
+export async function restoreWithConfirmation(s: Services, env: EnvironmentSummary, backupId: string, why?: string): Promise<boolean> {
+  const root = s.project.root;
+  if (!root) return false;
+  const choice = await s.prompts.modal(
+    `Restore backup ${backupId} into ${env.database ?? 'the database'} on ${env.name}?`,
+    `${why ? `${why}\n\n` : ''}This replaces the current contents of every object in the backup (pg_restore --clean in one transaction: a failed restore changes nothing). The backup is verified (sha256) first.`,
+    'Restore',
+  );
+  if (choice !== 'Restore') {
+    s.output.info(`restore of ${backupId} not confirmed; nothing changed`);
+    return false;
+  }
+  const secrets = await environmentSecrets(s, env);
+  if (!secrets) return false;
+  s.output.warn(`restoring ${backupId} into ${env.database} on ${env.name} (confirmed)`);
+  const r = await runEnvJob(s, `Greenlight: Restoring ${backupId} on ${env.name}`, 'backup.restore', { workspaceRoot: root, env: env.name, id: backupId, confirmed: true, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env) });
+  if (r?.restored) void s.prompts.showInformationMessage(`Restored ${backupId} into ${env.database} on ${env.name} in ${(r.durationMs / 1000).toFixed(1)} s.`);
+  return r?.restored === true;
+}
+
+/** Everything that shows an environment's state asks again. */
+export function refreshEnvironment(s: Services, env: string): void {
+  s.environments.status.refresh(env);
+  s.backups.refresh(env);
+}
