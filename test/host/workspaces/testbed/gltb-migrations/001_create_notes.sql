@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS gltb_notes (id bigint PRIMARY KEY, body text NOT NULL);
