@@ -6,6 +6,7 @@
 // To add a step: append an object to STEPS below — { title, run } where run(ctx) returns
 // { status: 'ok' | 'failed' | 'skipped', summary, details? } (or throws, which counts as failed).
 // ctx.cli(args) runs the built CLI (dist/cli.js) and returns { code, stdout, stderr }.
+// ctx.ts(file) runs a step written in TypeScript, scripts/demo/<file> (contract in scripts/demo/result.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,14 @@ function newestMtime(dir) {
 const ctx = {
   root,
   cli: (args) => run(process.execPath, [cliJs, ...args]),
+  /** Runs a step written in TypeScript (scripts/demo/*.ts, see scripts/demo/result.ts) and returns its result. */
+  async ts(file) {
+    const r = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/demo', file)]);
+    const lines = r.stdout.trimEnd().split('\n');
+    const last = lines.at(-1) ?? '';
+    if (r.code !== 0 || !last.startsWith('greenlight-demo-result ')) return { status: 'failed', summary: `${file} exited with ${r.code}`, details: (r.stdout + r.stderr).trim() };
+    return { ...JSON.parse(last.slice('greenlight-demo-result '.length)), details: [...lines.slice(0, -1), r.stderr.trim()].filter(Boolean).join('\n') };
+  },
 };
 
 const STEPS = [
@@ -78,6 +87,14 @@ const STEPS = [
         details: text.stdout.trim(),
       };
     },
+  },
+  {
+    title: 'Verify the demo migrations on PGlite (fresh, rerun): greenlight migrate verify',
+    run: ({ ts }) => ts('verifyMigrationsStep.ts'),
+  },
+  {
+    title: 'Build and test the demo image: greenlight build && greenlight test',
+    run: ({ ts }) => ts('imagesStep.ts'),
   },
 ];
 
