@@ -39,6 +39,7 @@ suite('(integration) test bed: production host over SSH', function () {
     assert.equal(info.DockerRootDir, `${tb.root}/prod/data`);
     const local = await new Docker({ socketPath: tb.hostDockerSock }).info();
     assert.notEqual(local.DockerRootDir, info.DockerRootDir);
+    assert.notEqual(local.ID, info.ID, 'the prod engine has its own identity');
     assert.ok(seen.length > 0, 'the host key verifier was consulted');
     assert.ok(seen.every((k) => k.equals(keyBlob(tb.hostKey))));
   });
