@@ -118,8 +118,10 @@ export async function userTables(db: PgSession): Promise<string[]> {
  * row's md5. It needs no sort and no memory proportional to the table, and a changed, added or
  * removed row changes it.
  */
-export async function tableData(db: PgSession): Promise<Map<string, TableData>> {
-  const tables = await userTables(db);
+export async function tableData(db: PgSession, only?: readonly string[]): Promise<Map<string, TableData>> {
+  const all = await userTables(db);
+  // `only` names tables as "schema.table"; tables it names that no longer exist are left out.
+  const tables = only ? all.filter((t) => only.includes(unquote(t))) : all;
   const out = new Map<string, TableData>();
   if (tables.length === 0) return out;
   const sql = tables

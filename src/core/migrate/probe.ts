@@ -88,7 +88,7 @@ function literalFor(c: ColumnInfo): string | undefined {
   }
 }
 
-async function isEmpty(db: PgSession, table: string): Promise<boolean> {
+export async function tableIsEmpty(db: PgSession, table: string): Promise<boolean> {
   return (await db.query(`select not exists (select 1 from ${qualified(table)}) as empty`)).rows[0]?.empty === true;
 }
 
@@ -105,7 +105,7 @@ export async function insertProbeRow(db: PgSession, table: string, depth = 0): P
     for (const c of await columns(db, table)) {
       if (c.identity || c.generated || c.hasDefault) continue;
       if (c.fkParent && c.fkColumn) {
-        if ((await isEmpty(db, c.fkParent)) && !(await insertProbeRow(db, c.fkParent, depth + 1))) {
+        if ((await tableIsEmpty(db, c.fkParent)) && !(await insertProbeRow(db, c.fkParent, depth + 1))) {
           if (c.notNull) throw new Error('no parent row');
           continue;
         }

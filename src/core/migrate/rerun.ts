@@ -3,9 +3,9 @@
 // or any difference in schema or data, means the migration is not idempotent; the statement to
 // blame is found by fingerprinting after each statement of a second pass. The second run always
 // happens inside a transaction (or savepoint) that is rolled back, or on a throwaway copy.
-import { diffFingerprints, fingerprint, type Difference, type Fingerprint } from './fingerprint';
+import { diffFingerprints, fingerprint, tableData, type Difference, type Fingerprint } from './fingerprint';
 import { describePgError, runStatements } from './pgBackend';
-import { insertProbeRow, resolveTable } from './probe';
+import { insertProbeRow, resolveTable, tableIsEmpty } from './probe';
 import type { PgErrorInfo, PgSession } from './session';
 import type { SqlStatement } from './statements';
 
@@ -83,38 +83,90 @@ function differenceOutcome(statements: readonly SqlStatement[], differences: Dif
   return { idempotent: false, statementIndex: index, differences, probedTables: probed, reason: `a second run changed the database at ${where}: ${first}${more}${probe}` };
 }
 
+/**
+ * Tuples written per table in the current transaction. The difference between two readings in one
+ * transaction tells exactly which tables (user tables and system catalogs) a run wrote to, which
+ * spares the full fingerprints when a second run wrote nothing or only to a few tables.
+ */
+async function writeCounters(db: PgSession): Promise<Map<string, { n: number; system: boolean }>> {
+  const r = await db.query(
+    `select schemaname || '.' || relname as k, (n_tup_ins + n_tup_upd + n_tup_del)::text as n, schemaname in ('pg_catalog', 'information_schema', 'pg_toast') as system
+       from pg_stat_xact_all_tables where n_tup_ins + n_tup_upd + n_tup_del > 0`,
+  );
+  return new Map(r.rows.map((x) => [String(x.k), { n: Number(x.n), system: x.system === true }]));
+}
+
+function writtenBetween(a: Map<string, { n: number; system: boolean }>, b: Map<string, { n: number; system: boolean }>): { catalogs: boolean; tables: string[] } {
+  let catalogs = false;
+  const tables: string[] = [];
+  for (const [k, v] of b) {
+    if (v.n === (a.get(k)?.n ?? 0)) continue;
+    if (v.system) catalogs = true;
+    else tables.push(k);
+  }
+  return { catalogs, tables };
+}
+
 export async function rerunCheck(db: PgSession, statements: readonly SqlStatement[], opts: RerunOptions): Promise<RerunOutcome> {
   const iso = opts.isolation;
-  const before = opts.before ?? (await fingerprint(db));
-  await begin(db, iso);
+  if (iso === 'direct') return directRerun(db, statements, opts);
+  let open = false;
   try {
+    await begin(db, iso);
+    open = true;
+    const c0 = await writeCounters(db);
     const run = await runStatements(db, statements, opts.signal);
     if (!run.ok) return errorOutcome(statements, run.failedIndex!, run.error!, 'the second run failed: ');
-    const after = await fingerprint(db);
-    const differences = diffFingerprints(before, after);
-    if (differences.length) {
-      if (iso === 'direct') return differenceOutcome(statements, differences, undefined);
+    const written = writtenBetween(c0, await writeCounters(db));
+    let differences: Difference[] = [];
+    if (written.catalogs) {
+      // DDL ran (or a catalog was touched): compare everything, schema and data.
+      const after = await fingerprint(db);
       await undo(db, iso);
+      open = false;
+      differences = diffFingerprints(await fingerprint(db), after);
+    } else if (written.tables.length) {
+      const after = await tableData(db, written.tables);
+      await undo(db, iso);
+      open = false;
+      differences = diffFingerprints({ objects: new Map(), data: await tableData(db, written.tables) }, { objects: new Map(), data: after });
+    }
+    if (open) {
+      await undo(db, iso);
+      open = false;
+    }
+    if (differences.length) {
+      const before = await fingerprint(db);
       await begin(db, iso);
+      open = true;
       return differenceOutcome(statements, differences, await blame(db, statements, before));
     }
   } finally {
-    await undo(db, iso).catch(() => undefined);
+    if (open) await undo(db, iso).catch(() => undefined);
   }
-  if (opts.probe === false || iso === 'direct') return { idempotent: true };
-  return probeCheck(db, statements, before, iso);
+  if (opts.probe === false) return { idempotent: true };
+  return probeCheck(db, statements, iso);
+}
+
+/** No-transaction migrations on a throwaway copy: no rollback, so full fingerprints before and after. */
+async function directRerun(db: PgSession, statements: readonly SqlStatement[], opts: RerunOptions): Promise<RerunOutcome> {
+  const before = opts.before ?? (await fingerprint(db));
+  const run = await runStatements(db, statements, opts.signal);
+  if (!run.ok) return errorOutcome(statements, run.failedIndex!, run.error!, 'the second run failed: ');
+  const differences = diffFingerprints(before, await fingerprint(db));
+  return differences.length ? differenceOutcome(statements, differences, undefined) : { idempotent: true };
 }
 
 /**
  * The second look for DML on empty tables: with probe rows in place, run the migration once more
  * (its state is the reference) and then again; the two must match.
  */
-async function probeCheck(db: PgSession, statements: readonly SqlStatement[], before: Fingerprint, iso: RerunIsolation): Promise<RerunOutcome> {
+async function probeCheck(db: PgSession, statements: readonly SqlStatement[], iso: RerunIsolation): Promise<RerunOutcome> {
   const candidates = new Set<string>();
   for (const s of statements) {
     for (const t of s.dmlTargets) {
       const full = await resolveTable(db, t);
-      if (full && before.data?.get(full)?.rows === 0) candidates.add(full);
+      if (full && !candidates.has(full) && (await tableIsEmpty(db, full))) candidates.add(full);
     }
   }
   if (candidates.size === 0) return { idempotent: true };
