@@ -122,11 +122,47 @@ export function effectsOf(stmt: SqlStatement): { effect: Effect; key: string }[]
   }
 }
 
-export class FileFacts {
-  readonly #records: EffectRecord[] = [];
+/** The questions rules ask about the rest of the file (FileFacts answers them). */
+export interface Facts {
+  droppedBefore(key: string, index: number, owner?: string): boolean;
+  droppedAfter(key: string, index: number, owner?: string): boolean;
+  createdBefore(key: string, index: number): boolean;
+  freshTable(rel: string, index: number): boolean;
+  clearedBefore(rel: string, index: number): boolean;
+  insertsInto(rel: string): boolean;
+  insertTargets(): ReadonlySet<string>;
+}
+
+export class FileFacts implements Facts {
+  /** Records by key, in execution order: every question is about one key (and its owner). */
+  readonly #byKey = new Map<string, EffectRecord[]>();
+  /** Schema drops cover every key in the schema, so they are asked about separately. */
+  readonly #schemaDrops: EffectRecord[] = [];
+  #inserted: Set<string> | undefined;
+  #insertedKey: string | undefined;
 
   constructor(statements: readonly SqlStatement[]) {
-    for (const s of statements) for (const e of effectsOf(s)) this.#records.push({ index: s.index, effect: e.effect, key: e.key });
+    for (const s of statements) {
+      for (const e of cachedEffects(s)) {
+        const r: EffectRecord = { index: s.index, effect: e.effect, key: e.key };
+        const list = this.#byKey.get(e.key);
+        if (list) list.push(r);
+        else this.#byKey.set(e.key, [r]);
+        if (e.effect === 'drop' && e.key.startsWith('schema:')) this.#schemaDrops.push(r);
+      }
+    }
+  }
+
+  #records(key: string): readonly EffectRecord[] {
+    return this.#byKey.get(key) ?? NONE;
+  }
+
+  /** Whether a drop that removes `key` (itself, its owner, or its schema) passes the test on its index. */
+  #dropped(key: string, owner: string | undefined, at: (index: number) => boolean): boolean {
+    const direct = (r: EffectRecord): boolean => r.effect === 'drop' && at(r.index);
+    if (this.#records(key).some(direct)) return true;
+    if (owner !== undefined && this.#records(owner).some(direct)) return true;
+    return this.#schemaDrops.some((r) => at(r.index) && covers(r.key, key, owner));
   }
 
   /**
@@ -134,17 +170,17 @@ export class FileFacts {
    * so a CREATE there starts from nothing on every run.
    */
   droppedBefore(key: string, index: number, owner?: string): boolean {
-    return this.#records.some((r) => r.index < index && r.effect === 'drop' && covers(r.key, key, owner));
+    return this.#dropped(key, owner, (i) => i < index);
   }
 
   /** Whether `key` (or its owner) is dropped again later in the file, so the next run can create it again. */
   droppedAfter(key: string, index: number, owner?: string): boolean {
-    return this.#records.some((r) => r.index > index && r.effect === 'drop' && covers(r.key, key, owner));
+    return this.#dropped(key, owner, (i) => i > index);
   }
 
   /** Whether the file creates `key` before `index` (so a DROP there always finds it). */
   createdBefore(key: string, index: number): boolean {
-    return this.#records.some((r) => r.index < index && r.effect.startsWith('create') && r.key === key);
+    return this.#records(key).some((r) => r.index < index && r.effect.startsWith('create'));
   }
 
   /**
@@ -154,18 +190,52 @@ export class FileFacts {
    * survives between runs.
    */
   freshTable(rel: string, index: number): boolean {
-    return this.#records.some((r) => r.index < index && r.key === rel && (r.effect === 'create-temp' || r.effect === 'drop'));
+    return this.#records(rel).some((r) => r.index < index && (r.effect === 'create-temp' || r.effect === 'drop'));
   }
 
   /** Whether the table's rows are removed (TRUNCATE, DELETE) or the table is new before `index`. */
   clearedBefore(rel: string, index: number): boolean {
-    return this.freshTable(rel, index) || this.#records.some((r) => r.index < index && r.key === rel && r.effect === 'clear');
+    return this.freshTable(rel, index) || this.#records(rel).some((r) => r.index < index && r.effect === 'clear');
   }
 
   /** Whether the file inserts into `rel` anywhere (a marker row used by a NOT EXISTS guard). */
   insertsInto(rel: string): boolean {
-    return this.#records.some((r) => r.key === rel && r.effect === 'insert');
+    return this.insertTargets().has(rel);
   }
+
+  /** The same set as one string, to compare answers between lints cheaply. */
+  insertTargetsKey(): string {
+    this.#insertedKey ??= [...this.insertTargets()].sort().join('\n');
+    return this.#insertedKey;
+  }
+
+  /** Every table the file inserts into (`rel:schema.table`). */
+  insertTargets(): ReadonlySet<string> {
+    if (!this.#inserted) {
+      this.#inserted = new Set();
+      for (const [key, records] of this.#byKey) if (records.some((r) => r.effect === 'insert')) this.#inserted.add(key);
+    }
+    return this.#inserted;
+  }
+}
+
+const NONE: readonly EffectRecord[] = [];
+
+/**
+ * A statement's effects depend only on its parse tree, which cached statements share between
+ * lints: computed once per tree.
+ */
+const effectsByNode = new WeakMap<object, readonly { effect: Effect; key: string }[]>();
+
+function cachedEffects(stmt: SqlStatement): readonly { effect: Effect; key: string }[] {
+  const node = stmt.node as object | undefined;
+  if (!node || typeof node !== 'object') return effectsOf(stmt);
+  let e = effectsByNode.get(node);
+  if (!e) {
+    e = effectsOf(stmt);
+    effectsByNode.set(node, e);
+  }
+  return e;
 }
 
 /** Whether dropping `dropped` removes `key`: the same object, its owning table, or its schema. */

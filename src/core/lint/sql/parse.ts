@@ -2,13 +2,15 @@
 // Top-level statements keep their exact source ranges; the bodies of DO blocks are parsed with the
 // PL/pgSQL parser and their SQL statements are added after the DO statement, each with the guard
 // context it runs in (inside an IF that checks the catalog, inside an EXCEPTION handler for
-// duplicate_object…). Comments come from PostgreSQL's scanner, so words inside strings or comments
-// never count as a guard.
+// duplicate_object…). Comments come from a lexer that follows PostgreSQL's quoting rules
+// (split.ts), so words inside strings or comments never count as a guard. Each statement is parsed
+// on its own and cached by its text, so an edit in the editor re-parses one statement, not the file.
 import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
 import type { CommentSpan, ParseResult, Span } from '../types';
 import { kindOf, type PgNode } from './ast';
 import { ByteOffsets } from './bytes';
 import { analyzeDoBlock } from './plpgsql';
+import { codeEnd, splitSql, type SqlSplit } from './split';
 
 export interface SqlToken extends Span {
   /** Upper-cased when the token is a keyword, as written otherwise. */
@@ -63,10 +65,9 @@ interface RawStmt {
   stmt_len?: number;
 }
 
-/** One parsed piece of SQL: statements and comments with offsets already in host coordinates. */
+/** One parsed piece of SQL: statements with offsets already in host coordinates. */
 export interface Piece {
   readonly statements: SqlStmt[];
-  readonly comments: CommentSpan[];
 }
 
 /**
@@ -80,6 +81,8 @@ export class SqlStmt implements SqlStatement {
   parent?: SqlStatement;
   /** The statement's text as it appears at `start` in the file; undefined when relocated. */
   source: string | undefined;
+  /** The cached statement this one is a copy of, placed in a file (see shifted). */
+  origin: SqlStmt | undefined;
   #tokens: readonly SqlToken[] | undefined;
 
   constructor(
@@ -107,6 +110,27 @@ export class SqlStmt implements SqlStatement {
   set tokens(t: readonly SqlToken[]) {
     this.#tokens = t;
   }
+
+  /**
+   * The same statement `delta` characters further on (a cached piece placed in a file). The parse
+   * tree is shared, not copied: rules only read it.
+   */
+  shifted(delta: number): SqlStmt {
+    const src = this;
+    const s = new SqlStmt(
+      this.kind,
+      this.node,
+      this.start + delta,
+      this.end + delta,
+      (location) => src.at(location) + delta,
+      () => src.tokens.map((t) => ({ start: t.start + delta, end: t.end + delta, text: t.text, keyword: t.keyword })),
+      this.source,
+    );
+    s.block = this.block;
+    s.dynamic = this.dynamic;
+    s.origin = this;
+    return s;
+  }
 }
 
 export class SqlSyntaxError extends Error {
@@ -115,70 +139,26 @@ export class SqlSyntaxError extends Error {
   }
 }
 
-/** Scans `text` (which starts at `base` in the host) into code tokens and comments. */
-function scanText(text: string, base: number): { tokens: SqlToken[]; comments: CommentSpan[] } {
+/** Scans `text` (which starts at `base` in the host) into code tokens (no comments, no semicolons). */
+function scanTokens(text: string, base: number): SqlToken[] {
   let scanned: ScanToken[] = [];
   try {
     scanned = scanSync(text).tokens ?? [];
   } catch {
     // The scanner shares the parser's lexer, so this does not happen for text that parsed; without
-    // tokens a statement keeps the parser's range and offers no fix.
+    // tokens a statement offers no token-based fix.
   }
   const bytes = new ByteOffsets(text);
   const tokens: SqlToken[] = [];
-  const comments: CommentSpan[] = [];
   for (const t of scanned) {
-    const start = base + bytes.toIndex(t.start);
-    const end = base + bytes.toIndex(t.end);
-    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') comments.push({ start, end, body: commentBody(t.text) });
-    else {
-      const keyword = t.keywordKind !== 0;
-      tokens.push({ start, end, text: keyword ? t.text.toUpperCase() : t.text, keyword });
-    }
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT' || t.text === ';') continue;
+    const keyword = t.keywordKind !== 0;
+    tokens.push({ start: base + bytes.toIndex(t.start), end: base + bytes.toIndex(t.end), text: keyword ? t.text.toUpperCase() : t.text, keyword });
   }
-  return { tokens, comments };
+  return tokens;
 }
 
 const mayHaveComment = (s: string): boolean => s.includes('--') || s.includes('/*');
-
-/**
- * Comments between two statements. The parser guarantees such a gap holds only whitespace,
- * semicolons and comments, so a few lines find them exactly (PostgreSQL's block comments nest);
- * anything else ends the walk, and the scanner is used instead.
- */
-function gapComments(sql: string, from: number, to: number, base: number, out: CommentSpan[]): void {
-  let i = from;
-  const found: CommentSpan[] = [];
-  while (i < to) {
-    const c = sql.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 59) {
-      i++;
-    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      let j = i + 2;
-      while (j < to && sql.charCodeAt(j) !== 10 && sql.charCodeAt(j) !== 13) j++;
-      found.push({ start: base + i, end: base + j, body: sql.slice(i + 2, j) });
-      i = j;
-    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
-      let depth = 1;
-      let j = i + 2;
-      while (j < to && depth > 0) {
-        if (sql.charCodeAt(j) === 47 && sql.charCodeAt(j + 1) === 42) {
-          depth++;
-          j += 2;
-        } else if (sql.charCodeAt(j) === 42 && sql.charCodeAt(j + 1) === 47) {
-          depth--;
-          j += 2;
-        } else j++;
-      }
-      found.push({ start: base + i, end: base + j, body: sql.slice(i + 2, depth === 0 ? j - 2 : j) });
-      i = j;
-    } else {
-      out.push(...scanText(sql.slice(from, to), base + from).comments);
-      return;
-    }
-  }
-  out.push(...found);
-}
 
 /**
  * Parses `sql` (which sits at offset `base` in the file, character for character) into statements.
@@ -196,48 +176,223 @@ export function parsePiece(sql: string, base: number): Piece {
   }
   const at = (location: number | undefined): number => base + bytes.toIndex(location ?? 0);
   const statements: SqlStmt[] = [];
-  const comments: CommentSpan[] = [];
-  let gapStart = 0;
-  const scanGap = (from: number, to: number): void => {
-    if (mayHaveComment(sql.slice(from, to))) gapComments(sql, from, to, base, comments);
-  };
+  let comments: readonly CommentSpan[] | undefined;
   for (const raw of tree.stmts ?? []) {
     const kind = kindOf(raw.stmt);
+    if (!kind) continue;
     const from = bytes.toIndex(raw.stmt_location ?? 0);
     const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
     // The parser's range starts at the first token but can end with whitespace and comments.
-    scanGap(gapStart, from);
-    gapStart = to;
-    if (!kind) continue;
     const text = sql.slice(from, to);
-    const scan = (): readonly SqlToken[] => scanText(text, base + from).tokens.filter((t) => t.text !== ';');
-    let end = base + from + text.trimEnd().length;
-    const stmt = new SqlStmt(kind, raw.stmt[kind], base + from, end, at, scan, text);
+    let end = from + text.trimEnd().length;
     if (mayHaveComment(text)) {
-      const scanned = scanText(text, base + from);
-      comments.push(...scanned.comments);
-      const tokens = scanned.tokens.filter((t) => t.text !== ';');
-      stmt.tokens = tokens;
-      end = tokens[tokens.length - 1]?.end ?? end;
-      stmt.end = end;
+      comments ??= splitSql(sql).comments;
+      end = codeEnd(sql, from, end, comments);
     }
-    statements.push(stmt);
+    statements.push(new SqlStmt(kind, raw.stmt[kind], base + from, base + end, at, () => scanTokens(text, base + from), text));
   }
-  scanGap(gapStart, sql.length);
-  return { statements, comments };
+  return { statements };
 }
 
-function commentBody(raw: string): string {
-  if (raw.startsWith('--')) return raw.slice(2);
-  if (raw.startsWith('/*')) return raw.slice(2, raw.endsWith('*/') ? -2 : undefined);
-  return raw;
+/** A statement piece parsed on its own, in its own coordinates (offset 0 is its first character). */
+type PieceParse =
+  | {
+      readonly ok: true;
+      /** Its statements, each with what runs inside it (the SQL in a DO block) and the comments found there. */
+      readonly tops: readonly { readonly stmt: SqlStmt; readonly inner: readonly SqlStmt[]; readonly comments: readonly CommentSpan[] }[];
+    }
+  | { readonly ok: false; readonly offset: number; readonly message: string };
+
+/**
+ * Parsed pieces by their text, least recently used first. A migration open in the editor keeps
+ * all its statements here, so an edit parses only the statement it changed. Bounded by the
+ * characters of the keys (a parse tree takes some tens of bytes per character).
+ */
+class PieceCache {
+  readonly #map = new Map<string, PieceParse>();
+  #chars = 0;
+
+  constructor(readonly maxChars: number) {}
+
+  get(key: string): PieceParse | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, value: PieceParse): void {
+    if (this.#map.has(key)) return;
+    this.#map.set(key, value);
+    this.#chars += key.length;
+    for (const k of this.#map.keys()) {
+      if (this.#chars <= this.maxChars || this.#map.size <= 1) break;
+      this.#map.delete(k);
+      this.#chars -= k.length;
+    }
+  }
+
+  clear(): void {
+    this.#map.clear();
+    this.#chars = 0;
+  }
 }
 
-/** Parses a whole file. Never throws: bad SQL is a ParseFailure at the parser's cursor. */
-export function parseSqlText(text: string): ParseResult<SqlUnit> {
-  let piece: Piece;
+const pieceCache = new PieceCache(1 << 20);
+const counters = { piecesParsed: 0, parserCalls: 0 };
+
+/** How many statement pieces were parsed (cache misses) and how many parser calls that took. */
+export function sqlParseCounters(): { readonly piecesParsed: number; readonly parserCalls: number } {
+  return { ...counters };
+}
+
+/** Forgets every cached parse (tests start from a cold cache with it). */
+export function clearSqlParseCache(): void {
+  pieceCache.clear();
+}
+
+/** Parses one piece alone. */
+function parseAlone(text: string): PieceParse {
+  counters.parserCalls++;
   try {
-    piece = text.trim() === '' ? { statements: [], comments: [] } : parsePiece(text, 0);
+    return withContents(text, parsePiece(text, 0).statements);
+  } catch (e) {
+    if (e instanceof SqlSyntaxError) return { ok: false, offset: e.offset, message: e.message };
+    throw e;
+  }
+}
+
+/** Adds what runs inside each DO block. */
+function withContents(text: string, statements: readonly SqlStmt[]): PieceParse {
+  return {
+    ok: true,
+    tops: statements.map((stmt) => {
+      if (stmt.kind !== 'DoStmt') return { stmt, inner: [], comments: [] };
+      const inner = analyzeDoBlock(text, stmt);
+      return { stmt, inner: inner.statements, comments: inner.comments };
+    }),
+  };
+}
+
+/**
+ * Parses pieces (distinct texts, in file order). They go to the parser together, one call for
+ * all (each call into the WASM module has a fixed cost); when that fails, the pieces before the
+ * failing one are parsed together again, the failing one alone, and the rest the same way, so
+ * every piece gets the result it has on its own.
+ */
+function parsePieces(texts: readonly string[]): PieceParse[] {
+  counters.piecesParsed += texts.length;
+  const out = new Array<PieceParse>(texts.length);
+  const run = (from: number, to: number): void => {
+    if (from >= to) return;
+    if (to - from === 1) {
+      out[from] = parseAlone(texts[from]!);
+      return;
+    }
+    const offsets: number[] = [];
+    let batch = '';
+    for (let k = from; k < to; k++) {
+      offsets.push(batch.length);
+      batch += `${texts[k]}\n`;
+    }
+    counters.parserCalls++;
+    let statements: SqlStmt[];
+    try {
+      statements = parsePiece(batch, 0).statements;
+    } catch (e) {
+      if (!(e instanceof SqlSyntaxError)) throw e;
+      let j = 0;
+      while (j + 1 < offsets.length && offsets[j + 1]! <= e.offset) j++;
+      run(from, from + j);
+      out[from + j] = parseAlone(texts[from + j]!);
+      run(from + j + 1, to);
+      return;
+    }
+    const mine: SqlStmt[][] = offsets.map(() => []);
+    let k = 0;
+    for (const s of statements) {
+      while (k + 1 < offsets.length && offsets[k + 1]! <= s.start) k++;
+      mine[k]!.push(s.shifted(-offsets[k]!));
+    }
+    for (let i = 0; i < mine.length; i++) out[from + i] = withContents(texts[from + i]!, mine[i]!);
+  };
+  run(0, texts.length);
+  return out;
+}
+
+/**
+ * Parses a whole file. Never throws: bad SQL is a ParseFailure at the parser's cursor.
+ *
+ * The file is split into statements (splitSql) and each is parsed on its own, through a cache
+ * keyed by its text: positions are the piece's plus its offset in this file. The result is the
+ * one parsing the whole file would give: PostgreSQL's grammar returns to the same state after
+ * each top-level semicolon, so the first piece that fails fails where the whole file would.
+ */
+export function parseSqlText(text: string): ParseResult<SqlUnit> {
+  let split: SqlSplit;
+  let results: PieceParse[];
+  try {
+    split = splitSql(text);
+    results = lookUp(text, split.pieces);
+  } catch (e) {
+    return { ok: false, start: 0, end: Math.min(1, text.length), message: `the SQL parser failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const failed = results.findIndex((r) => !r.ok);
+  if (failed < 0) return assemble(text, split.pieces, results as Extract<PieceParse, { ok: true }>[], split.comments);
+
+  const piece = split.pieces[failed]!;
+  const r = results[failed] as Extract<PieceParse, { ok: false }>;
+  let offset = piece.start + r.offset;
+  let message = r.message;
+  if (failed < split.pieces.length - 1 && text.charCodeAt(piece.end - 1) === 59 && offset >= piece.end - 1) {
+    // Failing at its own final semicolon (or just after it) can also mean the semicolon is not
+    // the statement's end: a body the splitter did not recognise. The parser decides, on the
+    // rest of the file.
+    try {
+      parsePiece(text.slice(piece.start), piece.start);
+      // It parsed: the split was wrong. Parse the whole file in one piece, without the cache.
+      return parseWhole(text, split.comments);
+    } catch (e) {
+      if (!(e instanceof SqlSyntaxError)) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the SQL parser failed: ${e instanceof Error ? e.message : String(e)}` };
+      offset = e.offset;
+      message = e.message;
+    }
+  }
+  const start = Math.min(offset, text.length);
+  return { ok: false, start, end: Math.min(text.length, start + tokenLengthAt(text, start)), message: `SQL syntax error: ${message}` };
+}
+
+/** Cached or freshly parsed results for each piece. */
+function lookUp(text: string, pieces: readonly Span[]): PieceParse[] {
+  const results = new Array<PieceParse>(pieces.length);
+  const missing = new Map<string, number[]>();
+  for (let i = 0; i < pieces.length; i++) {
+    const key = text.slice(pieces[i]!.start, pieces[i]!.end);
+    const hit = pieceCache.get(key);
+    if (hit) results[i] = hit;
+    else {
+      const at = missing.get(key);
+      if (at) at.push(i);
+      else missing.set(key, [i]);
+    }
+  }
+  if (missing.size) {
+    const texts = [...missing.keys()];
+    const parsed = parsePieces(texts);
+    for (let k = 0; k < texts.length; k++) {
+      pieceCache.set(texts[k]!, parsed[k]!);
+      for (const i of missing.get(texts[k]!)!) results[i] = parsed[k]!;
+    }
+  }
+  return results;
+}
+
+function parseWhole(text: string, comments: readonly CommentSpan[]): ParseResult<SqlUnit> {
+  try {
+    const whole = withContents(text, parsePiece(text, 0).statements) as Extract<PieceParse, { ok: true }>;
+    return assemble(text, [{ start: 0, end: text.length }], [whole], comments);
   } catch (e) {
     if (e instanceof SqlSyntaxError) {
       const start = Math.min(e.offset, text.length);
@@ -245,22 +400,32 @@ export function parseSqlText(text: string): ParseResult<SqlUnit> {
     }
     return { ok: false, start: 0, end: Math.min(1, text.length), message: `the SQL parser failed: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+/** The file's unit: every piece's statements moved to where the piece is, in execution order. */
+function assemble(text: string, pieces: readonly Span[], results: readonly Extract<PieceParse, { ok: true }>[], lexed: readonly CommentSpan[]): ParseResult<SqlUnit> {
   const statements: SqlStatement[] = [];
-  const comments = [...piece.comments];
-  for (const stmt of piece.statements) {
-    stmt.index = statements.length;
-    statements.push(stmt);
-    if (stmt.kind === 'DoStmt') {
-      const inner = analyzeDoBlock(text, stmt);
-      for (const c of inner.comments) comments.push(c);
-      for (const i of inner.statements) {
-        i.index = statements.length;
-        i.parent = stmt;
-        statements.push(i);
+  const comments: CommentSpan[] = [...lexed];
+  let sorted = true;
+  for (let i = 0; i < pieces.length; i++) {
+    const delta = pieces[i]!.start;
+    for (const top of results[i]!.tops) {
+      const stmt = top.stmt.shifted(delta);
+      stmt.index = statements.length;
+      statements.push(stmt);
+      for (const c of top.comments) {
+        comments.push({ start: c.start + delta, end: c.end + delta, body: c.body });
+        sorted = false;
+      }
+      for (const inner of top.inner) {
+        const s = inner.shifted(delta);
+        s.index = statements.length;
+        s.parent = stmt;
+        statements.push(s);
       }
     }
   }
-  comments.sort((a, b) => a.start - b.start);
+  if (!sorted) comments.sort((a, b) => a.start - b.start);
   const spans = statements.map((s) => ({ start: s.start, end: s.end })).sort((a, b) => a.start - b.start || b.end - a.end);
   return { ok: true, unit: { text, statements }, statements: spans, comments };
 }

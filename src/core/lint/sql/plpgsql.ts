@@ -23,17 +23,29 @@ const SQLSTATE_NAMES: Record<string, string> = {
 export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: Inner[]; comments: CommentSpan[] } {
   const empty = { statements: [], comments: [] };
   let body: string | undefined;
+  let bodyAt: number | undefined;
   let language = 'plpgsql';
   for (const arg of stmt.node.args ?? []) {
     const d = bodyOf(arg, 'DefElem');
-    if (d?.defname === 'as') body = bodyOf(d.arg, 'String')?.sval;
+    if (d?.defname === 'as') {
+      body = bodyOf(d.arg, 'String')?.sval;
+      bodyAt = d.location;
+    }
     if (d?.defname === 'language') language = String(bodyOf(d.arg, 'String')?.sval ?? '').toLowerCase();
   }
   if (body === undefined || language !== 'plpgsql') return empty;
 
-  // Find where the body's characters sit in the file: inside the string constant of the DO.
+  // Find where the body's characters sit in the file: inside the string constant of the DO,
+  // which the parser says starts at the DefElem's location. When the constant's text differs
+  // from its value (a quote written twice, E'…' escapes), the scanner's tokens say.
   let contentStart: number | undefined;
-  for (const t of stmt.tokens) {
+  if (bodyAt !== undefined && !stmt.dynamic) {
+    const at = stmt.at(bodyAt);
+    const open = /^(\$[A-Za-z_0-9]*\$|')/.exec(text.slice(at, at + 64))?.[1];
+    const close = open === "'" ? "'" : open;
+    if (open && text.startsWith(body, at + open.length) && text.startsWith(close!, at + open.length + body.length)) contentStart = at + open.length;
+  }
+  for (const t of contentStart === undefined ? stmt.tokens : []) {
     if (t.keyword || t.text.length < 2) continue;
     const dollar = /^(\$[A-Za-z_0-9]*\$)/.exec(t.text);
     if (dollar && text.slice(t.start + dollar[1]!.length, t.end - dollar[1]!.length) === body) {

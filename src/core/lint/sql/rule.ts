@@ -1,35 +1,123 @@
 // The shape shared by the SQL rules: meta plus a check called for each statement of the kinds the
 // rule cares about, with the file's facts and helpers at hand. One rule per file under rules/sql/.
-import type { Fix, Rule, RuleMeta, Span } from '../types';
-import { factsOf, type FileFacts } from './facts';
+import type { Fix, Rule, RuleMeta, RuleReport, Span } from '../types';
+import { factsOf, type Facts, type FileFacts } from './facts';
 import { SqlStmt, type SqlStatement, type SqlUnit } from './parse';
 
 export interface SqlCheck {
   readonly unit: SqlUnit;
-  readonly facts: FileFacts;
+  readonly facts: Facts;
   /** Reports on the statement's range (or `span`). */
   report(stmt: SqlStatement, message: string, fix?: Fix, span?: Span): void;
 }
 
+type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'freshTable' | 'clearedBefore' | 'insertsInto' | 'insertTargets';
+
+/** One question a check asked about the file, and the answer it got. */
+interface Asked {
+  readonly name: FactName;
+  readonly key: string | undefined;
+  readonly owner: string | undefined;
+  readonly answer: boolean | string;
+}
+
+/** What a check found on a statement, with positions relative to the statement's start. */
+interface Memo {
+  readonly asked: readonly Asked[];
+  readonly reports: readonly RuleReport[];
+}
+
+const shiftReport = (r: RuleReport, delta: number): RuleReport => ({
+  start: r.start + delta,
+  end: r.end + delta,
+  message: r.message,
+  fix: r.fix ? { title: r.fix.title, edits: r.fix.edits.map((e) => ({ start: e.start + delta, end: e.end + delta, newText: e.newText })) } : undefined,
+});
+
+function ask(facts: FileFacts, q: Asked, index: number): boolean | string {
+  switch (q.name) {
+    case 'droppedBefore':
+    case 'droppedAfter':
+      return facts[q.name](q.key!, index, q.owner);
+    case 'createdBefore':
+    case 'freshTable':
+    case 'clearedBefore':
+      return facts[q.name](q.key!, index);
+    case 'insertsInto':
+      return facts.insertsInto(q.key!);
+    case 'insertTargets':
+      return facts.insertTargetsKey();
+  }
+}
+
+function sameAnswers(memo: Memo, facts: FileFacts, index: number): boolean {
+  for (const q of memo.asked) if (ask(facts, q, index) !== q.answer) return false;
+  return true;
+}
+
+/**
+ * A check's findings on a statement depend on the statement and on the answers it got about the
+ * rest of the file. In the editor most statements are the same cached ones edit after edit, so
+ * each check's findings are kept per cached statement together with the questions it asked;
+ * when the file gives the same answers again, the findings are reused (moved to where the
+ * statement now is) instead of checking again. A check that reads the whole unit, or reports on
+ * another statement, is not kept.
+ */
 export function sqlRule(
   meta: Omit<RuleMeta, 'language'>,
   kinds: readonly string[],
   check: (stmt: SqlStatement, c: SqlCheck) => void,
 ): Rule<SqlUnit> {
   const wanted = new Set(kinds);
+  const memos = new WeakMap<SqlStmt, Memo>();
   return {
     meta: { ...meta, language: 'sql' },
     check(unit, ctx) {
       const facts = factsOf(unit);
-      const c: SqlCheck = {
-        unit,
-        facts,
-        report(stmt, message, fix, span) {
-          const s = span ?? stmt;
-          ctx.report({ start: s.start, end: s.end, message, fix: stmt.dynamic ? undefined : fix });
-        },
-      };
-      for (const stmt of unit.statements) if (wanted.has(stmt.kind)) check(stmt, c);
+      for (const stmt of unit.statements) {
+        if (!wanted.has(stmt.kind)) continue;
+        const origin = stmt instanceof SqlStmt ? stmt.origin : undefined;
+        const memo = origin && memos.get(origin);
+        if (memo && sameAnswers(memo, facts, stmt.index)) {
+          for (const r of memo.reports) ctx.report(shiftReport(r, stmt.start));
+          continue;
+        }
+        let cacheable = origin !== undefined;
+        const asked: Asked[] = [];
+        const record = (name: FactName, key: string | undefined, index: number | undefined, owner: string | undefined, answer: boolean | ReadonlySet<string>): typeof answer => {
+          // Replayed at the statement's own index: a question about another index is not kept.
+          if (index !== undefined && index !== stmt.index) cacheable = false;
+          asked.push({ name, key, owner, answer: typeof answer === 'boolean' ? answer : facts.insertTargetsKey() });
+          return answer;
+        };
+        const recorded: Facts = {
+          droppedBefore: (key, index, owner) => record('droppedBefore', key, index, owner, facts.droppedBefore(key, index, owner)) as boolean,
+          droppedAfter: (key, index, owner) => record('droppedAfter', key, index, owner, facts.droppedAfter(key, index, owner)) as boolean,
+          createdBefore: (key, index) => record('createdBefore', key, index, undefined, facts.createdBefore(key, index)) as boolean,
+          freshTable: (rel, index) => record('freshTable', rel, index, undefined, facts.freshTable(rel, index)) as boolean,
+          clearedBefore: (rel, index) => record('clearedBefore', rel, index, undefined, facts.clearedBefore(rel, index)) as boolean,
+          insertsInto: (rel) => record('insertsInto', rel, undefined, undefined, facts.insertsInto(rel)) as boolean,
+          insertTargets: () => record('insertTargets', undefined, undefined, undefined, facts.insertTargets()) as ReadonlySet<string>,
+        };
+        const reports: RuleReport[] = [];
+        const c: SqlCheck = {
+          get unit() {
+            cacheable = false;
+            return unit;
+          },
+          facts: recorded,
+          report(target, message, fix, span) {
+            if (target !== stmt) cacheable = false;
+            const s = span ?? target;
+            const r: RuleReport = { start: s.start, end: s.end, message, fix: target.dynamic ? undefined : fix };
+            reports.push(r);
+            ctx.report(r);
+          },
+        };
+        check(stmt, c);
+        if (cacheable) memos.set(origin!, { asked, reports: reports.map((r) => shiftReport(r, -stmt.start)) });
+        else if (origin) memos.delete(origin);
+      }
     },
   };
 }
@@ -82,13 +170,13 @@ export function insertAfterKeywords(stmt: SqlStatement, after: readonly string[]
 
 /**
  * Finds the keyword run in the statement's text without calling the scanner. This is exact only
- * where nothing can hide a keyword: the statement has no comments (a statement with comments is
- * scanned when parsed), and the text before the match has no quotes or dollar signs. Otherwise
- * it returns undefined and the caller uses the scanner's tokens.
+ * where nothing can hide a keyword: the statement has no comments, and the text before the
+ * match has no quotes or dollar signs. Otherwise it returns undefined and the caller uses the
+ * scanner's tokens.
  */
 function keywordsByText(stmt: SqlStmt, after: readonly string[]): number | undefined {
   const source = stmt.source;
-  if (source === undefined) return undefined;
+  if (source === undefined || source.includes('--') || source.includes('/*')) return undefined;
   const parts = after.map((w) => (w.endsWith('?') ? `(?:${w.slice(0, -1)}\\s+)?` : `${w}\\s+`));
   const m = new RegExp(`(?:^|[\\s(,;])(${parts.join('')})`, 'i').exec(source);
   if (!m) return undefined;

@@ -35,15 +35,9 @@ export const updateChangesOnRerun = sqlRule(
       if (!why) continue;
       if (whereExcludesUpdated(n.whereClause, n.targetList ?? [], target)) return;
       // A marker row: WHERE NOT EXISTS (SELECT 1 FROM data_migrations …) with the file inserting the marker.
-      if (n.whereClause && hasAntiJoinOn(n.whereClause, insertTargets(c.unit.statements))) return;
+      if (n.whereClause && hasAntiJoinOn(n.whereClause, c.facts.insertTargets())) return;
       c.report(stmt, `UPDATE ${relName(n.relation)} changes ${rt.name} again on the second run: ${why}.`);
       return;
     }
   },
 );
-
-function insertTargets(statements: readonly { kind: string; node: { relation?: { schemaname?: string; relname?: string } } }[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of statements) if (s.kind === 'InsertStmt') out.add(`rel:${relKey(s.node.relation)}`);
-  return out;
-}
