@@ -96,6 +96,10 @@ const STEPS = [
     title: 'Build and test the demo image: greenlight build && greenlight test',
     run: ({ ts }) => ts('imagesStep.ts'),
   },
+  {
+    title: 'Deploy the tested image to the local "production" host and roll it back: greenlight deploy && greenlight rollback',
+    run: ({ ts }) => ts('deployStep.ts'),
+  },
 ];
 
 const t0 = Date.now();
