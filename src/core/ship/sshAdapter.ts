@@ -150,8 +150,20 @@ export class SshConnection {
     this.#ensureOpen();
     if (opts.signal?.aborted) throw new CancelledError();
     const command = shellJoin(argv);
+    let code: number | null = null;
+    let sig: string | undefined;
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      this.client.exec(command, (err, ch) => (err ? reject(new ConnectionLostError(`ssh exec ${argv[0]}: ${err.message}`)) : resolve(ch)));
+      this.client.exec(command, (err, ch) => {
+        if (err) return reject(new ConnectionLostError(`ssh exec ${argv[0]}: ${err.message}`));
+        // Listen for the exit status right here: a quick command's exit-status can arrive in the
+        // same packet batch as the exec reply, and ssh2 emits it before an awaiting caller resumes
+        // (it then looked like "exit undefined" on a busy machine). Output is buffered, not lost.
+        ch.on('exit', (c: number | null, s?: string) => {
+          code = c;
+          sig = s ?? undefined;
+        });
+        resolve(ch);
+      });
     });
     return await new Promise<ExecResult>((resolve, reject) => {
       const out: Buffer[] = [];
@@ -187,12 +199,6 @@ export class SshConnection {
       }
       channel.stderr.on('data', (d: Buffer) => {
         if (err.reduce((n, b) => n + b.length, 0) < 1024 * 1024) err.push(d);
-      });
-      let code: number | null = null;
-      let sig: string | undefined;
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        sig = s ?? undefined;
       });
       channel.on('close', () => finish(() => resolve({ code, signal: sig, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') })));
       channel.on('error', (e: Error) => finish(() => reject(new ConnectionLostError(`ssh exec ${argv[0]}: ${e.message}`))));
