@@ -294,9 +294,9 @@ export interface JobKinds {
   'images.export': { params: { workspaceRoot: string; version?: string; services?: string[]; outDir?: string }; result: ImageExportDto };
   'images.remove': { params: { workspaceRoot: string; ref: string }; result: { removed: string } };
   'images.testLog': { params: { workspaceRoot: string; imageId: string }; result: { text: string; file?: string } };
-  'migrate.status': { params: { workspaceRoot: string; environments?: boolean; timeoutMs?: number }; result: MigrationsStatusDto };
+  'migrate.status': { params: { workspaceRoot: string; environments?: boolean; timeoutMs?: number; dbPasswords?: Record<string, string> }; result: MigrationsStatusDto };
   'migrate.verify': { params: { workspaceRoot: string; through?: string; rerun?: boolean }; result: MigrationVerifyDto };
-  'migrate.dryRun': { params: { workspaceRoot: string; target: string; execute?: boolean }; result: MigrationDryRunDto };
+  'migrate.dryRun': { params: { workspaceRoot: string; target: string; execute?: boolean; dbPassword?: string }; result: MigrationDryRunDto };
   'deploy.status': { params: EnvParams & { timeoutMs?: number }; result: EnvironmentStatusDto };
   'deploy.run': { params: EnvParams & { image: string; service?: string; untestedOverride?: string; breakLock?: boolean; secrets: EnvironmentSecretsParams }; result: DeployResultDto };
   'deploy.rollbackPlan': { params: EnvParams & { service?: string }; result: RollbackPlanDto };

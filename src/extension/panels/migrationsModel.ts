@@ -45,6 +45,8 @@ export class MigrationsModel implements vscode.Disposable {
   constructor(
     private readonly client: ServiceClient,
     private readonly project: ProjectState,
+    /** Where the editor keeps environments' database passwords; read, never asked for, by a status refresh. */
+    private readonly secrets?: vscode.SecretStorage,
   ) {
     this.#subs.push(
       client.onStateChanged((area) => (area === 'migrations' || area === 'config') && this.refreshIfHeld()),
@@ -129,7 +131,7 @@ export class MigrationsModel implements vscode.Disposable {
     }
     await this.track({ kind: 'status', label: 'Reading migration status' }, async () => {
       try {
-        this.#status = await this.client.runJob('migrate.status', { workspaceRoot: root });
+        this.#status = await this.client.runJob('migrate.status', { workspaceRoot: root, dbPasswords: await this.storedPasswords() });
         this.#statusError = undefined;
         // The editor title and explorer menus show "Verify this migration" for these files.
         void vscode.commands.executeCommand('setContext', 'greenlight.migrationFiles', this.#status.files.map((f) => f.path));
@@ -138,6 +140,27 @@ export class MigrationsModel implements vscode.Disposable {
       }
       this.watchDir();
     });
+  }
+
+  /**
+   * The database passwords the user already gave for each environment (the deploy commands ask
+   * for them and keep them in SecretStorage). A background refresh never prompts: an environment
+   * without one falls back to its passwordEnv variable, or shows why it could not log in.
+   */
+  private async storedPasswords(): Promise<Record<string, string> | undefined> {
+    const project = this.project.summary?.project;
+    if (!this.secrets || !project) return undefined;
+    const out: Record<string, string> = {};
+    for (const env of this.project.summary?.environments ?? []) {
+      const v = await this.secrets.get(dbPasswordKey(project, env.name));
+      if (v !== undefined) out[env.name] = v;
+    }
+    return out;
+  }
+
+  /** The stored password of one target's database, if it is an environment with one. */
+  async storedPassword(target: string): Promise<string | undefined> {
+    return target.startsWith('env:') ? (await this.storedPasswords())?.[target.slice(4)] : undefined;
   }
 
   private async track<T>(activity: PanelActivity, fn: () => Promise<T>): Promise<T> {
@@ -192,7 +215,7 @@ export class MigrationsModel implements vscode.Disposable {
     const label = `Dry run on ${this.#status?.targets.find((t) => t.id === target)?.label ?? target}`;
     try {
       return await this.track({ kind: 'dryRun', label }, async () => {
-        const r = await this.client.runJob('migrate.dryRun', { workspaceRoot: root, target, execute: opts.execute }, opts);
+        const r = await this.client.runJob('migrate.dryRun', { workspaceRoot: root, target, execute: opts.execute, dbPassword: await this.storedPassword(target) }, opts);
         this.#dryRuns.set(target, r);
         return r;
       });
@@ -263,6 +286,11 @@ export class MigrationsModel implements vscode.Disposable {
     for (const d of this.#subs) d.dispose();
     this.#onDidChange.dispose();
   }
+}
+
+/** The SecretStorage key of an environment's database password (the same as src/extension/secrets.ts). */
+export function dbPasswordKey(project: string, env: string): string {
+  return `greenlight.dbPassword/${project}/${env}`;
 }
 
 /** The Greenlight language server's findings on a file, as the panel lists them. */

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage, InputError, OperationError } from '../../core/common/errors';
 import type { JobContext } from '../../core/common/job';
-import type { Secret } from '../../core/common/secret';
+import { Secret } from '../../core/common/secret';
 import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
 import type { EnvironmentConfig, GreenlightConfig } from '../../core/config/schema';
 import { secretsFrom } from '../../core/deploy/session';
@@ -145,14 +145,22 @@ async function openEnvironmentDatabase(
   env: EnvironmentConfig,
   signal: AbortSignal,
   timeoutMs: number,
+  storedPassword: string | undefined,
 ): Promise<{ session: Awaited<ReturnType<typeof connectPg>>; description: string; close(): Promise<void> }> {
   const db = env.database;
   if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
   if (config.database?.kind === 'arangodb') throw new InputError(`environment "${name}": the migration status of ArangoDB environments is read with \`greenlight migrate status --database <url>\``);
-  const password: Secret | undefined = secretsFrom(config, name, process.env).dbPassword;
+  // The editor's SecretStorage (passed in by the extension) first, then the variable named by
+  // passwordEnv; an empty stored password means the database takes none.
+  const password: Secret | undefined =
+    storedPassword !== undefined ? (storedPassword === '' ? undefined : new Secret(storedPassword)) : secretsFrom(config, name, process.env).dbPassword;
   const dbPort = db.port ?? 5432;
   const description = `${name}: PostgreSQL ${db.user}@${db.host}:${dbPort}/${db.name} via ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`;
-  const ssh = await SshConnection.open(sshTargetOf(env, root), { signal, readyTimeoutMs: timeoutMs });
+  // A host that accepts the connection but never says its SSH banner is found out here: ssh2's own
+  // handshake timeout emits a second 'error' after the one SshConnection.open handles, and that
+  // unhandled one would take the whole service down.
+  await probeSshBanner(env.ssh.host, env.ssh.port, timeoutMs, signal);
+  const ssh = await SshConnection.open(sshTargetOf(env, root), { signal, readyTimeoutMs: timeoutMs + 30_000 });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     sockets.add(sock);
@@ -194,7 +202,40 @@ async function openEnvironmentDatabase(
   }
 }
 
-async function environmentStatus(p: Project, name: string, env: EnvironmentConfig, files: readonly MigrationFile[], ctx: JobContext, timeoutMs: number): Promise<MigrationTargetDto> {
+/** Resolves once host:port sends an SSH identification line; fails (and closes) otherwise. */
+function probeSshBanner(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    let seen = '';
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = (): void => finish(new OperationError(`ssh ${host}:${port}: cancelled`));
+    const timer = setTimeout(() => finish(new OperationError(`ssh ${host}:${port}: the connection was accepted, but no SSH server answered within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      if (seen.startsWith('SSH-')) finish();
+      else if (seen.includes('\n') && !/^SSH-|\nSSH-/.test(seen)) finish(new OperationError(`ssh ${host}:${port}: the server there does not speak SSH`));
+    });
+    sock.on('error', (e) => finish(new OperationError(`ssh ${host}:${port}: ${e.message}`)));
+    sock.on('end', () => finish(new OperationError(`ssh ${host}:${port}: the server closed the connection before saying anything`)));
+  });
+}
+
+async function environmentStatus(
+  p: Project,
+  name: string,
+  env: EnvironmentConfig,
+  files: readonly MigrationFile[],
+  ctx: JobContext,
+  timeoutMs: number,
+  storedPassword: string | undefined,
+): Promise<MigrationTargetDto> {
   const base = {
     id: `env:${name}`,
     label: name,
@@ -204,7 +245,7 @@ async function environmentStatus(p: Project, name: string, env: EnvironmentConfi
   const started = Date.now();
   try {
     const report = await withDeadline(timeoutMs, `environment "${name}" (${base.database})`, ctx.signal, async (signal) => {
-      const opened = await openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs);
+      const opened = await openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, storedPassword);
       try {
         if (signal.aborted) throw new OperationError('timed out');
         return await migrationStatus(new PgBackend(opened.session), files);
@@ -235,7 +276,7 @@ export async function migrateStatusJob(params: JobParams<'migrate.status'>, ctx:
   ctx.progress({ step: 'status', message: `${files.length} migrations` });
   const envs = params.environments === false ? [] : Object.entries(p.config?.environments ?? {});
   const timeoutMs = params.timeoutMs ?? ENVIRONMENT_STATUS_TIMEOUT_MS;
-  const targets = await Promise.all([localStatus(p, files, ctx), ...envs.map(([name, env]) => environmentStatus(p, name, env, files, ctx, timeoutMs))]);
+  const targets = await Promise.all([localStatus(p, files, ctx), ...envs.map(([name, env]) => environmentStatus(p, name, env, files, ctx, timeoutMs, params.dbPasswords?.[name]))]);
   return {
     dir: p.dir,
     kind: p.kind,
@@ -325,7 +366,8 @@ export async function migrateDryRunJob(params: JobParams<'migrate.dryRun'>, ctx:
   const env = p.config?.environments[name];
   if (!env || !params.target.startsWith('env:')) throw new InputError(`no migration target "${params.target}" (expected "local" or "env:<environment>")`);
   ctx.progress({ step: 'connect', message: name });
-  const opened = await openEnvironmentDatabase(p.config!, p.root, name, env, ctx.signal, ENVIRONMENT_STATUS_TIMEOUT_MS * 2);
+  const timeoutMs = ENVIRONMENT_STATUS_TIMEOUT_MS * 2;
+  const opened = await withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, params.dbPassword));
   try {
     return toDto(await dryRun(new PgBackend(opened.session), files, ctx, { execute }));
   } finally {
