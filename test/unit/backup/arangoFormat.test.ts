@@ -8,10 +8,13 @@ import { arangoExportPaths, exportArango, readArangoMeta, restoreArango, type Ar
 import { ArangoExportWriter, readArangoExport, verifyArangoExport, type ArangoIndexSpec, type ExportRecord } from '../../../src/core/backup/arangoFormat';
 
 let dir: string;
-setup(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'gl-arango-unit-'));
-});
-teardown(() => rmSync(dir, { recursive: true, force: true }));
+/** Each test gets its own directory (hooks inside the suites, so other files' tests are not affected). */
+function tempDirPerTest(): void {
+  setup(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gl-arango-unit-'));
+  });
+  teardown(() => rmSync(dir, { recursive: true, force: true }));
+}
 
 const INDEX: ArangoIndexSpec = { type: 'persistent', fields: ['sku'], unique: true, sparse: true, name: 'items_sku' };
 
@@ -44,6 +47,7 @@ function rewrite(file: string, edit: (lines: string[]) => string[]): string {
 suite('(unit) backup: ArangoDB export file (gzip JSON lines)', function () {
   // Files of a few thousand records: quick alone, slower on a loaded CI machine.
   this.timeout(15000);
+  tempDirPerTest();
   test('round trip: header, collections with type, schema, key options and indexes, documents, footer', async () => {
     const file = path.join(dir, 'x.jsonl.gz');
     const r = await writeSample(file);
@@ -186,6 +190,7 @@ function memoryDriver(database: string, data: Record<string, { type: 'document' 
 
 suite('(unit) backup: ArangoDB export and restore steps (in-memory driver, not a server)', function () {
   this.timeout(15000);
+  tempDirPerTest();
   const source = (): Parameters<typeof memoryDriver>[1] => ({
     items: { type: 'document', docs: Array.from({ length: 2500 }, (_, i) => ({ _key: `k${i}`, n: i })), indexes: [INDEX] },
     likes: { type: 'edge', docs: [{ _key: 'e1', _from: 'users/u1', _to: 'items/k1' }], indexes: [] },
