@@ -32,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
     context.subscriptions.push(project);
     const images = new ImagesView(client, () => project.root);
     context.subscriptions.push(images);
-    const migrations = new MigrationsModel(client, project);
+    const migrations = new MigrationsModel(client, project, context.secrets);
     const migrationPanel = new MigrationPanel(context.extensionUri, migrations, output);
     context.subscriptions.push(migrations, migrationPanel);
     const prompts = windowPrompts();

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobProgressParams, MigrationDryRunDto, MigrationsStatusDto, MigrationVerifyDto } from '../../service/protocol';
 import type { ProjectState } from '../projectState';
+import { EnvironmentSecrets } from '../secrets';
 import type { ServiceClient } from '../serviceClient';
 import { countStates, type FindingSeverity, type PanelActivity, type PanelFinding, type PanelMigration, type PanelState, type PanelTarget, type PanelVerdict } from './migrationMessages';
 
@@ -152,7 +153,7 @@ export class MigrationsModel implements vscode.Disposable {
     if (!this.secrets || !project) return undefined;
     const out: Record<string, string> = {};
     for (const env of this.project.summary?.environments ?? []) {
-      const v = await this.secrets.get(dbPasswordKey(project, env.name));
+      const v = await this.secrets.get(EnvironmentSecrets.key(project, env.name));
       if (v !== undefined) out[env.name] = v;
     }
     return out;
@@ -286,11 +287,6 @@ export class MigrationsModel implements vscode.Disposable {
     for (const d of this.#subs) d.dispose();
     this.#onDidChange.dispose();
   }
-}
-
-/** The SecretStorage key of an environment's database password (the same as src/extension/secrets.ts). */
-export function dbPasswordKey(project: string, env: string): string {
-  return `greenlight.dbPassword/${project}/${env}`;
 }
 
 /** The Greenlight language server's findings on a file, as the panel lists them. */
