@@ -3,7 +3,7 @@
 // a CREATE, an object created and dropped again in the same file, rows inserted into a table the
 // file has just created, truncated or deleted from. Rules ask these questions here.
 import { bodyOf, kindOf, names, qualifiedKey, relKey, type PgNode } from './ast';
-import type { SqlStatement, SqlUnit } from './parse';
+import { SqlStmt, type SqlStatement, type SqlUnit } from './parse';
 
 type Effect = 'create' | 'create-if-missing' | 'create-temp' | 'drop' | 'clear' | 'insert';
 
@@ -222,20 +222,14 @@ export class FileFacts implements Facts {
 const NONE: readonly EffectRecord[] = [];
 
 /**
- * A statement's effects depend only on its parse tree, which cached statements share between
- * lints: computed once per tree.
+ * A statement's effects depend only on its parse tree, which a cached statement shares with its
+ * copies: computed once and kept with the cached statement.
  */
-const effectsByNode = new WeakMap<object, readonly { effect: Effect; key: string }[]>();
-
 function cachedEffects(stmt: SqlStatement): readonly { effect: Effect; key: string }[] {
-  const node = stmt.node as object | undefined;
-  if (!node || typeof node !== 'object') return effectsOf(stmt);
-  let e = effectsByNode.get(node);
-  if (!e) {
-    e = effectsOf(stmt);
-    effectsByNode.set(node, e);
-  }
-  return e;
+  if (!(stmt instanceof SqlStmt)) return effectsOf(stmt);
+  const keep = stmt.origin ?? stmt;
+  keep.effects ??= effectsOf(stmt);
+  return keep.effects as readonly { effect: Effect; key: string }[];
 }
 
 /** Whether dropping `dropped` removes `key`: the same object, its owning table, or its schema. */

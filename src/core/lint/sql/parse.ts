@@ -68,6 +68,8 @@ interface RawStmt {
 /** One parsed piece of SQL: statements with offsets already in host coordinates. */
 export interface Piece {
   readonly statements: SqlStmt[];
+  /** With `pieceStarts`: the piece each statement is in. */
+  readonly pieceOf: readonly number[];
 }
 
 /**
@@ -83,6 +85,13 @@ export class SqlStmt implements SqlStatement {
   source: string | undefined;
   /** The cached statement this one is a copy of, placed in a file (see shifted). */
   origin: SqlStmt | undefined;
+  /**
+   * Kept with the cached statement for the copies made of it: what it does to named objects
+   * (facts.ts) and each rule's findings on it (rule.ts), by the rule's number. Plain fields,
+   * not WeakMaps: they are read for every statement on every lint.
+   */
+  effects: unknown;
+  memos: unknown[] | undefined;
   #tokens: readonly SqlToken[] | undefined;
 
   constructor(
@@ -164,7 +173,7 @@ const mayHaveComment = (s: string): boolean => s.includes('--') || s.includes('/
  * Parses `sql` (which sits at offset `base` in the file, character for character) into statements.
  * Throws SqlSyntaxError with a file offset when PostgreSQL's grammar rejects it.
  */
-export function parsePiece(sql: string, base: number): Piece {
+export function parsePiece(sql: string, base: number, pieceStarts?: readonly number[]): Piece {
   const bytes = new ByteOffsets(sql);
   let tree: { stmts?: RawStmt[] };
   try {
@@ -176,7 +185,9 @@ export function parsePiece(sql: string, base: number): Piece {
   }
   const at = (location: number | undefined): number => base + bytes.toIndex(location ?? 0);
   const statements: SqlStmt[] = [];
+  const pieceOf: number[] = [];
   let comments: readonly CommentSpan[] | undefined;
+  let piece = 0;
   for (const raw of tree.stmts ?? []) {
     const kind = kindOf(raw.stmt);
     if (!kind) continue;
@@ -189,9 +200,20 @@ export function parsePiece(sql: string, base: number): Piece {
       comments ??= splitSql(sql).comments;
       end = codeEnd(sql, from, end, comments);
     }
-    statements.push(new SqlStmt(kind, raw.stmt[kind], base + from, base + end, at, () => scanTokens(text, base + from), text));
+    // Several pieces parsed in one call: each statement in its own piece's coordinates.
+    let b = base;
+    let stmtAt = at;
+    if (pieceStarts) {
+      while (piece + 1 < pieceStarts.length && pieceStarts[piece + 1]! <= from) piece++;
+      const pb = base - pieceStarts[piece]!;
+      b = pb;
+      stmtAt = (location) => pb + bytes.toIndex(location ?? 0);
+      pieceOf.push(piece);
+    }
+    const sb = b;
+    statements.push(new SqlStmt(kind, raw.stmt[kind], b + from, b + end, stmtAt, () => scanTokens(text, sb + from), text));
   }
-  return { statements };
+  return { statements, pieceOf };
 }
 
 /** A statement piece parsed on its own, in its own coordinates (offset 0 is its first character). */
@@ -298,9 +320,9 @@ function parsePieces(texts: readonly string[]): PieceParse[] {
       batch += `${texts[k]}\n`;
     }
     counters.parserCalls++;
-    let statements: SqlStmt[];
+    let parsed: Piece;
     try {
-      statements = parsePiece(batch, 0).statements;
+      parsed = parsePiece(batch, 0, offsets);
     } catch (e) {
       if (!(e instanceof SqlSyntaxError)) throw e;
       let j = 0;
@@ -311,11 +333,7 @@ function parsePieces(texts: readonly string[]): PieceParse[] {
       return;
     }
     const mine: SqlStmt[][] = offsets.map(() => []);
-    let k = 0;
-    for (const s of statements) {
-      while (k + 1 < offsets.length && offsets[k + 1]! <= s.start) k++;
-      mine[k]!.push(s.shifted(-offsets[k]!));
-    }
+    parsed.statements.forEach((s, i) => mine[parsed.pieceOf[i]!]!.push(s));
     for (let i = 0; i < mine.length; i++) out[from + i] = withContents(texts[from + i]!, mine[i]!);
   };
   run(0, texts.length);

@@ -56,6 +56,82 @@ function sameAnswers(memo: Memo, facts: FileFacts, index: number): boolean {
 }
 
 /**
+ * The SqlCheck a check runs with: it passes questions and reports through and records them, and
+ * notes whether the findings can be kept (see sqlRule).
+ */
+class RecordingCheck implements SqlCheck, Facts {
+  readonly asked: Asked[] = [];
+  readonly reports: RuleReport[] = [];
+
+  readonly #unit: SqlUnit;
+  readonly #facts: FileFacts;
+  readonly #stmt: SqlStatement;
+  readonly #report: (r: RuleReport) => void;
+
+  constructor(unit: SqlUnit, facts: FileFacts, stmt: SqlStatement, report: (r: RuleReport) => void, public cacheable: boolean) {
+    this.#unit = unit;
+    this.#facts = facts;
+    this.#stmt = stmt;
+    this.#report = report;
+  }
+
+  get unit(): SqlUnit {
+    this.cacheable = false;
+    return this.#unit;
+  }
+
+  get facts(): Facts {
+    return this;
+  }
+
+  report(target: SqlStatement, message: string, fix?: Fix, span?: Span): void {
+    if (target !== this.#stmt) this.cacheable = false;
+    const s = span ?? target;
+    const r: RuleReport = { start: s.start, end: s.end, message, fix: target.dynamic ? undefined : fix };
+    this.reports.push(r);
+    this.#report(r);
+  }
+
+  #record<T extends boolean | ReadonlySet<string>>(name: FactName, key: string | undefined, index: number | undefined, owner: string | undefined, answer: T): T {
+    // Replayed at the statement's own index: a question about another index is not kept.
+    if (index !== undefined && index !== this.#stmt.index) this.cacheable = false;
+    if (this.cacheable) this.asked.push({ name, key, owner, answer: typeof answer === 'boolean' ? answer : this.#facts.insertTargetsKey() });
+    return answer;
+  }
+
+  droppedBefore(key: string, index: number, owner?: string): boolean {
+    return this.#record('droppedBefore', key, index, owner, this.#facts.droppedBefore(key, index, owner));
+  }
+
+  droppedAfter(key: string, index: number, owner?: string): boolean {
+    return this.#record('droppedAfter', key, index, owner, this.#facts.droppedAfter(key, index, owner));
+  }
+
+  createdBefore(key: string, index: number): boolean {
+    return this.#record('createdBefore', key, index, undefined, this.#facts.createdBefore(key, index));
+  }
+
+  freshTable(rel: string, index: number): boolean {
+    return this.#record('freshTable', rel, index, undefined, this.#facts.freshTable(rel, index));
+  }
+
+  clearedBefore(rel: string, index: number): boolean {
+    return this.#record('clearedBefore', rel, index, undefined, this.#facts.clearedBefore(rel, index));
+  }
+
+  insertsInto(rel: string): boolean {
+    return this.#record('insertsInto', rel, undefined, undefined, this.#facts.insertsInto(rel));
+  }
+
+  insertTargets(): ReadonlySet<string> {
+    return this.#record('insertTargets', undefined, undefined, undefined, this.#facts.insertTargets());
+  }
+}
+
+/** Rules are numbered as they are made: a cached statement keeps each rule's findings at its number. */
+let ruleCount = 0;
+
+/**
  * A check's findings on a statement depend on the statement and on the answers it got about the
  * rest of the file. In the editor most statements are the same cached ones edit after edit, so
  * each check's findings are kept per cached statement together with the questions it asked;
@@ -69,7 +145,7 @@ export function sqlRule(
   check: (stmt: SqlStatement, c: SqlCheck) => void,
 ): Rule<SqlUnit> {
   const wanted = new Set(kinds);
-  const memos = new WeakMap<SqlStmt, Memo>();
+  const id = ruleCount++;
   return {
     meta: { ...meta, language: 'sql' },
     check(unit, ctx) {
@@ -77,46 +153,14 @@ export function sqlRule(
       for (const stmt of unit.statements) {
         if (!wanted.has(stmt.kind)) continue;
         const origin = stmt instanceof SqlStmt ? stmt.origin : undefined;
-        const memo = origin && memos.get(origin);
+        const memo = origin?.memos?.[id] as Memo | undefined;
         if (memo && sameAnswers(memo, facts, stmt.index)) {
           for (const r of memo.reports) ctx.report(shiftReport(r, stmt.start));
           continue;
         }
-        let cacheable = origin !== undefined;
-        const asked: Asked[] = [];
-        const record = (name: FactName, key: string | undefined, index: number | undefined, owner: string | undefined, answer: boolean | ReadonlySet<string>): typeof answer => {
-          // Replayed at the statement's own index: a question about another index is not kept.
-          if (index !== undefined && index !== stmt.index) cacheable = false;
-          asked.push({ name, key, owner, answer: typeof answer === 'boolean' ? answer : facts.insertTargetsKey() });
-          return answer;
-        };
-        const recorded: Facts = {
-          droppedBefore: (key, index, owner) => record('droppedBefore', key, index, owner, facts.droppedBefore(key, index, owner)) as boolean,
-          droppedAfter: (key, index, owner) => record('droppedAfter', key, index, owner, facts.droppedAfter(key, index, owner)) as boolean,
-          createdBefore: (key, index) => record('createdBefore', key, index, undefined, facts.createdBefore(key, index)) as boolean,
-          freshTable: (rel, index) => record('freshTable', rel, index, undefined, facts.freshTable(rel, index)) as boolean,
-          clearedBefore: (rel, index) => record('clearedBefore', rel, index, undefined, facts.clearedBefore(rel, index)) as boolean,
-          insertsInto: (rel) => record('insertsInto', rel, undefined, undefined, facts.insertsInto(rel)) as boolean,
-          insertTargets: () => record('insertTargets', undefined, undefined, undefined, facts.insertTargets()) as ReadonlySet<string>,
-        };
-        const reports: RuleReport[] = [];
-        const c: SqlCheck = {
-          get unit() {
-            cacheable = false;
-            return unit;
-          },
-          facts: recorded,
-          report(target, message, fix, span) {
-            if (target !== stmt) cacheable = false;
-            const s = span ?? target;
-            const r: RuleReport = { start: s.start, end: s.end, message, fix: target.dynamic ? undefined : fix };
-            reports.push(r);
-            ctx.report(r);
-          },
-        };
+        const c = new RecordingCheck(unit, facts, stmt, ctx.report.bind(ctx), origin !== undefined);
         check(stmt, c);
-        if (cacheable) memos.set(origin!, { asked, reports: reports.map((r) => shiftReport(r, -stmt.start)) });
-        else if (origin) memos.delete(origin);
+        if (origin) (origin.memos ??= [])[id] = c.cacheable ? { asked: c.asked, reports: c.reports.map((r) => shiftReport(r, -stmt.start)) } : undefined;
       }
     },
   };
