@@ -1,10 +1,11 @@
 // A throwaway workspace for the image tests: a git repository with a greenlight.yaml whose web
 // service is the demo app (demo/web, staged once by its prepare script), on a test port of its
-// own, and the local PostgreSQL of the test bed. Each suite gets its own project and service
-// names so its images, containers and databases never meet another suite's.
+// own, and the local PostgreSQL of the test bed (read with testbed() from ../testbed). Each suite
+// gets its own project and service names so its images, containers and databases never meet
+// another suite's.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { connectDocker, type DockerEngine } from '../../../src/core/images/dockerAdapter';
@@ -12,15 +13,6 @@ import { connectDocker, type DockerEngine } from '../../../src/core/images/docke
 export const REPO = path.resolve(__dirname, '../../..');
 export const DEMO_WEB = path.join(REPO, 'demo/web');
 export const FIXTURES = path.join(REPO, 'test/fixtures/images');
-const ENV_FILE = process.env.GREENLIGHT_TESTBED_ENV ?? '/tmp/greenlight-testbed/env';
-
-/** Reads the test bed's env file (shell exports written by test/testbed/up.sh). */
-export function testbedEnv(): Record<string, string> {
-  if (!existsSync(ENV_FILE)) throw new Error(`the test bed is not up: ${ENV_FILE} is missing (run: bash test/testbed/up.sh)`);
-  const out: Record<string, string> = {};
-  for (const m of readFileSync(ENV_FILE, 'utf8').matchAll(/^export ([A-Z_][A-Z0-9_]*)=(?:'([^']*)'|(\S*))$/gm)) out[m[1]!] = m[2] ?? m[3] ?? '';
-  return out;
-}
 
 export async function requireDocker(): Promise<DockerEngine> {
   const engine = connectDocker();

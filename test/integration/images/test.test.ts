@@ -6,7 +6,8 @@ import { buildImages } from '../../../src/core/images/build';
 import type { DockerEngine } from '../../../src/core/images/dockerAdapter';
 import { openLedger } from '../../../src/core/images/ledger';
 import { testImages } from '../../../src/core/images/testRun';
-import { DEMO_WEB, FIXTURES, recordingContext, removeProjectArtifacts, requireDocker, stageDemo, testbedEnv, uniqueName, workspace, type Workspace } from './bed';
+import { testbed } from '../testbed';
+import { DEMO_WEB, FIXTURES, recordingContext, removeProjectArtifacts, requireDocker, stageDemo, uniqueName, workspace, type Workspace } from './bed';
 
 /** The source database plays "the local copy of production": two rows the tests must not lose. */
 async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
@@ -78,9 +79,7 @@ suite('(integration) images: test built images locally', function () {
 
   suiteSetup(async () => {
     engine = await requireDocker();
-    const env = testbedEnv();
-    if (!env.TEST_DATABASE_URL) throw new Error('the test bed env has no TEST_DATABASE_URL');
-    adminUrl = env.TEST_DATABASE_URL;
+    adminUrl = testbed().testDatabaseUrl;
     password = decodeURIComponent(new URL(adminUrl).password);
     stageDemo();
     source = uniqueName('glsrc');
