@@ -21,9 +21,22 @@ export function toLspPosition(p: Position): { line: number; character: number } 
   return { line: p.line - 1, character: p.column - 1 };
 }
 
+/**
+ * docsHref answers by function and code: it turns a path into a file URL, which adds up over the
+ * hundreds of diagnostics a large migration republishes on every edit.
+ */
+const hrefs = new WeakMap<(code: string) => string | undefined, Map<string, string | undefined>>();
+
+function hrefOf(docsHref: (code: string) => string | undefined, code: string): string | undefined {
+  let known = hrefs.get(docsHref);
+  if (!known) hrefs.set(docsHref, (known = new Map()));
+  if (!known.has(code)) known.set(code, docsHref(code));
+  return known.get(code);
+}
+
 export function toDiagnostic(f: Finding, positionAt: (offset: number) => { line: number; character: number }, docsHref: (code: string) => string | undefined): Diagnostic {
   const range: Range = { start: toLspPosition(f.startPos), end: toLspPosition(f.endPos) };
-  const href = docsHref(f.code);
+  const href = hrefOf(docsHref, f.code);
   const data: LintDiagnosticData = {
     tags: f.tags,
     offset: f.start,
