@@ -157,12 +157,13 @@ export class FileFacts implements Facts {
     return this.#byKey.get(key) ?? NONE;
   }
 
-  /** Whether a drop that removes `key` (itself, its owner, or its schema) passes the test on its index. */
-  #dropped(key: string, owner: string | undefined, at: (index: number) => boolean): boolean {
-    const direct = (r: EffectRecord): boolean => r.effect === 'drop' && at(r.index);
-    if (this.#records(key).some(direct)) return true;
-    if (owner !== undefined && this.#records(owner).some(direct)) return true;
-    return this.#schemaDrops.some((r) => at(r.index) && covers(r.key, key, owner));
+  /** Whether a drop that removes `key` (itself, its owner, or its schema) is before (or after) `index`. */
+  #dropped(key: string, owner: string | undefined, index: number, before: boolean): boolean {
+    for (const list of [this.#records(key), owner === undefined ? NONE : this.#records(owner)]) {
+      for (const r of list) if (r.effect === 'drop' && (before ? r.index < index : r.index > index)) return true;
+    }
+    for (const r of this.#schemaDrops) if ((before ? r.index < index : r.index > index) && covers(r.key, key, owner)) return true;
+    return false;
   }
 
   /**
@@ -170,12 +171,12 @@ export class FileFacts implements Facts {
    * so a CREATE there starts from nothing on every run.
    */
   droppedBefore(key: string, index: number, owner?: string): boolean {
-    return this.#dropped(key, owner, (i) => i < index);
+    return this.#dropped(key, owner, index, true);
   }
 
   /** Whether `key` (or its owner) is dropped again later in the file, so the next run can create it again. */
   droppedAfter(key: string, index: number, owner?: string): boolean {
-    return this.#dropped(key, owner, (i) => i > index);
+    return this.#dropped(key, owner, index, false);
   }
 
   /** Whether the file creates `key` before `index` (so a DROP there always finds it). */

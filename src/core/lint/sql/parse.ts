@@ -231,26 +231,30 @@ type PieceParse =
  * characters of the keys (a parse tree takes some tens of bytes per character).
  */
 class PieceCache {
-  readonly #map = new Map<string, PieceParse>();
+  readonly #map = new Map<string, { value: PieceParse; used: number }>();
   #chars = 0;
+  #tick = 0;
 
   constructor(readonly maxChars: number) {}
 
   get(key: string): PieceParse | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
+    const e = this.#map.get(key);
+    if (!e) return undefined;
+    // Marked, not moved: re-inserting every piece of a large file on every lint costs more than
+    // sorting the marks on the rare occasions the cache is full.
+    e.used = ++this.#tick;
+    return e.value;
   }
 
   set(key: string, value: PieceParse): void {
     if (this.#map.has(key)) return;
-    this.#map.set(key, value);
+    this.#map.set(key, { value, used: ++this.#tick });
     this.#chars += key.length;
-    for (const k of this.#map.keys()) {
-      if (this.#chars <= this.maxChars || this.#map.size <= 1) break;
+    if (this.#chars <= this.maxChars) return;
+    // Full: drop the least recently used entries until three quarters of the budget is left.
+    const byUse = [...this.#map].sort((a, b) => a[1].used - b[1].used);
+    for (const [k] of byUse) {
+      if (this.#chars <= this.maxChars * 0.75 || this.#map.size <= 1) break;
       this.#map.delete(k);
       this.#chars -= k.length;
     }

@@ -3,6 +3,7 @@
 // next run's INSERT no longer conflicts: it inserts the row again, and the UPDATE then makes a
 // duplicate (or fails on the unique index).
 import { bodyOf, relKey, relName } from '../../sql/ast';
+import type { SqlStatement, SqlUnit } from '../../sql/parse';
 import { sqlRule } from '../../sql/rule';
 
 export const conflictKeyRewritten = sqlRule(
@@ -23,9 +24,8 @@ export const conflictKeyRewritten = sqlRule(
       const rt = bodyOf(t, 'ResTarget');
       if (rt?.name) assigned.add(rt.name);
     }
-    for (const prior of c.unit.statements) {
+    for (const prior of insertsByTable(c.unit).get(table) ?? []) {
       if (prior.index >= stmt.index) break;
-      if (prior.kind !== 'InsertStmt' || relKey(prior.node.relation) !== table) continue;
       const infer = prior.node.onConflictClause?.infer;
       const keys: string[] = (infer?.indexElems ?? []).map((e: unknown) => bodyOf(e, 'IndexElem')?.name).filter((x: unknown): x is string => typeof x === 'string');
       const hit = keys.find((k) => assigned.has(k));
@@ -36,6 +36,25 @@ export const conflictKeyRewritten = sqlRule(
     }
   },
 );
+
+/** The file's INSERTs by target table, in execution order: built once per file, not per UPDATE. */
+const inserts = new WeakMap<SqlUnit, Map<string, SqlStatement[]>>();
+
+function insertsByTable(unit: SqlUnit): Map<string, SqlStatement[]> {
+  let byTable = inserts.get(unit);
+  if (!byTable) {
+    byTable = new Map();
+    for (const s of unit.statements) {
+      if (s.kind !== 'InsertStmt') continue;
+      const key = relKey(s.node.relation);
+      const list = byTable.get(key);
+      if (list) list.push(s);
+      else byTable.set(key, [s]);
+    }
+    inserts.set(unit, byTable);
+  }
+  return byTable;
+}
 
 function lineOf(text: string, offset: number): number {
   let line = 1;
