@@ -26,6 +26,7 @@ suite('(host) migrations: editor panel, status per target, verify this migration
   let dir: string;
   let first: string;
   let firstText: string;
+  let cli: string;
 
   const posted = (): PanelState | undefined => services.migrationPanel.lastPostedState;
   const stateOf = (s: PanelState, target: string, file: string): string | undefined => s.targets.find((t) => t.id === target)?.entries[file]?.state;
@@ -40,7 +41,7 @@ suite('(host) migrations: editor panel, status per target, verify this migration
     for (const [name, text] of Object.entries(ADDED)) writeFileSync(path.join(dir, name), text);
     const repo = process.env.GREENLIGHT_HOST_REPO;
     assert.ok(repo, 'GREENLIGHT_HOST_REPO is not set: run through test/host/run.mjs');
-    const cli = path.join(repo, 'dist', 'cli.js');
+    cli = path.join(repo, 'dist', 'cli.js');
     assert.ok(existsSync(cli), `${cli} is missing: run node scripts/build.mjs first`);
     const out = execFileSync(process.execPath, [cli, 'migrate', 'up', '--through', '002_create_customers.sql', '--no-seeds'], { cwd: root, encoding: 'utf8', timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
     assert.match(out, /2 migrations applied/, `the CLI applied the first two migrations:\n${out}`);
@@ -147,5 +148,31 @@ suite('(host) migrations: editor panel, status per target, verify this migration
     assert.equal(s.migrations.find((m) => m.fileName === '003_add_order_total.sql')?.verdict?.status, 'not-idempotent');
     unlinkSync(file);
     await waitFor('the panel to drop 004', () => posted()?.migrations.length === 3, 90_000);
+  });
+
+  test('migrations applied by the CLI in a terminal show in the open panel without a refresh', async function () {
+    this.timeout(180_000);
+    // Undoing the edit makes 001 applied again (the checksum matches), which the panel picks up from the file change.
+    writeFileSync(first, firstText);
+    await waitFor('001 to be applied again', () => stateOf(posted()!, 'local', '001_create_orders.sql') === 'applied', 90_000);
+    await waitFor('the panel to be idle', () => posted()?.activity.length === 0);
+    const out = execFileSync(process.execPath, [cli, 'migrate', 'up', '--no-seeds'], { cwd: workspaceRoot().fsPath, encoding: 'utf8', timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(out, /1 migration applied/, out);
+    const s = await waitFor(
+      'the panel to show 003 applied',
+      () => {
+        const p = posted();
+        return p && stateOf(p, 'local', '003_add_order_total.sql') === 'applied' ? p : undefined;
+      },
+      90_000,
+    );
+    assert.deepEqual(s.targets.find((t) => t.id === 'local')?.counts, { applied: 3, pending: 0, 'checksum-changed': 0, failed: 0, missing: 0 });
+    // The panel's own status reads open the same database; they must not trigger further reads.
+    await waitFor('the panel to be idle', () => posted()?.activity.length === 0);
+    let reads = 0;
+    const sub = services.migrationPanel.onDidPost((p) => (reads += p.activity.some((a) => a.kind === 'status') ? 1 : 0));
+    await new Promise((r) => setTimeout(r, 6000));
+    sub.dispose();
+    assert.equal(reads, 0, 'no status read started while nothing changed');
   });
 });
