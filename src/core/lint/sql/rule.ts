@@ -128,6 +128,23 @@ class RecordingCheck implements SqlCheck, Facts {
   }
 }
 
+const kindIndex = new WeakMap<SqlUnit, Map<string, SqlStatement[]>>();
+
+/** The unit's statements by kind, in execution order: built once per file for all the rules. */
+function statementsByKind(unit: SqlUnit): Map<string, SqlStatement[]> {
+  let m = kindIndex.get(unit);
+  if (!m) {
+    m = new Map();
+    for (const s of unit.statements) {
+      const list = m.get(s.kind);
+      if (list) list.push(s);
+      else m.set(s.kind, [s]);
+    }
+    kindIndex.set(unit, m);
+  }
+  return m;
+}
+
 /** Rules are numbered as they are made: a cached statement keeps each rule's findings at its number. */
 let ruleCount = 0;
 
@@ -144,14 +161,15 @@ export function sqlRule(
   kinds: readonly string[],
   check: (stmt: SqlStatement, c: SqlCheck) => void,
 ): Rule<SqlUnit> {
-  const wanted = new Set(kinds);
   const id = ruleCount++;
   return {
     meta: { ...meta, language: 'sql' },
     check(unit, ctx) {
       const facts = factsOf(unit);
-      for (const stmt of unit.statements) {
-        if (!wanted.has(stmt.kind)) continue;
+      const byKind = statementsByKind(unit);
+      const lists = kinds.map((k) => byKind.get(k)).filter((l): l is SqlStatement[] => l !== undefined);
+      const stmts = lists.length === 1 ? lists[0]! : lists.flat().sort((a, b) => a.index - b.index);
+      for (const stmt of stmts) {
         const origin = stmt instanceof SqlStmt ? stmt.origin : undefined;
         const memo = origin?.memos?.[id] as Memo | undefined;
         if (memo && sameAnswers(memo, facts, stmt.index)) {
