@@ -9,6 +9,7 @@ import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import { baseline } from '../../core/migrate/baseline';
 import { schemaDrift } from '../../core/migrate/drift';
 import { dryRun } from '../../core/migrate/dryRun';
+import { openEnvironmentDatabase } from '../../core/migrate/environmentDatabase';
 import { describePgError, runStatements } from '../../core/migrate/pgBackend';
 import { formatDrift, formatDryRun, formatStatus, formatUp, formatVerifyReport } from '../../core/migrate/report';
 import { acceptChecksums, checksumChangedMessage, migrateUp, migrationStatus } from '../../core/migrate/runner';
@@ -193,20 +194,29 @@ export function registerMigrate(program: Command, io: CliIo): void {
     );
 
   common(migrate.command('drift').description("compare a database's schema with what its applied migrations produce"))
-    .action((o: Common) =>
+    .option('--env <name>', "the environment's database, over its SSH connection (the fresh migrate runs on database.local.url, else PGlite)")
+    .action((o: Common & { env?: string }) =>
       withSignal(async (signal) => {
+        if (o.env && o.database) throw new InputError('--env and --database both name the database to compare; give one');
         const t = await target(o);
-        if (!t.url) throw new InputError('drift needs --database <url> (or database.local.url)');
+        if (!o.env && !t.url) throw new InputError('drift needs --database <url> (or database.local.url) or --env <name>');
         const files = await targetMigrations(t);
-        const session = await openTargetSession(t, 'drift');
-        const provider = await scratchProviderFor(t);
+        const ctx = cliContext(io, signal);
+        const env = o.env
+          ? await openEnvironmentDatabase(ctx, { configFile: o.config, cwd: io.cwd, envName: o.env, vars: io.env, applicationName: `greenlight migrate drift (${o.env})` })
+          : undefined;
+        const session = env?.session ?? (await openTargetSession(t, 'drift'));
         try {
-          const r = await schemaDrift(session, files, provider, cliContext(io, signal));
-          print(o.json, r, () => formatDrift(r));
-          if (r.differences.length) io.exit(1);
+          const provider = await scratchProviderFor(t);
+          try {
+            const r = await schemaDrift(session, files, provider, ctx, { targetDescription: env?.description });
+            print(o.json, r, () => formatDrift(r));
+            if (r.differences.length) io.exit(1);
+          } finally {
+            await provider.close();
+          }
         } finally {
-          await provider.close();
-          await session.close();
+          await (env ? env.close() : session.close());
         }
       }),
     );

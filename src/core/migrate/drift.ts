@@ -37,7 +37,13 @@ export function compareSchemas(expected: ReadonlyMap<string, string>, actual: Re
   return out;
 }
 
-export async function schemaDrift(target: PgSession, files: readonly MigrationFile[], provider: ScratchProvider, ctx: JobContext): Promise<DriftReport> {
+export async function schemaDrift(
+  target: PgSession,
+  files: readonly MigrationFile[],
+  provider: ScratchProvider,
+  ctx: JobContext,
+  opts: { targetDescription?: string } = {},
+): Promise<DriftReport> {
   const targetBackend = new PgBackend(target);
   const ledger = await targetBackend.readLedger();
   const applied = new Set(ledger.map((l) => l.fileName));
@@ -59,8 +65,10 @@ export async function schemaDrift(target: PgSession, files: readonly MigrationFi
     }
     const expected = await schemaObjects(scratch.session);
     const actual = await schemaObjects(target);
+    const [mine, theirs] = [await majorVersion(scratch.session), await majorVersion(target)];
+    if (mine !== theirs) notes.push(`the fresh migrate ran on PostgreSQL ${mine}, the database is PostgreSQL ${theirs}: definitions are printed by different server versions`);
     return {
-      target: target.description,
+      target: opts.targetDescription ?? target.description,
       reference: provider.description,
       comparedFiles: chosen.length,
       note: notes.join('; ') || undefined,
@@ -69,4 +77,9 @@ export async function schemaDrift(target: PgSession, files: readonly MigrationFi
   } finally {
     await scratch.dispose();
   }
+}
+
+async function majorVersion(db: PgSession): Promise<number> {
+  const r = await db.query(`select current_setting('server_version_num')::int / 10000 as v`);
+  return Number(r.rows[0]?.v ?? 0);
 }
