@@ -92,8 +92,24 @@ export class SshConnection {
     const client = new Client();
     let refused: HostKeyVerdict | undefined;
     return await new Promise<SshConnection>((resolve, reject) => {
+      let settled = false;
+      // A host that accepts TCP but never speaks SSH makes ssh2 emit more than one error (the
+      // banner timeout, then the handshake timeout). Every error until 'ready' is handled here,
+      // because an unhandled one would kill the whole process (CLI or background service).
+      const onPreReadyError = (e: Error & { level?: string }): void => {
+        if (settled) return;
+        settled = true;
+        done();
+        client.destroy();
+        if (refused && !refused.ok) return reject(new HostKeyError(refused));
+        const why = e.level === 'client-authentication' ? `authentication as ${target.user} was refused (check identityFile / agent keys)` : e.message;
+        reject(new ConnectionLostError(`ssh ${describeTarget(target)}: ${why}`));
+      };
       const onAbort = (): void => {
-        client.end();
+        if (settled) return;
+        settled = true;
+        // destroy(), not end(): during the handshake end() leaves the socket open.
+        client.destroy();
         reject(new CancelledError());
       };
       if (opts.signal?.aborted) return reject(new CancelledError());
@@ -101,14 +117,12 @@ export class SshConnection {
       const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
       client.once('ready', () => {
         done();
+        client.removeListener('error', onPreReadyError);
+        if (settled) return void client.end();
+        settled = true;
         resolve(new SshConnection(client, target));
       });
-      client.once('error', (e: Error & { level?: string }) => {
-        done();
-        if (refused && !refused.ok) return reject(new HostKeyError(refused));
-        const why = e.level === 'client-authentication' ? `authentication as ${target.user} was refused (check identityFile / agent keys)` : e.message;
-        reject(new ConnectionLostError(`ssh ${describeTarget(target)}: ${why}`));
-      });
+      client.on('error', onPreReadyError);
       client.connect({
         host: target.host,
         port: target.port,
