@@ -91,6 +91,16 @@ const SCHEMA_QUERIES: readonly string[] = [
           concat_ws(' ', permissive, cmd, 'to', array_to_string(roles, ','), 'using', qual, 'check', with_check) as v from pg_policies`,
 ];
 
+/**
+ * System catalogs that no query above reads (directly or through pg_get_*def): comments, planner
+ * statistics, security labels, default privileges. A second run that wrote only to these cannot
+ * change the schema part of a fingerprint, so the rerun check skips it (COMMENT ON is common in
+ * migrations and rewrites pg_description on every run).
+ */
+export const CATALOGS_NOT_FINGERPRINTED: ReadonlySet<string> = new Set(
+  ['pg_description', 'pg_shdescription', 'pg_statistic', 'pg_statistic_ext_data', 'pg_seclabel', 'pg_shseclabel', 'pg_default_acl', 'pg_init_privs'].map((t) => `pg_catalog.${t}`),
+);
+
 function rowsToMap(rows: Record<string, unknown>[], into: Map<string, string>): void {
   for (const r of rows) into.set(String(r.k), r.v === null || r.v === undefined ? '' : String(r.v));
 }

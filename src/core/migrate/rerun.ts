@@ -3,7 +3,7 @@
 // or any difference in schema or data, means the migration is not idempotent; the statement to
 // blame is found by fingerprinting after each statement of a second pass. The second run always
 // happens inside a transaction (or savepoint) that is rolled back, or on a throwaway copy.
-import { diffFingerprints, fingerprint, tableData, type Difference, type Fingerprint } from './fingerprint';
+import { CATALOGS_NOT_FINGERPRINTED, diffFingerprints, fingerprint, tableData, type Difference, type Fingerprint } from './fingerprint';
 import { describePgError, runStatements } from './pgBackend';
 import { insertProbeRow, resolveTable, tableIsEmpty } from './probe';
 import type { PgErrorInfo, PgSession } from './session';
@@ -21,6 +21,12 @@ export interface RerunOutcome {
   readonly probedTables?: readonly string[];
   /** Set when the check could not decide something (kept with idempotent: true). */
   readonly note?: string;
+  /**
+   * The second run wrote rows or catalog entries, even if the result matched. Such a verdict
+   * can depend on the transaction's clock (now() is the same in one transaction): the oracle
+   * confirms it with the first run committed, as `migrate verify` runs it.
+   */
+  readonly wrote?: boolean;
 }
 
 /**
@@ -86,55 +92,86 @@ function differenceOutcome(statements: readonly SqlStatement[], differences: Dif
 /**
  * Tuples written per table in the current transaction. The difference between two readings in one
  * transaction tells exactly which tables (user tables and system catalogs) a run wrote to, which
- * spares the full fingerprints when a second run wrote nothing or only to a few tables.
+ * spares the full fingerprints when a second run wrote nothing or only to a few tables. It reads
+ * the three counters straight from pg_class (the pg_stat_xact_all_tables view also joins
+ * pg_index and groups, which made this reading cost as much as a small fingerprint on PGlite).
+ * TOAST tables are left out: a write to one is also a write to its table, and counting
+ * pg_toast as a catalog made every large value look like DDL.
  */
-async function writeCounters(db: PgSession): Promise<Map<string, { n: number; system: boolean }>> {
+type Counters = Map<string, { n: number; system: boolean }>;
+
+async function writeCounters(db: PgSession): Promise<Counters> {
   const r = await db.query(
-    `select schemaname || '.' || relname as k, (n_tup_ins + n_tup_upd + n_tup_del)::text as n, schemaname in ('pg_catalog', 'information_schema', 'pg_toast') as system
-       from pg_stat_xact_all_tables where n_tup_ins + n_tup_upd + n_tup_del > 0`,
+    `select k, n::text as n, system from (
+       select n.nspname || '.' || c.relname as k, n.nspname in ('pg_catalog', 'information_schema', 'pg_toast') as system,
+              pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid) + pg_stat_get_xact_tuples_deleted(c.oid) as n
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'm', 'p') offset 0) w
+      where n > 0`,
   );
   return new Map(r.rows.map((x) => [String(x.k), { n: Number(x.n), system: x.system === true }]));
 }
 
-function writtenBetween(a: Map<string, { n: number; system: boolean }>, b: Map<string, { n: number; system: boolean }>): { catalogs: boolean; tables: string[] } {
+interface Written {
+  /** A catalog that the schema fingerprint reads was written: compare schema and data. */
+  readonly catalogs: boolean;
+  /** User tables written ("schema.table"). */
+  readonly tables: string[];
+  /** Anything at all, including catalogs the fingerprint does not read. */
+  readonly wroteAny: boolean;
+}
+
+function writtenBetween(a: Counters, b: Counters): Written {
   let catalogs = false;
+  let wroteAny = false;
   const tables: string[] = [];
   for (const [k, v] of b) {
     if (v.n === (a.get(k)?.n ?? 0)) continue;
-    if (v.system) catalogs = true;
-    else tables.push(k);
+    wroteAny = true;
+    if (!v.system) tables.push(k);
+    else if (!CATALOGS_NOT_FINGERPRINTED.has(k)) catalogs = true;
   }
-  return { catalogs, tables };
+  return { catalogs, tables, wroteAny };
+}
+
+/**
+ * The state after a run and the state it is rolled back to, compared on what the run wrote:
+ * everything when it touched the schema catalogs, the written tables' rows when it only wrote
+ * data, nothing when it wrote nothing. `undo` rolls the run back; the caller reads the counters
+ * before the run (c0) inside the same transaction.
+ */
+async function differencesOfRun(db: PgSession, c0: Counters, undo: () => Promise<void>): Promise<{ differences: Difference[]; wrote: boolean }> {
+  const written = writtenBetween(c0, await writeCounters(db));
+  if (written.catalogs) {
+    const after = await fingerprint(db);
+    await undo();
+    return { differences: diffFingerprints(await fingerprint(db), after), wrote: true };
+  }
+  if (written.tables.length) {
+    const after = await tableData(db, written.tables);
+    await undo();
+    return { differences: diffFingerprints({ objects: new Map(), data: await tableData(db, written.tables) }, { objects: new Map(), data: after }), wrote: true };
+  }
+  await undo();
+  return { differences: [], wrote: written.wroteAny };
 }
 
 export async function rerunCheck(db: PgSession, statements: readonly SqlStatement[], opts: RerunOptions): Promise<RerunOutcome> {
   const iso = opts.isolation;
   if (iso === 'direct') return directRerun(db, statements, opts);
   let open = false;
+  let wroteOnRerun = false;
   try {
     await begin(db, iso);
     open = true;
     const c0 = await writeCounters(db);
     const run = await runStatements(db, statements, opts.signal);
     if (!run.ok) return errorOutcome(statements, run.failedIndex!, run.error!, 'the second run failed: ');
-    const written = writtenBetween(c0, await writeCounters(db));
-    let differences: Difference[] = [];
-    if (written.catalogs) {
-      // DDL ran (or a catalog was touched): compare everything, schema and data.
-      const after = await fingerprint(db);
-      await undo(db, iso);
+    const { differences, wrote } = await differencesOfRun(db, c0, async () => {
       open = false;
-      differences = diffFingerprints(await fingerprint(db), after);
-    } else if (written.tables.length) {
-      const after = await tableData(db, written.tables);
       await undo(db, iso);
-      open = false;
-      differences = diffFingerprints({ objects: new Map(), data: await tableData(db, written.tables) }, { objects: new Map(), data: after });
-    }
-    if (open) {
-      await undo(db, iso);
-      open = false;
-    }
+    });
+    wroteOnRerun = wrote;
     if (differences.length) {
       const before = await fingerprint(db);
       await begin(db, iso);
@@ -144,8 +181,9 @@ export async function rerunCheck(db: PgSession, statements: readonly SqlStatemen
   } finally {
     if (open) await undo(db, iso).catch(() => undefined);
   }
-  if (opts.probe === false) return { idempotent: true };
-  return probeCheck(db, statements, iso);
+  if (opts.probe === false) return { idempotent: true, wrote: wroteOnRerun };
+  const probed = await probeCheck(db, statements, iso);
+  return probed.idempotent ? { ...probed, wrote: wroteOnRerun || probed.wrote } : probed;
 }
 
 /** No-transaction migrations on a throwaway copy: no rollback, so full fingerprints before and after. */
@@ -183,14 +221,14 @@ async function probeCheck(db: PgSession, statements: readonly SqlStatement[], is
       // The probe row itself may break the migration (a constraint it did not expect): no verdict.
       return { idempotent: true, note: `with probe rows in ${probed.join(', ')} the migration failed (${second.error!.message}); DML was checked on empty tables only` };
     }
-    const reference = await fingerprint(db);
     await db.exec('savepoint gl_probe_third');
+    const c0 = await writeCounters(db);
     const third = await runStatements(db, statements);
     if (!third.ok) return { ...errorOutcome(statements, third.failedIndex!, third.error!, 'with a probe row in place, a repeated run failed: '), probedTables: probed };
-    const differences = diffFingerprints(reference, await fingerprint(db));
-    if (differences.length === 0) return { idempotent: true, note };
-    await db.exec('rollback to savepoint gl_probe_third');
-    return differenceOutcome(statements, differences, await blame(db, statements, reference), probed);
+    // The reference is the state after the second run: the third is rolled back to reach it.
+    const { differences, wrote } = await differencesOfRun(db, c0, () => db.exec('rollback to savepoint gl_probe_third').then(() => undefined));
+    if (differences.length === 0) return { idempotent: true, note, wrote };
+    return differenceOutcome(statements, differences, await blame(db, statements, await fingerprint(db)), probed);
   } finally {
     await undo(db, iso).catch(() => undefined);
   }

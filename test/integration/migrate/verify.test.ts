@@ -161,5 +161,28 @@ for (const engine of ENGINES) {
         await oracle.close();
       }
     });
+
+    test('oracle: agrees with verify on clock-dependent writes; files with their own BEGIN/COMMIT run as written', async () => {
+      const setupSql = 'create table s (id int primary key, touched_at timestamptz); insert into s values (1, null)';
+      const oracle = await createOracle({ setupSql, database: db.url ? new URL(db.url).toString() : undefined });
+      try {
+        // now() is the same inside one transaction; verify commits the first run, so must the oracle.
+        const a = await oracle.check('update s set touched_at = now()');
+        assert.equal(a.idempotent, false, JSON.stringify(a));
+        assert.equal(a.phase, 'rerun');
+        assert.match(a.reason!, /statement 1/);
+        // A second run that writes the same values without the clock is still idempotent.
+        assert.equal((await oracle.check("update s set touched_at = '2025-01-01T00:00:00Z'")).idempotent, true);
+        const b = await oracle.check('begin;\ncreate table if not exists w (id int);\ncommit;');
+        assert.deepEqual([b.phase, b.idempotent], ['rerun', true], JSON.stringify(b));
+        const c = await oracle.check('BEGIN;\ninsert into s values (2, null);\nCOMMIT;');
+        assert.deepEqual([c.phase, c.idempotent], ['rerun', false], JSON.stringify(c));
+        assert.match(c.reason!, /duplicate key|already exists/);
+        // Neither check left anything behind in the prepared database.
+        assert.equal((await oracle.check('insert into s values (2, null)')).phase, 'rerun');
+      } finally {
+        await oracle.close();
+      }
+    });
   });
 }
