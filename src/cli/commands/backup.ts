@@ -1,8 +1,9 @@
-// `greenlight backup create|list|verify|restore|drill|prune --env <name>`.
+// `greenlight backup create|list|verify|restore|drill|prune --env <name>`, for PostgreSQL (pg_dump on the
+// host) and ArangoDB (arangojs export over the SSH connection) environments alike.
 import * as readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../core/common/errors';
-import { applyRetention, createBackup, listBackups, previewRetention, restoreBackup, restoreDrill, verifyBackup } from '../../core/backup/backups';
+import { applyRetention, backupDatabase, createBackup, listBackups, previewRetention, restoreBackup, restoreDrill, verifyBackup } from '../../core/backup/backups';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { openEnvironment, type EnvironmentSession } from '../../core/deploy/session';
 import type { JobContext } from '../../core/common/job';
@@ -37,7 +38,7 @@ export function registerBackup(program: Command, io: CliIo): void {
   const backup = program.command('backup').description('database backups on the environment\'s host');
   const common = (c: Command): Command => c.requiredOption('-e, --env <name>', 'environment from greenlight.yaml').option('-c, --config <file>', 'project file', CONFIG_FILE_NAME);
 
-  common(backup.command('create').description('pg_dump on the host, verified, mode 0600')).action(async (opts: Opts) =>
+  common(backup.command('create').description('pg_dump on the host (PostgreSQL) or an arangojs export over ssh (ArangoDB), verified, mode 0600')).action(async (opts: Opts) =>
     withEnv(io, opts, async (s, ctx) => {
       const m = await createBackup(ctx, s.host, target(s));
       io.out(`${m.id}  ${(m.sizeBytes / 1e6).toFixed(2)} MB  sha256 ${m.sha256}  verified`);
@@ -58,7 +59,8 @@ export function registerBackup(program: Command, io: CliIo): void {
   common(backup.command('verify').description('re-hash and re-read a backup').argument('<id>')).action(async (id: string, opts: Opts) =>
     withEnv(io, opts, async (s, ctx) => {
       const v = await verifyBackup(ctx, s.host, target(s).dir, id);
-      io.out(v.ok ? `${id}: ok (sha256 ${v.sha256}, ${v.tocEntries} TOC entries)` : `${id}: NOT OK\n  ${v.problems.join('\n  ')}`);
+      const read = v.documents !== undefined ? `${v.collections} collections, ${v.documents} documents` : `${v.tocEntries} TOC entries`;
+      io.out(v.ok ? `${id}: ok (sha256 ${v.sha256}, ${read})` : `${id}: NOT OK\n  ${v.problems.join('\n  ')}`);
       io.exit(v.ok ? 0 : 1);
     }),
   );
@@ -70,7 +72,7 @@ export function registerBackup(program: Command, io: CliIo): void {
     }),
   );
 
-  common(backup.command('restore').description('restore a backup into the environment\'s database (asks first)').argument('<id>').option('--yes', 'do not ask (for scripts)')).action(
+  common(backup.command('restore').description('restore a backup into the environment\'s database (asks first; replaces what the backup holds)').argument('<id>').option('--yes', 'do not ask (for scripts)')).action(
     async (id: string, opts: Opts & { yes?: boolean }) =>
       withEnv(io, opts, async (s, ctx) => {
         const r = await restoreBackup(ctx, s.host, target(s), id, {
@@ -79,13 +81,14 @@ export function registerBackup(program: Command, io: CliIo): void {
             if (!process.stdin.isTTY) throw new InputError(`${summary} Refusing without a terminal to ask on; pass --yes to confirm.`);
             const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
             try {
-              return (await rl.question(`${summary}\nType the database name (${target(s).pg.database}) to confirm: `)).trim() === target(s).pg.database;
+              const db = backupDatabase(target(s));
+              return (await rl.question(`${summary}\nType the database name (${db}) to confirm: `)).trim() === db;
             } finally {
               rl.close();
             }
           },
         });
-        io.out(r.restored ? `${id} restored into ${target(s).pg.database}` : 'not confirmed; nothing changed');
+        io.out(r.restored ? `${id} restored into ${backupDatabase(target(s))}` : 'not confirmed; nothing changed');
         io.exit(r.restored ? 0 : 1);
       }),
   );

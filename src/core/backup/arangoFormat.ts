@@ -124,6 +124,15 @@ export class ArangoExportWriter {
 
   async header(database: string, collections: readonly string[], createdAt = new Date()): Promise<void> {
     if (this.#state !== 'start') throw new Error('export writer: header written twice');
+    // The file is opened asynchronously: wait for it, so an existing .partial (never overwritten)
+    // or an unwritable directory fails here, before any data is read from the database.
+    if (this.#out.pending) {
+      try {
+        await once(this.#out, 'ready');
+      } catch (e) {
+        throw new OperationError(`cannot write ${this.partial}: ${(e as Error).message}`);
+      }
+    }
     this.#expected = collections;
     this.#state = 'between';
     await this.#line({ type: 'header', format: ARANGO_EXPORT_FORMAT, version: ARANGO_EXPORT_VERSION, database, createdAt: createdAt.toISOString(), collections: [...collections] });

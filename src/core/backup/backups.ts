@@ -3,12 +3,16 @@
 // verified (readable TOC, every data block readable, non-empty), hashed, then renamed to its
 // final name with a metadata record beside it. Restores re-check the sha256 first and refuse a
 // backup that changed; a restore drill proves a backup restores, into a scratch database.
+// An ArangoDB environment's backups are arangojs exports kept in the same directory with the same
+// names, mode and metadata (arangoRemote.ts): create, verify and restore take the kind from the
+// target or the file, so every caller handles both kinds through these functions.
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { InputError, OperationError } from '../common/errors';
 import { throwIfCancelled, type JobContext } from '../common/job';
 import type { Secret } from '../common/secret';
 import type { RemoteHost } from '../ship/remoteHost';
+import { createArangoBackup, restoreArangoBackup, verifyArangoBackup, type ArangoBackupTarget } from './arangoRemote';
 import { assertBackupId, backupId, parseBackupId } from './naming';
 import { fileCommands, pgCommands, type PgCommand, type PgTarget } from './pgCommands';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from './retention';
@@ -42,11 +46,22 @@ export interface BackupEntry {
   readonly meta?: BackupMeta;
 }
 
+/** A PostgreSQL environment's backups (pg_dump on the host). */
 export interface BackupTarget {
+  readonly kind?: 'postgres';
   readonly env: string;
   readonly dir: string;
   readonly pg: PgTarget;
 }
+
+/** An environment's backups, of the kind of its database. */
+export type AnyBackupTarget = BackupTarget | ArangoBackupTarget;
+
+export function backupDatabase(t: AnyBackupTarget): string {
+  return t.kind === 'arangodb' ? t.arango.database : t.pg.database;
+}
+
+const ARANGO_FILE = /\.jsonl\.gz$/;
 
 function paths(dir: string, id: string): { dump: string; meta: string; partial: string } {
   return { dump: `${dir}/${id}.dump`, meta: `${dir}/${id}.meta.json`, partial: `${dir}/${id}.dump.partial` };
@@ -91,11 +106,12 @@ export interface CreateBackupOptions {
   readonly now?: Date;
 }
 
-export async function createBackup(ctx: JobContext, host: RemoteHost, t: BackupTarget, opts: CreateBackupOptions = {}): Promise<BackupMeta> {
+export async function createBackup(ctx: JobContext, host: RemoteHost, t: AnyBackupTarget, opts: CreateBackupOptions = {}): Promise<BackupMeta> {
   const started = Date.now();
   let at = opts.now ?? new Date();
   // Two backups in the same second would share a name; never overwrite one.
   const existing = new Set((await listBackups(ctx, host, t.dir)).map((b) => b.id));
+  if (t.kind === 'arangodb') return await createArangoBackup(ctx, host, t, { ...opts, existing });
   while (existing.has(backupId(t.env, t.pg.database, at))) at = new Date(at.getTime() + 1000);
   const id = backupId(t.env, t.pg.database, at);
   const p = paths(t.dir, id);
@@ -170,6 +186,9 @@ export interface VerifyResult {
   readonly problems: readonly string[];
   readonly sha256: string;
   readonly tocEntries?: number;
+  /** ArangoDB exports: collections and documents read back. */
+  readonly collections?: number;
+  readonly documents?: number;
 }
 
 /** Re-hashes and re-reads a backup; a backup whose bytes changed or cannot be read is not ok. */
@@ -177,6 +196,7 @@ export async function verifyBackup(ctx: JobContext, host: RemoteHost, dir: strin
   assertBackupId(id);
   const entry = (await listBackups(ctx, host, dir)).find((b) => b.id === id);
   if (!entry) throw new InputError(`no backup "${id}" in ${dir} on ${host.target.host}`);
+  if (ARANGO_FILE.test(entry.file)) return await verifyArangoBackup(ctx, host, entry);
   const problems: string[] = [];
   const sha256 = await sha256On(host, entry.file, ctx);
   if (!entry.meta) problems.push('no metadata record: the sha256 taken at backup time is unknown');
@@ -197,7 +217,14 @@ export interface RestoreOptions {
   readonly confirm: (summary: string) => Promise<boolean>;
 }
 
-export async function restoreBackup(ctx: JobContext, host: RemoteHost, t: BackupTarget, id: string, opts: RestoreOptions): Promise<{ restored: boolean; durationMs: number }> {
+export async function restoreBackup(ctx: JobContext, host: RemoteHost, t: AnyBackupTarget, id: string, opts: RestoreOptions): Promise<{ restored: boolean; durationMs: number }> {
+  assertBackupId(id);
+  if (t.kind === 'arangodb') {
+    const entry = (await listBackups(ctx, host, t.dir)).find((b) => b.id === id);
+    if (!entry) throw new InputError(`no backup "${id}" in ${t.dir} on ${host.target.host}`);
+    return await restoreArangoBackup(ctx, host, t, entry, opts);
+  }
+  if (existsArangoExport(await listBackups(ctx, host, t.dir), id)) throw new InputError(`${id} is an ArangoDB export; environment "${t.env}" has a PostgreSQL database`);
   const v = await verifyBackup(ctx, host, t.dir, id);
   if (!v.ok) throw new OperationError(`refusing to restore ${id}: ${v.problems.join('; ')}`);
   const summary = `Restore backup ${id} into database "${t.pg.database}" on ${host.target.host}? This replaces the current contents of every object in the backup.`;
@@ -220,7 +247,10 @@ export interface DrillResult {
 }
 
 /** Restores a backup into a throwaway database, counts its tables, and drops it again. */
-export async function restoreDrill(ctx: JobContext, host: RemoteHost, t: BackupTarget, id: string): Promise<DrillResult> {
+export async function restoreDrill(ctx: JobContext, host: RemoteHost, t: AnyBackupTarget, id: string): Promise<DrillResult> {
+  if (t.kind === 'arangodb') {
+    throw new InputError(`the restore drill restores PostgreSQL dumps into a scratch database; environment "${t.env}" has an ArangoDB database: "verify" reads every record of its export back and checks the recorded sha256`);
+  }
   const v = await verifyBackup(ctx, host, t.dir, id);
   if (!v.ok) throw new OperationError(`refusing to drill ${id}: ${v.problems.join('; ')}`);
   const started = Date.now();
@@ -239,6 +269,10 @@ export async function restoreDrill(ctx: JobContext, host: RemoteHost, t: BackupT
     const drop = pgCommands.dropDb(t.pg, scratch);
     if (!host.connection.closed) await host.exec(drop.argv, { stdin: drop.stdin }).catch(() => undefined);
   }
+}
+
+function existsArangoExport(list: readonly BackupEntry[], id: string): boolean {
+  return list.some((b) => b.id === id && ARANGO_FILE.test(b.file));
 }
 
 export async function previewRetention(ctx: JobContext, host: RemoteHost, dir: string, policy: RetentionPolicy): Promise<RetentionPlan<BackupEntry>> {

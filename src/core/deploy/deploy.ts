@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, type JobContext } from '../common/job';
 import { redact, type Secret } from '../common/secret';
-import { createBackup, type BackupMeta } from '../backup/backups';
+import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups';
+import { describeArango, probeArango } from '../backup/arangoRemote';
 import { pgCommands } from '../backup/pgCommands';
 import { fileCommands } from '../backup/pgCommands';
 import { timestamp } from '../backup/naming';
@@ -120,7 +121,12 @@ async function preflight(ctx: Ctx, host: RemoteHost, env: ResolvedEnvironment, i
   ctx.progress({ step: 'preflight', message: `docker, database and disk on ${host.target.host}` });
   const v = await host.docker.version();
   say(ctx, `preflight: ssh ${host.where} ok; docker ${v.version} (API ${v.apiVersion})`);
-  if (env.backup) {
+  if (env.backup?.kind === 'arangodb') {
+    const exists = await probeArango(ctx, host, env.backup.arango, 30000).catch((e: Error) => {
+      throw new OperationError(`preflight: ${e.message}`);
+    });
+    say(ctx, `preflight: ${describeArango(host, env.backup.arango)} answers through ssh${exists ? '' : ' (the database does not exist yet)'}`);
+  } else if (env.backup) {
     const ping = pgCommands.ping(env.backup.pg);
     const until = Date.now() + 30000;
     for (;;) {
@@ -218,12 +224,12 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     if (env.backup) {
       // Backups only when needed (seed 002): the migration engine says what is pending in the
       // production database, before anything of the new version has run.
-      ctx.progress({ step: 'migrations', message: `pending migrations on ${env.backup.pg.database}` });
+      ctx.progress({ step: 'migrations', message: `pending migrations on ${backupDatabase(env.backup)}` });
       migrationCheck = await migrations.check(ctx);
       const m = migrationCheck;
-      if (m.builtin && m.databaseExists && !m.problem) say(ctx, `migrations: ${m.pending.length} pending of ${m.files} (${m.applied} applied) on ${env.backup.pg.database}${m.pending.length ? `: ${m.pending.join(', ')}` : ''}`);
+      if (m.builtin && m.databaseExists && !m.problem) say(ctx, `migrations: ${m.pending.length} pending of ${m.files} (${m.applied} applied) on ${backupDatabase(env.backup)}${m.pending.length ? `: ${m.pending.join(', ')}` : ''}`);
       const policy: BackupPolicy = req.backup ?? (req.skipBackup ? 'never' : 'auto');
-      const decision = decideBackup(policy, m, env.backup.pg.database);
+      const decision = decideBackup(policy, m, backupDatabase(env.backup));
       backupReason = decision.reason;
       if (decision.take) {
         say(ctx, `backup: taking a pre-deploy backup: ${decision.reason}`);
@@ -272,7 +278,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       say(ctx, `health: ${version} healthy beside the old version on port ${tempPort} after ${h.probes} probe(s), ${h.ms} ms`);
 
       if (migrations.builtin && migrationCheck && (migrationCheck.pending.length > 0 || migrationCheck.problem)) {
-        ctx.progress({ step: 'release task', message: `migrate: Greenlight's runner applies ${migrationCheck.pending.length} migration(s) to ${env.backup!.pg.database}` });
+        ctx.progress({ step: 'release task', message: `migrate: Greenlight's runner applies ${migrationCheck.pending.length} migration(s) to ${backupDatabase(env.backup!)}` });
         tasksRun.push('migrate');
         const up = await migrations.apply(ctx, { imageVersion: version, appliedBy: `greenlight deploy ${deployId} (${who})` });
         for (const a of up.applied) say(ctx, `  [migrate] applied ${a.fileName} (${Math.round(a.durationMs)} ms)`);

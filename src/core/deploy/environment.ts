@@ -1,8 +1,10 @@
 // Resolves an environment of greenlight.yaml into what the engines need: the SSH target, the
-// Docker socket on the host, the database target and the backup target.
+// Docker socket on the host, the database target and the backup target (of the database's kind:
+// pg_dump on the host for PostgreSQL, an arangojs export over the SSH connection for ArangoDB).
 import { InputError } from '../common/errors';
 import type { Secret } from '../common/secret';
-import type { BackupTarget } from '../backup/backups';
+import { arangoTargetOf } from '../backup/arangoRemote';
+import type { AnyBackupTarget } from '../backup/backups';
 import type { EnvironmentConfig, GreenlightConfig, ServiceConfig } from '../config/schema';
 import { sshTargetOf } from '../ship/remoteHost';
 import type { SshTarget } from '../ship/sshAdapter';
@@ -17,7 +19,7 @@ export interface ResolvedEnvironment {
   readonly dockerSocket: string;
   /** Where health checks connect, as seen from the host. */
   readonly serviceAddress: string;
-  readonly backup?: BackupTarget;
+  readonly backup?: AnyBackupTarget;
 }
 
 export function resolveEnvironment(config: GreenlightConfig, configRoot: string, name: string, dbPassword?: Secret): ResolvedEnvironment {
@@ -27,9 +29,7 @@ export function resolveEnvironment(config: GreenlightConfig, configRoot: string,
     throw new InputError(`no environment "${name}" in greenlight.yaml${known.length ? ` (known: ${known.join(', ')})` : ' (it declares no environments)'}`);
   }
   const pg = pgTargetOf(env, { dbPassword });
-  if (env.database && config.database?.kind === 'arangodb') {
-    throw new InputError(`environment "${name}": ArangoDB backups run through arangojs with "greenlight backup create --arango-url"; pg_dump backups need database.kind postgres`);
-  }
+  const arango = config.database?.kind === 'arangodb' ? arangoTargetOf(env, dbPassword) : undefined;
   return {
     name,
     root: configRoot,
@@ -37,7 +37,7 @@ export function resolveEnvironment(config: GreenlightConfig, configRoot: string,
     ssh: sshTargetOf(env, configRoot),
     dockerSocket: env.docker.socket,
     serviceAddress: env.host ?? env.ssh.host,
-    backup: pg ? { env: name, dir: env.backups.dir, pg } : undefined,
+    backup: arango ? { kind: 'arangodb', env: name, dir: env.backups.dir, arango } : pg ? { env: name, dir: env.backups.dir, pg } : undefined,
   };
 }
 

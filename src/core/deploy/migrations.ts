@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { errorMessage } from '../common/errors';
 import type { JobContext } from '../common/job';
 import type { GreenlightConfig } from '../config/schema';
+import { probeArango } from '../backup/arangoRemote';
 import { connectPg } from '../migrate/adapters/pgAdapter';
 import { loadMigrations, type MigrationFile } from '../migrate/files';
 import { PgBackend } from '../migrate/pgBackend';
@@ -102,7 +103,9 @@ export class ProductionMigrations {
 
   async #open(): Promise<PgSession> {
     if (this.#session) return this.#session;
-    const pg = this.env.backup!.pg;
+    const t = this.env.backup;
+    if (!t || t.kind === 'arangodb') throw new Error('the built-in migration runner needs a PostgreSQL database');
+    const pg = t.pg;
     this.#tunnel ??= await openDbTunnel(this.host, pg.host, pg.port);
     const url = `postgres://${encodeURIComponent(pg.user)}@${this.#tunnel.host}:${this.#tunnel.port}/${encodeURIComponent(pg.database)}`;
     this.#session = await connectPg(url, { password: pg.password, applicationName: `greenlight deploy (${this.env.name})` });
@@ -114,6 +117,15 @@ export class ProductionMigrations {
     const opaqueTasks = releaseTasksOf(this.config, this.env.env).filter((t) => t.migrates).map((t) => t.name);
     const base = { builtin: this.builtin, opaqueTasks, databaseExists: true, files: 0, applied: 0, pending: [] as string[] };
     if (!this.env.backup) return { ...base, databaseExists: false };
+    if (this.env.backup.kind === 'arangodb') {
+      // Greenlight's runner does not apply ArangoDB migrations in a deploy: what decides the
+      // backup is whether the database exists and whether a release task may change it.
+      try {
+        return { ...base, databaseExists: await probeArango(ctx, this.host, this.env.backup.arango) };
+      } catch (e) {
+        return { ...base, problem: errorMessage(e) };
+      }
+    }
     let files: MigrationFile[];
     try {
       files = await this.#migrationFiles(ctx);

@@ -4,8 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { quietContext } from '../../../src/core/common/job';
-import { arangoExportPaths, exportArango, readArangoMeta, restoreArango, type ArangoDumpDriver } from '../../../src/core/backup/arangoBackup';
+import { arangoExportPaths, exportArango, readArangoMeta, restoreArango } from '../../../src/core/backup/arangoBackup';
 import { ArangoExportWriter, readArangoExport, verifyArangoExport, type ArangoIndexSpec, type ExportRecord } from '../../../src/core/backup/arangoFormat';
+import { memoryDriver } from './memoryArango';
 
 let dir: string;
 /** Each test gets its own directory (hooks inside the suites, so other files' tests are not affected). */
@@ -157,36 +158,6 @@ suite('(unit) backup: ArangoDB export file (gzip JSON lines)', function () {
     assert.equal(n, 10);
   });
 });
-
-/**
- * An in-memory stand-in for arangojs, to test Greenlight's own export/restore steps (naming,
- * metadata, verification, refusal, confirmation). It is not ArangoDB: the live tests against a
- * server are in test/integration/backup/arango.test.ts and run when ARANGO_URL is set.
- */
-function memoryDriver(database: string, data: Record<string, { type: 'document' | 'edge'; docs: Record<string, unknown>[]; indexes: ArangoIndexSpec[] }>): ArangoDumpDriver {
-  return {
-    description: `memory/${database}`,
-    database,
-    listCollections: async () => Object.entries(data).map(([name, c]) => ({ name, collectionType: c.type })),
-    collectionInfo: async (name) => ({ indexes: data[name]!.indexes }),
-    async *documents(name, batchSize) {
-      const docs = data[name]!.docs;
-      for (let i = 0; i < docs.length; i += batchSize) yield docs.slice(i, i + batchSize).map((d) => ({ ...d, _id: `${name}/${String(d._key)}`, _rev: 'r' }));
-    },
-    collectionExists: async (name) => name in data,
-    count: async (name) => data[name]?.docs.length ?? 0,
-    createCollection: async (name, o) => void (data[name] = { type: o.collectionType, docs: [], indexes: [] }),
-    ensureIndex: async (name, spec) => void data[name]!.indexes.push(spec),
-    truncate: async (name) => void (data[name]!.docs = []),
-    importDocuments: async (name, docs) => {
-      for (const d of docs) {
-        if (data[name]!.docs.some((x) => x._key === d._key)) throw new Error(`unique constraint violated: ${String(d._key)}`);
-        data[name]!.docs.push({ ...d });
-      }
-    },
-    close: async () => undefined,
-  };
-}
 
 suite('(unit) backup: ArangoDB export and restore steps (in-memory driver, not a server)', function () {
   this.timeout(15000);

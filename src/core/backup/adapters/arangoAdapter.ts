@@ -11,6 +11,8 @@ export interface ArangoBackupConnectOptions {
   readonly database: string;
   readonly username?: string;
   readonly password?: Secret;
+  /** What errors and logs call the database (default: the URL and database name). */
+  readonly description?: string;
 }
 
 // Index fields the server reports but does not take back when an index is created.
@@ -20,7 +22,7 @@ const EDGE_COLLECTION = 3;
 
 export function connectArangoBackup(o: ArangoBackupConnectOptions): ArangoDumpDriver {
   const db = new Database({ url: o.url, databaseName: o.database, auth: o.username ? { username: o.username, password: o.password?.reveal() ?? '' } : undefined });
-  const description = `ArangoDB ${o.url}/${o.database}`;
+  const description = o.description ?? `ArangoDB ${o.url}/${o.database}`;
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -66,4 +68,16 @@ export function connectArangoBackup(o: ArangoBackupConnectOptions): ArangoDumpDr
       }),
     close: async () => db.close(),
   };
+}
+
+/** Whether the database exists; connection and authentication failures are errors, not "no". */
+export async function arangoDatabaseExists(o: ArangoBackupConnectOptions): Promise<boolean> {
+  const db = new Database({ url: o.url, databaseName: o.database, auth: o.username ? { username: o.username, password: o.password?.reveal() ?? '' } : undefined });
+  try {
+    return await db.exists();
+  } catch (e) {
+    throw new OperationError(`${o.description ?? `ArangoDB ${o.url}/${o.database}`}: not reachable: ${(e as Error).message}`);
+  } finally {
+    db.close();
+  }
 }
