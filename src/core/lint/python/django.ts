@@ -54,14 +54,15 @@ function args(call: PyNode): { positional: PyNode[]; keywords: Map<string, PyNod
   return { positional, keywords };
 }
 
+const isCall = (type: string): boolean => type === 'call';
+
 function inside(n: PyNode, outer: PyNode | null | undefined): boolean {
   return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
 }
 
 function containsQuery(n: PyNode | null): boolean {
   if (!n) return false;
-  for (const d of descendants(n)) {
-    if (d.type !== 'call') continue;
+  for (const d of descendants(n, isCall)) {
     const f = d.childForFieldName('function');
     if (f?.type === 'attribute' && QUERY_ATTRS.has(f.childForFieldName('attribute')?.text ?? '')) return true;
   }
@@ -117,14 +118,13 @@ function short(s: string): string {
 /** Fields named in filter()/exclude() calls of a queryset chain (`status__in` → `status`). */
 function filteredFields(chain: PyNode): Set<string> {
   const out = new Set<string>();
-  for (const d of descendants(chain)) {
-    if (d.type !== 'call') continue;
+  for (const d of descendants(chain, isCall)) {
     const f = d.childForFieldName('function');
     const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
     if (attr !== 'filter' && attr !== 'exclude') continue;
     for (const k of args(d).keywords.keys()) out.add(k.split('__')[0]!);
-    for (const q of descendants(d)) {
-      if (q.type === 'keyword_argument') out.add((q.childForFieldName('name')?.text ?? '').split('__')[0]!);
+    for (const q of descendants(d, (t) => t === 'keyword_argument')) {
+      out.add((q.childForFieldName('name')?.text ?? '').split('__')[0]!);
     }
   }
   return out;
@@ -134,8 +134,7 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
   // Local names bound to model classes (apps.get_model(…) or a capitalised class) and to instances.
   const models = new Set<string>();
   const instances = new Map<string, number>();
-  for (const d of descendants(fn)) {
-    if (d.type !== 'assignment') continue;
+  for (const d of descendants(fn, (t) => t === 'assignment')) {
     const left = d.childForFieldName('left');
     const right = d.childForFieldName('right');
     if (left?.type !== 'identifier' || right?.type !== 'call') continue;
@@ -144,8 +143,7 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
     else if (models.has(callee) || /^[A-Z]\w*$/.test(callee)) instances.set(left.text, d.startIndex);
   }
   const isModel = (s: string): boolean => models.has(s) || /^[A-Z]\w*$/.test(s);
-  for (const call of descendants(fn)) {
-    if (call.type !== 'call') continue;
+  for (const call of descendants(fn, isCall)) {
     const f = call.childForFieldName('function');
     if (f?.type === 'identifier' && functions.has(f.text) && !seen.has(f.text)) {
       seen.add(f.text);
@@ -172,8 +170,7 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
       const guards = filteredFields(obj);
       for (const [field, value] of keywords) {
         let reason: string | undefined;
-        for (const d of descendants(value)) {
-          if (d.type !== 'call') continue;
+        for (const d of descendants(value, isCall)) {
           const callee = callName(d);
           if (VOLATILE.test(callee)) {
             reason = `${callee}() differs on every run`;
@@ -243,7 +240,7 @@ export async function parseDjango(text: string): Promise<DjangoParse> {
     const statements: Span[] = [];
     const functions = new Map<string, PyNode>();
     const calls: PyNode[] = [];
-    for (const n of descendants(root)) {
+    for (const n of descendants(root, (t) => t === 'comment' || t === 'call' || STATEMENT.test(t))) {
       if (n.type === 'comment') comments.push({ start: n.startIndex, end: n.endIndex, body: n.text.slice(1) });
       else if (STATEMENT.test(n.type) || (n.type === 'call' && (n.parent?.type === 'list' || n.parent?.type === 'tuple'))) statements.push({ start: n.startIndex, end: n.endIndex });
       if (n.type === 'function_definition') {
