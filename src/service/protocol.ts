@@ -298,7 +298,8 @@ export interface JobKinds {
   'migrate.verify': { params: { workspaceRoot: string; through?: string; rerun?: boolean }; result: MigrationVerifyDto };
   'migrate.dryRun': { params: { workspaceRoot: string; target: string; execute?: boolean; dbPassword?: string }; result: MigrationDryRunDto };
   'deploy.status': { params: EnvParams & { timeoutMs?: number }; result: EnvironmentStatusDto };
-  'deploy.run': { params: EnvParams & { image: string; service?: string; untestedOverride?: string; breakLock?: boolean; secrets: EnvironmentSecretsParams }; result: DeployResultDto };
+  /** backup 'always': take the pre-deploy backup even when no migrations are pending (default 'auto'). */
+  'deploy.run': { params: EnvParams & { image: string; service?: string; untestedOverride?: string; breakLock?: boolean; backup?: 'auto' | 'always'; secrets: EnvironmentSecretsParams }; result: DeployResultDto };
   'deploy.rollbackPlan': { params: EnvParams & { service?: string }; result: RollbackPlanDto };
   'deploy.rollback': { params: EnvParams & { service?: string; toVersion?: string }; result: RollbackResultDto };
   'deploy.hostKey': { params: EnvParams; result: HostKeyCheckDto };

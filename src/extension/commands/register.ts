@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { backUpNow } from './deploy/backUpNow';
 import { deleteBackup } from './deploy/deleteBackup';
 import { deployTestedImage } from './deploy/deployTestedImage';
+import { deployWithBackup } from './deploy/deployWithBackup';
 import { downloadBackup } from './deploy/downloadBackup';
 import { forgetDatabasePassword } from './deploy/forgetDatabasePassword';
 import { refreshEnvironment } from './deploy/refreshEnvironment';
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.images.showTestLog': showTestLog,
   'greenlight.images.refresh': refreshImages,
   'greenlight.deploy.deployTestedImage': deployTestedImage,
+  'greenlight.deploy.deployWithBackup': deployWithBackup,
   'greenlight.deploy.rollBack': rollBack,
   'greenlight.deploy.refreshEnvironment': refreshEnvironment,
   'greenlight.deploy.backUpNow': backUpNow,

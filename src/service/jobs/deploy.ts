@@ -37,6 +37,7 @@ export async function deployRunJob(params: JobParams<'deploy.run'>, ctx: JobCont
         image: params.image,
         ledger,
         untestedOverride: params.untestedOverride,
+        backup: params.backup,
         secrets: s.secrets,
       });
       return {

@@ -17,6 +17,8 @@ export interface DeployArgs {
   readonly service?: string;
   /** The image tag (service:version) to deploy. */
   readonly image?: string;
+  /** 'always': take the pre-deploy backup even when no migrations are pending. */
+  readonly backup?: 'always';
 }
 
 type VersionItem = vscode.QuickPickItem & { row?: ImageRowDto; untested?: true };
@@ -101,8 +103,9 @@ export function deployTestedImage(s: Services) {
 
     const secrets = await environmentSecrets(s, env);
     if (!secrets) return;
-    const title = `Greenlight: Deploying ${image} to ${env.name}`;
-    const r = await runEnvJob(s, title, 'deploy.run', { workspaceRoot: root, env: env.name, image, service, untestedOverride, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env) });
+    const backup = arg?.backup === 'always' ? 'always' : undefined;
+    const title = `Greenlight: Deploying ${image} to ${env.name}${backup ? ', backing up first' : ''}`;
+    const r = await runEnvJob(s, title, 'deploy.run', { workspaceRoot: root, env: env.name, image, service, untestedOverride, backup, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env) });
     refreshEnvironment(s, env.name);
     if (!r) return;
     for (const w of r.warnings) s.output.warn(`deploy: ${w}`);
