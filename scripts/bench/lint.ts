@@ -80,7 +80,6 @@ function bundleEngine(): { createDefaultLinter: () => { lint(file: string, text:
     external: ['vscode', '@electric-sql/pglite', 'libpg-query', '@ruby/prism', 'web-tree-sitter', 'tree-sitter-python'],
     logLevel: 'warning',
   });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(out);
 }
 
