@@ -88,7 +88,8 @@ function baseLabels(i: SpecInput, role: string): Record<string, string> {
 function envOf(i: SpecInput, port: number): { env: Record<string, string>; secretEnv: Record<string, Secret> } {
   const secretEnv: Record<string, Secret> = {};
   const env: Record<string, string> = { ...i.service.env, PORT: String(port) };
-  const pg = pgTargetOf(i.env, i.secrets);
+  // A postgres:// URL only for PostgreSQL: an ArangoDB service is configured through its own env/secretEnv.
+  const pg = i.config.database?.kind === 'arangodb' ? undefined : pgTargetOf(i.env, i.secrets);
   if (pg) {
     const url = databaseUrl(pg);
     if (typeof url === 'string') env[i.service.databaseUrlEnv] = url;

@@ -12,6 +12,7 @@ import { Secret } from '../../../src/core/common/secret';
 import { configSchema } from '../../../src/core/config/schema';
 import { resolveEnvironment } from '../../../src/core/deploy/environment';
 import { decideBackup, type MigrationCheck } from '../../../src/core/deploy/migrations';
+import { nextSpec } from '../../../src/core/deploy/plan';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
 import { localCommandHost, memoryDriver, type MemoryData } from './memoryArango';
 
@@ -40,6 +41,16 @@ suite('(unit) backup: ArangoDB environments resolve to an arangojs backup target
     const p = resolveEnvironment(config('postgres'), '/proj', 'production');
     assert.equal(p.backup?.kind, undefined);
     assert.deepEqual(p.backup?.kind !== 'arangodb' && [p.backup?.pg.port, p.backup?.pg.database], [5432, 'shop']);
+  });
+
+  test('the deployed service gets no postgres:// DATABASE_URL when the database is ArangoDB (PostgreSQL still does)', () => {
+    const spec = (kind: 'postgres' | 'arangodb') => {
+      const c = config(kind);
+      return nextSpec({ config: c, envName: 'production', env: c.environments.production!, service: c.services[0]!, image: 'web:v1', imageId: 'sha256:00', version: 'v1', deployId: 'd', who: 'me', secrets: { dbPassword: new Secret('pw'), env: {} }, now: new Date(0) });
+    };
+    assert.equal(spec('arangodb').secretEnv.DATABASE_URL, undefined);
+    assert.equal(spec('arangodb').env.DATABASE_URL, undefined);
+    assert.match(spec('postgres').secretEnv.DATABASE_URL!.reveal(), /^postgres:\/\/app:pw@127\.0\.0\.1:5432\/shop$/);
   });
 
   test('an environment without a database has no backup target, whatever the kind', () => {
