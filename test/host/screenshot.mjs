@@ -5,13 +5,14 @@
 //
 //   docs/images/sidebar.png    the Greenlight container (Environments, Images, Backups) on a project
 //   docs/images/problems.png   a greenlight.yaml with mistakes: its diagnostics in the Problems panel
+//   docs/images/lint-problems.png  the demo migrations linted as you type: idempotency findings
 //
 // usage: node test/host/screenshot.mjs [--out docs/images] [--workspace <folder>] [--vsix <file>]
 //   --workspace   project for the sidebar shot (default: a copy of test/host/workspaces/demo; the
 //                 repository's own greenlight.yaml has no environments yet)
 //   --vsix        use an installed package instead of the checkout's dist/ (extension development)
 // Needs a built dist/ (node scripts/build.mjs). On failure it writes <out>/error.png and exits 1.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -121,6 +122,22 @@ try {
   // Show the first problem in the editor too, with its squiggle.
   await current.page.locator('.markers-panel .monaco-list-row', { hasText: 'services[0].port' }).first().click();
   await shot(current.page, 'problems.png');
+  await current.close();
+
+  // 3) Lint as you type: the bundled demo project's migrations, two of them deliberately not
+  //    idempotent, with Greenlight's findings in the Problems panel and the editor.
+  const lintDir = mkdtempSync(path.join(tmpdir(), 'greenlight-shot-lint-'));
+  temps.push(lintDir);
+  cpSync(path.join(ROOT, 'greenlight.yaml'), path.join(lintDir, 'greenlight.yaml'));
+  cpSync(path.join(ROOT, 'migrations'), path.join(lintDir, 'migrations'), { recursive: true });
+  current = await openWorkbench(lintDir);
+  await palette(current.page, 'Notifications: Clear All Notifications');
+  await openFile(current.page, '005_not_idempotent_raise_prices.sql');
+  await palette(current.page, 'View: Focus Problems');
+  const finding = current.page.locator('.markers-panel .monaco-list-row', { hasText: 'sql-' }).first();
+  await finding.waitFor({ timeout: 60_000 });
+  await finding.click();
+  await shot(current.page, 'lint-problems.png');
 } catch (e) {
   console.error(e);
   code = 1;
