@@ -67,8 +67,21 @@ export function describeArango(host: RemoteHost, t: ArangoTarget): string {
 
 type Connect = (o: ArangoBackupConnectOptions) => ArangoDumpDriver;
 
+/**
+ * Opens one forwarded connection and closes it again: the tunnel can only reset a connection it
+ * cannot forward, so this is where "connection refused on the host" gets its own words.
+ */
+async function assertForwardable(host: RemoteHost, t: ArangoTarget): Promise<void> {
+  try {
+    (await host.connection.forwardTcp(t.host, t.port)).destroy();
+  } catch (e) {
+    throw new OperationError(`${describeArango(host, t)} is not reachable: ${(e as Error).message}`);
+  }
+}
+
 /** Runs fn with an arangojs driver whose connections go through the host's SSH connection. */
 export async function withArangoOverSsh<T>(host: RemoteHost, t: ArangoTarget, fn: (driver: ArangoDumpDriver) => Promise<T>, connect: Connect = connectArangoBackup): Promise<T> {
+  await assertForwardable(host, t);
   const tunnel = await openDbTunnel(host, t.host, t.port);
   let driver: ArangoDumpDriver | undefined;
   try {
@@ -89,6 +102,7 @@ export async function probeArango(ctx: Pick<JobContext, 'signal'>, host: RemoteH
   for (;;) {
     const tunnel = await openDbTunnel(host, t.host, t.port);
     try {
+      await assertForwardable(host, t);
       return await arangoDatabaseExists({ url: `http://${tunnel.host}:${tunnel.port}`, database: t.database, username: t.user, password: t.password, description: describeArango(host, t) });
     } catch (e) {
       if (/\b401\b|not authori[sz]ed|unauthori[sz]ed/i.test((e as Error).message) || Date.now() > until) throw e;

@@ -2,6 +2,7 @@
 // the tests that use them say so in their suite names; the live tests are in
 // test/integration/backup/arango.test.ts and run only when ARANGO_URL is set.
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import type { ArangoDumpDriver } from '../../../src/core/backup/arangoBackup';
 import type { ArangoIndexSpec } from '../../../src/core/backup/arangoFormat';
 import type { RemoteHost, RunOptions } from '../../../src/core/ship/remoteHost';
@@ -42,8 +43,9 @@ export function memoryDriver(database: string, data: MemoryData): ArangoDumpDriv
 /**
  * A stand-in for the production host that runs each argv on this machine (child_process, no
  * shell added), so Greenlight's host-side steps (copy in, sha256sum, stat, chmod, mv -n, find,
- * cat) run for real on real files. It is not SSH: it has no port forwarding, which the in-memory
- * driver does not need. The SSH path is covered by the integration tests on the test bed.
+ * cat) run for real on real files. It is not SSH: a forwarded connection is a stream that goes
+ * nowhere (the in-memory driver never uses it). The SSH path is covered by the live integration
+ * test on the test bed.
  */
 export function localCommandHost(): RemoteHost {
   const exec = (argv: readonly string[], opts: RunOptions = {}): Promise<ExecResult> =>
@@ -64,7 +66,7 @@ export function localCommandHost(): RemoteHost {
   const host = {
     target: { host: 'local-commands' },
     where: 'local commands (not ssh)',
-    connection: { closed: false, forwardTcp: () => Promise.reject(new Error('localCommandHost has no port forwarding')) },
+    connection: { closed: false, forwardTcp: async () => new PassThrough() },
     exec,
     async run(argv: readonly string[], opts: RunOptions = {}): Promise<string> {
       const r = await exec(argv, opts);
