@@ -31,6 +31,7 @@ import { localDocker } from '../../src/core/ship/dockerAdapter';
 import { RemoteHost } from '../../src/core/ship/remoteHost';
 import { shipImage } from '../../src/core/ship/ship';
 import { testbed } from '../../test/integration/testbed';
+import { median, replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,21 +39,6 @@ const DB_ROWS = Number(process.env.BENCH_DB_ROWS ?? 300000);
 const DB_PASSWORD = 'apppass'; // the test bed's database password (test/testbed/up.sh)
 const PORT = 18150;
 const BENCH_DB = 'appdb_bench';
-
-function replaceSection(doc: string, id: string, body: string): string {
-  const start = `<!-- bench:${id} -->`;
-  const end = `<!-- /bench:${id} -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + end.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 const secs = (ms: number): string => (ms / 1000).toFixed(2);
 const all = (xs: number[], f = secs): string => xs.map((x) => f(x)).join(', ');

@@ -11,24 +11,10 @@ import { buildImages } from '../../src/core/images/build';
 import { gzipToFileWithSha256 } from '../../src/core/images/checksum';
 import { connectDocker } from '../../src/core/images/dockerAdapter';
 import { quietContext } from '../../src/core/common/job';
+import { median, replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function replaceSection(doc: string, id: string, body: string): string {
-  const start = `<!-- bench:${id} -->`;
-  const end = `<!-- /bench:${id} -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + end.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 void (async () => {
   const engine = connectDocker();

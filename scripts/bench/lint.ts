@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { scoreCorpus } from '../../test/unit/lint/corpusScore';
+import { replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '..', '..');
 const corpus = path.join(root, 'test', 'fixtures', 'lint-corpus', 'sql');
@@ -47,16 +48,6 @@ function squawkBinary(): string {
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
-}
-
-function replaceSection(doc: string, id: string, body: string): string {
-  const start = `<!-- bench:${id} -->`;
-  const end = `<!-- /bench:${id} -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + end.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { serverScratchProvider } from '../../src/core/migrate/adapters/pgAdapter
 import { loadMigrations } from '../../src/core/migrate/files';
 import type { ScratchProvider } from '../../src/core/migrate/session';
 import { verifyMigrations } from '../../src/core/migrate/verify';
+import { replaceSection } from './_report';
 
 const COUNT = Number(process.env.BENCH_MIGRATIONS ?? 200);
 // Several rounds per engine; the table shows the median (a shared machine's load moves single runs).
@@ -97,16 +98,6 @@ async function run(label: string, provider: ScratchProvider, dir: string): Promi
   const cpu = median(rounds.map((r) => r.cpu));
   const range = rounds.length > 1 ? ` (${Math.min(...walls).toFixed(1)}–${Math.max(...walls).toFixed(1)})` : '';
   return `| ${label} | ${rounds[0]!.version} | ${COUNT} | ${s.toFixed(1)} s${range} | ${((s * 1000) / COUNT).toFixed(0)} ms | ${cpu.toFixed(1)} s | ${loads.map((l) => l.toFixed(1)).join(', ')} | ${s < TARGET_S ? 'yes' : 'NO'} |`;
-}
-
-function replaceSection(doc: string, id: string, body: string): string {
-  const start = `<!-- bench:${id} -->`;
-  const end = `<!-- /bench:${id} -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + end.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
 }
 
 void (async () => {
