@@ -2,6 +2,8 @@
 // directly: it sends these typed requests to the background service, which runs the engine. Each
 // job kind declares its params and result in JobKinds; the service registers one handler per kind.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { ServiceStatus } from '../core/deploy/status';
+import type { ImageRow } from '../core/images/listImages';
 
 export const SERVICE_PROTOCOL_VERSION = 1;
 
@@ -43,21 +45,8 @@ export interface ConfigSummary {
   readonly problems: readonly ConfigProblemDto[];
 }
 
-/** An image Greenlight built, as the Images view shows it (see src/core/images/listImages.ts). */
-export interface ImageRowDto {
-  readonly service: string;
-  readonly version: string;
-  readonly tag: string;
-  readonly imageId: string;
-  readonly sizeBytes: number;
-  readonly createdAt: string;
-  readonly dirty: boolean;
-  readonly gitSha: string;
-  readonly tested: 'passed' | 'failed' | 'untested';
-  readonly testedAt?: string;
-  readonly testLogFile?: string;
-  readonly exported: boolean;
-}
+/** An image Greenlight built, as the Images view shows it: the engine's own row type, so the two cannot drift. */
+export type ImageRowDto = ImageRow;
 export interface ImagesListDto {
   /** False when the Docker engine cannot be reached; `problem` says why. */
   readonly dockerAvailable: boolean;
@@ -158,16 +147,8 @@ export interface MigrationDryRunDto {
   readonly text: string;
 }
 
-/** One service on an environment, as the Environments view shows it (src/core/deploy/status.ts). */
-export interface DeployedServiceDto {
-  readonly service: string;
-  readonly version?: string;
-  readonly state: string;
-  readonly startedAt?: string;
-  readonly healthy: boolean;
-  readonly health: string;
-  readonly retained: readonly string[];
-}
+/** One service on an environment, as the Environments view shows it (the engine's type). */
+export type DeployedServiceDto = ServiceStatus;
 /** One line of the host's audit log (src/core/deploy/audit.ts AuditRecord). */
 export interface AuditEntryDto {
   readonly at: string;
