@@ -162,13 +162,29 @@ export async function offerTrust(s: Services, env: string): Promise<boolean> {
     return false;
   }
   const uri = vscode.Uri.file(s.project.summary?.file ?? `${root}/greenlight.yaml`);
-  const doc = await vscode.workspace.openTextDocument(uri);
-  const { edits } = await s.client.runJob('deploy.pinHostKeyEdit', { text: doc.getText(), file: uri.fsPath, env, keyLine: check.keyLine });
-  const we = new vscode.WorkspaceEdit();
-  for (const e of edits) we.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.newText);
-  if (!(await vscode.workspace.applyEdit(we)) || !(await doc.save())) {
-    void s.prompts.showErrorMessage(`Could not write the host key into ${uri.fsPath}.`);
-    return false;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
+  if (doc?.isDirty) {
+    // Unsaved edits in the editor are the user's latest intent: pin into them, then save.
+    const { edits } = await s.client.runJob('deploy.pinHostKeyEdit', { text: doc.getText(), file: uri.fsPath, env, keyLine: check.keyLine });
+    const we = new vscode.WorkspaceEdit();
+    for (const e of edits) we.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.newText);
+    if (!(await vscode.workspace.applyEdit(we)) || !(await doc.save())) {
+      void s.prompts.showErrorMessage(`Could not write the host key into ${uri.fsPath}.`);
+      return false;
+    }
+  } else {
+    // Otherwise edit what is on disk: an open but unmodified copy may not have caught up with a
+    // change made outside the editor, and saving it would then fail as "the file is newer".
+    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+    const { edits } = await s.client.runJob('deploy.pinHostKeyEdit', { text, file: uri.fsPath, env, keyLine: check.keyLine });
+    let next = text;
+    for (const e of [...edits].sort((a, b) => b.offset - a.offset)) next = next.slice(0, e.offset) + e.newText + next.slice(e.offset + e.length);
+    try {
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(next, 'utf8'));
+    } catch (e) {
+      void s.prompts.showErrorMessage(`Could not write the host key into ${uri.fsPath}: ${messageOf(e)}`);
+      return false;
+    }
   }
   s.output.info(`pinned the host key of ${env} (${check.keyType} ${check.fingerprint}) in ${uri.fsPath}`);
   await s.project.refresh();
