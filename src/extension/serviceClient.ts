@@ -86,8 +86,8 @@ export class ServiceClient implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: SERVICE_DOCUMENT_SELECTOR,
       outputChannel: this.output,
-      // .greenlight/*.json: a build or test run in a terminal refreshes the Images view (src/service/imagesStateChanges.ts).
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**,.greenlight/*.json,.greenlight/builds/*.json}') },
+      // .greenlight/*.json and .greenlight/pglite.changed: a build, test or migrate up in a terminal refreshes the Images view or the migration panel (src/service/localStateChanges.ts).
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**,.greenlight/*.json,.greenlight/pglite.changed,.greenlight/builds/*.json}') },
       initializationOptions: { settings: vscode.workspace.getConfiguration('greenlight') },
       errorHandler: {
         error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),

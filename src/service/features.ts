@@ -4,7 +4,7 @@
 import type { Connection, InitializeParams, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { configDiagnostics } from './configDiagnostics';
-import { imagesStateChanges } from './imagesStateChanges';
+import { localStateChanges } from './localStateChanges';
 import { lintDiagnostics } from './lintDiagnostics';
 import { shareNotifications } from './sharedNotifications';
 
@@ -17,7 +17,7 @@ export interface ServiceFeature {
 export function registerServiceFeatures(connection: Connection, documents: TextDocuments<TextDocument>): ServiceFeature {
   // One handler per notification method is all vscode-languageserver keeps; this fans them out.
   const shared = shareNotifications(connection);
-  const features: ServiceFeature[] = [configDiagnostics(shared, documents), lintDiagnostics(shared, documents), imagesStateChanges(shared)];
+  const features: ServiceFeature[] = [configDiagnostics(shared, documents), lintDiagnostics(shared, documents), localStateChanges(shared)];
   return {
     capabilities: Object.assign({}, ...features.map((f) => f.capabilities)),
     initialize: (params) => features.forEach((f) => f.initialize(params)),

@@ -52,6 +52,10 @@ const SETTINGS = {
   'remote.restoreForwardedPorts': false,
   'window.commandCenter': false,
   'workbench.layoutControl.enabled': false,
+  // The deploy suite makes and removes a git repository under the workspace; VS Code's own git
+  // extension then logs unhandled "not a git repository" rejections into the test output.
+  // Greenlight runs git itself and does not use that extension.
+  'git.enabled': false,
 };
 
 /**

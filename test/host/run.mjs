@@ -104,7 +104,10 @@ async function runOnce(name, testsDir) {
       if (m) stats = JSON.parse(m[1]);
       else if (opts.verbose || !WORKBENCH_NOISE.test(text)) (type === 'error' ? console.error : console.log)(text);
     });
-    await page.exposeFunction('codeAutomationExit', (code) => setTimeout(() => finish({ code, stats }), 0));
+    // The binding's return value goes back to the page, which cannot take a Timeout object: return nothing.
+    await page.exposeFunction('codeAutomationExit', (code) => {
+      setTimeout(() => finish({ code, stats }), 0);
+    });
     server.child.once('exit', (c) => finish({ code: 1, stats, note: `VS Code server exited unexpectedly (${c})` }));
     setTimeout(() => finish({ code: 124, stats, note: `timed out after ${TIMEOUT_MS} ms` }), TIMEOUT_MS).unref();
     page.on('pageerror', (e) => opts.verbose && log('[page error]', e.message));

@@ -97,14 +97,31 @@ export function requirePostgres(t: MigrateTarget): void {
 export async function openTargetSession(t: MigrateTarget, verb: string): Promise<PgSession> {
   requirePostgres(t);
   if (t.url) return connectPg(t.url, { password: t.password, applicationName: `greenlight migrate ${verb} (${currentActor()}, pid ${process.pid})` });
-  return openLocalPglite(t.root);
+  return openLocalPglite(t.root, verb);
+}
+
+/** The verbs whose sessions may change the local database (status, drift and dry runs only read or roll back). */
+const LOCAL_WRITING_VERBS = new Set(['up', 'baseline', 'accept-checksum']);
+
+/**
+ * Written next to the local PGlite database whenever a session that may have changed it closes.
+ * An editor shows migration states of this database; a `greenlight migrate up` in a terminal
+ * changes them behind its back, and a file that stays on disk is an event no file watcher can
+ * miss (a pid file that lives for a second can be created and deleted inside one batch of
+ * events, which watchers coalesce into nothing).
+ */
+export const LOCAL_DATABASE_CHANGED_FILE = 'pglite.changed';
+
+/** The path of LOCAL_DATABASE_CHANGED_FILE for a project root. */
+export function localDatabaseChangedPath(root: string): string {
+  return path.join(root, '.greenlight', LOCAL_DATABASE_CHANGED_FILE);
 }
 
 /**
  * The project's local PGlite database. PGlite runs inside one process, so a pid file keeps a
  * second process (the CLI while the editor's service has it open) from opening it at once.
  */
-async function openLocalPglite(root: string): Promise<PgSession> {
+async function openLocalPglite(root: string, verb: string): Promise<PgSession> {
   const dir = path.join(root, '.greenlight', 'pglite');
   await mkdir(path.dirname(dir), { recursive: true });
   const pidFile = `${dir}.pid`;
@@ -117,8 +134,13 @@ async function openLocalPglite(root: string): Promise<PgSession> {
   const close = session.close.bind(session);
   return Object.assign(session, {
     close: async () => {
-      await close();
-      await rm(pidFile, { force: true });
+      try {
+        await close();
+      } finally {
+        // Even a failed `up` may have applied some migrations before it stopped.
+        if (LOCAL_WRITING_VERBS.has(verb)) await writeFile(localDatabaseChangedPath(root), `${JSON.stringify({ verb, pid: process.pid, at: new Date().toISOString() })}\n`);
+        await rm(pidFile, { force: true });
+      }
     },
   });
 }

@@ -36,10 +36,6 @@ export class MigrationsModel implements vscode.Disposable {
   readonly #dryRuns = new Map<string, MigrationDryRunDto>();
   readonly #activity = new Set<PanelActivity>();
   #watcher: { dir: string; disposable: vscode.Disposable } | undefined;
-  #localWatcher: { root: string; disposable: vscode.Disposable } | undefined;
-  /** Our own jobs open the local PGlite database too; its pid file's comings and goings then are ours. */
-  #ownLocalJobs = 0;
-  #ownLocalUntil = 0;
   #debounce: NodeJS.Timeout | undefined;
   #diagDebounce: NodeJS.Timeout | undefined;
   readonly #onDidChange = new vscode.EventEmitter<void>();
@@ -54,6 +50,7 @@ export class MigrationsModel implements vscode.Disposable {
     private readonly secrets?: vscode.SecretStorage,
   ) {
     this.#subs.push(
+      // 'migrations': a `greenlight migrate up` in a terminal changed the local database (src/service/localStateChanges.ts).
       client.onStateChanged((area) => (area === 'migrations' || area === 'config') && this.refreshIfHeld()),
       client.onRestarted(() => this.refreshIfHeld()),
       // The migrations directory may have moved: the CodeLens asks isMigrationFile again.
@@ -144,25 +141,7 @@ export class MigrationsModel implements vscode.Disposable {
         this.#statusError = `Reading the migration status failed: ${e instanceof Error ? e.message : String(e)}`;
       }
       this.watchDir();
-      this.watchLocalDatabase(root);
     });
-  }
-
-  /**
-   * `greenlight migrate up` in a terminal changes the local PGlite database behind the panel's
-   * back. The CLI holds a pid file while it has the database open and deletes it when done, so its
-   * deletion (when none of our own jobs had it open) is the moment to read the status again.
-   */
-  private watchLocalDatabase(root: string): void {
-    if (this.#localWatcher?.root === root) return;
-    this.#localWatcher?.disposable.dispose();
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '.greenlight/pglite.pid'), true, true, false);
-    const released = (): void => {
-      if (this.#ownLocalJobs > 0 || Date.now() < this.#ownLocalUntil) return;
-      clearTimeout(this.#debounce);
-      this.#debounce = setTimeout(() => this.refreshIfHeld(), 300);
-    };
-    this.#localWatcher = { root, disposable: vscode.Disposable.from(w, w.onDidDelete(released)) };
   }
 
   /**
@@ -187,18 +166,11 @@ export class MigrationsModel implements vscode.Disposable {
   }
 
   private async track<T>(activity: PanelActivity, fn: () => Promise<T>): Promise<T> {
-    const local = activity.kind !== 'verify';
-    if (local) this.#ownLocalJobs++;
     this.#activity.add(activity);
     this.#onDidChange.fire();
     try {
       return await fn();
     } finally {
-      if (local) {
-        this.#ownLocalJobs--;
-        // File events arrive a little after the job closed the database.
-        this.#ownLocalUntil = Date.now() + 2000;
-      }
       this.#activity.delete(activity);
       this.#onDidChange.fire();
     }
@@ -313,7 +285,6 @@ export class MigrationsModel implements vscode.Disposable {
     clearTimeout(this.#debounce);
     clearTimeout(this.#diagDebounce);
     this.#watcher?.disposable.dispose();
-    this.#localWatcher?.disposable.dispose();
     for (const d of this.#subs) d.dispose();
     this.#onDidChange.dispose();
   }

@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CliIo } from '../../../src/cli/io';
 import { runCli } from '../../../src/cli/program';
+import { localDatabaseChangedPath } from '../../../src/core/migrate/target';
 import { ENGINES, FIXTURES, freshDatabase, type TestDatabase } from './engines';
 
 function memoryIo(cwd: string): CliIo & { stdout: string[]; stderr: string[] } {
@@ -46,6 +49,35 @@ for (const engine of ENGINES) {
       assert.equal(await runCli(['migrate', 'drift', '--dir', path.join(FIXTURES, 'chain-ok')], io2), 2);
       assert.match(io2.stderr.join('\n'), /drift needs --database/);
     });
+
+    if (engine === 'PGlite') {
+      test('the local database: up leaves the change marker an editor watches, status does not; a second process is refused while it is open', async () => {
+        const dir = path.join(FIXTURES, 'chain-ok');
+        const marker = localDatabaseChangedPath(cwd);
+        const st = memoryIo(cwd);
+        assert.equal(await runCli(['migrate', 'status', '--dir', dir], st), 0, st.stderr.join('\n'));
+        assert.equal(existsSync(marker), false, 'a status read leaves no marker');
+        const up = memoryIo(cwd);
+        assert.equal(await runCli(['migrate', 'up', '--dir', dir, '--no-seeds'], up), 0, up.stderr.join('\n'));
+        const first = JSON.parse(await readFile(marker, 'utf8'));
+        assert.equal(first.verb, 'up');
+        assert.equal(first.pid, process.pid);
+        assert.equal(existsSync(path.join(cwd, '.greenlight', 'pglite.pid')), false, 'the pid file is gone once the database is closed');
+        const st2 = memoryIo(cwd);
+        assert.equal(await runCli(['migrate', 'status', '--dir', dir], st2), 0, st2.stderr.join('\n'));
+        assert.deepEqual(JSON.parse(await readFile(marker, 'utf8')), first, 'status did not touch the marker');
+        // Another live process holding the database: this one must refuse rather than open it twice.
+        const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+        try {
+          await writeFile(path.join(cwd, '.greenlight', 'pglite.pid'), String(holder.pid));
+          const busy = memoryIo(cwd);
+          assert.equal(await runCli(['migrate', 'up', '--dir', dir, '--no-seeds'], busy), 2);
+          assert.match(busy.stderr.join('\n'), new RegExp(`local PGlite database is open in process ${holder.pid}`));
+        } finally {
+          holder.kill();
+        }
+      });
+    }
 
     if (engine === 'PostgreSQL 15') {
       test('up, status and drift against a server URL', async () => {

@@ -55,7 +55,6 @@ export type RubyParse =
 
 /** Maps UTF-8 byte offsets of `text` to UTF-16 offsets (identity for ASCII text). */
 export function byteToUtf16(text: string): (byte: number) => number {
-  // eslint-disable-next-line no-control-regex
   if (!/[^\u0000-\u007f]/.test(text)) return (b) => Math.max(0, Math.min(b, text.length));
   const map = new Int32Array(Buffer.byteLength(text, 'utf8') + 1);
   let b = 0;
