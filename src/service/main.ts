@@ -56,7 +56,10 @@ connection.onRequest(JobRunRequest, (start, token) => {
 });
 connection.onRequest(JobCancelRequest, ({ jobId }) => ({ cancelled: runner.cancel(jobId) }));
 
-connection.onShutdown(() => runner.cancelAll());
+connection.onShutdown(() => {
+  features.dispose?.();
+  runner.cancelAll();
+});
 
 // A test hook: lets the extension-host tests prove the restart path by killing the real process.
 if (process.env.GREENLIGHT_SERVICE_CRASH_AFTER_MS) {

@@ -76,7 +76,22 @@ export interface DockerEngine {
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
   listContainers(labels: readonly string[]): Promise<ContainerSummary[]>;
+  /**
+   * Follows the engine's image events (tag, untag, delete, load, import, pull) until `signal`
+   * aborts (resolves) or the connection ends (resolves: the daemon restarted) or fails (rejects).
+   */
+  watchImageEvents(onEvent: (e: ImageEvent) => void, signal: AbortSignal): Promise<void>;
 }
+
+export interface ImageEvent {
+  /** Docker's action name: tag, untag, delete, load, import, pull. */
+  readonly action: string;
+  /** The image ID or reference the event is about. */
+  readonly id: string;
+}
+
+/** The image actions that change what `docker images` lists. */
+export const IMAGE_LIST_ACTIONS = ['tag', 'untag', 'delete', 'load', 'import', 'pull'] as const;
 
 /** Where the engine is: DOCKER_HOST (unix:// or tcp:// on loopback) or the default socket. */
 export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -172,6 +187,43 @@ export function connectDocker(endpoint: string = dockerEndpoint()): DockerEngine
         if (statusCode(e) === 404) return undefined;
         throw e;
       }
+    },
+
+    async watchImageEvents(onEvent, signal) {
+      if (signal.aborted) return;
+      const stream = (await docker.getEvents({ filters: { type: ['image'], event: [...IMAGE_LIST_ACTIONS] }, abortSignal: signal })) as unknown as Readable;
+      await new Promise<void>((resolve, reject) => {
+        let rest = '';
+        const finish = (err?: Error): void => {
+          signal.removeEventListener('abort', onAbort);
+          if (err && !signal.aborted) reject(err);
+          else resolve();
+        };
+        const onAbort = (): void => {
+          stream.destroy();
+          finish();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        // The daemon writes one JSON object per event; a chunk may hold several or part of one.
+        stream.on('data', (chunk: Buffer) => {
+          rest += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = rest.indexOf('\n')) >= 0) {
+            const line = rest.slice(0, nl).trim();
+            rest = rest.slice(nl + 1);
+            if (!line) continue;
+            try {
+              const e = JSON.parse(line) as { Action?: string; status?: string; Actor?: { ID?: string }; id?: string };
+              onEvent({ action: e.Action ?? e.status ?? '', id: e.Actor?.ID ?? e.id ?? '' });
+            } catch {
+              // A line the daemon did not mean as an event; the next one still counts.
+            }
+          }
+        });
+        stream.on('end', () => finish());
+        stream.on('close', () => finish());
+        stream.on('error', (e) => finish(e));
+      });
     },
 
     async listImages(labels) {

@@ -247,5 +247,26 @@ suite('(host) images: the Images view shows built versions with their tested sta
     );
     assert.equal(shown.description, '3 versions, 1 tested');
     assert.ok(calls.slice(before).every((c) => c.kind === 'images.list'), `only the view's own listing ran: ${calls.slice(before).map((c) => c.kind).join(', ')}`);
+    v3built = v3;
+  });
+
+  let v3built: string | undefined;
+
+  test('a "docker rmi" in a terminal removes the version from the view by itself; nothing under .greenlight/ changes', async () => {
+    assert.ok(v3built, 'the previous test built a third version');
+    const state = path.join(root, '.greenlight');
+    const stamp = (): string =>
+      execFileSync('find', [state, '-type', 'f', '-printf', '%P %s %T@\\n'], { encoding: 'utf8' }).split('\n').sort().join('\n');
+    const before = stamp();
+    // The docker CLI, as a person would type it: only the engine knows about this change.
+    execFileSync('docker', ['rmi', `web:${v3built}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const shown = await waitFor(`web ${v3built} to leave the Images view without a manual refresh`, () => {
+      const s = viewRows(services.images, 'web');
+      return s && !s.rows.some((r) => r.version === v3built) && s;
+    });
+    assert.deepEqual(shown.rows.map((r) => r.version), [v2, v1]);
+    assert.equal(shown.description, '2 versions, 1 tested');
+    assert.deepEqual(viewRows(services.images, 'worker')?.rows.map((r) => r.version), [v3built, v2, v1], 'the other service keeps its third version');
+    assert.equal(stamp(), before, 'the refresh came from the engine, not from a file under .greenlight/');
   });
 });
