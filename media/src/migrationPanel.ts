@@ -148,8 +148,10 @@ function verifyCell(m: PanelMigration, state: PanelState): HTMLElement {
 
 function targetCard(t: PanelTarget, state: PanelState): HTMLElement {
   const busy = state.activity.some((a) => a.kind === 'dryRun');
+  const driftBusy = state.activity.some((a) => a.kind === 'drift');
   const canDryRun = t.reachable && state.trusted && state.databaseKind !== 'arangodb';
   const d = t.lastDryRun;
+  const drift = t.lastDrift;
   return h(
     'div',
     { class: `target ${t.reachable ? '' : 'target-unreachable'}`, 'data-target': t.id },
@@ -169,6 +171,21 @@ function targetCard(t: PanelTarget, state: PanelState): HTMLElement {
           d.checksumChanged.length ? h('div', { class: 'problem' }, `edited after being applied: ${d.checksumChanged.join(', ')}`) : undefined,
         )
       : undefined,
+    drift
+      ? h(
+          'div',
+          { class: 'drift' },
+          h(
+            'span',
+            { class: `verdict ${drift.differences.length ? 'verdict-failed' : 'verdict-ok'}` },
+            drift.differences.length ? `✗ drift: ${drift.differences.length} difference${drift.differences.length === 1 ? '' : 's'}` : '✓ no drift',
+          ),
+          ` against ${drift.comparedFiles} applied file${drift.comparedFiles === 1 ? '' : 's'}`,
+          drift.note ? h('div', { class: 'muted' }, drift.note) : undefined,
+          drift.differences.slice(0, 20).map((x) => h('div', { class: 'problem', title: x.detail ?? '' }, `${x.kind} ${x.object}`)),
+          drift.differences.length > 20 ? h('div', { class: 'muted' }, `… ${drift.differences.length - 20} more in the output`) : undefined,
+        )
+      : undefined,
     h(
       'div',
       { class: 'target-actions' },
@@ -177,6 +194,16 @@ function targetCard(t: PanelTarget, state: PanelState): HTMLElement {
         disabled: !canDryRun || busy,
         title: canDryRun ? 'Run the pending migrations inside a transaction that is rolled back' : t.reachable ? 'Trust the workspace to run migrations' : 'The database is not reachable',
         action: `dryRun:${t.id}`,
+      }),
+      button('Check drift', { type: 'drift', target: t.id }, {
+        secondary: true,
+        disabled: !canDryRun || driftBusy,
+        title: canDryRun
+          ? "Compare this database's schema with a fresh migrate of its applied files (the database is only read)"
+          : t.reachable
+            ? 'Trust the workspace to run migrations'
+            : 'The database is not reachable',
+        action: `drift:${t.id}`,
       }),
     ),
   );

@@ -146,6 +146,19 @@ export interface MigrationDryRunDto {
   readonly checksumChanged: readonly string[];
   readonly text: string;
 }
+/** Schema drift of one target: what differs from a fresh migrate of the files its ledger lists. */
+export interface MigrationDriftDto {
+  readonly target: string;
+  /** The compared database, as the engine describes it (no password). */
+  readonly database: string;
+  /** Where the fresh migrate ran (a scratch database). */
+  readonly reference: string;
+  readonly comparedFiles: number;
+  readonly note?: string;
+  readonly differences: readonly { readonly object: string; readonly kind: 'missing' | 'extra' | 'differs'; readonly detail?: string }[];
+  readonly text: string;
+  readonly finishedAt: string;
+}
 
 /** One service on an environment, as the Environments view shows it (the engine's type). */
 export type DeployedServiceDto = ServiceStatus;
@@ -278,6 +291,7 @@ export interface JobKinds {
   'migrate.status': { params: { workspaceRoot: string; environments?: boolean; timeoutMs?: number; dbPasswords?: Record<string, string> }; result: MigrationsStatusDto };
   'migrate.verify': { params: { workspaceRoot: string; through?: string; rerun?: boolean }; result: MigrationVerifyDto };
   'migrate.dryRun': { params: { workspaceRoot: string; target: string; execute?: boolean; dbPassword?: string }; result: MigrationDryRunDto };
+  'migrate.drift': { params: { workspaceRoot: string; target: string; dbPassword?: string }; result: MigrationDriftDto };
   'deploy.status': { params: EnvParams & { timeoutMs?: number }; result: EnvironmentStatusDto };
   /** backup 'always': take the pre-deploy backup even when no migrations are pending (default 'auto'). */
   'deploy.run': { params: EnvParams & { image: string; service?: string; untestedOverride?: string; breakLock?: boolean; backup?: 'auto' | 'always'; secrets: EnvironmentSecretsParams }; result: DeployResultDto };

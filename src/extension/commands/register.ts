@@ -20,6 +20,7 @@ import { refreshImages } from './images/refreshImages';
 import { removeImage } from './images/removeImage';
 import { showTestLog } from './images/showTestLog';
 import { testImages } from './images/testImages';
+import { checkSchemaDrift } from './migrations/checkSchemaDrift';
 import { dryRunMigrations } from './migrations/dryRunMigrations';
 import { openMigrationsPanel } from './migrations/openPanel';
 import { refreshMigrations } from './migrations/refreshMigrations';
@@ -61,6 +62,7 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.migrations.verify': verifyMigrations,
   'greenlight.migrations.verifyFile': verifyMigrationFile,
   'greenlight.migrations.dryRun': dryRunMigrations,
+  'greenlight.migrations.drift': checkSchemaDrift,
   'greenlight.migrations.showVerifyReport': showVerifyReport,
 };
 

@@ -2,7 +2,7 @@
 // webview script (media/src/migrationPanel.ts). Both import this file, so a renamed field breaks
 // the build instead of the panel. No `vscode` import: the webview bundle includes this file.
 // Messages from the webview are checked by parseWebviewMessage before anything acts on them.
-import type { MigrationDryRunDto, MigrationEntryDto, MigrationProblemDto, MigrationTargetDto, MigrationVerifyDto } from '../../service/protocol';
+import type { MigrationDriftDto, MigrationDryRunDto, MigrationEntryDto, MigrationProblemDto, MigrationTargetDto, MigrationVerifyDto } from '../../service/protocol';
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
@@ -44,9 +44,10 @@ export interface PanelTarget {
   /** By file name. */
   readonly entries: Readonly<Record<string, MigrationEntryDto>>;
   readonly lastDryRun?: MigrationDryRunDto;
+  readonly lastDrift?: MigrationDriftDto;
 }
 
-export type PanelActivity = { readonly kind: 'status' | 'verify' | 'dryRun'; readonly label: string };
+export type PanelActivity = { readonly kind: 'status' | 'verify' | 'dryRun' | 'drift'; readonly label: string };
 
 /** Everything the webview renders; the extension sends the whole of it on every change. */
 export interface PanelState {
@@ -79,6 +80,7 @@ export type FromWebview =
   | { readonly type: 'refresh' }
   | { readonly type: 'verify'; readonly fileName?: string }
   | { readonly type: 'dryRun'; readonly target: string }
+  | { readonly type: 'drift'; readonly target: string }
   | { readonly type: 'openFile'; readonly fileName: string; readonly line?: number }
   | { readonly type: 'showVerifyReport' };
 
@@ -102,6 +104,8 @@ export function parseWebviewMessage(raw: unknown): FromWebview | undefined {
       return typeof m.fileName === 'string' && FILE_NAME.test(m.fileName) ? { type: 'verify', fileName: m.fileName } : undefined;
     case 'dryRun':
       return typeof m.target === 'string' && TARGET.test(m.target) ? { type: 'dryRun', target: m.target } : undefined;
+    case 'drift':
+      return typeof m.target === 'string' && TARGET.test(m.target) ? { type: 'drift', target: m.target } : undefined;
     case 'openFile': {
       if (typeof m.fileName !== 'string' || !FILE_NAME.test(m.fileName)) return undefined;
       if (m.line === undefined) return { type: 'openFile', fileName: m.fileName };

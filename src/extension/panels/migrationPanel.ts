@@ -115,6 +115,9 @@ export class MigrationPanel implements vscode.WebviewPanelSerializer, vscode.Dis
       case 'dryRun':
         await vscode.commands.executeCommand('greenlight.migrations.dryRun', m.target);
         return;
+      case 'drift':
+        await vscode.commands.executeCommand('greenlight.migrations.drift', m.target);
+        return;
       case 'showVerifyReport':
         await vscode.commands.executeCommand('greenlight.migrations.showVerifyReport');
         return;

@@ -5,7 +5,7 @@
 // migrations changed, or a job of ours ends.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobProgressParams, MigrationDryRunDto, MigrationsStatusDto, MigrationVerifyDto } from '../../service/protocol';
+import type { JobProgressParams, MigrationDriftDto, MigrationDryRunDto, MigrationsStatusDto, MigrationVerifyDto } from '../../service/protocol';
 import type { ProjectState } from '../projectState';
 import { EnvironmentSecrets } from '../secrets';
 import type { ServiceClient } from '../serviceClient';
@@ -34,6 +34,7 @@ export class MigrationsModel implements vscode.Disposable {
   readonly #verdicts = new Map<string, PanelVerdict>();
   #lastVerify: MigrationVerifyDto | undefined;
   readonly #dryRuns = new Map<string, MigrationDryRunDto>();
+  readonly #drifts = new Map<string, MigrationDriftDto>();
   readonly #activity = new Set<PanelActivity>();
   #watcher: { dir: string; disposable: vscode.Disposable } | undefined;
   #debounce: NodeJS.Timeout | undefined;
@@ -227,6 +228,17 @@ export class MigrationsModel implements vscode.Disposable {
     }
   }
 
+  /** Schema drift of one target: its schema against a fresh migrate of the files its ledger lists. */
+  async drift(target: string, opts: JobOptions = {}): Promise<MigrationDriftDto> {
+    const root = this.requireRoot();
+    const label = `Checking drift on ${this.#status?.targets.find((t) => t.id === target)?.label ?? target}`;
+    return this.track({ kind: 'drift', label }, async () => {
+      const r = await this.client.runJob('migrate.drift', { workspaceRoot: root, target, dbPassword: await this.storedPassword(target) }, opts);
+      this.#drifts.set(target, r);
+      return r;
+    });
+  }
+
   private requireRoot(): string {
     const root = this.project.root;
     if (!root) throw new Error('Open a folder with migrations first.');
@@ -264,6 +276,7 @@ export class MigrationsModel implements vscode.Disposable {
       counts: countStates(t.entries),
       entries: Object.fromEntries(t.entries.map((e) => [e.fileName, e])),
       lastDryRun: this.#dryRuns.get(t.id),
+      lastDrift: this.#drifts.get(t.id),
     }));
     const v = this.#lastVerify;
     return {

@@ -14,16 +14,19 @@ import { secretsFrom } from '../../core/deploy/session';
 import { ensureStateDir, writeFileAtomic } from '../../core/images/stateDir';
 import { connectPg } from '../../core/migrate/adapters/pgAdapter';
 import type { MigrationFailure } from '../../core/migrate/backend';
+import { schemaDrift, type DriftReport } from '../../core/migrate/drift';
 import { dryRun } from '../../core/migrate/dryRun';
 import { loadMigrations, type MigrationFile } from '../../core/migrate/files';
 import { PgBackend } from '../../core/migrate/pgBackend';
-import { formatDryRun, formatVerifyReport } from '../../core/migrate/report';
+import { formatDrift, formatDryRun, formatVerifyReport } from '../../core/migrate/report';
 import { migrationStatus } from '../../core/migrate/runner';
-import { openBackend, resolveTarget, scratchProviderFor, targetMigrations, type MigrateTarget } from '../../core/migrate/target';
+import { pgliteScratchProvider } from '../../core/migrate/adapters/pgliteAdapter';
+import type { ScratchProvider } from '../../core/migrate/session';
+import { openBackend, openTargetSession, resolveTarget, scratchProviderFor, targetMigrations, type MigrateTarget } from '../../core/migrate/target';
 import { verifyMigrations, type RerunVerdict } from '../../core/migrate/verify';
 import { sshTargetOf } from '../../core/ship/remoteHost';
 import { SshConnection } from '../../core/ship/sshAdapter';
-import type { JobParams, JobResult, MigrationDryRunDto, MigrationProblemDto, MigrationTargetDto } from '../protocol';
+import type { JobParams, JobResult, MigrationDriftDto, MigrationDryRunDto, MigrationProblemDto, MigrationTargetDto } from '../protocol';
 
 /** How long an environment's database may take to answer a status request before it is shown as unreachable. */
 export const ENVIRONMENT_STATUS_TIMEOUT_MS = 8_000;
@@ -370,6 +373,59 @@ export async function migrateDryRunJob(params: JobParams<'migrate.dryRun'>, ctx:
   const opened = await withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, params.dbPassword));
   try {
     return toDto(await dryRun(new PgBackend(opened.session), files, ctx, { execute }));
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * Schema drift of one target: its schema against a fresh migrate of the files its ledger lists,
+ * run on a scratch database (the local server when database.local.url names one, else PGlite).
+ * Read-only on the target: it reads the ledger and the catalog, nothing else.
+ */
+export async function migrateDriftJob(params: JobParams<'migrate.drift'>, ctx: JobContext): Promise<JobResult<'migrate.drift'>> {
+  const p = await openProject(params.workspaceRoot);
+  const files = await projectFiles(p);
+  if (p.kind !== 'postgres') throw new InputError('drift works on PostgreSQL migrations');
+  const toDto = (r: DriftReport): MigrationDriftDto => ({
+    target: params.target,
+    database: r.target,
+    reference: r.reference,
+    comparedFiles: r.comparedFiles,
+    note: r.note,
+    differences: r.differences.map((d) => ({ object: d.object, kind: d.kind, detail: d.detail })),
+    text: formatDrift(r),
+    finishedAt: new Date().toISOString(),
+  });
+  const compare = async (session: Awaited<ReturnType<typeof openTargetSession>>, description?: string): Promise<MigrationDriftDto> => {
+    // Without a usable local database (its password is not set) the fresh migrate still has PGlite.
+    const provider: ScratchProvider = p.target ? await scratchProviderFor(p.target) : pgliteScratchProvider();
+    try {
+      return toDto(await schemaDrift(session, files, provider, ctx, { targetDescription: description }));
+    } finally {
+      await provider.close();
+    }
+  };
+  if (params.target === 'local') {
+    const t = p.target;
+    if (!t) throw new InputError(p.targetProblem ?? 'no local database');
+    return serializeLocal(async () => {
+      const session = await openTargetSession(t, 'drift');
+      try {
+        return await compare(session);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+  const name = params.target.replace(/^env:/, '');
+  const env = p.config?.environments[name];
+  if (!env || !params.target.startsWith('env:')) throw new InputError(`no migration target "${params.target}" (expected "local" or "env:<environment>")`);
+  ctx.progress({ step: 'connect', message: name });
+  const timeoutMs = ENVIRONMENT_STATUS_TIMEOUT_MS * 2;
+  const opened = await withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, params.dbPassword));
+  try {
+    return await compare(opened.session, opened.description);
   } finally {
     await opened.close();
   }

@@ -12,7 +12,7 @@ import { imagesListJob } from './imagesList';
 import { imagesRemoveJob } from './imagesRemove';
 import { imagesTestJob } from './imagesTest';
 import { imagesTestLogJob } from './imagesTestLog';
-import { migrateDryRunJob, migrateStatusJob, migrateVerifyJob } from './migrate';
+import { migrateDriftJob, migrateDryRunJob, migrateStatusJob, migrateVerifyJob } from './migrate';
 import { deployRollbackJob, deployRollbackPlanJob } from './rollback';
 import { sleepJob } from './sleep';
 import { deployStatusJob } from './status';
@@ -45,4 +45,5 @@ export const jobHandlers: JobHandlers = {
   'migrate.status': migrateStatusJob,
   'migrate.verify': migrateVerifyJob,
   'migrate.dryRun': migrateDryRunJob,
+  'migrate.drift': migrateDriftJob,
 };

@@ -175,4 +175,19 @@ suite('(host) migrations: editor panel, status per target, verify this migration
     sub.dispose();
     assert.equal(reads, 0, 'no status read started while nothing changed');
   });
+
+  test('"Check Schema Drift" on the local database: no drift against its three applied files, shown on the target in the panel', async function () {
+    this.timeout(120_000);
+    const r = (await vscode.commands.executeCommand('greenlight.migrations.drift', 'local')) as { differences: unknown[]; comparedFiles: number; text: string } | undefined;
+    assert.ok(r, 'the command returned the drift report');
+    assert.deepEqual(r.differences, [], r.text);
+    assert.equal(r.comparedFiles, 3);
+    const s = await waitFor('the panel to show the drift result on the local target', () => {
+      const p = posted();
+      const local = p?.targets.find((t) => t.id === 'local');
+      return local?.lastDrift && p?.activity.length === 0 ? local : undefined;
+    });
+    assert.equal(s.lastDrift?.comparedFiles, 3);
+    assert.match(s.lastDrift?.text ?? '', /no drift: the schema matches the migrations/);
+  });
 });

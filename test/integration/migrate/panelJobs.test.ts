@@ -2,7 +2,7 @@
 // PGlite database of a project, an environment reached like a deploy reaches it (the test bed's
 // production host over SSH with its pinned key, then its PostgreSQL 15 through a TCP forward), an
 // environment whose SSH port accepts and then says nothing (it must time out, not hang), verify
-// through one file, and a dry run that commits nothing.
+// through one file, a dry run that commits nothing, and schema drift of a target.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { quietContext } from '../../../src/core/common/job';
-import { migrateDryRunJob, migrateStatusJob, migrateVerifyJob } from '../../../src/service/jobs/migrate';
+import { migrateDriftJob, migrateDryRunJob, migrateStatusJob, migrateVerifyJob } from '../../../src/service/jobs/migrate';
 import { testbed } from '../testbed';
 
 const FILES: Record<string, string> = {
@@ -18,7 +18,7 @@ const FILES: Record<string, string> = {
   '002_add_order_total.sql': '-- not idempotent\nALTER TABLE orders ADD COLUMN total_cents integer NOT NULL DEFAULT 0;\n',
 };
 
-suite('(integration) migrate: the migration panel jobs (status per target, verify, dry run)', function () {
+suite('(integration) migrate: the migration panel jobs (status per target, verify, dry run, drift)', function () {
   this.timeout(180_000);
   let root: string;
   let silent: net.Server;
@@ -161,5 +161,37 @@ suite('(integration) migrate: the migration panel jobs (status per target, verif
     const cols = execFileSync('psql', [psqlUrl.replace(/\/[^/]*$/, `/${dbName}`), '-qAtc', `select count(*) from information_schema.columns where table_name = 'orders' and column_name = 'total_cents'`], { encoding: 'utf8' });
     assert.equal(cols.trim(), '0', 'the dry run left no column behind');
     await assert.rejects(migrateDryRunJob({ workspaceRoot: root, target: 'env:nowhere' }, quietContext()), /no migration target "env:nowhere"/);
+  });
+
+  test('drift on the environment: none while its schema matches the applied file, then the hand-made change, object by object; the local database likewise', async () => {
+    const prodDb = psqlUrl.replace(/\/[^/]*$/, `/${dbName}`);
+    const clean = await migrateDriftJob({ workspaceRoot: root, target: 'env:production' }, quietContext());
+    assert.deepEqual(clean.differences, [], clean.text);
+    assert.equal(clean.comparedFiles, 1, 'only the applied file is compared');
+    assert.match(clean.note ?? '', /1 pending file left out/);
+    assert.match(clean.database, /production/);
+    assert.match(clean.text, /no drift: the schema matches the migrations/);
+    // Someone "fixed" production by hand.
+    execFileSync('psql', [prodDb, '-v', 'ON_ERROR_STOP=1', '-qAtc', 'alter table orders add column note text; create index orders_placed_idx on orders (placed_at)']);
+    try {
+      const drifted = await migrateDriftJob({ workspaceRoot: root, target: 'env:production' }, quietContext());
+      assert.deepEqual(
+        drifted.differences.map((d) => [d.kind, d.object]),
+        [
+          ['extra', 'column public.orders.note'],
+          ['extra', 'index public.orders_placed_idx'],
+        ],
+        drifted.text,
+      );
+      assert.match(drifted.text, /2 differences$/);
+    } finally {
+      execFileSync('psql', [prodDb, '-qAtc', 'alter table orders drop column if exists note; drop index if exists orders_placed_idx']);
+    }
+    // The local PGlite database has no ledger yet: compared with all files, and it lacks their objects.
+    const local = await migrateDriftJob({ workspaceRoot: root, target: 'local' }, quietContext());
+    assert.equal(local.comparedFiles, 2);
+    assert.match(local.note ?? '', /no migration ledger/);
+    assert.ok(local.differences.some((d) => d.kind === 'missing' && d.object === 'table public.orders'), local.text);
+    await assert.rejects(migrateDriftJob({ workspaceRoot: root, target: 'env:hanging' }, quietContext()), /ssh 127\.0\.0\.1:\d+: the connection was accepted, but no SSH server answered within 16 s/);
   });
 });

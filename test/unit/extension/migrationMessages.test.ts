@@ -13,6 +13,8 @@ suite('(unit) extension: migration panel messages', () => {
     ['verify one file', { type: 'verify', fileName: '003_add_order_total.sql' }],
     ['dry run on the local database', { type: 'dryRun', target: 'local' }],
     ['dry run on an environment', { type: 'dryRun', target: 'env:production' }],
+    ['drift of the local database', { type: 'drift', target: 'local' }],
+    ['drift of an environment', { type: 'drift', target: 'env:production' }],
     ['open a file', { type: 'openFile', fileName: '001_create_orders.sql' }],
     ['open a file at a line', { type: 'openFile', fileName: '001_create_orders.sql', line: 12 }],
   ];
@@ -34,6 +36,8 @@ suite('(unit) extension: migration panel messages', () => {
     ['an unknown target', { type: 'dryRun', target: 'production' }],
     ['a target with a shell character', { type: 'dryRun', target: 'env:prod;rm' }],
     ['a dry run without a target', { type: 'dryRun' }],
+    ['a drift check without a target', { type: 'drift' }],
+    ['a drift check of a path', { type: 'drift', target: 'env:../../etc' }],
   ];
   for (const [what, raw] of invalid) {
     test(`drops ${what}`, () => assert.equal(parseWebviewMessage(raw), undefined));
