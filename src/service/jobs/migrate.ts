@@ -339,6 +339,19 @@ export async function migrateVerifyJob(params: JobParams<'migrate.verify'>, ctx:
   };
 }
 
+/**
+ * Opens the database of a target named "env:<environment>" (dry run and drift), over SSH like a
+ * deploy, within twice the status timeout: these jobs were asked for, so they may wait longer.
+ */
+async function openEnvironmentTarget(p: Project, target: string, ctx: JobContext, dbPassword: string | undefined): ReturnType<typeof openEnvironmentDatabase> {
+  const name = target.replace(/^env:/, '');
+  const env = p.config?.environments[name];
+  if (!env || !target.startsWith('env:')) throw new InputError(`no migration target "${target}" (expected "local" or "env:<environment>")`);
+  ctx.progress({ step: 'connect', message: name });
+  const timeoutMs = ENVIRONMENT_STATUS_TIMEOUT_MS * 2;
+  return withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, dbPassword));
+}
+
 export async function migrateDryRunJob(params: JobParams<'migrate.dryRun'>, ctx: JobContext): Promise<JobResult<'migrate.dryRun'>> {
   const p = await openProject(params.workspaceRoot);
   const files = await projectFiles(p);
@@ -365,12 +378,7 @@ export async function migrateDryRunJob(params: JobParams<'migrate.dryRun'>, ctx:
       }
     });
   }
-  const name = params.target.replace(/^env:/, '');
-  const env = p.config?.environments[name];
-  if (!env || !params.target.startsWith('env:')) throw new InputError(`no migration target "${params.target}" (expected "local" or "env:<environment>")`);
-  ctx.progress({ step: 'connect', message: name });
-  const timeoutMs = ENVIRONMENT_STATUS_TIMEOUT_MS * 2;
-  const opened = await withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, params.dbPassword));
+  const opened = await openEnvironmentTarget(p, params.target, ctx, params.dbPassword);
   try {
     return toDto(await dryRun(new PgBackend(opened.session), files, ctx, { execute }));
   } finally {
@@ -418,12 +426,7 @@ export async function migrateDriftJob(params: JobParams<'migrate.drift'>, ctx: J
       }
     });
   }
-  const name = params.target.replace(/^env:/, '');
-  const env = p.config?.environments[name];
-  if (!env || !params.target.startsWith('env:')) throw new InputError(`no migration target "${params.target}" (expected "local" or "env:<environment>")`);
-  ctx.progress({ step: 'connect', message: name });
-  const timeoutMs = ENVIRONMENT_STATUS_TIMEOUT_MS * 2;
-  const opened = await withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, params.dbPassword));
+  const opened = await openEnvironmentTarget(p, params.target, ctx, params.dbPassword);
   try {
     return await compare(opened.session, opened.description);
   } finally {

@@ -190,4 +190,19 @@ suite('(host) migrations: editor panel, status per target, verify this migration
     assert.equal(s.lastDrift?.comparedFiles, 3);
     assert.match(s.lastDrift?.text ?? '', /no drift: the schema matches the migrations/);
   });
+
+  test('"Dry Run Migrations" on the local database: nothing pending, shown on the target in the panel', async function () {
+    this.timeout(120_000);
+    const r = (await vscode.commands.executeCommand('greenlight.migrations.dryRun', 'local')) as { ok: boolean; pending: unknown[]; executed: boolean; text: string } | undefined;
+    assert.ok(r, 'the command returned the dry run report');
+    assert.equal(r.ok, true, r.text);
+    assert.deepEqual(r.pending, []);
+    const local = await waitFor('the panel to show the dry run on the local target', () => {
+      const p = posted();
+      const t = p?.targets.find((x) => x.id === 'local');
+      return t?.lastDryRun && p?.activity.length === 0 ? t : undefined;
+    });
+    assert.equal(local.lastDryRun?.ok, true);
+    assert.equal(local.counts.applied, 3, 'the dry run committed nothing and the status still reads three applied');
+  });
 });

@@ -5,23 +5,15 @@
 import * as vscode from 'vscode';
 import type { MigrationDriftDto } from '../../../service/protocol';
 import type { Services } from '../../services';
-import { requireTrustToRun, withMigrationProgress } from './runMigrationJob';
+import { pickMigrationTarget, requireTrustToRun, withMigrationProgress } from './runMigrationJob';
 
 export function checkSchemaDrift(s: Services) {
   return async (target?: string): Promise<MigrationDriftDto | undefined> => {
     if (!requireTrustToRun('A drift check')) return undefined;
-    if (!s.migrations.status) await s.migrations.refresh();
-    const targets = s.migrations.status?.targets ?? [];
-    if (!target) {
-      const pick = await vscode.window.showQuickPick(
-        targets.map((t) => ({ label: t.label, description: t.database, detail: t.reachable ? undefined : `unreachable: ${t.problem}`, id: t.id })),
-        { title: 'Check the schema drift of', placeHolder: 'a database' },
-      );
-      if (!pick) return undefined;
-      target = pick.id;
-    }
-    const label = targets.find((x) => x.id === target)?.label ?? target;
-    const r = await withMigrationProgress(s, `Greenlight: Checking drift on ${label}`, (opts) => s.migrations.drift(target, opts));
+    const t = await pickMigrationTarget(s, target, 'Check the schema drift of');
+    if (!t) return undefined;
+    const label = t.label;
+    const r = await withMigrationProgress(s, `Greenlight: Checking drift on ${label}`, (opts) => s.migrations.drift(t.id, opts));
     if (!r) return undefined;
     s.output.info(r.text);
     const show = (a: string | undefined): void => {

@@ -4,23 +4,14 @@
 import * as vscode from 'vscode';
 import type { MigrationDryRunDto } from '../../../service/protocol';
 import type { Services } from '../../services';
-import { requireTrustToRun, withMigrationProgress } from './runMigrationJob';
+import { pickMigrationTarget, requireTrustToRun, withMigrationProgress } from './runMigrationJob';
 
 export function dryRunMigrations(s: Services) {
   return async (target?: string): Promise<MigrationDryRunDto | undefined> => {
     if (!requireTrustToRun('A dry run')) return undefined;
-    if (!s.migrations.status) await s.migrations.refresh();
-    const targets = s.migrations.status?.targets ?? [];
-    if (!target) {
-      const pick = await vscode.window.showQuickPick(
-        targets.map((t) => ({ label: t.label, description: t.database, detail: t.reachable ? undefined : `unreachable: ${t.problem}`, id: t.id })),
-        { title: 'Dry run the pending migrations on', placeHolder: 'a database' },
-      );
-      if (!pick) return undefined;
-      target = pick.id;
-    }
-    const t = targets.find((x) => x.id === target);
-    if (t?.kind === 'environment') {
+    const t = await pickMigrationTarget(s, target, 'Dry run the pending migrations on');
+    if (!t) return undefined;
+    if (t.kind === 'environment') {
       const go = await vscode.window.showWarningMessage(
         `Dry run on ${t.label}?`,
         { modal: true, detail: `The pending migrations run on ${t.database} inside a transaction that is rolled back, holding the migration lock while they run. Nothing is committed.` },
@@ -28,15 +19,15 @@ export function dryRunMigrations(s: Services) {
       );
       if (go !== 'Dry Run') return undefined;
     }
-    const r = await withMigrationProgress(s, `Greenlight: Dry run on ${t?.label ?? target}`, (opts) => s.migrations.dryRun(target, opts));
+    const r = await withMigrationProgress(s, `Greenlight: Dry run on ${t.label}`, (opts) => s.migrations.dryRun(t.id, opts));
     if (!r) return undefined;
     s.output.info(r.text);
     const summary = r.text.trim().split('\n').at(-1) ?? '';
     const show = (a: string | undefined): void => {
       if (a === 'Show Output') s.output.show();
     };
-    if (r.ok) void vscode.window.showInformationMessage(`Dry run on ${t?.label ?? target}: ${r.pending.length} pending — ${summary}.`, 'Show Output').then(show);
-    else void vscode.window.showErrorMessage(`Dry run on ${t?.label ?? target} failed: ${r.pending.find((p) => p.problem)?.problem?.message.split('\n')[0] ?? summary}`, 'Show Output').then(show);
+    if (r.ok) void vscode.window.showInformationMessage(`Dry run on ${t.label}: ${r.pending.length} pending — ${summary}.`, 'Show Output').then(show);
+    else void vscode.window.showErrorMessage(`Dry run on ${t.label} failed: ${r.pending.find((p) => p.problem)?.problem?.message.split('\n')[0] ?? summary}`, 'Show Output').then(show);
     return r;
   };
 }

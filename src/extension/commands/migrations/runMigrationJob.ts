@@ -34,3 +34,22 @@ export async function withMigrationProgress<T>(
     return undefined;
   }
 }
+
+/**
+ * The target a command runs on: the one given (a panel button names it), else one picked from the
+ * targets of the last status, unreachable ones marked with the reason. Undefined when dismissed.
+ */
+export async function pickMigrationTarget(s: Services, target: string | undefined, title: string): Promise<{ id: string; label: string; kind?: 'local' | 'environment'; database?: string } | undefined> {
+  if (!s.migrations.status) await s.migrations.refresh();
+  const targets = s.migrations.status?.targets ?? [];
+  if (!target) {
+    const pick = await vscode.window.showQuickPick(
+      targets.map((t) => ({ label: t.label, description: t.database, detail: t.reachable ? undefined : `unreachable: ${t.problem}`, id: t.id })),
+      { title, placeHolder: 'a database' },
+    );
+    if (!pick) return undefined;
+    target = pick.id;
+  }
+  const t = targets.find((x) => x.id === target);
+  return { id: target, label: t?.label ?? target, kind: t?.kind, database: t?.database };
+}
