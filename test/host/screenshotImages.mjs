@@ -10,23 +10,13 @@
 // Removes its images afterwards. On failure it writes <out>/error.png and exits 1.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { copyWorkspace, ensureInstalled, launchChromium, requireBuilt, ROOT, startServer, workbenchUrl } from './lib.mjs';
+import { copyWorkspace, ROOT } from './lib.mjs';
+import { openWorkbench, palette, runScreenshots, screenshotArgs, shot, showGreenlight, widenSidebar } from './workbench.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    out: { type: 'string', default: path.join(ROOT, 'docs/images') },
-    verbose: { type: 'boolean', default: !!process.env.VERBOSE },
-  },
-});
-const W = 1400;
-const H = 850;
-const outDir = path.resolve(opts.out);
-mkdirSync(outDir, { recursive: true });
-ensureInstalled();
-requireBuilt();
+const opts = screenshotArgs();
+const { outDir } = opts;
 
 const project = `shop-${randomBytes(3).toString('hex')}`;
 const ws = copyWorkspace('images');
@@ -75,60 +65,32 @@ function removeImages() {
   if (ids.length) execFileSync('docker', ['image', 'rm', '-f', ...new Set(ids)], { stdio: 'ignore' });
 }
 
-async function palette(page, title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
-let server;
-let browser;
-let page;
-let code = 0;
-try {
-  makeVersions();
-  server = await startServer({ verbose: opts.verbose });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: W, height: H } });
-  await page.goto(workbenchUrl(server.port, { folder: ws, extensionDevelopmentPath: ROOT }));
-  await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
-  await palette(page, 'Notifications: Clear All Notifications');
-  const tab = page.locator('.part.activitybar [aria-label^="Greenlight"]').first();
-  await tab.waitFor({ timeout: 60_000 });
-  await tab.click();
-  // This project has no environments: fold that view so the Images view gets the height.
-  const envHeader = page.locator('.part.sidebar .pane-header', { hasText: 'Environments' });
-  await envHeader.waitFor();
-  if ((await envHeader.getAttribute('aria-expanded')) === 'true') await envHeader.click();
-  const images = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Images' }) });
-  for (const state of ['✓ tested', '✗ failed', 'untested']) await images.locator('.monaco-list-row', { hasText: state }).first().waitFor({ timeout: 60_000 });
-  // Widen the sidebar by dragging its edge, so each version's state, size and age are readable.
-  const side = await page.locator('.part.sidebar').boundingBox();
-  await page.mouse.move(side.x + side.width, H / 2);
-  await page.mouse.down();
-  await page.mouse.move(side.x + side.width + 360, H / 2, { steps: 12 });
-  await page.mouse.up();
-  await page.mouse.move(W - 5, H / 2); // no hover tooltip in the picture
-  await page.waitForTimeout(800);
-  const file = path.join(outDir, 'images-view.png');
-  await page.screenshot({ path: file });
-  console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
-} catch (e) {
-  console.error(e);
-  code = 1;
-  if (page) await page.screenshot({ path: path.join(outDir, 'error.png') }).catch(() => undefined);
-} finally {
-  await browser?.close().catch(() => undefined);
-  server?.stop();
-  try {
-    removeImages();
-  } catch (e) {
-    console.error(`could not remove the ${project} images: ${e.message}`);
-  }
-  rmSync(path.dirname(ws), { recursive: true, force: true });
-}
-process.exit(code);
+let workbench;
+await runScreenshots(
+  { outDir },
+  async (setPage) => {
+    makeVersions();
+    workbench = await openWorkbench(ws, { verbose: opts.verbose });
+    const { page } = workbench;
+    setPage(page);
+    await palette(page, 'Notifications: Clear All Notifications');
+    await showGreenlight(page);
+    // This project has no environments: fold that view so the Images view gets the height.
+    const envHeader = page.locator('.part.sidebar .pane-header', { hasText: 'Environments' });
+    if ((await envHeader.getAttribute('aria-expanded')) === 'true') await envHeader.click();
+    const images = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Images' }) });
+    for (const state of ['✓ tested', '✗ failed', 'untested']) await images.locator('.monaco-list-row', { hasText: state }).first().waitFor({ timeout: 60_000 });
+    // Wide enough for each version's state, size and age.
+    const side = await page.locator('.part.sidebar').boundingBox();
+    await widenSidebar(page, side.x + side.width + 360);
+    await shot(page, outDir, 'images-view.png');
+  },
+  async () => {
+    await workbench?.close();
+    try {
+      removeImages();
+    } finally {
+      rmSync(path.dirname(ws), { recursive: true, force: true });
+    }
+  },
+);

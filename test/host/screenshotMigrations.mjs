@@ -11,23 +11,13 @@
 // usage: node test/host/screenshotMigrations.mjs [--out docs/images] [--verbose]
 // Needs a built dist/ (node scripts/build.mjs). On failure it writes <out>/error.png and exits 1.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { copyWorkspace, ensureInstalled, launchChromium, requireBuilt, ROOT, startServer, workbenchUrl } from './lib.mjs';
+import { copyWorkspace, ROOT } from './lib.mjs';
+import { openWorkbench, palette, readTestbedEnv, runScreenshots, screenshotArgs, shot } from './workbench.mjs';
 
-const { values: opts } = parseArgs({
-  options: {
-    out: { type: 'string', default: path.join(ROOT, 'docs/images') },
-    verbose: { type: 'boolean', default: !!process.env.VERBOSE },
-  },
-});
-const W = 1400;
-const H = 850;
-const outDir = path.resolve(opts.out);
-mkdirSync(outDir, { recursive: true });
-ensureInstalled();
-requireBuilt();
+const opts = screenshotArgs();
+const { outDir } = opts;
 
 const MIGRATIONS = {
   '002_create_customers.sql': 'CREATE TABLE IF NOT EXISTS customers (\n  id bigserial PRIMARY KEY,\n  email text NOT NULL UNIQUE\n);\n',
@@ -36,103 +26,84 @@ const MIGRATIONS = {
 };
 
 function readTestbed() {
-  const file = '/tmp/greenlight-testbed/env';
-  if (!existsSync(file)) return undefined;
-  const env = {};
-  for (const m of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(?:'([^']*)'|(.*))$/gm)) env[m[1]] = m[2] ?? m[3];
-  return env.PROD_SSH_KEY && env.PROD_DATABASE_URL ? env : undefined;
+  const env = readTestbedEnv();
+  return env?.PROD_SSH_KEY && env.PROD_DATABASE_URL ? env : undefined;
 }
 
 const cli = (cwd, args, env = {}) => execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 
 const temps = [];
-let server;
-let browser;
-let page;
-let code = 0;
+let workbench;
 let dropDatabase;
-try {
-  const ws = copyWorkspace('demo');
-  temps.push(path.dirname(ws));
-  for (const [name, text] of Object.entries(MIGRATIONS)) writeFileSync(path.join(ws, 'migrations', name), text);
-  cli(ws, ['migrate', 'up', '--through', '002_create_customers.sql', '--no-seeds']);
-  appendFileSync(path.join(ws, 'migrations', '002_create_customers.sql'), '-- edited after it was applied\n');
+await runScreenshots(
+  { outDir },
+  async (setPage) => {
+    const ws = copyWorkspace('demo');
+    temps.push(path.dirname(ws));
+    for (const [name, text] of Object.entries(MIGRATIONS)) writeFileSync(path.join(ws, 'migrations', name), text);
+    cli(ws, ['migrate', 'up', '--through', '002_create_customers.sql', '--no-seeds']);
+    appendFileSync(path.join(ws, 'migrations', '002_create_customers.sql'), '-- edited after it was applied\n');
 
-  const env = {};
-  const tb = readTestbed();
-  if (tb) {
-    // A database of its own on the test bed's production server, with the first migration applied.
-    const url = new URL(tb.PROD_DATABASE_URL);
-    const dbName = 'gl_panel_screenshot';
-    const admin = ['-v', 'ON_ERROR_STOP=1', '-Atc'];
-    execFileSync('psql', [tb.PROD_DATABASE_URL, ...admin, `drop database if exists ${dbName}`]);
-    execFileSync('psql', [tb.PROD_DATABASE_URL, ...admin, `create database ${dbName}`]);
-    dropDatabase = () => execFileSync('psql', [tb.PROD_DATABASE_URL, ...admin, `drop database if exists ${dbName} with (force)`]);
-    const target = new URL(tb.PROD_DATABASE_URL);
-    target.pathname = `/${dbName}`;
-    cli(ws, ['migrate', 'up', '--through', '001_create_orders.sql', '--no-seeds', '--database', target.toString()]);
-    const yaml = readFileSync(path.join(ws, 'greenlight.yaml'), 'utf8');
-    const production = [
-      '  production:',
-      '    ssh:',
-      `      host: ${tb.PROD_SSH_HOST}`,
-      `      port: ${tb.PROD_SSH_PORT}`,
-      `      user: ${tb.PROD_SSH_USER}`,
-      `      identityFile: ${tb.PROD_SSH_KEY}`,
-      `      hostKey: ${tb.PROD_SSH_HOST_KEY}`,
-      `    database: { name: ${dbName}, user: ${decodeURIComponent(url.username)}, passwordEnv: GREENLIGHT_SHOT_DB_PASSWORD }`,
-      '',
-    ].join('\n');
-    writeFileSync(path.join(ws, 'greenlight.yaml'), yaml.replace(/ {2}production:\n[\s\S]*$/, production));
-    env.GREENLIGHT_SHOT_DB_PASSWORD = decodeURIComponent(url.password);
-    console.log(`production environment: the test bed (${tb.PROD_SSH_HOST}), database ${dbName}`);
-  } else {
-    console.log('no test bed (/tmp/greenlight-testbed/env): both environments show as unreachable');
-  }
+    const env = {};
+    const tb = readTestbed();
+    if (tb) {
+      // A database of its own on the test bed's production server, with the first migration applied.
+      const url = new URL(tb.PROD_DATABASE_URL);
+      const dbName = 'gl_panel_screenshot';
+      const admin = ['-v', 'ON_ERROR_STOP=1', '-Atc'];
+      execFileSync('psql', [tb.PROD_DATABASE_URL, ...admin, `drop database if exists ${dbName}`]);
+      execFileSync('psql', [tb.PROD_DATABASE_URL, ...admin, `create database ${dbName}`]);
+      dropDatabase = () => execFileSync('psql', [tb.PROD_DATABASE_URL, ...admin, `drop database if exists ${dbName} with (force)`]);
+      const target = new URL(tb.PROD_DATABASE_URL);
+      target.pathname = `/${dbName}`;
+      cli(ws, ['migrate', 'up', '--through', '001_create_orders.sql', '--no-seeds', '--database', target.toString()]);
+      const yaml = readFileSync(path.join(ws, 'greenlight.yaml'), 'utf8');
+      const production = [
+        '  production:',
+        '    ssh:',
+        `      host: ${tb.PROD_SSH_HOST}`,
+        `      port: ${tb.PROD_SSH_PORT}`,
+        `      user: ${tb.PROD_SSH_USER}`,
+        `      identityFile: ${tb.PROD_SSH_KEY}`,
+        `      hostKey: ${tb.PROD_SSH_HOST_KEY}`,
+        `    database: { name: ${dbName}, user: ${decodeURIComponent(url.username)}, passwordEnv: GREENLIGHT_SHOT_DB_PASSWORD }`,
+        '',
+      ].join('\n');
+      writeFileSync(path.join(ws, 'greenlight.yaml'), yaml.replace(/ {2}production:\n[\s\S]*$/, production));
+      env.GREENLIGHT_SHOT_DB_PASSWORD = decodeURIComponent(url.password);
+      console.log(`production environment: the test bed (${tb.PROD_SSH_HOST}), database ${dbName}`);
+    } else {
+      console.log('no test bed (/tmp/greenlight-testbed/env): both environments show as unreachable');
+    }
 
-  server = await startServer({ verbose: opts.verbose, env });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: W, height: H } });
-  await page.goto(workbenchUrl(server.port, { folder: ws, extensionDevelopmentPath: ROOT }));
-  await page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
-
-  const palette = async (title) => {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 60_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  };
-  await palette('Notifications: Clear All Notifications');
-  await palette('View: Close Primary Side Bar');
-  await palette('Greenlight: Open Migrations');
-  // The webview's document sits in an iframe inside VS Code's webview iframe.
-  const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  await view.locator('vscode-table-row[data-file="004_orders_placed_at_index.sql"]').waitFor({ timeout: 120_000 });
-  await view.locator('.activity vscode-progress-ring').waitFor({ state: 'detached', timeout: 120_000 });
-  await view.locator('vscode-button[data-action="verify"]').click();
-  await view.locator('.last-verify').waitFor({ timeout: 180_000 });
-  await view.locator('.activity vscode-progress-ring').waitFor({ state: 'detached', timeout: 120_000 });
-  await palette('Notifications: Clear All Notifications');
-  await page.mouse.move(W - 5, H - 5); // no hover tooltip in the picture
-  await page.waitForTimeout(1000);
-  const file = path.join(outDir, 'migration-panel.png');
-  await page.screenshot({ path: file });
-  console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
-} catch (e) {
-  console.error(e);
-  code = 1;
-  if (page) await page.screenshot({ path: path.join(outDir, 'error.png') }).catch(() => undefined);
-} finally {
-  await browser?.close().catch(() => undefined);
-  server?.stop();
-  try {
-    dropDatabase?.();
-  } catch (e) {
-    console.error(`could not drop the screenshot database: ${e.message}`);
-  }
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-}
-process.exit(code);
+    workbench = await openWorkbench(ws, { verbose: opts.verbose, env });
+    const { page } = workbench;
+    setPage(page);
+    await palette(page, 'Notifications: Clear All Notifications');
+    await palette(page, 'View: Close Primary Side Bar');
+    await palette(page, 'Greenlight: Open Migrations');
+    // The webview's document sits in an iframe inside VS Code's webview iframe.
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await view.locator('vscode-table-row[data-file="004_orders_placed_at_index.sql"]').waitFor({ timeout: 120_000 });
+    await view.locator('.activity vscode-progress-ring').waitFor({ state: 'detached', timeout: 120_000 });
+    await view.locator('vscode-button[data-action="verify"]').click();
+    await view.locator('.last-verify').waitFor({ timeout: 180_000 });
+    await view.locator('.activity vscode-progress-ring').waitFor({ state: 'detached', timeout: 120_000 });
+    if (tb) {
+      // The reachable environment's schema against its applied migration: "Check drift".
+      await view.locator('vscode-button[data-action="drift:env:production"]').click();
+      await view.locator('[data-target="env:production"] .drift').waitFor({ timeout: 120_000 });
+      await view.locator('.activity vscode-progress-ring').waitFor({ state: 'detached', timeout: 120_000 });
+    }
+    await palette(page, 'Notifications: Clear All Notifications');
+    await shot(page, outDir, 'migration-panel.png');
+  },
+  async () => {
+    await workbench?.close();
+    try {
+      dropDatabase?.();
+    } finally {
+      for (const d of temps) rmSync(d, { recursive: true, force: true });
+    }
+  },
+);
