@@ -32,12 +32,10 @@ export async function labelWithOracle(databaseUrl: string, files = corpusFiles()
   try {
     for (const f of files) {
       const sql = readFileSync(join(SQL_CORPUS, f), 'utf8');
-      // A file with its own BEGIN/COMMIT would end the oracle's wrapping transaction, so it runs
-      // the way the oracle runs no-transaction SQL: directly, on a throwaway copy.
-      const ownTransaction = /^\s*(begin|commit|start\s+transaction|end)\s*;/im.test(sql);
+      // The oracle itself runs a file with its own BEGIN/COMMIT as written, on a throwaway copy.
       let r;
       try {
-        r = await oracle.check(sql, { noTransaction: ownTransaction });
+        r = await oracle.check(sql);
       } catch (e) {
         problems.push(`${f}: the oracle failed: ${e instanceof Error ? e.message : String(e)}`);
         continue;
