@@ -86,8 +86,8 @@ export class ServiceClient implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: SERVICE_DOCUMENT_SELECTOR,
       outputChannel: this.output,
-      // .greenlight/*.json and .greenlight/pglite.changed: a build, test or migrate up in a terminal refreshes the Images view or the migration panel (src/service/localStateChanges.ts).
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**,.greenlight/*.json,.greenlight/pglite.changed,.greenlight/builds/*.json}') },
+      // .greenlight/*.json, pglite.changed and environments.changed: a build, test, migrate up, deploy or backup in a terminal refreshes the view that shows it (src/service/localStateChanges.ts).
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{greenlight.yaml,migrations/**,db/**,.greenlight/*.json,.greenlight/pglite.changed,.greenlight/environments.changed,.greenlight/builds/*.json}') },
       initializationOptions: { settings: vscode.workspace.getConfiguration('greenlight') },
       errorHandler: {
         error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),

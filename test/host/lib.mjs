@@ -56,6 +56,8 @@ const SETTINGS = {
   // extension then logs unhandled "not a git repository" rejections into the test output.
   // Greenlight runs git itself and does not use that extension.
   'git.enabled': false,
+  // Suites read the environments when they mean to; the tests of the timer set it themselves.
+  'greenlight.environments.refreshIntervalSeconds': 0,
 };
 
 /**

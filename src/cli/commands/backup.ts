@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/common/errors';
 import { applyRetention, backupDatabase, createBackup, listBackups, previewRetention, restoreBackup, restoreDrill, verifyBackup } from '../../core/backup/backups';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
+import { noteEnvironmentChanged, type EnvironmentChange } from '../../core/deploy/localActivity';
 import { openEnvironment, type EnvironmentSession } from '../../core/deploy/session';
 import type { JobContext } from '../../core/common/job';
 import { cliContext, type CliIo } from '../io';
@@ -12,13 +13,15 @@ import { withSignal } from './ship';
 
 type Opts = { env: string; config: string };
 
-async function withEnv(io: CliIo, opts: Opts, fn: (s: EnvironmentSession, ctx: JobContext) => Promise<void>): Promise<void> {
+/** Runs fn on the environment; `changes` names what it changes there, for an editor's views to refresh. */
+async function withEnv(io: CliIo, opts: Opts, fn: (s: EnvironmentSession, ctx: JobContext) => Promise<void>, changes?: EnvironmentChange['action']): Promise<void> {
   await withSignal(async (signal) => {
     const ctx = cliContext(io, signal);
     const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
     try {
       await fn(s, ctx);
     } finally {
+      if (changes) await noteEnvironmentChanged(s.root, opts.env, changes);
       s.close();
     }
   });
@@ -42,7 +45,7 @@ export function registerBackup(program: Command, io: CliIo): void {
     withEnv(io, opts, async (s, ctx) => {
       const m = await createBackup(ctx, s.host, target(s));
       io.out(`${m.id}  ${(m.sizeBytes / 1e6).toFixed(2)} MB  sha256 ${m.sha256}  verified`);
-    }),
+    }, 'backup create'),
   );
 
   common(backup.command('list').description('backups, newest first').option('--json', 'print as JSON')).action(async (opts: Opts & { json?: boolean }) =>
@@ -90,7 +93,7 @@ export function registerBackup(program: Command, io: CliIo): void {
         });
         io.out(r.restored ? `${id} restored into ${backupDatabase(target(s))}` : 'not confirmed; nothing changed');
         io.exit(r.restored ? 0 : 1);
-      }),
+      }, 'backup restore'),
   );
 
   common(backup.command('prune').description('apply retention (keep-N or GFS from greenlight.yaml); previews unless --yes').option('--yes', 'delete what the preview lists')).action(
@@ -101,6 +104,6 @@ export function registerBackup(program: Command, io: CliIo): void {
         for (const k of plan.keep) io.out(`keep    ${k.backup.id}  (${k.reasons.join(', ')})`);
         for (const r of plan.remove) io.out(`${opts.yes ? 'deleted' : 'delete '} ${r.id}`);
         if (!opts.yes && plan.remove.length) io.out(`(preview: run with --yes to delete ${plan.remove.length})`);
-      }),
+      }, opts.yes ? 'backup prune' : undefined),
   );
 }

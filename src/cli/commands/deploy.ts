@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { deploy } from '../../core/deploy/deploy';
+import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
 import { breakLock } from '../../core/deploy/lock';
 import { openEnvironment } from '../../core/deploy/session';
 import { openLedger } from '../../core/images/ledger';
@@ -40,6 +41,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
             io.err(h === 'free' ? 'lock: there was no lock to break' : `lock: broke the lock${h ? ` of ${h.who} (${h.what}, since ${h.since})` : ''}`);
           }
           const ledger = await openLedger(s.root);
+          // Even a failed deploy leaves an audit record and maybe a rolled-back container behind.
           const r = await deploy(ctx, local, s.host, {
             config: s.config,
             environment: s.environment,
@@ -62,6 +64,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
           }
           io.exit(r.outcome === 'succeeded' ? 0 : 1);
         } finally {
+          await noteEnvironmentChanged(s.root, opts.env, 'deploy');
           local.close();
           s.close();
         }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { rollback } from '../../core/deploy/rollback';
+import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
 import { openEnvironment } from '../../core/deploy/session';
 import { cliContext, type CliIo } from '../io';
 import { withSignal } from './ship';
@@ -24,6 +25,7 @@ export function registerRollback(program: Command, io: CliIo): void {
           if (r.migrationsSince?.backupId) io.out(`release tasks ran since ${r.to}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.migrationsSince.backupId}`);
           io.exit(r.outcome === 'succeeded' ? 0 : 1);
         } finally {
+          await noteEnvironmentChanged(s.root, opts.env, 'rollback');
           s.close();
         }
       });

@@ -31,11 +31,36 @@ export class EnvironmentStatusCache implements vscode.Disposable {
   readonly #onDidChange = new vscode.EventEmitter<string | undefined>();
   /** Fires with the environment whose status arrived (undefined: all were forgotten). */
   readonly onDidChange = this.#onDidChange.event;
+  readonly #subs: vscode.Disposable[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: ServiceClient,
     private readonly root: () => string | undefined,
-  ) {}
+  ) {
+    // A deploy, rollback or backup from a terminal on this machine (src/core/deploy/localActivity.ts).
+    this.#subs.push(client.onStateChanged((area) => area === 'environments' && this.refresh()));
+    this.#subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('greenlight.environments.refreshIntervalSeconds') && this.schedule()),
+    );
+    this.schedule();
+  }
+
+  /**
+   * Somebody else's deploy (a teammate, CI) leaves no trace on this machine, so what is shown is
+   * read again every greenlight.environments.refreshIntervalSeconds (0: never) while the window
+   * has focus. Only environments someone looked at are forgotten, and only what a view or the
+   * status bar then asks for is read: a collapsed environment costs nothing.
+   */
+  private schedule(): void {
+    clearTimeout(this.#timer);
+    const seconds = vscode.workspace.getConfiguration('greenlight').get<number>('environments.refreshIntervalSeconds', 60);
+    if (!(seconds > 0)) return;
+    this.#timer = setTimeout(() => {
+      if (vscode.window.state.focused && this.#known.size > 0 && this.#pending.size === 0) this.refresh();
+      this.schedule();
+    }, seconds * 1000);
+  }
 
   peek(env: string): EnvironmentStatusDto | undefined {
     return this.#known.get(env);
@@ -74,6 +99,8 @@ export class EnvironmentStatusCache implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.#timer);
+    for (const d of this.#subs) d.dispose();
     this.#onDidChange.dispose();
   }
 }

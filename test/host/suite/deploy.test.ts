@@ -416,4 +416,60 @@ suite('(host) deploy: Deploy Tested Image, Roll Back, backups and the views on t
     const after = (await s.backups.getChildren(env)) as BackupsNode[];
     assert.ok(!after.some((r) => r.kind === 'backup' && r.row.id === id), `${id} still listed`);
   });
+
+  test('a rollback and a backup in a terminal (the CLI) show in the Environments view, the status bar and the Backups view by themselves', async () => {
+    const settings = vscode.workspace.getConfiguration('greenlight');
+    const saved = settings.inspect('environments.refreshIntervalSeconds')?.globalValue;
+    // No timer may do the refreshing in this test: only the terminal's own trace.
+    await settings.update('environments.refreshIntervalSeconds', 0, vscode.ConfigurationTarget.Global);
+    try {
+      const cli = (...args: string[]): string =>
+        execFileSync(process.execPath, [path.join(process.env.GREENLIGHT_HOST_REPO!, 'dist/cli.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, GLTB_DB_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const before = await serving();
+      assert.ok(before, 'production serves a version before the rollback');
+      await waitFor('the status bar to show the serving version', () => s.statusBar.item.text.includes(before));
+      const out = cli('rollback', '--env', 'production');
+      const to = /web (\S+) is serving on production/.exec(out)?.[1];
+      assert.ok(to && to !== before, `the CLI rolled back to another version:\n${out}`);
+      // Nothing here asks for a refresh: the service saw .greenlight/environments.changed.
+      await waitFor(`the status bar to show ${to} without a refresh`, () => s.statusBar.item.text.includes(to), 30_000);
+      const web = s.environments.status.peek('production')?.services.find((x) => x.service === 'web');
+      assert.equal(web?.version, to);
+
+      const env = (await s.backups.getChildren()).find((n) => n.kind === 'env' && n.env === 'production')!;
+      const listed = async (): Promise<string[]> => ((await s.backups.getChildren(env)) as BackupsNode[]).flatMap((r) => (r.kind === 'backup' ? [r.row.id] : []));
+      const known = await listed();
+      const id = /^(\S+)\s+[\d.]+ MB\s+sha256/m.exec(cli('backup', 'create', '--env', 'production'))?.[1];
+      assert.ok(id, 'the CLI printed the new backup');
+      assert.ok(!known.includes(id));
+      await waitFor(`${id} in the Backups view without a refresh`, async () => (await listed()).includes(id), 30_000);
+    } finally {
+      await settings.update('environments.refreshIntervalSeconds', saved, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('greenlight.environments.refreshIntervalSeconds reads the hosts again on its own; 0 stops it', async () => {
+    const settings = vscode.workspace.getConfiguration('greenlight');
+    const saved = settings.inspect('environments.refreshIntervalSeconds')?.globalValue;
+    const client = s.client;
+    const original = client.runJob.bind(client);
+    let reads = 0;
+    client.runJob = ((kind: string, params: never, opts?: never) => {
+      if (kind === 'deploy.status') reads++;
+      return original(kind as never, params, opts);
+    }) as typeof client.runJob;
+    try {
+      await s.environments.status.get('production');
+      await settings.update('environments.refreshIntervalSeconds', 1, vscode.ConfigurationTarget.Global);
+      await waitFor('two status reads from the timer', () => reads >= 2, 30_000);
+      await settings.update('environments.refreshIntervalSeconds', 0, vscode.ConfigurationTarget.Global);
+      await new Promise((r) => setTimeout(r, 1500));
+      const stopped = reads;
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(reads, stopped, 'no reads once the interval is 0');
+    } finally {
+      client.runJob = original as typeof client.runJob;
+      await settings.update('environments.refreshIntervalSeconds', saved, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import type { Connection, DidChangeWatchedFilesParams } from 'vscode-languageserver/node';
-import { localStateAreaOf, localStateChanges } from '../../../src/service/localStateChanges';
+import { localStateAreasOf, localStateChanges } from '../../../src/service/localStateChanges';
 
 suite('(unit) service: local state changes on disk', () => {
-  test('the build, ledger and export records concern the images; the local database marker the migrations; temporary files, logs and other files nothing', () => {
+  test('the build, ledger and export records concern the images, the local database marker the migrations, the environments marker the environments and backups; temporary files, logs and other files nothing', () => {
     const images = ['/w/.greenlight/build-version.json', '/w/.greenlight/tested-images.json', '/w/.greenlight/exports.json', '/w/.greenlight/builds/v1234567-20250101-000000.json'];
     const none = [
       '/w/.greenlight/tested-images.json.41.ab12cd34.tmp',
@@ -13,14 +13,17 @@ suite('(unit) service: local state changes on disk', () => {
       '/w/.greenlight/pglite.pid',
       '/w/.greenlight/pglite/PG_VERSION',
       '/w/.greenlight/builds/pglite.changed',
+      '/w/.greenlight/builds/environments.changed',
+      '/w/environments.changed',
       '/w/migrations/001.json',
       '/w/migrations/pglite.changed',
       '/w/greenlight.yaml',
       '/w/.greenlight',
     ];
-    for (const f of images) assert.equal(localStateAreaOf(f), 'images', f);
-    assert.equal(localStateAreaOf('/w/.greenlight/pglite.changed'), 'migrations');
-    for (const f of none) assert.equal(localStateAreaOf(f), undefined, f);
+    for (const f of images) assert.deepEqual(localStateAreasOf(f), ['images'], f);
+    assert.deepEqual(localStateAreasOf('/w/.greenlight/pglite.changed'), ['migrations']);
+    assert.deepEqual(localStateAreasOf('/w/.greenlight/environments.changed'), ['environments', 'backups']);
+    for (const f of none) assert.deepEqual(localStateAreasOf(f), [], f);
   });
 
   test('a burst of changed records sends one StateChanged per area; unrelated changes send none', async () => {
@@ -38,11 +41,11 @@ suite('(unit) service: local state changes on disk', () => {
     assert.deepEqual(sent, []);
     handler!({ changes: [change('/w/.greenlight/builds/v1.json')] });
     handler!({ changes: [change('/w/.greenlight/build-version.json'), change('/w/.greenlight/pglite.changed')] });
-    handler!({ changes: [change('/w/.greenlight/tested-images.json')] });
+    handler!({ changes: [change('/w/.greenlight/tested-images.json'), change('/w/.greenlight/environments.changed')] });
     await new Promise((r) => setTimeout(r, 80));
     assert.deepEqual(
       sent.map((p) => (p as { area: string }).area).sort(),
-      ['images', 'migrations'],
+      ['backups', 'environments', 'images', 'migrations'],
     );
   });
 });
