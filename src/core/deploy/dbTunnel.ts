@@ -13,11 +13,18 @@ export interface DbTunnel {
   readonly port: number;
   /** Connections opened through the tunnel so far (for tests and logs). */
   readonly opened: () => number;
+  /**
+   * Why the host could not open the last forward (e.g. "Connection refused"), if it could not.
+   * The client on the local end only sees its connection closed, which says nothing.
+   */
+  readonly forwardError: () => string | undefined;
   close(): Promise<void>;
 }
 
-export async function openDbTunnel(remote: RemoteHost, dbHost: string, dbPort: number): Promise<DbTunnel> {
+/** `remote`: a RemoteHost, or anything else that holds an SSH connection (the panel's status reads). */
+export async function openDbTunnel(remote: Pick<RemoteHost, 'connection'>, dbHost: string, dbPort: number): Promise<DbTunnel> {
   let opened = 0;
+  let forwardError: string | undefined;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((local) => {
     sockets.add(local);
@@ -27,6 +34,7 @@ export async function openDbTunnel(remote: RemoteHost, dbHost: string, dbPort: n
     remote.connection.forwardTcp(dbHost, dbPort).then(
       (channel) => {
         opened++;
+        forwardError = undefined;
         channel.on('error', () => local.destroy());
         local.on('error', () => channel.destroy());
         channel.on('close', () => local.destroy());
@@ -34,7 +42,10 @@ export async function openDbTunnel(remote: RemoteHost, dbHost: string, dbPort: n
         local.pipe(channel).pipe(local);
         local.resume();
       },
-      () => local.destroy(),
+      (e: unknown) => {
+        forwardError = e instanceof Error ? e.message : String(e);
+        local.destroy();
+      },
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -46,6 +57,7 @@ export async function openDbTunnel(remote: RemoteHost, dbHost: string, dbPort: n
     host: '127.0.0.1',
     port,
     opened: () => opened,
+    forwardError: () => forwardError,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -12,7 +12,11 @@ import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/l
 import type { EnvironmentConfig, GreenlightConfig } from '../../core/config/schema';
 import { secretsFrom } from '../../core/deploy/session';
 import { ensureStateDir, writeFileAtomic } from '../../core/images/stateDir';
+import { ARANGO_DEFAULT_PORT } from '../../core/backup/arangoRemote';
+import { openDbTunnel } from '../../core/deploy/dbTunnel';
+import { connectArango } from '../../core/migrate/adapters/arangoAdapter';
 import { connectPg } from '../../core/migrate/adapters/pgAdapter';
+import { ArangoBackend } from '../../core/migrate/arango/arangoBackend';
 import type { MigrationFailure } from '../../core/migrate/backend';
 import { schemaDrift, type DriftReport } from '../../core/migrate/drift';
 import { dryRun } from '../../core/migrate/dryRun';
@@ -137,10 +141,63 @@ async function localStatus(p: Project, files: readonly MigrationFile[], ctx: Job
 }
 
 /**
- * A PostgreSQL session on an environment's database, reached the way deploys reach the host: SSH
- * (pinned host key) and a TCP forward to the database address as the host sees it. `pg` connects
- * to a loopback listener whose connections ride the forward.
+ * An environment's database, reached the way deploys reach the host: SSH (pinned host key) and a
+ * loopback port forwarded over it to the database address as the host sees it (deploy/dbTunnel.ts).
+ * PostgreSQL gets a `pg` session, ArangoDB an arangojs driver; nothing is written by either here.
  */
+async function openEnvironmentTunnel(
+  root: string,
+  name: string,
+  env: EnvironmentConfig,
+  dbPort: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<{ port: number; forwardError(): string | undefined; close(): Promise<void> }> {
+  const db = env.database;
+  if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
+  // A host that accepts the connection but never says its SSH banner is found out here: ssh2's own
+  // handshake timeout emits a second 'error' after the one SshConnection.open handles, and that
+  // unhandled one would take the whole service down.
+  await probeSshBanner(env.ssh.host, env.ssh.port, timeoutMs, signal);
+  const ssh = await SshConnection.open(sshTargetOf(env, root), { signal, readyTimeoutMs: timeoutMs + 30_000 });
+  try {
+    const tunnel = await openDbTunnel({ connection: ssh }, db.host, dbPort);
+    return {
+      port: tunnel.port,
+      forwardError: tunnel.forwardError,
+      close: async () => {
+        await tunnel.close();
+        ssh.close();
+      },
+    };
+  } catch (e) {
+    ssh.close();
+    throw e;
+  }
+}
+
+/** What the host said when it could not open the forward to the database, as the reason to show. */
+function tunnelProblem(tunnel: { forwardError(): string | undefined }, host: string, port: number): string | undefined {
+  const e = tunnel.forwardError();
+  return e ? `the host could not connect to the database at ${host}:${port} (${e})` : undefined;
+}
+
+/** The password of an environment's database: the editor's SecretStorage first, then passwordEnv; '' means none. */
+function environmentPassword(config: GreenlightConfig, name: string, storedPassword: string | undefined): Secret | undefined {
+  return storedPassword !== undefined ? (storedPassword === '' ? undefined : new Secret(storedPassword)) : secretsFrom(config, name, process.env).dbPassword;
+}
+
+/** The description the panel shows for an environment's database (no password). */
+function environmentDatabaseLabel(kind: 'postgres' | 'arangodb', env: EnvironmentConfig): string {
+  const via = `via ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`;
+  const db = env.database;
+  if (!db) return `ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`;
+  return kind === 'arangodb'
+    ? `ArangoDB ${db.user}@${db.host}:${db.port ?? ARANGO_DEFAULT_PORT}/${db.name} ${via}`
+    : `PostgreSQL ${db.user}@${db.host}:${db.port ?? 5432}/${db.name} ${via}`;
+}
+
+/** A PostgreSQL session on an environment's database (status, dry run, drift). */
 async function openEnvironmentDatabase(
   config: GreenlightConfig,
   root: string,
@@ -152,57 +209,54 @@ async function openEnvironmentDatabase(
 ): Promise<{ session: Awaited<ReturnType<typeof connectPg>>; description: string; close(): Promise<void> }> {
   const db = env.database;
   if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
-  if (config.database?.kind === 'arangodb') throw new InputError(`environment "${name}": the migration status of ArangoDB environments is read with \`greenlight migrate status --database <url>\``);
-  // The editor's SecretStorage (passed in by the extension) first, then the variable named by
-  // passwordEnv; an empty stored password means the database takes none.
-  const password: Secret | undefined =
-    storedPassword !== undefined ? (storedPassword === '' ? undefined : new Secret(storedPassword)) : secretsFrom(config, name, process.env).dbPassword;
-  const dbPort = db.port ?? 5432;
-  const description = `${name}: PostgreSQL ${db.user}@${db.host}:${dbPort}/${db.name} via ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`;
-  // A host that accepts the connection but never says its SSH banner is found out here: ssh2's own
-  // handshake timeout emits a second 'error' after the one SshConnection.open handles, and that
-  // unhandled one would take the whole service down.
-  await probeSshBanner(env.ssh.host, env.ssh.port, timeoutMs, signal);
-  const ssh = await SshConnection.open(sshTargetOf(env, root), { signal, readyTimeoutMs: timeoutMs + 30_000 });
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.once('close', () => sockets.delete(sock));
-    ssh.forwardTcp(db.host, dbPort).then(
-      (ch) => {
-        sock.pipe(ch).pipe(sock);
-        ch.once('close', () => sock.destroy());
-        sock.once('close', () => ch.destroy());
-      },
-      () => sock.destroy(),
-    );
-  });
-  const closeTunnel = (): void => {
-    for (const s of sockets) s.destroy();
-    server.close();
-    ssh.close();
-  };
+  if (config.database?.kind === 'arangodb') throw new InputError(`environment "${name}": dry runs and drift compare PostgreSQL databases; this project's database is ArangoDB`);
+  const description = `${name}: ${environmentDatabaseLabel('postgres', env)}`;
+  const tunnel = await openEnvironmentTunnel(root, name, env, db.port ?? 5432, signal, timeoutMs);
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const port = (server.address() as net.AddressInfo).port;
-    const url = `postgres://${encodeURIComponent(db.user)}@127.0.0.1:${port}/${encodeURIComponent(db.name)}`;
-    const session = await connectPg(url, { password, applicationName: 'greenlight migration panel' });
+    const url = `postgres://${encodeURIComponent(db.user)}@127.0.0.1:${tunnel.port}/${encodeURIComponent(db.name)}`;
+    const session = await connectPg(url, { password: environmentPassword(config, name, storedPassword), applicationName: 'greenlight migration panel' });
     return {
       session,
       description,
       close: async () => {
         await session.close().catch(() => undefined);
-        closeTunnel();
+        await tunnel.close();
       },
     };
   } catch (e) {
-    closeTunnel();
+    await tunnel.close();
     // The loopback URL means nothing to the user; name the environment's database instead.
-    throw new OperationError(`${description}: ${errorMessage(e).replace(/postgres:\/\/\S+/g, 'the database')}`);
+    throw new OperationError(`${description}: ${tunnelProblem(tunnel, db.host, db.port ?? 5432) ?? errorMessage(e).replace(/postgres:\/\/\S+/g, 'the database')}`);
   }
+}
+
+/**
+ * The migration backend of an ArangoDB environment (arangojs through the same tunnel). The
+ * status read asks the ledger collection only; no migration runs here.
+ */
+async function openEnvironmentArango(
+  config: GreenlightConfig,
+  root: string,
+  name: string,
+  env: EnvironmentConfig,
+  signal: AbortSignal,
+  timeoutMs: number,
+  storedPassword: string | undefined,
+): Promise<{ backend: ArangoBackend; problem(): string | undefined; close(): Promise<void> }> {
+  const db = env.database;
+  if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
+  const port = db.port ?? ARANGO_DEFAULT_PORT;
+  const tunnel = await openEnvironmentTunnel(root, name, env, port, signal, timeoutMs);
+  const driver = connectArango({ url: `http://127.0.0.1:${tunnel.port}`, database: db.name, username: db.user, password: environmentPassword(config, name, storedPassword) });
+  return {
+    backend: new ArangoBackend(driver),
+    // arangojs sees only a closed connection when the host cannot reach the database.
+    problem: () => tunnelProblem(tunnel, db.host, port),
+    close: async () => {
+      await driver.close().catch(() => undefined);
+      await tunnel.close();
+    },
+  };
 }
 
 /** Resolves once host:port sends an SSH identification line; fails (and closes) otherwise. */
@@ -239,19 +293,23 @@ async function environmentStatus(
   timeoutMs: number,
   storedPassword: string | undefined,
 ): Promise<MigrationTargetDto> {
-  const base = {
-    id: `env:${name}`,
-    label: name,
-    kind: 'environment' as const,
-    database: env.database ? `PostgreSQL ${env.database.user}@${env.database.host}:${env.database.port ?? 5432}/${env.database.name} via ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}` : `ssh ${env.ssh.user}@${env.ssh.host}:${env.ssh.port}`,
-  };
+  const base = { id: `env:${name}`, label: name, kind: 'environment' as const, database: environmentDatabaseLabel(p.kind, env) };
   const started = Date.now();
   try {
     const report = await withDeadline(timeoutMs, `environment "${name}" (${base.database})`, ctx.signal, async (signal) => {
-      const opened = await openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, storedPassword);
+      const opened =
+        p.kind === 'arangodb'
+          ? await openEnvironmentArango(p.config!, p.root, name, env, signal, timeoutMs, storedPassword)
+          : await (async () => {
+              const o = await openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, storedPassword);
+              return { backend: new PgBackend(o.session), problem: (): string | undefined => undefined, close: o.close };
+            })();
       try {
         if (signal.aborted) throw new OperationError('timed out');
-        return await migrationStatus(new PgBackend(opened.session), files);
+        return await migrationStatus(opened.backend, files);
+      } catch (e) {
+        const why = opened.problem();
+        throw why ? new OperationError(why) : e;
       } finally {
         await opened.close();
       }
