@@ -140,19 +140,25 @@ async function localStatus(p: Project, files: readonly MigrationFile[], ctx: Job
   }
 }
 
+/** Everything needed to reach one environment's database, and how long it may take. */
+interface EnvironmentAccess {
+  readonly config: GreenlightConfig;
+  readonly root: string;
+  readonly name: string;
+  readonly env: EnvironmentConfig;
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /** The password the editor keeps for it, if any ('' means none). */
+  readonly storedPassword: string | undefined;
+}
+
 /**
  * An environment's database, reached the way deploys reach the host: SSH (pinned host key) and a
  * loopback port forwarded over it to the database address as the host sees it (deploy/dbTunnel.ts).
  * PostgreSQL gets a `pg` session, ArangoDB an arangojs driver; nothing is written by either here.
  */
-async function openEnvironmentTunnel(
-  root: string,
-  name: string,
-  env: EnvironmentConfig,
-  dbPort: number,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<{ port: number; forwardError(): string | undefined; close(): Promise<void> }> {
+async function openEnvironmentTunnel(a: EnvironmentAccess, dbPort: number): Promise<{ port: number; forwardError(): string | undefined; close(): Promise<void> }> {
+  const { root, name, env, signal, timeoutMs } = a;
   const db = env.database;
   if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
   // A host that accepts the connection but never says its SSH banner is found out here: ssh2's own
@@ -198,23 +204,16 @@ function environmentDatabaseLabel(kind: 'postgres' | 'arangodb', env: Environmen
 }
 
 /** A PostgreSQL session on an environment's database (status, dry run, drift). */
-async function openEnvironmentDatabase(
-  config: GreenlightConfig,
-  root: string,
-  name: string,
-  env: EnvironmentConfig,
-  signal: AbortSignal,
-  timeoutMs: number,
-  storedPassword: string | undefined,
-): Promise<{ session: Awaited<ReturnType<typeof connectPg>>; description: string; close(): Promise<void> }> {
+async function openEnvironmentDatabase(a: EnvironmentAccess): Promise<{ session: Awaited<ReturnType<typeof connectPg>>; description: string; close(): Promise<void> }> {
+  const { config, name, env } = a;
   const db = env.database;
   if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
   if (config.database?.kind === 'arangodb') throw new InputError(`environment "${name}": dry runs and drift compare PostgreSQL databases; this project's database is ArangoDB`);
   const description = `${name}: ${environmentDatabaseLabel('postgres', env)}`;
-  const tunnel = await openEnvironmentTunnel(root, name, env, db.port ?? 5432, signal, timeoutMs);
+  const tunnel = await openEnvironmentTunnel(a, db.port ?? 5432);
   try {
     const url = `postgres://${encodeURIComponent(db.user)}@127.0.0.1:${tunnel.port}/${encodeURIComponent(db.name)}`;
-    const session = await connectPg(url, { password: environmentPassword(config, name, storedPassword), applicationName: 'greenlight migration panel' });
+    const session = await connectPg(url, { password: environmentPassword(config, name, a.storedPassword), applicationName: 'greenlight migration panel' });
     return {
       session,
       description,
@@ -234,20 +233,13 @@ async function openEnvironmentDatabase(
  * The migration backend of an ArangoDB environment (arangojs through the same tunnel). The
  * status read asks the ledger collection only; no migration runs here.
  */
-async function openEnvironmentArango(
-  config: GreenlightConfig,
-  root: string,
-  name: string,
-  env: EnvironmentConfig,
-  signal: AbortSignal,
-  timeoutMs: number,
-  storedPassword: string | undefined,
-): Promise<{ backend: ArangoBackend; problem(): string | undefined; close(): Promise<void> }> {
+async function openEnvironmentArango(a: EnvironmentAccess): Promise<{ backend: ArangoBackend; problem(): string | undefined; close(): Promise<void> }> {
+  const { config, name, env } = a;
   const db = env.database;
   if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
   const port = db.port ?? ARANGO_DEFAULT_PORT;
-  const tunnel = await openEnvironmentTunnel(root, name, env, port, signal, timeoutMs);
-  const driver = connectArango({ url: `http://127.0.0.1:${tunnel.port}`, database: db.name, username: db.user, password: environmentPassword(config, name, storedPassword) });
+  const tunnel = await openEnvironmentTunnel(a, port);
+  const driver = connectArango({ url: `http://127.0.0.1:${tunnel.port}`, database: db.name, username: db.user, password: environmentPassword(config, name, a.storedPassword) });
   return {
     backend: new ArangoBackend(driver),
     // arangojs sees only a closed connection when the host cannot reach the database.
@@ -299,9 +291,9 @@ async function environmentStatus(
     const report = await withDeadline(timeoutMs, `environment "${name}" (${base.database})`, ctx.signal, async (signal) => {
       const opened =
         p.kind === 'arangodb'
-          ? await openEnvironmentArango(p.config!, p.root, name, env, signal, timeoutMs, storedPassword)
+          ? await openEnvironmentArango({ config: p.config!, root: p.root, name, env, signal, timeoutMs, storedPassword })
           : await (async () => {
-              const o = await openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, storedPassword);
+              const o = await openEnvironmentDatabase({ config: p.config!, root: p.root, name, env, signal, timeoutMs, storedPassword });
               return { backend: new PgBackend(o.session), problem: (): string | undefined => undefined, close: o.close };
             })();
       try {
@@ -407,7 +399,7 @@ async function openEnvironmentTarget(p: Project, target: string, ctx: JobContext
   if (!env || !target.startsWith('env:')) throw new InputError(`no migration target "${target}" (expected "local" or "env:<environment>")`);
   ctx.progress({ step: 'connect', message: name });
   const timeoutMs = ENVIRONMENT_STATUS_TIMEOUT_MS * 2;
-  return withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase(p.config!, p.root, name, env, signal, timeoutMs, dbPassword));
+  return withDeadline(timeoutMs, `environment "${name}"`, ctx.signal, (signal) => openEnvironmentDatabase({ config: p.config!, root: p.root, name, env, signal, timeoutMs, storedPassword: dbPassword }));
 }
 
 export async function migrateDryRunJob(params: JobParams<'migrate.dryRun'>, ctx: JobContext): Promise<JobResult<'migrate.dryRun'>> {
