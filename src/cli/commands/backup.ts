@@ -61,7 +61,8 @@ export function registerBackup(program: Command, io: CliIo): void {
 
   common(backup.command('verify').description('re-hash and re-read a backup').argument('<id>')).action(async (id: string, opts: Opts) =>
     withEnv(io, opts, async (s, ctx) => {
-      const v = await verifyBackup(ctx, s.host, target(s).dir, id);
+      const t = target(s);
+      const v = await verifyBackup(ctx, s.host, t.dir, id, 'pg' in t ? t.pg : undefined);
       const read = v.documents !== undefined ? `${v.collections} collections, ${v.documents} documents` : `${v.tocEntries} TOC entries`;
       io.out(v.ok ? `${id}: ok (sha256 ${v.sha256}, ${read})` : `${id}: NOT OK\n  ${v.problems.join('\n  ')}`);
       io.exit(v.ok ? 0 : 1);

@@ -82,15 +82,19 @@ async function sha256On(host: RemoteHost, file: string, ctx: JobContext): Promis
   return sum;
 }
 
-/** Verifies an archive file on the host: readable TOC with entries, every data block readable. */
-async function verifyArchive(host: RemoteHost, file: string, ctx: JobContext): Promise<{ tocEntries: number; sizeBytes: number; mode: string }> {
+/**
+ * Verifies an archive file on the host: readable TOC with entries, every data block readable.
+ * `tools` says where pg_restore runs: the database's container when it has one, else the host.
+ */
+async function verifyArchive(host: RemoteHost, file: string, ctx: JobContext, tools?: PgTarget): Promise<{ tocEntries: number; sizeBytes: number; mode: string }> {
   const [size, mode] = (await host.run(fileCommands.size(file), { signal: ctx.signal })).trim().split(' ');
   const sizeBytes = Number(size);
   if (!(sizeBytes > 0)) throw new OperationError(`backup ${file} on ${host.target.host} is empty`);
-  const list = await host.exec(pgCommands.list(file), { signal: ctx.signal });
+  const reader: PgTarget = tools ?? { host: '', port: 0, database: '', user: '' };
+  const list = await host.exec(pgCommands.list(reader, file).argv, { signal: ctx.signal });
   if (list.code !== 0) throw new OperationError(`backup ${file} on ${host.target.host} is not a readable pg_dump archive: ${list.stderr.trim().split('\n').slice(-2).join(' ')}`);
   const tocEntries = list.stdout.toString('utf8').split('\n').filter((l) => l.trim() && !l.startsWith(';')).length;
-  const all = await host.exec(pgCommands.readAll(file), { signal: ctx.signal });
+  const all = await host.exec(pgCommands.readAll(reader, file).argv, { signal: ctx.signal });
   if (all.code !== 0) throw new OperationError(`backup ${file} on ${host.target.host} is damaged: ${all.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return { tocEntries, sizeBytes, mode: mode ?? '' };
 }
@@ -122,7 +126,7 @@ export async function createBackup(ctx: JobContext, host: RemoteHost, t: AnyBack
     await runPg(host, pgCommands.dump(t.pg, p.partial), ctx, secrets);
     throwIfCancelled(ctx.signal);
     ctx.progress({ step: 'backup', message: `verifying ${id}` });
-    const v = await verifyArchive(host, p.partial, ctx);
+    const v = await verifyArchive(host, p.partial, ctx, t.pg);
     const sha256 = await sha256On(host, p.partial, ctx);
     await host.run(fileCommands.chmod600(p.partial), { signal: ctx.signal });
     await host.run(fileCommands.move(p.partial, p.dump), { signal: ctx.signal });
@@ -191,8 +195,12 @@ export interface VerifyResult {
   readonly documents?: number;
 }
 
-/** Re-hashes and re-reads a backup; a backup whose bytes changed or cannot be read is not ok. */
-export async function verifyBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string): Promise<VerifyResult> {
+/**
+ * Re-hashes and re-reads a backup; a backup whose bytes changed or cannot be read is not ok.
+ * `tools`: the PostgreSQL target whose pg_restore reads the archive (its container, when it runs
+ * in one); without it the host's own.
+ */
+export async function verifyBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string, tools?: PgTarget): Promise<VerifyResult> {
   assertBackupId(id);
   const entry = (await listBackups(ctx, host, dir)).find((b) => b.id === id);
   if (!entry) throw new InputError(`no backup "${id}" in ${dir} on ${host.target.host}`);
@@ -203,7 +211,7 @@ export async function verifyBackup(ctx: JobContext, host: RemoteHost, dir: strin
   else if (entry.meta.sha256 !== sha256) problems.push(`sha256 is ${sha256}, but ${entry.meta.sha256} was recorded when the backup was taken: the file changed or is corrupt`);
   let tocEntries: number | undefined;
   try {
-    const v = await verifyArchive(host, entry.file, ctx);
+    const v = await verifyArchive(host, entry.file, ctx, tools);
     tocEntries = v.tocEntries;
     if (v.mode !== '600') problems.push(`mode is ${v.mode}, expected 600`);
   } catch (e) {
@@ -225,7 +233,7 @@ export async function restoreBackup(ctx: JobContext, host: RemoteHost, t: AnyBac
     return await restoreArangoBackup(ctx, host, t, entry, opts);
   }
   if (existsArangoExport(await listBackups(ctx, host, t.dir), id)) throw new InputError(`${id} is an ArangoDB export; environment "${t.env}" has a PostgreSQL database`);
-  const v = await verifyBackup(ctx, host, t.dir, id);
+  const v = await verifyBackup(ctx, host, t.dir, id, t.pg);
   if (!v.ok) throw new OperationError(`refusing to restore ${id}: ${v.problems.join('; ')}`);
   const summary = `Restore backup ${id} into database "${t.pg.database}" on ${host.target.host}? This replaces the current contents of every object in the backup.`;
   if (!(await opts.confirm(summary))) {
@@ -251,7 +259,7 @@ export async function restoreDrill(ctx: JobContext, host: RemoteHost, t: AnyBack
   if (t.kind === 'arangodb') {
     throw new InputError(`the restore drill restores PostgreSQL dumps into a scratch database; environment "${t.env}" has an ArangoDB database: "verify" reads every record of its export back and checks the recorded sha256`);
   }
-  const v = await verifyBackup(ctx, host, t.dir, id);
+  const v = await verifyBackup(ctx, host, t.dir, id, t.pg);
   if (!v.ok) throw new OperationError(`refusing to drill ${id}: ${v.problems.join('; ')}`);
   const started = Date.now();
   const scratch = `${t.pg.database}_gl_drill_${randomBytes(4).toString('hex')}`.slice(0, 63);

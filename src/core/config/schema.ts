@@ -101,6 +101,15 @@ export const environmentSchema = z
         name: z.string().min(1),
         user: z.string().min(1),
         passwordEnv: z.string().optional().describe('Environment variable with the password (CLI); the editor uses SecretStorage.'),
+        container: z
+          .object({
+            name: z.string().min(1).describe('The container on the host that runs PostgreSQL (or has its client tools).'),
+            host: z.string().default('127.0.0.1').describe('The database address as seen inside that container.'),
+            port: z.number().int().min(1).max(65535).default(5432).describe('The database port as seen inside that container.'),
+          })
+          .strict()
+          .optional()
+          .describe("PostgreSQL in a container: backups, restores and checks run its own pg_dump/pg_restore through `docker exec` (the host needs no PostgreSQL tools)."),
       })
       .strict()
       .optional(),

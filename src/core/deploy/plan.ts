@@ -47,7 +47,15 @@ export interface DeploySecrets {
 
 export function pgTargetOf(env: EnvironmentConfig, secrets: Pick<DeploySecrets, 'dbPassword'>): PgTarget | undefined {
   if (!env.database) return undefined;
-  return { host: env.database.host, port: env.database.port ?? 5432, database: env.database.name, user: env.database.user, password: secrets.dbPassword };
+  const c = env.database.container;
+  return {
+    host: env.database.host,
+    port: env.database.port ?? 5432,
+    database: env.database.name,
+    user: env.database.user,
+    password: secrets.dbPassword,
+    container: c ? { name: c.name, dockerSocket: env.docker.socket, host: c.host, port: c.port } : undefined,
+  };
 }
 
 /** The connection URL the service receives; a Secret itself when it embeds the password. */

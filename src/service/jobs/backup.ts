@@ -65,7 +65,8 @@ export async function backupCreateJob(params: JobParams<'backup.create'>, ctx: J
 
 export async function backupVerifyJob(params: JobParams<'backup.verify'>, ctx: JobContext): Promise<JobResult<'backup.verify'>> {
   return await withEnvironment(ctx, params, async (s, c) => {
-    const v = await verifyBackup(c, s.host, target(s).dir, params.id);
+    const t = target(s);
+    const v = await verifyBackup(c, s.host, t.dir, params.id, 'pg' in t ? t.pg : undefined);
     c.log(v.ok ? `verify ${v.id}: ok (sha256 ${v.sha256}, ${v.tocEntries} TOC entries)` : `verify ${v.id}: NOT OK: ${v.problems.join('; ')}`, v.ok ? 'info' : 'error');
     return { id: v.id, ok: v.ok, problems: [...v.problems], sha256: v.sha256 };
   });

@@ -42,9 +42,33 @@ suite('(unit) backup: commands as argv', () => {
       '--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--', '/b/x.dump',
     ]);
   });
-  test('verification reads the TOC and every data block', () => {
-    assert.deepEqual(pgCommands.list('/b/x.dump'), ['pg_restore', '--list', '--', '/b/x.dump']);
-    assert.deepEqual(pgCommands.readAll('/b/x.dump'), ['pg_restore', '--file', '/dev/null', '--', '/b/x.dump']);
+  test('verification reads the TOC and every data block, without the password', () => {
+    const list = pgCommands.list(PG, '/b/x.dump');
+    assert.deepEqual(list.argv, ['sh', '-c', 'umask 077; exec "$@"', 'greenlight-pg', 'pg_restore', '--list', '--', '/b/x.dump']);
+    assert.equal(list.stdin, undefined);
+    assert.deepEqual(pgCommands.readAll(PG, '/b/x.dump').argv.slice(4), ['pg_restore', '--file', '/dev/null', '--', '/b/x.dump']);
+  });
+  const IN_CONTAINER = { ...PG, container: { name: 'shop-db', dockerSocket: '/run/docker.sock', host: '127.0.0.1', port: 5432 } };
+  test('PostgreSQL in a container: pg_dump runs there through docker exec, its stdout goes to the file on the host; the password only by name', () => {
+    const c = pgCommands.dump({ ...IN_CONTAINER, port: 15432 }, '/b/x.dump.partial');
+    assert.deepEqual(c.argv.slice(4), [
+      '/b/x.dump.partial', '/dev/null',
+      'docker', '--host', 'unix:///run/docker.sock', 'exec', '-e', 'PGPASSWORD', 'shop-db',
+      'pg_dump', '--format=custom', '--host', '127.0.0.1', '--port', '5432', '--username', 'app', '--no-password', '--dbname', 'appdb',
+    ]);
+    assert.match(c.argv[2]!, /^IFS= read -r PGPASSWORD \|\| exit 97; export PGPASSWORD; umask 077; out=\$1; in=\$2; shift 2; exec "\$@" </);
+    assert.equal(c.stdin, 's3cr3t-pw\n');
+    assert.ok(!c.argv.join(' ').includes('s3cr3t'));
+    assert.ok(!c.argv.includes('--file'), 'the file is on the host, not in the container');
+  });
+  test('PostgreSQL in a container: pg_restore reads the archive on the host through its stdin (-i); the checks need no password', () => {
+    const r = pgCommands.restore(IN_CONTAINER, '/b/x.dump');
+    assert.deepEqual(r.argv.slice(4, 13), ['', '/b/x.dump', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-i', '-e', 'PGPASSWORD']);
+    assert.ok(!r.argv.includes('--'), 'no file argument inside the container');
+    const list = pgCommands.list(IN_CONTAINER, '/b/x.dump');
+    assert.deepEqual(list.argv.slice(3), ['greenlight-pg', '', '/b/x.dump', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-i', 'shop-db', 'pg_restore', '--list']);
+    assert.equal(list.stdin, undefined);
+    assert.deepEqual(pgCommands.ping(IN_CONTAINER).argv.slice(4, 11), ['', '/dev/null', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-e']);
   });
   test('file commands', () => {
     assert.deepEqual(fileCommands.move('/a.partial', '/a.dump'), ['mv', '-n', '--', '/a.partial', '/a.dump']);
