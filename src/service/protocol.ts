@@ -2,6 +2,7 @@
 // directly: it sends these typed requests to the background service, which runs the engine. Each
 // job kind declares its params and result in JobKinds; the service registers one handler per kind.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { MigrationsSince, RollbackResult } from '../core/deploy/rollback';
 import type { ServiceStatus } from '../core/deploy/status';
 import type { ImageRow } from '../core/images/listImages';
 
@@ -237,25 +238,15 @@ export interface DeployResultDto {
   readonly warnings: readonly string[];
   readonly durationMs: number;
 }
-export interface MigrationsSinceDto {
-  readonly deploys: readonly { readonly version: string; readonly tasks: readonly string[] }[];
-  readonly backupId?: string;
-}
+export type MigrationsSinceDto = MigrationsSince;
 export interface RollbackPlanDto {
   readonly service: string;
   readonly current?: string;
   /** Retained versions, newest first, each with the release tasks that ran since it. */
   readonly retained: readonly { readonly version: string; readonly createdAt: string; readonly migrationsSince?: MigrationsSinceDto }[];
 }
-export interface RollbackResultDto {
-  readonly outcome: 'succeeded' | 'failed';
-  readonly from?: string;
-  readonly to: string;
-  readonly serving: string;
-  readonly message: string;
-  readonly rollbackMs: number;
-  readonly migrationsSince?: MigrationsSinceDto;
-}
+/** The engine's rollback result as it is (src/core/deploy/rollback.ts). */
+export type RollbackResultDto = RollbackResult;
 /** The host key an environment's host offers, compared with the pinned one. */
 export interface HostKeyCheckDto {
   readonly env: string;

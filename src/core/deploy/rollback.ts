@@ -9,7 +9,7 @@ import type { JobContext } from '../common/job';
 import type { GreenlightConfig } from '../config/schema';
 import type { ContainerSummary } from '../ship/docker';
 import type { RemoteHost } from '../ship/remoteHost';
-import { appendAudit, tailAudit } from './audit';
+import { appendAudit, tailAudit, type AuditRecord } from './audit';
 import { newDeployId } from './deploy';
 import { pickService, type ResolvedEnvironment } from './environment';
 import { describeProbe, waitHealthy } from './health';
@@ -33,7 +33,22 @@ export interface RollbackResult {
   readonly message: string;
   readonly rollbackMs: number;
   /** Release tasks that ran in deploys after the target version, and the backup taken before the first of them. */
-  readonly migrationsSince?: { readonly deploys: readonly { version: string; tasks: readonly string[] }[]; readonly backupId?: string };
+  readonly migrationsSince?: MigrationsSince;
+}
+
+/** Release tasks that ran in deploys after a version, and the backup taken before the first of them. */
+export interface MigrationsSince {
+  readonly deploys: readonly { readonly version: string; readonly tasks: readonly string[] }[];
+  readonly backupId?: string;
+}
+
+/** From the audit log (newest first): the succeeded deploys of `service` after `version` that ran release tasks. */
+export function migrationsSince(audit: readonly AuditRecord[], service: string, version: string): MigrationsSince | undefined {
+  const deploys = audit.filter((a) => a.action === 'deploy' && a.result === 'succeeded' && a.service === service);
+  const idx = deploys.findIndex((a) => a.version === version);
+  const after = (idx === -1 ? deploys : deploys.slice(0, idx)).filter((a) => (a.releaseTasks ?? []).length > 0);
+  if (after.length === 0) return undefined;
+  return { deploys: after.map((a) => ({ version: a.version ?? '?', tasks: a.releaseTasks ?? [] })), backupId: after[after.length - 1]?.backupId };
 }
 
 export async function listRetained(host: RemoteHost, config: GreenlightConfig, envName: string, serviceName: string): Promise<ContainerSummary[]> {
@@ -58,14 +73,10 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
   await acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), what: `rollback ${service.name} to ${to}`, deployId });
   let result: RollbackResult;
   try {
-    const audit = await tailAudit(ctx, host, env.env.stateDir, 200);
-    const since = audit.filter((a) => a.action === 'deploy' && a.result === 'succeeded' && a.service === service.name);
-    const idx = since.findIndex((a) => a.version === to);
-    const after = (idx === -1 ? since : since.slice(0, idx)).filter((a) => (a.releaseTasks ?? []).length > 0);
-    const migrationsSince = after.length ? { deploys: after.map((a) => ({ version: a.version ?? '?', tasks: a.releaseTasks ?? [] })), backupId: after[after.length - 1]?.backupId } : undefined;
-    if (migrationsSince) {
-      ctx.log(`rollback: release tasks ran since ${to}: ${migrationsSince.deploys.map((d) => `${d.version} (${d.tasks.join(', ')})`).join('; ')}. ` +
-        `The code goes back, the database does not${migrationsSince.backupId ? `; backup ${migrationsSince.backupId} was taken before them and can be restored on request` : ''}.`, 'warn');
+    const since = migrationsSince(await tailAudit(ctx, host, env.env.stateDir, 200), service.name, to);
+    if (since) {
+      ctx.log(`rollback: release tasks ran since ${to}: ${since.deploys.map((d) => `${d.version} (${d.tasks.join(', ')})`).join('; ')}. ` +
+        `The code goes back, the database does not${since.backupId ? `; backup ${since.backupId} was taken before them and can be restored on request` : ''}.`, 'warn');
     }
     const cur = await host.docker.inspectContainer(names.current);
     const from = cur?.labels[LABEL.version];
@@ -81,7 +92,7 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
     await host.docker.startContainer(target.id);
     const h = await waitHealthy(ctx, host, { address: env.serviceAddress, port: service.port, path: service.health.path, timeoutSeconds: service.health.timeoutSeconds, intervalMs: service.health.intervalMs, containerId: target.id }, 'rollback health');
     if (h.healthy) {
-      result = { outcome: 'succeeded', from, to, serving: to, message: `${service.name} ${to} is serving on ${env.name} (was ${from ?? 'nothing'})`, rollbackMs: Date.now() - started, migrationsSince };
+      result = { outcome: 'succeeded', from, to, serving: to, message: `${service.name} ${to} is serving on ${env.name} (was ${from ?? 'nothing'})`, rollbackMs: Date.now() - started, migrationsSince: since };
     } else {
       // Put things back: the version that was serving before the rollback was healthy.
       await host.docker.stopContainer(target.id, 5);
@@ -93,7 +104,7 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
         const back = await waitHealthy(ctx, host, { address: env.serviceAddress, port: service.port, path: service.health.path, timeoutSeconds: service.health.timeoutSeconds, intervalMs: service.health.intervalMs, containerId: cur.id }, 'restore health');
         serving = back.healthy ? (from ?? 'previous') : `${from} (unhealthy)`;
       }
-      result = { outcome: 'failed', from, to, serving, message: `${to} did not become healthy (${h.reason}; ${describeProbe(h.last)}); ${serving} serving again`, rollbackMs: Date.now() - started, migrationsSince };
+      result = { outcome: 'failed', from, to, serving, message: `${to} did not become healthy (${h.reason}; ${describeProbe(h.last)}); ${serving} serving again`, rollbackMs: Date.now() - started, migrationsSince: since };
     }
   } catch (e) {
     throw new OperationError(`rollback of ${service.name} on ${env.name} failed: ${errorMessage(e)}`);

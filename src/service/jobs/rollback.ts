@@ -3,22 +3,12 @@
 // before the first of them, so the editor can say so before anything changes. The rollback
 // itself is the engine's: under the deploy lock, health-checked, put back when unhealthy.
 import type { JobContext } from '../../core/common/job';
-import type { AuditRecord } from '../../core/deploy/audit';
 import { tailAudit } from '../../core/deploy/audit';
 import { pickService } from '../../core/deploy/environment';
 import { LABEL, namesFor } from '../../core/deploy/plan';
-import { listRetained, rollback } from '../../core/deploy/rollback';
-import type { JobParams, JobResult, MigrationsSinceDto } from '../protocol';
+import { listRetained, migrationsSince, rollback } from '../../core/deploy/rollback';
+import type { JobParams, JobResult } from '../protocol';
 import { withEnvironment } from './deploySession';
-
-/** The same rule as the engine's rollback: succeeded deploys after `version` that ran release tasks. */
-export function migrationsSince(audit: readonly AuditRecord[], service: string, version: string): MigrationsSinceDto | undefined {
-  const deploys = audit.filter((a) => a.action === 'deploy' && a.result === 'succeeded' && a.service === service);
-  const idx = deploys.findIndex((a) => a.version === version);
-  const after = (idx === -1 ? deploys : deploys.slice(0, idx)).filter((a) => (a.releaseTasks ?? []).length > 0);
-  if (after.length === 0) return undefined;
-  return { deploys: after.map((a) => ({ version: a.version ?? '?', tasks: a.releaseTasks ?? [] })), backupId: after[after.length - 1]?.backupId };
-}
 
 export async function deployRollbackPlanJob(params: JobParams<'deploy.rollbackPlan'>, ctx: JobContext): Promise<JobResult<'deploy.rollbackPlan'>> {
   return await withEnvironment(ctx, { ...params, timeoutMs: 30_000 }, async (s, c) => {
@@ -35,7 +25,6 @@ export async function deployRollbackPlanJob(params: JobParams<'deploy.rollbackPl
 
 export async function deployRollbackJob(params: JobParams<'deploy.rollback'>, ctx: JobContext): Promise<JobResult<'deploy.rollback'>> {
   return await withEnvironment(ctx, { ...params, retryForMs: 30_000 }, async (s, c) => {
-    const r = await rollback(c, s.host, { config: s.config, environment: s.environment, service: params.service, toVersion: params.toVersion });
-    return { outcome: r.outcome, from: r.from, to: r.to, serving: r.serving, message: r.message, rollbackMs: r.rollbackMs, migrationsSince: r.migrationsSince };
+    return await rollback(c, s.host, { config: s.config, environment: s.environment, service: params.service, toVersion: params.toVersion });
   });
 }
