@@ -5,7 +5,6 @@
 // Until the swap, production is untouched: a failure or a cancellation removes the new container
 // and the old one keeps serving. From the moment the old container is stopped, any failure
 // brings it back and checks it healthy. Every path ends with the log naming the serving version.
-import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, type JobContext } from '../common/job';
@@ -14,7 +13,6 @@ import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups
 import { describeArango, probeArango } from '../backup/arangoRemote';
 import { pgCommands } from '../backup/pgCommands';
 import { fileCommands } from '../backup/pgCommands';
-import { timestamp } from '../backup/naming';
 import type { GreenlightConfig, ServiceConfig } from '../config/schema';
 import type { DockerEngine } from '../ship/docker';
 import type { RemoteHost } from '../ship/remoteHost';
@@ -24,7 +22,8 @@ import { pickService, type ResolvedEnvironment } from './environment';
 import { describeProbe, waitHealthy } from './health';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
 import { acquireLock, defaultWho, releaseLock } from './lock';
-import { LABEL, currentSpec, namesFor, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
+import { listRetained } from './rollback';
+import { LABEL, currentSpec, namesFor, newDeployId, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -85,10 +84,6 @@ export interface DeployResult {
 }
 
 const ERROR_LINE = /\b(error|fatal|panic|exception|traceback)\b/i;
-
-export function newDeployId(now = new Date()): string {
-  return `${timestamp(now)}-${randomBytes(3).toString('hex')}`;
-}
 
 function versionOf(ref: string, recorded?: string): string {
   if (recorded) return recorded;
@@ -374,7 +369,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       return finish(old ? 'rolled-back' : 'failed');
     }
 
-    await keepVersions(ctx, host, req.config.project, service.name, env.name, names.previousPrefix, env.env.keepVersions);
+    await keepVersions(ctx, host, req.config, service.name, env.name, env.env.keepVersions);
     serving = version;
     message = `${service.name} ${version} is serving on ${env.name}${previousVersion ? `; ${previousVersion} kept for rollback` : ''}.`;
     return finish('succeeded');
@@ -462,9 +457,8 @@ async function restoreOld(
 }
 
 /** Removes retained previous containers beyond `keep`, oldest first. Images stay for the engine's own GC. */
-export async function keepVersions(ctx: Ctx, host: RemoteHost, project: string, service: string, env: string, prefix: string, keep: number): Promise<string[]> {
-  const list = await host.docker.listContainers({ [LABEL.project]: project, [LABEL.service]: service, [LABEL.env]: env });
-  const previous = list.filter((c) => c.name.startsWith(prefix)).sort((a, b) => b.createdAt - a.createdAt);
+export async function keepVersions(ctx: Ctx, host: RemoteHost, config: GreenlightConfig, service: string, env: string, keep: number): Promise<string[]> {
+  const previous = await listRetained(host, config, env, service);
   const removed: string[] = [];
   for (const c of previous.slice(keep)) {
     await host.docker.removeContainer(c.id);

@@ -1,5 +1,7 @@
 // Deploy naming, labels, container specs and host commands, as data. Everything the deploy does
 // on the host is built here from config, so unit tests can pin it exactly (Kamal style).
+import { randomBytes } from 'node:crypto';
+import { timestamp } from '../backup/naming';
 import { Secret } from '../common/secret';
 import type { PgTarget } from '../backup/pgCommands';
 import type { EnvironmentConfig, GreenlightConfig, ServiceConfig } from '../config/schema';
@@ -172,4 +174,9 @@ export function stateCommands(stateDir: string): {
     appendAudit: ['sh', '-c', 'umask 077 && cat >> "$1"', 'greenlight-audit', auditFile],
     tailAudit: (n) => ['tail', '-n', String(n), '--', auditFile],
   };
+}
+
+/** A deploy's id: when it started, and a few random bytes so two in the same second differ. */
+export function newDeployId(now = new Date()): string {
+  return `${timestamp(now)}-${randomBytes(3).toString('hex')}`;
 }

@@ -10,11 +10,10 @@ import type { GreenlightConfig } from '../config/schema';
 import type { ContainerSummary } from '../ship/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, tailAudit, type AuditRecord } from './audit';
-import { newDeployId } from './deploy';
 import { pickService, type ResolvedEnvironment } from './environment';
 import { describeProbe, waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
-import { LABEL, namesFor } from './plan';
+import { LABEL, namesFor, newDeployId } from './plan';
 
 export interface RollbackRequest {
   readonly config: GreenlightConfig;
