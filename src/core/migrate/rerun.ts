@@ -3,7 +3,7 @@
 // or any difference in schema or data, means the migration is not idempotent; the statement to
 // blame is found by fingerprinting after each statement of a second pass. The second run always
 // happens inside a transaction (or savepoint) that is rolled back, or on a throwaway copy.
-import { CATALOGS_NOT_FINGERPRINTED, diffFingerprints, fingerprint, tableData, type Difference, type Fingerprint } from './fingerprint';
+import { CATALOGS_NOT_FINGERPRINTED, diffFingerprints, fingerprint, sameFingerprint, tableData, type Difference, type Fingerprint } from './fingerprint';
 import { describePgError, runStatements } from './pgBackend';
 import { insertProbeRow, resolveTable, tableIsEmpty } from './probe';
 import type { PgErrorInfo, PgSession } from './session';
@@ -74,7 +74,7 @@ async function blame(db: PgSession, statements: readonly SqlStatement[], target:
   for (const s of statements) {
     const r = await runStatements(db, [s]);
     if (!r.ok) return s.index;
-    if (diffFingerprints(target, await fingerprint(db)).length === 0) lastEqual = s.index;
+    if (sameFingerprint(target, await fingerprint(db))) lastEqual = s.index;
   }
   const culprit = statements.find((s) => s.index > lastEqual);
   return culprit?.index;

@@ -83,7 +83,3 @@ export function toPgErrorInfo(e: unknown): PgErrorInfo {
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

@@ -278,8 +278,3 @@ function asSocketLike(ch: ClientChannel): Duplex {
   }
   return ch;
 }
-
-/** Converts a Buffer/string to a stream; exported for callers that build stdin lazily. */
-export function toReadable(data: string | Buffer): Readable {
-  return Readable.from([typeof data === 'string' ? Buffer.from(data) : data]);
-}

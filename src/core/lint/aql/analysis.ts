@@ -145,11 +145,6 @@ export function mentions(tokens: readonly AqlToken[], r: TokenRange, name: strin
   return false;
 }
 
-/** The token range of an operation's whole body including its subqueries. */
-export function whole(op: AqlOp): TokenRange {
-  return op.body;
-}
-
 /** Operations that run before `op` in its query and in every enclosing query, nearest first. */
 export function opsBefore(query: AqlQuery, op: AqlOp): AqlOp[] {
   const out: AqlOp[] = [];

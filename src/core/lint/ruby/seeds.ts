@@ -129,10 +129,3 @@ export function keywordNames(call: Prism.CallNode): string[] {
   }
   return out;
 }
-
-/** The receiver chain's root: `User.where(x).first` → `User`. */
-export function rootReceiver(call: Prism.CallNode): RubyNode | null {
-  let r: RubyNode | null = call.receiver;
-  while (r && kind(r) === 'CallNode' && (r as Prism.CallNode).receiver) r = (r as Prism.CallNode).receiver;
-  return r;
-}

@@ -81,19 +81,6 @@ export function funcName(call: PgNode): string {
   return (n[n.length - 1] ?? '').toLowerCase();
 }
 
-/** Column references (last field) below a node. */
-export function columnRefs(root: PgNode): { name: string; qualifier: string | undefined; location: number }[] {
-  const out: { name: string; qualifier: string | undefined; location: number }[] = [];
-  walk(root, (k, b) => {
-    if (k === 'ColumnRef') {
-      const f = names(b.fields);
-      if (f.length) out.push({ name: f[f.length - 1]!, qualifier: f.length > 1 ? f[f.length - 2] : undefined, location: b.location ?? -1 });
-    }
-    return undefined;
-  });
-  return out;
-}
-
 /** Relations read by FROM clauses below a node. */
 export function rangeVars(root: PgNode): PgNode[] {
   const out: PgNode[] = [];

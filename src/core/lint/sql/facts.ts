@@ -2,7 +2,7 @@
 // statement re-runnable only in context: `DROP … IF EXISTS` (or a DROP of the owning table) before
 // a CREATE, an object created and dropped again in the same file, rows inserted into a table the
 // file has just created, truncated or deleted from. Rules ask these questions here.
-import { bodyOf, kindOf, names, qualifiedKey, relKey, type PgNode } from './ast';
+import { bodyOf, names, qualifiedKey, relKey, type PgNode } from './ast';
 import { SqlStmt, type SqlStatement, type SqlUnit } from './parse';
 
 type Effect = 'create' | 'create-if-missing' | 'create-temp' | 'drop' | 'clear' | 'insert';
@@ -255,4 +255,3 @@ export function factsOf(unit: SqlUnit): FileFacts {
   return f;
 }
 
-export { kindOf };

@@ -196,12 +196,6 @@ export function guardedByBlock(stmt: SqlStatement, errors: readonly string[]): b
   return errors.some((e) => b.caught.has(e));
 }
 
-/** A short, single-line rendering of the statement for messages. */
-export function excerpt(text: string, stmt: SqlStatement, max = 60): string {
-  const s = text.slice(stmt.start, stmt.end).replace(/\s+/g, ' ').trim();
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
 /**
  * A fix that inserts ` words` after the first run of keyword tokens matching `after` (each entry
  * one keyword; `?` suffix makes it optional), e.g. ['CREATE', 'UNIQUE?', 'INDEX', 'CONCURRENTLY?'].

@@ -8,9 +8,6 @@ import type { EnvironmentSecretsParams, EnvironmentSummary, JobKind, JobParams, 
 import { JobFailedError } from '../../serviceClient';
 import type { Services } from '../../services';
 
-/** A command's argument: an environment name, a view row that names one, or nothing. */
-export type EnvArg = string | { readonly env?: string | { readonly name: string } } | undefined;
-
 export function envNameOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg && typeof arg === 'object' && 'env' in arg) {
