@@ -25,7 +25,6 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME } from '../core/config/load';
 import { createDefaultLinter } from '../core/lint/defaultLinter';
 import type { AnyLanguage, Linter } from '../core/lint/engine';
-import { LineIndex } from '../core/lint/positions';
 import { installedRuleDocsDir, ruleDocsUri } from '../core/lint/report/docs';
 import { PARSE_ERROR_CODE, type Finding, type LintResult, type ParseResult, type TextEdit } from '../core/lint/types';
 import { collectLintFiles, CONVENTIONAL_LINT_PATHS, LintPathMatcher, resolveLintTargets, type LintTargets } from '../core/lint/workspace';
@@ -114,13 +113,8 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
     return folders.length === 0 && LOOSE_FILE_MATCHER.matches(file);
   };
 
-  const publish = (uri: string, text: string, result: LintResult, version?: number): void => {
-    const index = new LineIndex(text);
-    const positionAt = (o: number): { line: number; character: number } => {
-      const p = index.position(o);
-      return { line: p.line - 1, character: p.column - 1 };
-    };
-    const diagnostics = result.findings.map((f) => toDiagnostic(f, positionAt, docsHref));
+  const publish = (uri: string, result: LintResult, version?: number): void => {
+    const diagnostics = result.findings.map((f) => toDiagnostic(f, docsHref));
     if (diagnostics.length) published.add(uri);
     else published.delete(uri);
     void connection.sendDiagnostics({ uri, version, diagnostics });
@@ -166,7 +160,7 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
       return undefined;
     }
     state.result = { version, lint: result };
-    publish(uri, text, result, version);
+    publish(uri, result, version);
     return result;
   };
 
@@ -207,7 +201,7 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
       return;
     }
     fromDisk.add(uri);
-    publish(uri, text, result);
+    publish(uri, result);
   };
 
   const pullSettings = async (): Promise<LintSettings[]> => {

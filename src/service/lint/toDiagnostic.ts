@@ -1,14 +1,11 @@
 // One finding → one LSP diagnostic. Positions: the engine's are 1-based, LSP's 0-based; both count
 // UTF-16 code units, so only the base changes. The rule code links to its docs page.
-import { DiagnosticSeverity, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver/node';
+import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver/node';
 import type { Finding, Position, Severity } from '../../core/lint/types';
 
-/** What the service keeps on each diagnostic, so code actions need not recompute it. */
+/** What the service keeps on each diagnostic: the rule's tags (quick fixes come from the findings themselves). */
 export interface LintDiagnosticData {
   readonly tags: readonly string[];
-  readonly fix?: { readonly title: string; readonly edits: readonly TextEdit[] };
-  /** Offset of the finding in the document version it was computed for. */
-  readonly offset: number;
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -34,14 +31,10 @@ function hrefOf(docsHref: (code: string) => string | undefined, code: string): s
   return known.get(code);
 }
 
-export function toDiagnostic(f: Finding, positionAt: (offset: number) => { line: number; character: number }, docsHref: (code: string) => string | undefined): Diagnostic {
+export function toDiagnostic(f: Finding, docsHref: (code: string) => string | undefined): Diagnostic {
   const range: Range = { start: toLspPosition(f.startPos), end: toLspPosition(f.endPos) };
   const href = hrefOf(docsHref, f.code);
-  const data: LintDiagnosticData = {
-    tags: f.tags,
-    offset: f.start,
-    ...(f.fix ? { fix: { title: f.fix.title, edits: f.fix.edits.map((e) => ({ range: { start: positionAt(e.start), end: positionAt(e.end) }, newText: e.newText })) } } : {}),
-  };
+  const data: LintDiagnosticData = { tags: f.tags };
   return {
     range,
     severity: SEVERITY[f.severity],
