@@ -14,9 +14,9 @@ export class ProjectState implements vscode.Disposable {
     private readonly client: ServiceClient,
     private readonly output: vscode.LogOutputChannel,
   ) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/greenlight.yaml');
+    // The language client's file watcher reports greenlight.yaml (created, changed, deleted) to the
+    // service, which answers with a 'config' state change: no second watcher here.
     const refresh = (): void => void this.refresh();
-    this.#disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
     this.#disposables.push(client.onStateChanged((area) => area === 'config' && refresh()));
     this.#disposables.push(client.onRestarted(refresh));
   }

@@ -52,8 +52,9 @@ export class MigrationsModel implements vscode.Disposable {
   ) {
     this.#subs.push(
       // 'migrations': a `greenlight migrate up` in a terminal changed the local database (src/service/localStateChanges.ts).
-      client.onStateChanged((area) => (area === 'migrations' || area === 'config') && this.refreshIfHeld()),
-      client.onRestarted(() => this.refreshIfHeld()),
+      // A changed greenlight.yaml and a restarted service arrive through the project below, once
+      // its summary is current.
+      client.onStateChanged((area) => area === 'migrations' && this.refreshIfHeld()),
       // The migrations directory may have moved: the CodeLens asks isMigrationFile again.
       project.onDidChange(() => {
         this.#onDidChange.fire();
