@@ -312,6 +312,9 @@ export type JobOutcome =
   | { readonly ok: true; readonly result: unknown }
   | { readonly ok: false; readonly cancelled: boolean; readonly message: string; readonly exitCode?: number };
 
+/** Where the service keeps the last verify report, relative to the workspace root. */
+export const VERIFY_REPORT_FILE = '.greenlight/migrations/verify-report.txt';
+
 export const HealthRequest = new RequestType0<HealthReport, void>('greenlight/health');
 /** Runs a job to its end; progress and log lines arrive as notifications tagged with jobId. */
 export const JobRunRequest = new RequestType<JobStartParams, JobOutcome, void>('greenlight/job/run');

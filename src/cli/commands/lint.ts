@@ -128,7 +128,7 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
   const result = await loadConfig(file);
   const shown = displayPath(file, io.cwd);
   if (!result.ok) {
-    const missing = result.problems.length === 1 && result.problems[0]?.message === 'file not found';
+    const missing = result.missing === true;
     if (missing) throw new InputError(`no paths given and ${shown} not found; pass files or directories to lint, or create ${CONFIG_FILE_NAME}`);
     for (const p of result.problems) io.err(formatProblem({ ...p, file: displayPath(p.file, io.cwd) }));
     throw new InputError(`${shown} is invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}); fix it or pass paths to lint`);

@@ -21,7 +21,7 @@ export interface ConfigProblem {
 
 export type ConfigResult =
   | { readonly ok: true; readonly file: string; readonly root: string; readonly config: GreenlightConfig }
-  | { readonly ok: false; readonly file: string; readonly problems: readonly ConfigProblem[] };
+  | { readonly ok: false; readonly file: string; readonly problems: readonly ConfigProblem[]; /** There is no such file (the one problem says so). */ readonly missing?: boolean };
 
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.message}`;
@@ -68,7 +68,7 @@ export async function loadConfig(file: string): Promise<ConfigResult> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`;
-    return { ok: false, file, problems: [{ file, line: 1, column: 1, endLine: 1, endColumn: 1, message: why }] };
+    return { ok: false, file, problems: [{ file, line: 1, column: 1, endLine: 1, endColumn: 1, message: why }], missing: code === 'ENOENT' };
   }
   return parseConfig(text, file);
 }

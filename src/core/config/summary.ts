@@ -21,7 +21,7 @@ export interface ConfigSummaryData {
 
 export function summarizeConfig(r: ConfigResult): ConfigSummaryData {
   if (!r.ok) {
-    const found = !(r.problems.length === 1 && r.problems[0]?.message === 'file not found');
+    const found = !r.missing;
     return { file: r.file, found, ok: false, services: [], environments: [], problems: r.problems };
   }
   const c = r.config;

@@ -47,7 +47,7 @@ export async function resolveLintTargets(root: string, extra: readonly string[] 
     const own = db ? [db.migrations, ...db.seeds] : [];
     return { root, patterns: dedupe([...own, ...extra]), origin: 'config', configFile };
   }
-  const missing = result.problems.length === 1 && result.problems[0]?.message === 'file not found';
+  const missing = result.missing === true;
   return {
     root,
     patterns: dedupe([...CONVENTIONAL_LINT_PATHS, ...extra]),

@@ -30,15 +30,13 @@ import { openBackend, openTargetSession, resolveTarget, scratchProviderFor, targ
 import { verifyMigrations, type RerunVerdict } from '../../core/migrate/verify';
 import { sshTargetOf } from '../../core/ship/remoteHost';
 import { SshConnection } from '../../core/ship/sshAdapter';
-import type { JobParams, JobResult, MigrationDriftDto, MigrationDryRunDto, MigrationProblemDto, MigrationTargetDto } from '../protocol';
+import { VERIFY_REPORT_FILE, type JobParams, type JobResult, type MigrationDriftDto, type MigrationDryRunDto, type MigrationProblemDto, type MigrationTargetDto } from '../protocol';
 
 /** How long an environment's database may take to answer a status request before it is shown as unreachable. */
 export const ENVIRONMENT_STATUS_TIMEOUT_MS = 8_000;
 /** The local database gets longer: an embedded PGlite needs a few seconds to start on a busy machine. */
 const LOCAL_STATUS_TIMEOUT_MS = 45_000;
 
-/** Where the last verify report is kept, relative to the workspace root. */
-export const VERIFY_REPORT_FILE = path.join('.greenlight', 'migrations', 'verify-report.txt');
 
 // The local PGlite database lives inside this process; two jobs must never open it at once.
 let localQueue: Promise<unknown> = Promise.resolve();

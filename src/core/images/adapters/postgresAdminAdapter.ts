@@ -2,6 +2,7 @@
 // copy of another through TEMPLATE), rename, drop. The only file of src/core/images that uses pg.
 import pg from 'pg';
 import type { Secret } from '../../common/secret';
+import { quoteIdent } from '../../migrate/session';
 
 export interface PgAdmin {
   databaseExists(name: string): Promise<boolean>;
@@ -12,10 +13,6 @@ export interface PgAdmin {
   renameDatabase(from: string, to: string): Promise<void>;
   listDatabases(prefix: string): Promise<string[]>;
   close(): Promise<void>;
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Connects to the server's maintenance database (postgres) with the given URL's credentials. */
