@@ -32,11 +32,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
     context.subscriptions.push(project);
     const images = new ImagesView(client, () => project.root);
     context.subscriptions.push(images);
-    const migrations = new MigrationsModel(client, project, context.secrets);
-    const migrationPanel = new MigrationPanel(context.extensionUri, migrations, output);
-    context.subscriptions.push(migrations, migrationPanel);
     const prompts = windowPrompts();
     const secrets = new EnvironmentSecrets(context.secrets, prompts);
+    const migrations = new MigrationsModel(client, project, secrets);
+    const migrationPanel = new MigrationPanel(context.extensionUri, migrations, output);
+    context.subscriptions.push(migrations, migrationPanel);
     const environments = new EnvironmentsView(project, new EnvironmentStatusCache(client, () => project.root));
     const backups = new BackupsView(client, project);
     const statusBar = new DeployStatusBar(project, environments.status);

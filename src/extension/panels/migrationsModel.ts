@@ -48,7 +48,7 @@ export class MigrationsModel implements vscode.Disposable {
     private readonly client: ServiceClient,
     private readonly project: ProjectState,
     /** Where the editor keeps environments' database passwords; read, never asked for, by a status refresh. */
-    private readonly secrets?: vscode.SecretStorage,
+    private readonly secrets?: EnvironmentSecrets,
   ) {
     this.#subs.push(
       // 'migrations': a `greenlight migrate up` in a terminal changed the local database (src/service/localStateChanges.ts).
@@ -156,7 +156,7 @@ export class MigrationsModel implements vscode.Disposable {
     if (!this.secrets || !project) return undefined;
     const out: Record<string, string> = {};
     for (const env of this.project.summary?.environments ?? []) {
-      const v = await this.secrets.get(EnvironmentSecrets.key(project, env.name));
+      const v = await this.secrets.stored(project, env.name);
       if (v !== undefined) out[env.name] = v;
     }
     return out;
@@ -164,7 +164,9 @@ export class MigrationsModel implements vscode.Disposable {
 
   /** The stored password of one target's database, if it is an environment with one. */
   async storedPassword(target: string): Promise<string | undefined> {
-    return target.startsWith('env:') ? (await this.storedPasswords())?.[target.slice(4)] : undefined;
+    const project = this.project.summary?.project;
+    if (!this.secrets || !project || !target.startsWith('env:')) return undefined;
+    return await this.secrets.stored(project, target.slice(4));
   }
 
   private async track<T>(activity: PanelActivity, fn: () => Promise<T>): Promise<T> {
