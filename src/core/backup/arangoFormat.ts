@@ -12,10 +12,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { link, rm } from 'node:fs/promises';
 import * as readline from 'node:readline';
-import { Transform, type TransformCallback } from 'node:stream';
 import { once } from 'node:events';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { OperationError } from '../common/errors';
+import { HashingStream } from '../images/checksum';
 
 export const ARANGO_EXPORT_FORMAT = 'greenlight-arangodb-export';
 export const ARANGO_EXPORT_VERSION = 1;
@@ -77,16 +77,6 @@ export function exportableDocument(doc: Record<string, unknown>): Record<string,
   return rest;
 }
 
-class Sha256Counter extends Transform {
-  readonly hash = createHash('sha256');
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
-}
-
 /**
  * Writes an export record by record, checking the order as it goes (a writer bug must not
  * produce a file the reader would refuse later). Call finish() for the footer and the rename,
@@ -95,7 +85,7 @@ class Sha256Counter extends Transform {
 export class ArangoExportWriter {
   readonly partial: string;
   #gzip: Gzip;
-  #counter = new Sha256Counter();
+  #counter = new HashingStream();
   #out: WriteStream;
   #failed: Error | undefined;
   #state: 'start' | 'between' | 'in-collection' | 'done' = 'start';
@@ -177,7 +167,7 @@ export class ArangoExportWriter {
       throw new OperationError(`cannot name the export ${this.file}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists (never overwritten)' : String(e)}; the data stays in ${this.partial}`);
     }
     await rm(this.partial, { force: true });
-    return { file: this.file, bytes: this.#counter.bytes, sha256: this.#counter.hash.digest('hex'), collections: this.#collections, documents: this.#documents };
+    return { file: this.file, bytes: this.#counter.bytes, sha256: this.#counter.digest(), collections: this.#collections, documents: this.#documents };
   }
 
   async abort(): Promise<void> {

@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { sha256File } from '../images/checksum';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
 import type { DockerEngine } from './docker';
@@ -147,12 +148,6 @@ async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost
   const body = save.pipe(counter);
   await host.docker.loadImage(body, ctx.signal);
   return { bytes: counter.bytes, sha256: counter.hash.digest('hex') };
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 /** The expected sha256 of an artifact: given, or from `<file>.sha256` (sha256sum format), or computed. */
