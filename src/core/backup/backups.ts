@@ -201,10 +201,22 @@ export interface VerifyResult {
  * in one); without it the host's own.
  */
 export async function verifyBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string, tools?: PgTarget): Promise<VerifyResult> {
+  const entry = await findBackup(ctx, host, dir, id);
+  if (ARANGO_FILE.test(entry.file)) return await verifyArangoBackup(ctx, host, entry);
+  return await verifyDump(ctx, host, entry, tools);
+}
+
+/** The listed backup `id`, or an error that names the directory and host. */
+async function findBackup(ctx: JobContext, host: RemoteHost, dir: string, id: string): Promise<BackupEntry> {
   assertBackupId(id);
   const entry = (await listBackups(ctx, host, dir)).find((b) => b.id === id);
   if (!entry) throw new InputError(`no backup "${id}" in ${dir} on ${host.target.host}`);
-  if (ARANGO_FILE.test(entry.file)) return await verifyArangoBackup(ctx, host, entry);
+  return entry;
+}
+
+/** Re-hashes and re-reads a pg_dump archive already listed. */
+async function verifyDump(ctx: JobContext, host: RemoteHost, entry: BackupEntry, tools?: PgTarget): Promise<VerifyResult> {
+  const id = entry.id;
   const problems: string[] = [];
   const sha256 = await sha256On(host, entry.file, ctx);
   if (!entry.meta) problems.push('no metadata record: the sha256 taken at backup time is unknown');
@@ -226,14 +238,10 @@ export interface RestoreOptions {
 }
 
 export async function restoreBackup(ctx: JobContext, host: RemoteHost, t: AnyBackupTarget, id: string, opts: RestoreOptions): Promise<{ restored: boolean; durationMs: number }> {
-  assertBackupId(id);
-  if (t.kind === 'arangodb') {
-    const entry = (await listBackups(ctx, host, t.dir)).find((b) => b.id === id);
-    if (!entry) throw new InputError(`no backup "${id}" in ${t.dir} on ${host.target.host}`);
-    return await restoreArangoBackup(ctx, host, t, entry, opts);
-  }
-  if (existsArangoExport(await listBackups(ctx, host, t.dir), id)) throw new InputError(`${id} is an ArangoDB export; environment "${t.env}" has a PostgreSQL database`);
-  const v = await verifyBackup(ctx, host, t.dir, id, t.pg);
+  const entry = await findBackup(ctx, host, t.dir, id);
+  if (t.kind === 'arangodb') return await restoreArangoBackup(ctx, host, t, entry, opts);
+  if (ARANGO_FILE.test(entry.file)) throw new InputError(`${id} is an ArangoDB export; environment "${t.env}" has a PostgreSQL database`);
+  const v = await verifyDump(ctx, host, entry, t.pg);
   if (!v.ok) throw new OperationError(`refusing to restore ${id}: ${v.problems.join('; ')}`);
   const summary = `Restore backup ${id} into database "${t.pg.database}" on ${host.target.host}? This replaces the current contents of every object in the backup.`;
   if (!(await opts.confirm(summary))) {
@@ -277,10 +285,6 @@ export async function restoreDrill(ctx: JobContext, host: RemoteHost, t: AnyBack
     const drop = pgCommands.dropDb(t.pg, scratch);
     if (!host.connection.closed) await host.exec(drop.argv, { stdin: drop.stdin }).catch(() => undefined);
   }
-}
-
-function existsArangoExport(list: readonly BackupEntry[], id: string): boolean {
-  return list.some((b) => b.id === id && ARANGO_FILE.test(b.file));
 }
 
 export async function previewRetention(ctx: JobContext, host: RemoteHost, dir: string, policy: RetentionPolicy): Promise<RetentionPlan<BackupEntry>> {
