@@ -1,7 +1,8 @@
 // Splits a SQL migration into its statements with PostgreSQL's own parser (libpg-query), so the
 // runner can execute one statement at a time and point at the exact file:line:column when one
 // fails. Offsets are converted from the parser's UTF-8 bytes to string indices.
-import { loadModule, parseSync } from 'libpg-query';
+import { parseSync } from 'libpg-query';
+import { loadSqlParser } from '../lint/sql/parse';
 import { InputError } from '../common/errors';
 import { lineColumn, type MigrationFile } from './files';
 
@@ -20,11 +21,6 @@ export interface SqlStatement {
   readonly dmlTargets: readonly string[];
 }
 
-let loaded: Promise<void> | undefined;
-export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
-}
 
 export async function splitSql(text: string, file: string): Promise<SqlStatement[]> {
   await loadSqlParser();
