@@ -8,7 +8,8 @@
 #     "unreachable 198.18.77.0/24" guard route so test traffic can never leave through the default route
 #   * user greenlight-deploy (key-only SSH login; owns /var/backups/greenlight; group of the prod socket)
 #   * the "production host" inside the netns: sshd (pinned ed25519 host key, SetEnv DOCKER_HOST + PG*),
-#     its own dockerd (own data-root/exec-root/socket) and PostgreSQL 15 (app/apppass, database appdb)
+#     its own dockerd (own data-root/exec-root/socket; real bridge networking: --bip 198.18.96.1/24, user
+#     networks from the pool 198.18.80.0/20, published ports) and PostgreSQL 15 (app/apppass, database appdb)
 #   * a local PostgreSQL 15 for tests on 127.0.0.1:25432 (role app may create databases)
 #   * a local registry (Debian docker-registry) on 127.0.0.1:25000
 #
@@ -32,6 +33,10 @@ PG_PROD_PORT=5432         # inside the netns, so it never collides with the host
 PG_TEST_PORT=${GREENLIGHT_TEST_PG_PORT:-25432}
 REGISTRY_PORT=${GREENLIGHT_REGISTRY_PORT:-25000}
 PG_PASSWORD=apppass
+# The prod engine's bridge and user networks: inside 198.18.0.0/15, never 172.16/12, 10/8 or 192.168/16.
+PROD_BIP=198.18.96.1/24
+PROD_BIP_NET=198.18.96.0/24
+PROD_POOL=198.18.80.0/20
 BACKUPS_DIR=/var/backups/greenlight
 HOST_SOCK=/var/run/docker.sock
 PGBIN=/usr/lib/postgresql/15/bin
@@ -89,10 +94,14 @@ T0=$(date +%s%N)   # time the bring-up itself, not the wait for the lock
 # --------------------------------------------------------------------------------- health checks
 host_docker_ok()  { timeout 10 docker -H "unix://$HOST_SOCK" info >/dev/null 2>&1; }
 prod_docker_ok()  { timeout 10 docker -H "unix://$P/docker.sock" version >/dev/null 2>&1; }
+# The prod engine has real bridge networking (user networks, aliases, -p); an engine started by an
+# earlier up.sh with --bridge=none is stopped and started again with the current options.
+prod_docker_bridged() { timeout 10 docker -H "unix://$P/docker.sock" network inspect bridge --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>/dev/null | grep -qF "$PROD_BIP_NET"; }
 netns_ok()        { [ -e "/run/netns/$NS" ] && [ "$(cat /sys/class/net/$HOST_IF/operstate 2>/dev/null)" = up ] &&
                     ip -4 -o addr show dev "$HOST_IF" | grep -qF " $HOST_IP/$PREFIX " &&
                     ip netns exec "$NS" ip -4 -o addr show dev "$NS_IF" 2>/dev/null | grep -qF " $PROD_IP/$PREFIX " &&
-                    ip route show type unreachable | grep -qF "$GUARD_NET"; }
+                    ip route show type unreachable | grep -qF "$GUARD_NET" &&
+                    ip route show type unreachable | grep -qF "$PROD_POOL"; }
 SSH=(ssh -F "$ROOT/ssh/config" prod)
 # Over SSH, as the deploy user: the docker CLI is on PATH and reaches the prod engine through DOCKER_HOST.
 ssh_ok()          { timeout 15 "${SSH[@]}" 'docker version --format "{{.Server.Version}}"' >/dev/null 2>&1; }
@@ -131,7 +140,7 @@ EOF
 all_ok() {
   [ -s "$ROOT/env" ] && [ -s "$ROOT/ssh/ssh_host_ed25519_key.pub" ] && id "$DEPLOY_USER" >/dev/null 2>&1 &&
   [ "$(stat -c %U "$BACKUPS_DIR" 2>/dev/null)" = "$DEPLOY_USER" ] &&
-  host_docker_ok && netns_ok && prod_docker_ok && ssh_ok && prod_pg_ok && test_pg_ok && registry_ok &&
+  host_docker_ok && netns_ok && prod_docker_ok && prod_docker_bridged && ssh_ok && prod_pg_ok && test_pg_ok && registry_ok &&
   [ "$(env_text)" = "$(cat "$ROOT/env")" ]
 }
 if all_ok; then log "already up and healthy: nothing changed (source $ROOT/env)"; exit 0; fi
@@ -173,6 +182,12 @@ if ! netns_ok; then
   ip netns exec "$NS" ip link set "$NS_IF" up
   ip route show type unreachable | grep -qF "$GUARD_NET" || ip route add unreachable "$GUARD_NET"
   rec "route unreachable $GUARD_NET"
+  # The prod engine's container networks exist only inside the netns: from the host, traffic to
+  # them must fail at once rather than follow the default route out.
+  for g in $PROD_POOL $PROD_BIP_NET; do
+    ip route show type unreachable | grep -qF "$g" || ip route add unreachable "$g"
+    rec "route unreachable $g"
+  done
   wait_for 50 netns_ok || die "netns $NS: link $HOST_IF did not come up"
   log "netns $NS: host $HOST_IP <-> prod $PROD_IP"
 fi
@@ -216,6 +231,14 @@ install -d -m 750 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$BACKUPS_DIR"
 [ "$fresh_user" = 1 ] && chown -R "$DEPLOY_USER:$DEPLOY_USER" "$BACKUPS_DIR" "$HOMEDIR"
 
 # ------------------------------------------------------------------ prod dockerd (inside the netns)
+if prod_docker_ok && ! prod_docker_bridged; then
+  pid=$(cat "$P/dockerd.pid" 2>/dev/null || true)
+  log "prod docker: running without bridge networking (pid $pid); restarting it with $PROD_BIP and pool $PROD_POOL"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  for _ in $(seq 300); do [ -n "$pid" ] && [ -e "/proc/$pid" ] || break; sleep 0.1; done
+  for m in $(awk -v r="$P/exec" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+  rm -f "$P/docker.sock"
+fi
 if ! prod_docker_ok; then
   mkdir -p "$P/data" "$P/exec"; chmod 755 "$P"
   pid=$(cat "$P/dockerd.pid" 2>/dev/null || true)
@@ -225,14 +248,14 @@ if ! prod_docker_ok; then
     rm -f "$P/docker.sock"
     # Its own identity key (so its engine ID differs from the host engine's, as on a real server);
     # dockerd 20.10 takes the key path only from a config file.
-    printf '{ "deprecated-key-path": "%s/key.json" }\n' "$P" > "$P/daemon.json"
+    # Address pools for user networks inside 198.18.0.0/15 (docker's defaults are 172.17/16 and up).
+    printf '{ "deprecated-key-path": "%s/key.json", "default-address-pools": [{ "base": "%s", "size": 24 }] }\n' "$P" "$PROD_POOL" > "$P/daemon.json"
     # nsenter --net, NOT 'ip netns exec': the latter remounts /sys, hiding /sys/fs/cgroup, and dockerd
     # then fails with "Devices cgroup isn't mounted". Side effect: dockerd bind-mounts its netns under
     # $P/exec/netns in the host mount namespace; down.sh unmounts it.
     (cd / && exec setsid nsenter --net="/run/netns/$NS" dockerd \
         --config-file "$P/daemon.json" --data-root "$P/data" --exec-root "$P/exec" --pidfile "$P/dockerd.pid" \
-        -H "unix://$P/docker.sock" --group "$DEPLOY_USER" \
-        --bridge=none --iptables=false --ip-masq=false --ip-forward=false --userland-proxy=false \
+        -H "unix://$P/docker.sock" --group "$DEPLOY_USER" --bip "$PROD_BIP" \
         --cgroup-parent=/greenlight-prod --log-level=warn) </dev/null >"$P/dockerd.log" 2>&1 9>&- &
     log "prod docker: starting dockerd in netns $NS"
   fi
