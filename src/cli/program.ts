@@ -14,6 +14,7 @@ import { registerRollback } from './commands/rollback';
 import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
 import { registerMigrate } from './commands/migrate';
+import { registerInit } from './commands/init';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerInit(program, io);
   registerConfig(program, io);
   registerBuild(program, io);
   registerTest(program, io);
