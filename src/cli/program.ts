@@ -15,6 +15,8 @@ import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
 import { registerMigrate } from './commands/migrate';
 import { registerInit } from './commands/init';
+import { registerLogs } from './commands/logs';
+import { registerExec } from './commands/exec';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -36,6 +38,8 @@ export function buildProgram(io: CliIo): Command {
   registerRollback(program, io);
   registerBackup(program, io);
   registerStatus(program, io);
+  registerLogs(program, io);
+  registerExec(program, io);
   registerMigrate(program, io);
   return program;
 }

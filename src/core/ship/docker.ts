@@ -1,7 +1,7 @@
 // What the ship and deploy engines need from a Docker engine, as plain data. The adapter
 // (dockerAdapter.ts) implements it over dockerode; the engines never see dockerode, so container
 // specs are data that unit tests compare exactly.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Secret } from '../common/secret';
 
 export interface ImageInfo {
@@ -21,7 +21,8 @@ export interface ContainerSpec {
   readonly secretEnv: Readonly<Record<string, Secret>>;
   readonly cmd?: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
-  readonly networkMode: 'host';
+  /** 'host' for deployed services; a one-off started like a running container takes that container's mode. */
+  readonly networkMode: string;
   readonly restart: 'unless-stopped' | 'no';
   readonly volumes: readonly string[];
   /** Run an init process as PID 1 so the app receives SIGTERM and stops promptly. */
@@ -49,6 +50,33 @@ export interface ContainerState {
   readonly oomKilled: boolean;
 }
 
+/** Where a container's output goes: its stdout and stderr, kept apart. */
+export interface OutputStreams {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+export interface LogsOptions {
+  /** Keep streaming until the container stops or the signal aborts. */
+  readonly follow: boolean;
+  /** Only lines written at or after this time (Unix seconds). */
+  readonly since?: number;
+  /** Only the last N lines (absent: all). */
+  readonly tail?: number;
+  readonly timestamps?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** What a container runs with, so a one-off can be started like it (`greenlight exec --new`). */
+export interface RunSettings {
+  readonly image: string;
+  /** The container's whole environment; values may be secrets (a database URL), so all are Secrets. */
+  readonly env: Readonly<Record<string, Secret>>;
+  readonly networkMode: string;
+  readonly volumes: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface DockerEngine {
   /** Where it is, for messages ("local engine", "198.18.77.2"). */
   readonly where: string;
@@ -70,6 +98,12 @@ export interface DockerEngine {
   renameContainer(id: string, name: string): Promise<void>;
   inspectContainer(id: string): Promise<(ContainerSummary & { readonly stateDetail: ContainerState }) | undefined>;
   logs(id: string, tail: number): Promise<string>;
+  /** Streams the container's log lines into `out` (stdout and stderr kept apart) until done or aborted. */
+  streamLogs(id: string, opts: LogsOptions, out: OutputStreams): Promise<void>;
+  /** Runs argv (never a shell string) inside the running container; resolves to its exit code. */
+  exec(id: string, argv: readonly string[], out: OutputStreams, signal?: AbortSignal): Promise<number>;
+  /** The image, environment, network and mounts of a container; undefined when there is none. */
+  runSettings(id: string): Promise<RunSettings | undefined>;
   /** Waits for the container to exit and returns its exit code. */
   wait(id: string, signal?: AbortSignal): Promise<number>;
   close(): void;
