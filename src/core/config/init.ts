@@ -313,8 +313,8 @@ async function databaseFromSettings(root: string, files: readonly string[], m: M
   return undefined;
 }
 
-/** Everything greenlight.yaml can be written from, read from the workspace folder `root`. */
-export async function inspectWorkspace(root: string): Promise<WorkspaceFacts> {
+/** Everything greenlight.yaml can be written from, read from the workspace folder `root` (git: false skips the remote). */
+export async function inspectWorkspace(root: string, opts: { git?: boolean } = {}): Promise<WorkspaceFacts> {
   const files = await walk(root);
   // Flyway's Maven/Gradle layout is deeper than the walk goes.
   for (const f of await listDir(path.join(root, FLYWAY_DIR))) files.push(`${FLYWAY_DIR}/${f}`);
@@ -339,7 +339,8 @@ export async function inspectWorkspace(root: string): Promise<WorkspaceFacts> {
   return {
     folderName: path.basename(path.resolve(root)),
     packageName,
-    gitRemote: await gitRemote(root),
+    // git reads the workspace's own .git/config, which an untrusted workspace controls.
+    gitRemote: opts.git === false ? undefined : await gitRemote(root),
     dockerfiles,
     composeFile,
     composeServices: compose.services,
