@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { inspectWorkspace, parseSshTarget, renderProjectFile, type InitAnswers } from '../../../src/core/config/init';
 import { parseConfig } from '../../../src/core/config/load';
 import type { GreenlightConfig } from '../../../src/core/config/schema';
+import { Command } from 'commander';
+import { registerInit } from '../../../src/cli/commands/init';
 import { runCli } from '../../../src/cli/program';
 import type { CliIo } from '../../../src/cli/io';
 
@@ -212,5 +214,34 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     out.length = 0;
     assert.equal(await runCli(['config', 'check'], { ...io, exit: () => undefined }), 0);
     assert.match(out.join('\n'), /ok — project "todo-app"/);
+  });
+
+  test('CLI on a terminal: the SSH target is asked, a malformed answer asked again; --print writes nothing', async () => {
+    const root = ws({ Dockerfile: 'FROM scratch\nEXPOSE 9000\n' }, 'prompted');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { cwd: root, env: {}, out: (t) => out.push(t), err: (t) => err.push(t), exit: () => undefined };
+    const questions: string[] = [];
+    const answers = ['not a target', 'deploy@198.18.77.2'];
+    const program = new Command().exitOverride();
+    registerInit(program, io, async (q) => {
+      questions.push(q);
+      return answers.shift() ?? '';
+    });
+    await program.parseAsync(['init', '--env', 'live'], { from: 'user' });
+    assert.deepEqual(questions, ['SSH target of "live" (user@host, empty to add one later): ', 'SSH target of "live" (user@host, empty to add one later): ']);
+    assert.match(err.join('\n'), /SSH target "not a target": expected user@host/);
+    const r = parseConfig(readFileSync(path.join(root, 'greenlight.yaml'), 'utf8'), path.join(root, 'greenlight.yaml'));
+    assert.ok(r.ok);
+    assert.equal(r.config.environments.live?.ssh.user, 'deploy');
+    assert.equal(r.config.services[0]?.port, 9000);
+
+    const other = ws({ Dockerfile: 'FROM scratch\n' }, 'printed');
+    const printed: string[] = [];
+    const p2 = new Command().exitOverride();
+    registerInit(p2, { ...io, cwd: other, out: (t) => printed.push(t) }, async () => assert.fail('--print asks nothing'));
+    await p2.parseAsync(['init', '--print'], { from: 'user' });
+    assert.match(printed.join('\n'), /^project: printed$/m);
+    assert.throws(() => readFileSync(path.join(other, 'greenlight.yaml')), /ENOENT/);
   });
 });
