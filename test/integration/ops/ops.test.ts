@@ -138,6 +138,9 @@ suite('(integration) everyday operations: greenlight logs, exec and status on th
     const failing = await cli('exec', '--', '/bin/busybox', 'sh', '-c', 'echo to stderr >&2; exit 3');
     assert.equal(failing.code, 3);
     assert.ok(failing.err.includes('to stderr'), failing.err.join('\n'));
+    const missing = await cli('exec', '--', '/no/such/program');
+    assert.ok(missing.code === 126 || missing.code === 127, `exit ${missing.code}: ${missing.err.join('\n')}`);
+    assert.match([...missing.out, ...missing.err].join('\n'), /no such file or directory|not found/i);
     const env = await cli('exec', '--', '/bin/busybox', 'env');
     assert.ok(env.out.includes(`PORT=${PORT}`), `the serving container's environment: ${env.out.join(' ')}`);
   });
