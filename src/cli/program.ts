@@ -2,6 +2,7 @@
 // registers itself here; the CLI layer only parses arguments and prints, the engine does the work.
 import { Command, CommanderError } from 'commander';
 import { GreenlightError, errorMessage } from '../core/common/errors';
+import { version as packageVersion } from '../../package.json';
 import type { CliIo } from './io';
 import { registerConfig } from './commands/config';
 import { registerBuild } from './commands/build';
@@ -15,12 +16,16 @@ import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
 import { registerMigrate } from './commands/migrate';
 
-export const CLI_VERSION = '0.1.0';
+/** The version of the package this CLI ships in (bundled from package.json at build time). */
+export const CLI_VERSION: string = packageVersion;
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('greenlight')
     .description('Build, test, ship, back up and deploy Docker services safely; lint migrations for idempotency.')
-    .version(CLI_VERSION)
+    .version(CLI_VERSION, '-V, --version', 'print the greenlight version')
+    // Program options are read only before the verb: `deploy … --version v1.2` is deploy's own
+    // --version (a version label), not the program's, which would print and exit 0 silently.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
