@@ -164,7 +164,7 @@ export async function artifactSha256(file: string, given?: string): Promise<stri
 
 /** Remote commands for artifact uploads, as data (tested as exact argv). */
 export const artifactCommands = {
-  mkdir: (dir: string): string[] => ['mkdir', '-p', '-m', '700', dir],
+  mkdir: (dir: string): string[] => ['mkdir', '-p', '-m', '700', '--', dir],
   /** Writes stdin to the file with mode 0600; the script is constant, the path is an argument. */
   upload: (file: string): string[] => ['sh', '-c', 'umask 077 && cat > "$1"', 'greenlight-upload', file],
   sha256: (file: string): string[] => ['sha256sum', '--', file],
