@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { GreenlightError, errorMessage } from '../core/common/errors';
 import { version as packageVersion } from '../../package.json';
-import type { CliIo } from './io';
+import { colorsOf, type CliIo } from './io';
 import { registerConfig } from './commands/config';
 import { registerBuild } from './commands/build';
 import { registerExport } from './commands/export';
@@ -15,6 +15,7 @@ import { registerRollback } from './commands/rollback';
 import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
 import { registerMigrate } from './commands/migrate';
+import { registerCompletion } from './commands/completion';
 
 /** The version of the package this CLI ships in (bundled from package.json at build time). */
 export const CLI_VERSION: string = packageVersion;
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerBackup(program, io);
   registerStatus(program, io);
   registerMigrate(program, io);
+  registerCompletion(program, io);
   return program;
 }
 
@@ -48,6 +50,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<0 | 1 
   let code: 0 | 1 | 2 = 0;
   const tracking: CliIo = { ...io, exit: (c) => { code = Math.max(code, c) as 0 | 1 | 2; io.exit(c); } };
   const program = buildProgram(tracking);
+  const red = colorsOf(io).err.red;
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
@@ -57,12 +60,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<0 | 1 
       return code;
     }
     if (e instanceof GreenlightError) {
-      io.err(`error: ${e.message}`);
+      io.err(`${red('error:')} ${e.message}`);
       tracking.exit(e.exitCode);
       return code;
     }
-    io.err(`error: ${errorMessage(e)}`);
+    io.err(`${red('error:')} ${errorMessage(e)}`);
     tracking.exit(1);
+  } finally {
+    // A transfer line still drawn ends on its own line (and its redraw timer stops).
+    io.transfer?.end();
   }
   return code;
 }
