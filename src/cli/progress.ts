@@ -52,7 +52,8 @@ export function transferLine(stream: NodeJS.WritableStream, now: () => number = 
     const b = new SingleBar({
       stream,
       fps: 8,
-      hideCursor: true,
+      // The cursor stays visible: a process killed mid-transfer must not leave the terminal without one.
+      hideCursor: false,
       linewrap: false,
       clearOnComplete: false,
       format: (_options, params, payload: { label: string; total?: number }) => transferText(payload.label, params.value, payload.total, now() - started),

@@ -14,25 +14,23 @@ interface Node {
   readonly options: readonly { long?: string; short?: string; description: string; takesValue: boolean; choices: readonly string[] }[];
 }
 
-const HELP = { long: '--help', short: '-h', description: 'display help', takesValue: false, choices: [] as string[] };
-
-/** Every command of the tree with what may follow it. */
+/** Every command of the tree with what may follow it, as `--help` shows them (hidden ones left out). */
 export function commandTree(program: Command): Node[] {
   const nodes: Node[] = [];
   const walk = (cmd: Command, path: string): void => {
-    const subs = cmd.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden);
+    const help = cmd.createHelp();
+    const subs = help.visibleCommands(cmd);
     nodes.push({
       path,
       subs: subs.map((c) => ({ name: c.name(), description: c.description() })),
       argChoices: cmd.registeredArguments[0]?.argChoices ?? [],
-      options: [
-        ...cmd.options
-          .filter((o: Option) => !o.hidden && !o.negate)
-          .map((o: Option) => ({ long: o.long, short: o.short, description: o.description, takesValue: o.required || o.optional, choices: o.argChoices ?? [] })),
-        HELP,
-      ],
+      options: help
+        .visibleOptions(cmd)
+        .filter((o: Option) => !o.negate)
+        .map((o: Option) => ({ long: o.long, short: o.short, description: o.description, takesValue: o.required || o.optional, choices: o.argChoices ?? [] })),
     });
-    for (const c of subs) walk(c, path ? `${path} ${c.name()}` : c.name());
+    // The implicit `help [command]` verb is offered but not walked: it only takes verb names.
+    for (const c of subs) if (c.name() !== 'help') walk(c, path ? `${path} ${c.name()}` : c.name());
   };
   walk(program, '');
   return nodes;

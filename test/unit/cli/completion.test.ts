@@ -43,9 +43,9 @@ t greenlight completion ''
 t greenlight deploy img --artifact ''
 `;
     const lines = execFileSync('bash', ['--norc', '-c', probe], { encoding: 'utf8' }).split('\n');
-    assert.deepEqual(lines[0]!.split(' ').sort(), ['backup', 'build', 'completion', 'config', 'deploy', 'export', 'lint', 'migrate', 'rollback', 'ship', 'status', 'test']);
+    assert.deepEqual(lines[0]!.split(' ').sort(), ['backup', 'build', 'completion', 'config', 'deploy', 'export', 'help', 'lint', 'migrate', 'rollback', 'ship', 'status', 'test']);
     assert.equal(lines[1], 'backup');
-    assert.deepEqual(lines[2]!.split(' ').sort(), ['create', 'download', 'drill', 'list', 'prune', 'restore', 'verify']);
+    assert.deepEqual(lines[2]!.split(' ').sort(), ['create', 'download', 'drill', 'help', 'list', 'prune', 'restore', 'verify']);
     assert.equal(lines[3], '--env');
     assert.equal(lines[4], 'test-db snapshot none');
     assert.equal(lines[5], 'bash zsh fish');
@@ -80,7 +80,7 @@ t greenlight deploy img --artifact ''
     writeFileSync(file, await script('fish'));
     const run = (line: string): string[] => execFileSync('fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' }).trim().split('\n');
     assert.ok(run('greenlight ').includes('deploy\tdeploy a tested image: preflight, lock, ship, backup, health, release tasks, swap, automatic rollback'));
-    assert.deepEqual(run('greenlight backup ').map((l) => l.split('\t')[0]).sort(), ['create', 'download', 'drill', 'list', 'prune', 'restore', 'verify']);
+    assert.deepEqual(run('greenlight backup ').map((l) => l.split('\t')[0]).sort(), ['create', 'download', 'drill', 'help', 'list', 'prune', 'restore', 'verify']);
     assert.deepEqual(run('greenlight test --mode ').map((l) => l.split('\t')[0]).sort(), ['none', 'snapshot', 'test-db']);
     assert.deepEqual(run('greenlight status --j').map((l) => l.split('\t')[0]), ['--json']);
   });
