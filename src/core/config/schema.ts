@@ -35,11 +35,11 @@ const hostName = z
   .max(253, 'at most 253 characters')
   .regex(/^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/, 'a host name or IP address (letters, digits, "." and "-", not starting with "-")');
 
-/** A PostgreSQL or ArangoDB database or user name, as given to the client tools. */
+/** A PostgreSQL or ArangoDB database or user name, as given to the client tools ("app@server" as some hosted servers want it). */
 const dbIdentifier = z
   .string()
   .max(63, 'at most 63 characters (the PostgreSQL limit)')
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.$-]*$/, 'letters, digits, "_", ".", "$" or "-", starting with a letter, digit or "_"');
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@$-]*$/, 'letters, digits, "_", ".", "@", "$" or "-", starting with a letter, digit or "_"');
 
 /** A login name on the host. */
 const userName = z
@@ -101,7 +101,7 @@ export const serviceSchema = z
     port: z.number().int().min(1).max(65535).describe('Port the service listens on in production.'),
     testPort: z.number().int().min(1).max(65535).optional().describe('Alternate port for local image tests (default port + 10000).'),
     health: healthSchema.default({ path: '/health', timeoutSeconds: 60, intervalMs: 500 }),
-    env: z.record(envVarName, z.string()).default({}).describe('Plain environment variables. Secrets go in secretEnv.'),
+    env: z.record(z.string(), z.string()).default({}).describe('Plain environment variables. Secrets go in secretEnv.'),
     secretEnv: z
       .array(z.string().max(128).regex(/^[A-Z_][A-Z0-9_]*$/, 'an upper-case variable name: A-Z, 0-9 and "_"'))
       .default([])

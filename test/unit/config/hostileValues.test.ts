@@ -152,6 +152,9 @@ suite('(unit) config: hostile values of every field that reaches a host command'
     setIn(config, [...E, 'backups', 'dir'], '/srv/backups/shop_2026.v1');
     setIn(config, [...E, 'database', 'name'], 'shop-prod');
     setIn(config, [...E, 'ssh', 'user'], 'greenlight-deploy');
+    setIn(config, [...E, 'database', 'user'], 'app@shop-db');
+    setIn(config, [...E, 'host'], 'app.internal.example.test');
+    setIn(config, ['services', 0, 'health', 'path'], '/health?deep=1&x=%20');
     const r = parseConfig(stringify(config), '/w/greenlight.yaml');
     assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
   });
