@@ -9,6 +9,8 @@ export interface CliIo {
   err(text: string): void;
   /** Sets the process exit code (the highest set wins: 2 over 1 over 0). */
   exit(code: 0 | 1 | 2): void;
+  /** The whole of standard input as UTF-8 (`greenlight lint -`). */
+  readStdin?(): Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -19,6 +21,11 @@ export function processIo(): CliIo {
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
     exit: (code) => {
       process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
+    },
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
     },
   };
 }

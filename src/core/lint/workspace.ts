@@ -5,6 +5,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME, loadConfig, type ConfigProblem } from '../config/load';
+import { lintOptionsFromConfig } from './projectLintConfig';
+import type { LintOptions } from './types';
 
 /**
  * Where migrations and seeds usually live when there is no greenlight.yaml: the demo layout,
@@ -32,12 +34,14 @@ export interface LintTargets {
   readonly configFile?: string;
   /** Problems of a greenlight.yaml that exists but is invalid (the conventional paths are used then). */
   readonly configProblems?: readonly ConfigProblem[];
+  /** The rules and severities of greenlight.yaml's `lint:` block (empty without one). */
+  readonly options?: LintOptions;
 }
 
 /**
- * The lint targets of a project folder: `database.migrations` and `database.seeds` of its
- * greenlight.yaml when there is one (and it is valid), else the conventional paths; `extra`
- * (settings, CLI) is added either way.
+ * The lint targets of a project folder: `database.migrations`, `database.seeds` and `lint.paths`
+ * of its greenlight.yaml when there is one (and it is valid), else the conventional paths; `extra`
+ * (settings, CLI) is added either way. The `lint.rules` of the file come back as `options`.
  */
 export async function resolveLintTargets(root: string, extra: readonly string[] = []): Promise<LintTargets> {
   const configFile = path.join(root, CONFIG_FILE_NAME);
@@ -45,7 +49,8 @@ export async function resolveLintTargets(root: string, extra: readonly string[] 
   if (result.ok) {
     const db = result.config.database;
     const own = db ? [db.migrations, ...db.seeds] : [];
-    return { root, patterns: dedupe([...own, ...extra]), origin: 'config', configFile };
+    const lint = result.config.lint;
+    return { root, patterns: dedupe([...own, ...(lint?.paths ?? []), ...extra]), origin: 'config', configFile, options: lintOptionsFromConfig(lint) };
   }
   const missing = result.missing === true;
   return {
