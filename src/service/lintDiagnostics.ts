@@ -67,7 +67,7 @@ interface StatementIgnoreData {
 }
 
 /** Where migrations and seeds are found when a file is opened outside any workspace folder. */
-const LOOSE_FILE_MATCHER = new LintPathMatcher({ root: '/', patterns: ['**/migrations', '**/db/migrate', '**/db/seeds.rb', '**/db/seeds'] });
+const LOOSE_FILE_MATCHER = new LintPathMatcher({ root: '/', patterns: ['**/migrations', '**/db/migration', '**/db/migrate', '**/db/seeds.rb', '**/db/seeds'] });
 
 export function lintDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, options: LintFeatureOptions = {}): ServiceFeature {
   const linter = (options.createLinter ?? createDefaultLinter)();

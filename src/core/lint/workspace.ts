@@ -9,13 +9,31 @@ import { lintOptionsFromConfig } from './projectLintConfig';
 import type { LintOptions } from './types';
 
 /**
- * Where migrations and seeds usually live when there is no greenlight.yaml: the demo layout,
- * Rails (db/migrate, db/seeds.rb, db/seeds/) and Django apps (<app>/migrations/*.py).
+ * Where migrations and seeds usually live when there is no greenlight.yaml: the demo layout and
+ * goose, golang-migrate, sql-migrate and arangojs scripts (migrations/), dbmate and golang-migrate
+ * (db/migrations), Flyway (db/migration, src/main/resources/db/migration), sqitch (deploy/),
+ * Prisma (prisma/migrations/<ts>_name/migration.sql), Rails (db/migrate, db/seeds.rb, db/seeds/)
+ * and Django apps (<app>/migrations/*.py). Which files in them run forward is the languages'
+ * business (../lint/migrationTools.ts): down, undo, revert and verify scripts are skipped there.
  */
-export const CONVENTIONAL_LINT_PATHS: readonly string[] = ['migrations', 'db/migrate', 'db/seeds.rb', 'db/seeds', '*/migrations/*.py'];
+export const CONVENTIONAL_LINT_PATHS: readonly string[] = [
+  'migrations',
+  'db/migrations',
+  'db/migration',
+  'src/main/resources/db/migration',
+  'deploy',
+  'prisma/migrations',
+  'db/migrate',
+  'db/seeds.rb',
+  'db/seeds',
+  '*/migrations/*.py',
+];
 
-/** File name endings a lint language may handle; other files in a directory are not even read. */
-export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.pgsql', '.psql', '.aql', '.json', '.rb', '.py'];
+/**
+ * File name endings a lint language may handle; other files in a directory are not even read.
+ * Scripts (.js, .ts, …) are read but only linted when they are arangojs migrations.
+ */
+export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.pgsql', '.psql', '.aql', '.json', '.rb', '.py', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 
 /** Directories never descended into: dependencies, VCS data, build output, virtualenvs. */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.venv', 'venv', '__pycache__', '.tools']);
