@@ -10,6 +10,8 @@
 //    aql.literal("…") is inlined, as arangojs does.
 //  - the schema calls beside them (createCollection, drop, truncate, rename, ensureIndex, …) with
 //    the guard that protects each one (an `exists()` check, try/catch, `.catch(…)`), if any.
+// Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
+// is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
 import { descendants, firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
 
@@ -203,7 +205,7 @@ function short(s: string): string {
   return one.length > 60 ? one.slice(0, 57) + '…' : one;
 }
 
-const FUNCTION_TYPES = new Set(['function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration']);
+const FUNCTION_TYPES = new Set(['function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function']);
 const EXIT = /^\s*(return|throw|continue|break)\b/;
 
 function isInside(n: TsNode, outer: TsNode | null | undefined): boolean {
@@ -264,6 +266,30 @@ function isHandle(object: TsNode | undefined, handles: ReadonlySet<string>): boo
 }
 
 const STATEMENT = /(_statement|_declaration)$/;
+/** Functions that run when migrating down (migrate-style `down`, arango-migrate's `beforeDown`, …). */
+const REVERSE_NAME = /^(before|after)?(down|rollback|revert|undo)$/i;
+
+/** The name a function is known by: its own, or the variable, property or export it is assigned to. */
+function functionName(fn: TsNode): string | undefined {
+  const own = fn.childForFieldName('name');
+  if (own) return own.text.replace(/^["']|["']$/g, '');
+  const p = fn.parent;
+  if (p?.type === 'variable_declarator') return p.childForFieldName('name')?.text;
+  if (p?.type === 'pair') return p.childForFieldName('key')?.text.replace(/^["']|["']$/g, '');
+  if (p?.type === 'assignment_expression') {
+    const left = p.childForFieldName('left');
+    return left?.type === 'member_expression' ? left.childForFieldName('property')?.text : left?.text;
+  }
+  return undefined;
+}
+
+/** True when the node sits in a function that runs only when migrating down. */
+function inReverseFunction(n: TsNode): boolean {
+  for (let a = n.parent; a; a = a.parent) {
+    if (FUNCTION_TYPES.has(a.type) && REVERSE_NAME.test(functionName(a) ?? '')) return true;
+  }
+  return false;
+}
 /** How an AQL query starts; anything else in an aql`…` that is not run directly is a fragment. */
 const QUERY_START = /^(FOR|LET|WITH|INSERT|UPDATE|REPLACE|REMOVE|UPSERT|RETURN)\b/i;
 const LEADING_COMMENTS = /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/;
@@ -303,6 +329,8 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
     // Document order puts an outer aql`…` before the fragments nested in it, so a fragment is
     // known to be inlined by the time it comes up.
     for (const call of calls) {
+      // Only what runs forward is the migration: a `down` function's drops are its job.
+      if (inReverseFunction(call)) continue;
       const { name, object } = callee(call);
       if (isAqlTag(call)) {
         if (x.inlined.has(call.startIndex)) continue;

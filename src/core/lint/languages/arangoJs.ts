@@ -16,9 +16,13 @@ const MIGRATIONS_DIR = /(^|[\\/])(migrations?|migrate)[\\/]/i;
 /** Signs that the file talks to ArangoDB through arangojs (or arangosh's db._query). */
 const ARANGO = /\barangojs\b|\baql\s*`|\.(createCollection|createEdgeCollection|ensureIndex|_query|_create|_createDocumentCollection|_createEdgeCollection)\s*\(/;
 
+/** MongoDB has createCollection too; its migrations (migrate-mongo, mongoose) are not ArangoDB's. */
+const MONGO = /\bmongo(db|ose)?\b|migrate-mongo/i;
+
 /** Whether a file is an arangojs migration script (the language server and the CLI ask this). */
 export function isArangoJsMigration(file: string, text: string): boolean {
-  return SCRIPT.test(file) && !DECLARATIONS.test(file) && MIGRATIONS_DIR.test(file) && ARANGO.test(text);
+  if (!SCRIPT.test(file) || DECLARATIONS.test(file) || !MIGRATIONS_DIR.test(file) || !ARANGO.test(text)) return false;
+  return /\barangojs\b/.test(text) || !MONGO.test(text);
 }
 
 export const arangoJsLanguage: Language<ArangoJsUnit> = {

@@ -120,6 +120,41 @@ suite('(unit) lint: arangojs migrations in JavaScript and TypeScript', () => {
     ]);
   });
 
+  test('only what runs forward: down functions are left out however they are declared or exported', async () => {
+    const esm = [
+      "import { ConnectionInterface } from '../connection';",
+      'export const up = async (connection: ConnectionInterface) => {',
+      "  const table = connection.collection('bases');",
+      '  await table.create();',
+      "  await table.ensureIndex({ fields: ['id'], unique: true });",
+      '};',
+      "export const down = (connection: ConnectionInterface) => connection.collection('bases').drop();",
+      "export async function rollback(db) { await db.collection('x').drop(); }",
+    ].join('\n');
+    assert.deepEqual(await found('database/migrations/20221104_create_bases.ts', esm), [`${at(esm, 'table.create()')} aql-js-schema-change-unguarded`]);
+    const object = [
+      "const { Database } = require('arangojs');",
+      'module.exports = {',
+      '  async up(db) {',
+      "    await db.createCollection('users');",
+      '  },',
+      '  async down(db) {',
+      "    await db.collection('users').drop();",
+      '  },',
+      '  beforeDown: async (db) => db.query(aql`FOR u IN users REMOVE u IN users`),',
+      '};',
+      "exports.down = function (db) { return db.collection('users').drop(); };",
+    ].join('\n');
+    assert.deepEqual(await found('migrations/20250706_create_users.js', object), [`${at(object, "db.createCollection('users')")} aql-js-schema-change-unguarded`]);
+  });
+
+  test('a migration that names mongodb, mongoose or migrate-mongo is not an ArangoDB migration, createCollection or not', async () => {
+    const text = "module.exports = {\n  async up(db, client) {\n    await db.createCollection('users');\n  },\n};\n// migrate-mongo\n";
+    assert.equal((await linter.lint('migrations/20240101-users.js', text)).language, undefined);
+    const mongoose = "import mongoose from 'mongoose';\nexport async function up() { await mongoose.connection.db.createCollection('x'); }\n";
+    assert.equal((await linter.lint('migrations/1.ts', mongoose)).language, undefined);
+  });
+
   test('a suppression comment in the host file silences an embedded AQL finding and a schema call', async () => {
     const text = [
       "import { aql } from 'arangojs';",
