@@ -7,7 +7,8 @@
 //    character in the file, so findings of the AQL rules land where the query is written.
 //    Interpolations `${x}` become bind parameters (`@value0`, or `@@value0` after IN/INTO, where
 //    arangojs binds a collection object), as arangojs itself does; a nested aql`…` fragment or
-//    aql.literal("…") is inlined, as arangojs does.
+//    aql.literal("…") is inlined, as arangojs does. A query under a guard of the host code (an
+//    `if` on an existence check or on what an earlier query found) is left out: a rerun skips it.
 //  - the schema calls beside them (createCollection, drop, truncate, rename, ensureIndex, …) with
 //    the guard that protects each one (an `exists()` check, try/catch, `.catch(…)`), if any.
 // Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
@@ -64,8 +65,8 @@ const CREATE_METHODS = new Set(['createCollection', 'createEdgeCollection', 'cre
 const HANDLE_METHODS: Record<string, SchemaCallKind> = { create: 'create', drop: 'drop', rename: 'rename', truncate: 'truncate', dropIndex: 'drop', ensureIndex: 'ensure-index' };
 /** Calls that return a handle: db.collection("x"), db.view("x"), …. */
 const HANDLE_FACTORY = /\.(collection|edgeCollection|view|graph|analyzer|_collection)\s*\(/;
-/** A condition that asks whether the object exists. */
-const EXISTS_CHECK = /\b(exists|collections|listCollections|views|listViews|graphs|listGraphs|analyzers|listAnalyzers|indexes|_collection)\s*\(|\.(includes|some|find|has|indexOf)\s*\(/;
+/** A condition that asks whether the object exists (`exists()`, a wrapper's `collectionExists()`, a list lookup). */
+const EXISTS_CHECK = /exists\s*\(|\b(collections|listCollections|views|listViews|graphs|listGraphs|analyzers|listAnalyzers|indexes|_collection)\s*\(|\.(includes|some|find|has|indexOf)\s*\(|\bhas[A-Z]\w*\s*\(/i;
 
 const JS_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0' };
 
@@ -212,21 +213,21 @@ function isInside(n: TsNode, outer: TsNode | null | undefined): boolean {
   return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
 }
 
-/** What protects a schema call on a rerun, looking outwards to the program. */
-function guardOf(call: TsNode): string | undefined {
+/** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
+function guardOf(call: TsNode, checks: (condition: string) => boolean = (c) => EXISTS_CHECK.test(c), catchCounts = true): string | undefined {
   // db.createCollection("x").catch(…)
   const parent = call.parent;
-  if (parent?.type === 'member_expression' && parent.childForFieldName('property')?.text === 'catch') return '.catch()';
+  if (catchCounts && parent?.type === 'member_expression' && parent.childForFieldName('property')?.text === 'catch') return '.catch()';
   for (let a = call.parent, child: TsNode = call; a; child = a, a = a.parent) {
     if (a.type === 'if_statement' || a.type === 'ternary_expression') {
       const cond = a.childForFieldName('condition');
-      if (cond && !isInside(call, cond) && EXISTS_CHECK.test(cond.text)) return 'an existence check';
+      if (cond && !isInside(call, cond) && checks(cond.text)) return 'an existence check';
     }
     if (a.type === 'binary_expression' && /^(\|\||&&)$/.test(a.childForFieldName('operator')?.text ?? '')) {
       const left = a.childForFieldName('left');
-      if (isInside(call, a.childForFieldName('right')) && left && EXISTS_CHECK.test(left.text)) return 'an existence check';
+      if (isInside(call, a.childForFieldName('right')) && left && checks(left.text)) return 'an existence check';
     }
-    if (a.type === 'try_statement' && isInside(call, a.childForFieldName('body')) && a.childForFieldName('handler')) return 'try/catch';
+    if (catchCounts && a.type === 'try_statement' && isInside(call, a.childForFieldName('body')) && a.childForFieldName('handler')) return 'try/catch';
     if (a.type === 'statement_block' || a.type === 'program') {
       // An earlier `if (await col.exists()) return;` in the same block.
       for (const s of a.namedChildren) {
@@ -235,7 +236,7 @@ function guardOf(call: TsNode): string | undefined {
         const cond = s.childForFieldName('condition');
         const body = s.childForFieldName('consequence');
         const first = body?.type === 'statement_block' ? body.namedChildren.find((c) => c && c.type !== 'comment')?.text : body?.text;
-        if (cond && EXISTS_CHECK.test(cond.text) && first && EXIT.test(first)) return 'an early return on an existence check';
+        if (cond && checks(cond.text) && first && EXIT.test(first)) return 'an early return on an existence check';
       }
     }
     if (FUNCTION_TYPES.has(a.type)) {
@@ -244,6 +245,17 @@ function guardOf(call: TsNode): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
+function queryResultNames(root: TsNode): Set<string> {
+  const names = new Set<string>();
+  for (const d of descendants(root, (t) => t === 'variable_declarator' || t === 'assignment_expression')) {
+    const name = d.type === 'variable_declarator' ? d.childForFieldName('name') : d.childForFieldName('left');
+    const value = d.type === 'variable_declarator' ? d.childForFieldName('value') : d.childForFieldName('right');
+    if (name?.type === 'identifier' && value && /\baql\s*`|\.(_?query|execute|document|exists)\s*\(/.test(value.text)) names.add(name.text);
+  }
+  return names;
 }
 
 /** Names bound to a handle: `const users = db.collection("users")`. */
@@ -314,6 +326,12 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
     if (err) return { ok: false, ...err };
     const x: Extractor = { text, inlined: new Set() };
     const handles = handleNames(root);
+    // A query that only runs when the code found nothing (`if (!existing.length) { INSERT … }`) is
+    // guarded by its host: a rerun finds the document and skips it, so its AQL is not linted.
+    const results = queryResultNames(root);
+    const resultRe = results.size ? new RegExp(`\\b(${[...results].map((n) => n.replace(/\$/g, '\\$')).join('|')})\\b`) : undefined;
+    // Catching an error does not guard a query: an UPDATE that succeeds changes data again.
+    const hostGuard = (call: TsNode): string | undefined => guardOf(call, (c) => EXISTS_CHECK.test(c) || !!resultRe?.test(c), false);
     const queries: EmbeddedAql[] = [];
     const schemaCalls: SchemaCall[] = [];
     const statements: Span[] = [];
@@ -339,12 +357,13 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
         decodeTemplate(tpl, x, out, { n: 0 });
         // A fragment kept for later composition (aql`FILTER …`, aql`SORT …`) is not a query of its own.
         if (!isQueryArgument(call) && !QUERY_START.test(out.value.replace(LEADING_COMMENTS, ''))) continue;
+        if (hostGuard(call)) continue;
         queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, tpl.endIndex - 1) });
         continue;
       }
       if ((name === 'query' || name === '_query') && object) {
         const arg = queryArgument(call);
-        if (arg) {
+        if (arg && !hostGuard(call)) {
           const out = { value: '', offsets: [] as number[] };
           decodeString(arg, x, out, { n: 0 });
           queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, arg.endIndex - 1) });

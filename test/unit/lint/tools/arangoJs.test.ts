@@ -155,6 +155,29 @@ suite('(unit) lint: arangojs migrations in JavaScript and TypeScript', () => {
     assert.equal((await linter.lint('migrations/1.ts', mongoose)).language, undefined);
   });
 
+  test('host guards: a query run only when an earlier query found nothing, or after an exists check, is not linted; try/catch does not guard a query', async () => {
+    const text = [
+      "import { aql } from 'arangojs';",
+      'export async function up(db) {',
+      '  const existing = await db.query(aql`FOR a IN apps FILTER a._key == ${key} RETURN a`);',
+      '  if (!existing.length) {',
+      '    await db.query(aql`INSERT ${app} INTO apps RETURN NEW`);',
+      '  }',
+      "  if (!(await db.collectionExists('roles'))) await db.createCollection('roles');",
+      '  try {',
+      '    await db.query(aql`FOR u IN users UPDATE u WITH { n: u.n + 1 } IN users`);',
+      '  } catch (e) {}',
+      '  await db.query(aql`INSERT { x: 1 } INTO log`);',
+      "  await db.query(aql`FOR v IN values UPDATE v WITH { value: CONCAT('#', v.value) } IN 'core_values'`);",
+      '}',
+    ].join('\n');
+    assert.deepEqual(await found('migrations/9.js', text), [
+      `${at(text, 'n: u.n')} aql-update-not-idempotent`,
+      `${at(text, 'INSERT { x')} aql-insert-without-guard`,
+      `${at(text, "value: CONCAT")} aql-update-not-idempotent`,
+    ]);
+  });
+
   test('a suppression comment in the host file silences an embedded AQL finding and a schema call', async () => {
     const text = [
       "import { aql } from 'arangojs';",
