@@ -2,8 +2,8 @@
 // A file can be a reverse or check script as a whole (golang-migrate's `*.down.sql`, diesel's
 // `down.sql`, Flyway's `U…__` undo files, sqitch's revert/ and verify/ scripts): those are not
 // migrations to lint as forward. A file can also hold both directions (goose's `-- +goose Up` /
-// `-- +goose Down`, sql-migrate's `-- +migrate Up/Down`, dbmate's `-- migrate:up/down`): then only
-// the up sections are linted. The other sections are blanked out (every character but line breaks
+// `-- +goose Down`, sql-migrate's `-- +migrate Up/Down`, dbmate's `-- migrate:up/down`, tern's
+// `---- create above / drop below ----`): then only the up sections are linted. The other sections are blanked out (every character but line breaks
 // becomes a space) rather than cut, so every offset in the linted text is the same offset in the
 // file and findings need no mapping back.
 import * as path from 'node:path';
@@ -44,6 +44,8 @@ const SECTION_MARKER = [
   /^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b/i,
   // dbmate: `-- migrate:up`, `-- migrate:down`.
   /^[ \t]*--[ \t]*migrate:(up|down)\b/i,
+  // tern: one file, the up part above `---- create above / drop below ----`, the down part below.
+  /^[ \t]*-{4}[ \t]*create above[ \t]*\/[ \t]*(drop) below[ \t]*-{4}/i,
 ];
 
 export interface SectionSplit {
@@ -56,7 +58,7 @@ export interface SectionSplit {
 }
 
 /**
- * Blanks out the down sections of a file that marks its directions (goose, sql-migrate, dbmate).
+ * Blanks out the down sections of a file that marks its directions (goose, sql-migrate, dbmate, tern).
  * A section runs from its annotation line to the next annotation of either direction; text before
  * the first annotation is kept (it is comments in practice, and the tools reject anything else).
  * A file without annotations comes back unchanged.
@@ -79,7 +81,7 @@ export function splitSqlSections(text: string): SectionSplit {
         const m = re.exec(line);
         if (!m) continue;
         close(lineStart);
-        current = { dir: m[1]!.toLowerCase() as 'up' | 'down', start: lineStart };
+        current = { dir: m[1]!.toLowerCase() === 'up' ? 'up' : 'down', start: lineStart };
         break;
       }
     }

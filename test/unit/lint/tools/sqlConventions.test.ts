@@ -57,6 +57,12 @@ suite('(unit) lint: migration tools SQL conventions', () => {
     assert.deepEqual(await found('db/migrations/20240101_t.sql', dbmate), ['2:1 sql-create-table-if-not-exists']);
   });
 
+  test('tern: the part above `---- create above / drop below ----` is linted, the part below is not', async () => {
+    const text = 'CREATE TABLE t (id int);\n\n---- create above / drop below ----\n\nDROP TABLE t;\n';
+    assert.deepEqual(await found('migrations/001_t.sql', text), ['1:1 sql-create-table-if-not-exists']);
+    assert.equal(splitSqlSections(text).text.includes('DROP'), false);
+  });
+
   test('a down section with a syntax error does not make the file unparseable', async () => {
     const text = '-- migrate:up\nCREATE TABLE IF NOT EXISTS t (id int);\n-- migrate:down\nDROP TABLE t ((;\n';
     assert.deepEqual(await found('db/migrations/1.sql', text), []);
@@ -109,7 +115,7 @@ suite('(unit) lint: migration tools SQL conventions', () => {
 
   test('fast-check: the split keeps the length and line breaks, blanks only down sections, keeps up text verbatim', () => {
     const line = fc.oneof(
-      fc.constantFrom('-- +goose Up', '-- +goose Down', '-- migrate:up', '-- migrate:down', '-- +migrate Down', '  --+goose up', '-- +goose StatementBegin', 'CREATE TABLE t (id int);', 'DROP TABLE t;', "SELECT '-- +goose Down';", '', '😀é'),
+      fc.constantFrom('-- +goose Up', '-- +goose Down', '-- migrate:up', '-- migrate:down', '-- +migrate Down', '  --+goose up', '---- create above / drop below ----', '-- +goose StatementBegin', 'CREATE TABLE t (id int);', 'DROP TABLE t;', "SELECT '-- +goose Down';", '', '😀é'),
       fc.string({ maxLength: 30 }),
     );
     fc.assert(
@@ -126,7 +132,7 @@ suite('(unit) lint: migration tools SQL conventions', () => {
         // A down section always starts at the beginning of a line that is a down annotation.
         for (const d of s.down) {
           assert.ok(d.start === 0 || text[d.start - 1] === '\n');
-          assert.match(text.slice(d.start).split('\n')[0]!, /down/i);
+          assert.match(text.slice(d.start).split('\n')[0]!, /down|drop below/i);
         }
       }),
       { numRuns: 300 },
