@@ -14,7 +14,8 @@
 // Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
-import { descendants, firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
+import { Query, type Language } from 'web-tree-sitter';
+import { firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
 
 export interface DecodedText {
   readonly value: string;
@@ -208,78 +209,37 @@ function short(s: string): string {
 
 const FUNCTION_TYPES = new Set(['function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function']);
 const EXIT = /^\s*(return|throw|continue|break)\b/;
+const STATEMENT = /(_statement|_declaration)$/;
+/** Functions that run when migrating down (migrate-style `down`, arango-migrate's `beforeDown`, …). */
+const REVERSE_NAME = /^(before|after)?(down|rollback|revert|undo)$/i;
+/** How an AQL query starts; anything else in an aql`…` that is not run directly is a fragment. */
+const QUERY_START = /^(FOR|LET|WITH|INSERT|UPDATE|REPLACE|REMOVE|UPSERT|RETURN)\b/i;
+const LEADING_COMMENTS = /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/;
+/** `.catch(` right after a call: the call's error is handled. */
+const CATCH_AFTER = /^\s*\.\s*catch\s*\(/;
+/** Any call worth a closer look names one of these (a call's text includes its callee). */
+const INTERESTING_CALL = /\b(aql|_?query|_?create\w*|drop\w*|rename|truncate|ensureIndex|literal)\b/;
+/** Ancestors a guard or a direction can come from; only these are kept while walking the tree. */
+const CONTEXT_TYPES = new Set([...FUNCTION_TYPES, 'if_statement', 'ternary_expression', 'binary_expression', 'try_statement', 'statement_block', 'program']);
 
 function isInside(n: TsNode, outer: TsNode | null | undefined): boolean {
   return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
 }
 
-/** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
-function guardOf(call: TsNode, checks: (condition: string) => boolean = (c) => EXISTS_CHECK.test(c), catchCounts = true): string | undefined {
-  // db.createCollection("x").catch(…)
-  const parent = call.parent;
-  if (catchCounts && parent?.type === 'member_expression' && parent.childForFieldName('property')?.text === 'catch') return '.catch()';
-  for (let a = call.parent, child: TsNode = call; a; child = a, a = a.parent) {
-    if (a.type === 'if_statement' || a.type === 'ternary_expression') {
-      const cond = a.childForFieldName('condition');
-      if (cond && !isInside(call, cond) && checks(cond.text)) return 'an existence check';
-    }
-    if (a.type === 'binary_expression' && /^(\|\||&&)$/.test(a.childForFieldName('operator')?.text ?? '')) {
-      const left = a.childForFieldName('left');
-      if (isInside(call, a.childForFieldName('right')) && left && checks(left.text)) return 'an existence check';
-    }
-    if (catchCounts && a.type === 'try_statement' && isInside(call, a.childForFieldName('body')) && a.childForFieldName('handler')) return 'try/catch';
-    if (a.type === 'statement_block' || a.type === 'program') {
-      // An earlier `if (await col.exists()) return;` in the same block.
-      for (const s of a.namedChildren) {
-        if (!s || s.startIndex >= child.startIndex) break;
-        if (s.type !== 'if_statement') continue;
-        const cond = s.childForFieldName('condition');
-        const body = s.childForFieldName('consequence');
-        const first = body?.type === 'statement_block' ? body.namedChildren.find((c) => c && c.type !== 'comment')?.text : body?.text;
-        if (cond && checks(cond.text) && first && EXIT.test(first)) return 'an early return on an existence check';
-      }
-    }
-    if (FUNCTION_TYPES.has(a.type)) {
-      // A guard inside a helper function does not reach its callers; stop at the function.
-      break;
-    }
-  }
-  return undefined;
+/**
+ * An enclosing node that may guard a call. Parent links of tree-sitter nodes are recomputed from
+ * the root on every access, so the walk keeps its own ancestor stack (by ranges).
+ */
+interface Frame {
+  readonly node: TsNode;
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  /** A function that runs only when migrating down. */
+  readonly reverse: boolean;
+  /** Early-exit `if` statements of this block (statement_block, program): their end and condition. */
+  readonly exits: { end: number; condition: string }[];
 }
-
-/** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
-function queryResultNames(root: TsNode): Set<string> {
-  const names = new Set<string>();
-  for (const d of descendants(root, (t) => t === 'variable_declarator' || t === 'assignment_expression')) {
-    const name = d.type === 'variable_declarator' ? d.childForFieldName('name') : d.childForFieldName('left');
-    const value = d.type === 'variable_declarator' ? d.childForFieldName('value') : d.childForFieldName('right');
-    if (name?.type === 'identifier' && value && /\baql\s*`|\.(_?query|execute|document|exists)\s*\(/.test(value.text)) names.add(name.text);
-  }
-  return names;
-}
-
-/** Names bound to a handle: `const users = db.collection("users")`. */
-function handleNames(root: TsNode): Set<string> {
-  const names = new Set<string>();
-  for (const d of descendants(root, (t) => t === 'variable_declarator')) {
-    const name = d.childForFieldName('name');
-    const value = unwrap(d.childForFieldName('value'));
-    if (name?.type === 'identifier' && value?.type === 'call_expression' && (HANDLE_FACTORY.test(value.text.split('\n')[0]!) || CREATE_METHODS.has(callee(value).name))) names.add(name.text);
-  }
-  return names;
-}
-
-function isHandle(object: TsNode | undefined, handles: ReadonlySet<string>): boolean {
-  const o = unwrap(object);
-  if (!o) return false;
-  if (o.type === 'identifier') return handles.has(o.text);
-  if (o.type === 'call_expression') return HANDLE_FACTORY.test(o.text.split('\n')[0]!);
-  return false;
-}
-
-const STATEMENT = /(_statement|_declaration)$/;
-/** Functions that run when migrating down (migrate-style `down`, arango-migrate's `beforeDown`, …). */
-const REVERSE_NAME = /^(before|after)?(down|rollback|revert|undo)$/i;
 
 /** The name a function is known by: its own, or the variable, property or export it is assigned to. */
 function functionName(fn: TsNode): string | undefined {
@@ -295,24 +255,130 @@ function functionName(fn: TsNode): string | undefined {
   return undefined;
 }
 
-/** True when the node sits in a function that runs only when migrating down. */
-function inReverseFunction(n: TsNode): boolean {
-  for (let a = n.parent; a; a = a.parent) {
-    if (FUNCTION_TYPES.has(a.type) && REVERSE_NAME.test(functionName(a) ?? '')) return true;
+/** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
+function guardOf(call: TsNode, frames: readonly Frame[], text: string, checks: (condition: string) => boolean, catchCounts: boolean): string | undefined {
+  if (catchCounts && CATCH_AFTER.test(text.slice(call.endIndex, call.endIndex + 40))) return '.catch()';
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const { node: a, type } = frames[i]!;
+    if (type === 'if_statement' || type === 'ternary_expression') {
+      const cond = a.childForFieldName('condition');
+      if (cond && !isInside(call, cond) && checks(cond.text)) return 'an existence check';
+    } else if (type === 'binary_expression') {
+      const left = a.childForFieldName('left');
+      if (/^(\|\||&&)$/.test(a.childForFieldName('operator')?.text ?? '') && isInside(call, a.childForFieldName('right')) && left && checks(left.text)) return 'an existence check';
+    } else if (type === 'try_statement') {
+      if (catchCounts && isInside(call, a.childForFieldName('body')) && a.childForFieldName('handler')) return 'try/catch';
+    } else if (type === 'statement_block' || type === 'program') {
+      // An earlier `if (await col.exists()) return;` in the same block.
+      if (frames[i]!.exits.some((g) => g.end <= call.startIndex && checks(g.condition))) return 'an early return on an existence check';
+    } else if (FUNCTION_TYPES.has(type)) {
+      // A guard inside a helper function does not reach its callers; stop at the function.
+      break;
+    }
   }
+  return undefined;
+}
+
+function isHandle(object: TsNode | undefined, handles: ReadonlySet<string>): boolean {
+  const o = unwrap(object);
+  if (!o) return false;
+  if (o.type === 'identifier') return handles.has(o.text);
+  if (o.type === 'call_expression') return HANDLE_FACTORY.test(o.text.split('\n')[0]!);
   return false;
 }
-/** How an AQL query starts; anything else in an aql`…` that is not run directly is a fragment. */
-const QUERY_START = /^(FOR|LET|WITH|INSERT|UPDATE|REPLACE|REMOVE|UPSERT|RETURN)\b/i;
-const LEADING_COMMENTS = /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/;
 
-/** True when the node is the first argument of a `.query(…)` / `._query(…)` call. */
-function isQueryArgument(n: TsNode): boolean {
-  let p = n.parent;
-  while (p && (p.type === 'parenthesized_expression' || p.type === 'await_expression' || p.type === 'as_expression')) p = p.parent;
-  if (p?.type !== 'arguments') return false;
-  const call = p.parent;
-  return !!call && call.type === 'call_expression' && /^_?query$/.test(callee(call).name);
+interface FoundCall {
+  readonly node: TsNode;
+  /** Its context ancestors, outermost first. */
+  readonly frames: readonly Frame[];
+}
+
+const queries = new Map<Language, Query>();
+
+/**
+ * One tree-sitter query for everything the extractor looks at: calls, comments, statements,
+ * declarations, the context nodes a guard or a direction comes from, and early-exit `if`s that
+ * sit directly in a block. The query runs inside WASM, which is much cheaper than visiting every
+ * node from JavaScript. Node types a grammar lacks are left out, so one builder serves both.
+ */
+function extractionQuery(language: Language): Query {
+  let q = queries.get(language);
+  if (q) return q;
+  const has = (t: string): boolean => language.idForNodeType(t, true) !== null;
+  const statementTypes: string[] = [];
+  for (let id = 0; id < language.nodeTypeCount; id++) {
+    const t = language.nodeTypeForId(id);
+    if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t) && !CONTEXT_TYPES.has(t) && t !== 'import_statement' && !statementTypes.includes(t)) statementTypes.push(t);
+  }
+  const patterns = [
+    '(call_expression) @call',
+    '(comment) @comment',
+    '(variable_declarator) @decl',
+    '(assignment_expression) @decl',
+    ...[...CONTEXT_TYPES].filter(has).map((t) => `(${t}) @context`),
+    ...statementTypes.filter(has).map((t) => `(${t}) @statement`),
+    ...['statement_block', 'program'].filter(has).map((t) => `(${t} (if_statement) @exit)`),
+  ];
+  q = new Query(language, patterns.join('\n'));
+  queries.set(language, q);
+  return q;
+}
+
+/** Every capture of the extraction query, walked once with a stack of context ancestors. */
+function walk(root: TsNode, text: string, language: Language) {
+  const calls: FoundCall[] = [];
+  const comments: CommentSpan[] = [];
+  const statements: Span[] = [];
+  /** Names bound to a handle: `const users = db.collection("users")`. */
+  const handles = new Set<string>();
+  /** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
+  const results = new Set<string>();
+  const captures = extractionQuery(language).captures(root);
+  // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
+  const rank = (name: string): number => (name === 'context' ? 0 : 1);
+  captures.sort((x, y) => x.node.startIndex - y.node.startIndex || y.node.endIndex - x.node.endIndex || rank(x.name) - rank(y.name));
+  const stack: Frame[] = [];
+  for (const { name, node } of captures) {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    while (stack.length > 0 && !(end <= stack[stack.length - 1]!.end && start >= stack[stack.length - 1]!.start)) stack.pop();
+    const top = stack[stack.length - 1];
+    if (name === 'context') {
+      // The same node comes up again under its other capture names; it is its own frame only for
+      // the nodes inside it.
+      if (top?.node.id === node.id) continue;
+      const type = node.type;
+      const reverse = FUNCTION_TYPES.has(type) && REVERSE_NAME.test(functionName(node) ?? '');
+      stack.push({ node, type, start, end, reverse, exits: [] });
+      if (STATEMENT.test(type)) statements.push({ start, end });
+      continue;
+    }
+    // Frames strictly around this node (a context capture of the node itself is not its ancestor).
+    const frames = top?.node.id === node.id ? stack.slice(0, -1) : stack;
+    if (name === 'call') {
+      if (INTERESTING_CALL.test(text.slice(start, Math.min(end, start + 400)))) calls.push({ node, frames: [...frames] });
+    } else if (name === 'comment') {
+      const raw = text.slice(start, end);
+      comments.push({ start, end, body: raw.startsWith('//') ? raw.slice(2) : raw.replace(/^\/\*+|\*\/$/g, '') });
+    } else if (name === 'statement') statements.push({ start, end });
+    else if (name === 'decl') {
+      const declarator = node.type === 'variable_declarator';
+      const id = node.childForFieldName(declarator ? 'name' : 'left');
+      const value = unwrap(node.childForFieldName(declarator ? 'value' : 'right'));
+      if (id?.type === 'identifier' && value) {
+        if (/\baql\s*`|\.(_?query|execute|document|exists)\s*\(/.test(value.text)) results.add(id.text);
+        if (value.type === 'call_expression' && (HANDLE_FACTORY.test(value.text.split('\n')[0]!) || CREATE_METHODS.has(callee(value).name))) handles.add(id.text);
+      }
+    } else if (name === 'exit') {
+      // The if_statement sits directly in the block that is the innermost frame around it.
+      const block = frames[frames.length - 1];
+      const cond = node.childForFieldName('condition');
+      const body = node.childForFieldName('consequence');
+      const first = body?.type === 'statement_block' ? body.namedChildren.find((c) => c && c.type !== 'comment')?.text : body?.text;
+      if (block && (block.type === 'statement_block' || block.type === 'program') && cond && first && EXIT.test(first)) block.exits.push({ end, condition: cond.text });
+    }
+  }
+  return { calls, comments, statements, handles, results };
 }
 
 export async function parseArangoJs(text: string, dialect: ScriptDialect): Promise<ArangoJsParse> {
@@ -325,30 +391,22 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
     const err = firstSyntaxError(root, label);
     if (err) return { ok: false, ...err };
     const x: Extractor = { text, inlined: new Set() };
-    const handles = handleNames(root);
+    const { calls, comments, statements, handles, results } = walk(root, text, parser.language!);
     // A query that only runs when the code found nothing (`if (!existing.length) { INSERT … }`) is
     // guarded by its host: a rerun finds the document and skips it, so its AQL is not linted.
-    const results = queryResultNames(root);
-    const resultRe = results.size ? new RegExp(`\\b(${[...results].map((n) => n.replace(/\$/g, '\\$')).join('|')})\\b`) : undefined;
     // Catching an error does not guard a query: an UPDATE that succeeds changes data again.
-    const hostGuard = (call: TsNode): string | undefined => guardOf(call, (c) => EXISTS_CHECK.test(c) || !!resultRe?.test(c), false);
+    const resultRe = results.size ? new RegExp(`\\b(${[...results].map((n) => n.replace(/\$/g, '\\$')).join('|')})\\b`) : undefined;
+    const queryGuard = (c: string): boolean => EXISTS_CHECK.test(c) || !!resultRe?.test(c);
+    const schemaGuard = (c: string): boolean => EXISTS_CHECK.test(c);
+    /** Start offsets of the first argument of every `.query(…)` call: an aql`…` there is run as it is. */
+    const queryArguments = new Set<number>();
     const queries: EmbeddedAql[] = [];
     const schemaCalls: SchemaCall[] = [];
-    const statements: Span[] = [];
-    const comments: CommentSpan[] = [];
-    const calls: TsNode[] = [];
-    for (const n of descendants(root, (t) => t === 'call_expression' || t === 'comment' || STATEMENT.test(t))) {
-      if (n.type === 'comment') {
-        const raw = n.text;
-        comments.push({ start: n.startIndex, end: n.endIndex, body: raw.startsWith('//') ? raw.slice(2) : raw.replace(/^\/\*+|\*\/$/g, '') });
-      } else if (n.type === 'call_expression') calls.push(n);
-      else if (n.type !== 'import_statement') statements.push({ start: n.startIndex, end: n.endIndex });
-    }
-    // Document order puts an outer aql`…` before the fragments nested in it, so a fragment is
-    // known to be inlined by the time it comes up.
-    for (const call of calls) {
+    // Document order puts an outer call before the calls nested in it, so a fragment is known to be
+    // inlined, and a query argument to be one, by the time it comes up.
+    for (const { node: call, frames } of calls) {
       // Only what runs forward is the migration: a `down` function's drops are its job.
-      if (inReverseFunction(call)) continue;
+      if (frames.some((f) => f.reverse)) continue;
       const { name, object } = callee(call);
       if (isAqlTag(call)) {
         if (x.inlined.has(call.startIndex)) continue;
@@ -356,14 +414,16 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
         const out = { value: '', offsets: [] as number[] };
         decodeTemplate(tpl, x, out, { n: 0 });
         // A fragment kept for later composition (aql`FILTER …`, aql`SORT …`) is not a query of its own.
-        if (!isQueryArgument(call) && !QUERY_START.test(out.value.replace(LEADING_COMMENTS, ''))) continue;
-        if (hostGuard(call)) continue;
+        if (!queryArguments.has(call.startIndex) && !QUERY_START.test(out.value.replace(LEADING_COMMENTS, ''))) continue;
+        if (guardOf(call, frames, text, queryGuard, false)) continue;
         queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, tpl.endIndex - 1) });
         continue;
       }
       if ((name === 'query' || name === '_query') && object) {
+        const firstArg = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
+        if (firstArg) queryArguments.add(firstArg.startIndex);
         const arg = queryArgument(call);
-        if (arg && !hostGuard(call)) {
+        if (arg && !guardOf(call, frames, text, queryGuard, false)) {
           const out = { value: '', offsets: [] as number[] };
           decodeString(arg, x, out, { n: 0 });
           queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, arg.endIndex - 1) });
@@ -374,7 +434,7 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
       if (CREATE_METHODS.has(name) && object) kind = 'create';
       else if (name in HANDLE_METHODS && isHandle(object, handles)) kind = HANDLE_METHODS[name];
       if (!kind) continue;
-      schemaCalls.push({ start: call.startIndex, end: call.endIndex, kind, method: name, text: short(call.text), guard: guardOf(call) });
+      schemaCalls.push({ start: call.startIndex, end: call.endIndex, kind, method: name, text: short(call.text), guard: guardOf(call, frames, text, schemaGuard, true) });
     }
     statements.sort((a, b) => a.start - b.start || b.end - a.end);
     return { ok: true, unit: { queries, schemaCalls }, statements, comments };
