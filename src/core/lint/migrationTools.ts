@@ -24,8 +24,9 @@ function segments(file: string): string[] {
 export function sqlFileRole(file: string): SqlFileRole {
   const base = path.basename(file.replace(/\\/g, '/'));
   const lower = base.toLowerCase();
-  // golang-migrate, migrate-rs, node-db-migrate's SQL files, diesel (`<ts>_name/down.sql`).
-  if (/(^|[._-])down\.(sql|pgsql|psql)$/.test(lower)) return 'reverse';
+  // golang-migrate (`.down.sql`), node-db-migrate's SQL files (`-down.sql`), diesel
+  // (`<ts>_name/down.sql`), yoyo (`.rollback.sql`). Not `_down`: `0042_slow_down.sql` is a name.
+  if (/(^|[.-])down\.(sql|pgsql|psql)$/.test(lower) || /\.rollback\.(sql|pgsql|psql)$/.test(lower)) return 'reverse';
   // Flyway: U<version>__<desc>.sql undoes V<version>__<desc>.sql; R__<desc>.sql is repeatable.
   if (/^U\d[\w.]*__.+\.sql$/.test(base)) return 'reverse';
   if (/^R__.+\.sql$/.test(base)) return 'repeatable';

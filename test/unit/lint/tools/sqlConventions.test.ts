@@ -111,6 +111,10 @@ suite('(unit) lint: migration tools SQL conventions', () => {
     assert.equal(sqlFileRole('/app/db/Users__notflyway.sql'), 'forward');
     assert.equal(sqlFileRole('/app/db/update.sql'), 'forward');
     assert.equal(sqlFileRole('/app/db/countdown.sql'), 'forward');
+    assert.equal(sqlFileRole('/app/migrations/0042_slow_down.sql'), 'forward');
+    assert.equal(sqlFileRole('/app/migrations/sqls/20150101-add-x-down.sql'), 'reverse');
+    assert.equal(sqlFileRole('/app/migrations/sqls/20150101-add-x-up.sql'), 'forward');
+    assert.equal(sqlFileRole('/app/migrations/0001.add-x.rollback.sql'), 'reverse');
   });
 
   test('fast-check: the split keeps the length and line breaks, blanks only down sections, keeps up text verbatim', () => {
