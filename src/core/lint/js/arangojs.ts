@@ -9,8 +9,9 @@
 //    arangojs binds a collection object), as arangojs itself does; a nested aql`…` fragment or
 //    aql.literal("…") is inlined, as arangojs does. A query under a guard of the host code (an
 //    `if` on an existence check or on what an earlier query found) is left out: a rerun skips it.
-//  - the schema calls beside them (createCollection, drop, truncate, rename, ensureIndex, …) with
-//    the guard that protects each one (an `exists()` check, try/catch, `.catch(…)`), if any.
+//  - the schema calls beside them (createCollection, drop, truncate, rename, ensureIndex, …) and the
+//    documents inserted with the collection API (save, saveAll, import), with the guard that
+//    protects each one (an `exists()` check, try/catch, `.catch(…)`, an overwrite option), if any.
 // Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
@@ -29,6 +30,17 @@ export interface EmbeddedAql extends Span {
 
 export type SchemaCallKind = 'create' | 'drop' | 'rename' | 'truncate' | 'ensure-index';
 
+/** A document written with the collection API (`save`, `saveAll`, `import`) rather than AQL. */
+export interface DocumentInsert extends Span {
+  readonly method: string;
+  /** The call's source text, shortened, for messages. */
+  readonly text: string;
+  /** The written document names its _key: a rerun fails with a unique constraint violation rather than adding a copy. */
+  readonly keyed: boolean;
+  /** What makes a rerun safe, when something does (an overwrite option, an existence check, …). */
+  readonly guard?: string;
+}
+
 export interface SchemaCall extends Span {
   readonly kind: SchemaCallKind;
   /** The method called: createCollection, drop, …. */
@@ -42,6 +54,7 @@ export interface SchemaCall extends Span {
 export interface ArangoJsUnit {
   readonly queries: readonly EmbeddedAql[];
   readonly schemaCalls: readonly SchemaCall[];
+  readonly inserts: readonly DocumentInsert[];
 }
 
 export type ArangoJsParse =
@@ -63,11 +76,15 @@ export function dialectOf(file: string): ScriptDialect {
 /** Methods that create an object and fail with "duplicate name" (1207) when it exists. */
 const CREATE_METHODS = new Set(['createCollection', 'createEdgeCollection', 'createView', 'createGraph', 'createAnalyzer', 'createDatabase', '_create', '_createDocumentCollection', '_createEdgeCollection', '_createView']);
 /** Methods on a collection/view/graph/analyzer handle. */
+/** Collection methods that insert documents; `import` takes `onDuplicate`, the others `overwriteMode`. */
+const INSERT_METHODS = new Set(['save', 'saveAll', 'import']);
+/** Options that make a repeated insert skip or overwrite the existing document. */
+const OVERWRITE_OPTION = /\b(overwriteMode|overwrite|onDuplicate)\s*:/;
 const HANDLE_METHODS: Record<string, SchemaCallKind> = { create: 'create', drop: 'drop', rename: 'rename', truncate: 'truncate', dropIndex: 'drop', ensureIndex: 'ensure-index' };
 /** Calls that return a handle: db.collection("x"), db.view("x"), …. */
 const HANDLE_FACTORY = /\.(collection|edgeCollection|view|graph|analyzer|_collection)\s*\(/;
 /** A condition that asks whether the object exists (`exists()`, a wrapper's `collectionExists()`, a list lookup). */
-const EXISTS_CHECK = /exists\s*\(|\b(collections|listCollections|views|listViews|graphs|listGraphs|analyzers|listAnalyzers|indexes|_collection)\s*\(|\.(includes|some|find|has|indexOf)\s*\(|\bhas[A-Z]\w*\s*\(/i;
+const EXISTS_CHECK = /exists\s*\(|\bdocument\s*\(|\b(collections|listCollections|views|listViews|graphs|listGraphs|analyzers|listAnalyzers|indexes|_collection)\s*\(|\.(includes|some|find|has|indexOf)\s*\(|\bhas[A-Z]\w*\s*\(/i;
 
 const JS_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0' };
 
@@ -218,7 +235,7 @@ const LEADING_COMMENTS = /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/;
 /** `.catch(` right after a call: the call's error is handled. */
 const CATCH_AFTER = /^\s*\.\s*catch\s*\(/;
 /** Any call worth a closer look names one of these (a call's text includes its callee). */
-const INTERESTING_CALL = /\b(aql|_?query|_?create\w*|drop\w*|rename|truncate|ensureIndex|literal)\b/;
+const INTERESTING_CALL = /\b(aql|_?query|_?create\w*|drop\w*|rename|truncate|ensureIndex|literal|save|saveAll|import)\b/;
 /** Ancestors a guard or a direction can come from; only these are kept while walking the tree. */
 const CONTEXT_TYPES = new Set([...FUNCTION_TYPES, 'if_statement', 'ternary_expression', 'binary_expression', 'try_statement', 'statement_block', 'program']);
 
@@ -402,6 +419,7 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
     const queryArguments = new Set<number>();
     const queries: EmbeddedAql[] = [];
     const schemaCalls: SchemaCall[] = [];
+    const inserts: DocumentInsert[] = [];
     // Document order puts an outer call before the calls nested in it, so a fragment is known to be
     // inlined, and a query argument to be one, by the time it comes up.
     for (const { node: call, frames } of calls) {
@@ -430,6 +448,15 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
         }
         continue;
       }
+      if (INSERT_METHODS.has(name) && isHandle(object, handles)) {
+        const args = call.childForFieldName('arguments')?.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment') ?? [];
+        const keyed = /\b_key\b/.test(args[0]?.text ?? '');
+        const options = args.slice(1).some((a) => OVERWRITE_OPTION.test(a.text)) ? 'an overwrite option' : undefined;
+        // Catching the error guards a keyed insert (the rerun's unique-constraint error), not one that adds a copy.
+        const guard = options ?? guardOf(call, frames, text, queryGuard, keyed);
+        inserts.push({ start: call.startIndex, end: call.endIndex, method: name, text: short(call.text), keyed, guard });
+        continue;
+      }
       let kind: SchemaCallKind | undefined;
       if (CREATE_METHODS.has(name) && object) kind = 'create';
       else if (name in HANDLE_METHODS && isHandle(object, handles)) kind = HANDLE_METHODS[name];
@@ -437,7 +464,7 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
       schemaCalls.push({ start: call.startIndex, end: call.endIndex, kind, method: name, text: short(call.text), guard: guardOf(call, frames, text, schemaGuard, true) });
     }
     statements.sort((a, b) => a.start - b.start || b.end - a.end);
-    return { ok: true, unit: { queries, schemaCalls }, statements, comments };
+    return { ok: true, unit: { queries, schemaCalls, inserts }, statements, comments };
   } finally {
     tree.delete();
   }

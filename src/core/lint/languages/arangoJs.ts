@@ -2,11 +2,13 @@
 // .ts, .mts, .cts files in a migrations folder that use arangojs), parsed with web-tree-sitter's
 // JavaScript and TypeScript grammars (../js/arangojs.ts). The AQL of `aql` templates and
 // `db.query(…)` strings is handed to the AQL language as embedded code with offsets mapped back
-// into the file; the schema calls beside it (createCollection, drop, truncate, …) have rules here.
+// into the file; the schema calls and document inserts beside it (createCollection, drop, truncate,
+// collection.save, …) have rules here.
 import type { Language } from '../types';
 import { dialectOf, parseArangoJs, type ArangoJsUnit } from '../js/arangojs';
 import { aqlJsSchemaChangeUnguarded } from '../rules/aqljs/aqlJsSchemaChangeUnguarded';
 import { aqlJsTruncateCollection } from '../rules/aqljs/aqlJsTruncateCollection';
+import { aqlJsInsertUnguarded } from '../rules/aqljs/aqlJsInsertUnguarded';
 
 /** Script files a migration tool may run; declaration files are types only. */
 const SCRIPT = /\.(m|c)?(j|t)sx?$/i;
@@ -38,5 +40,5 @@ export const arangoJsLanguage: Language<ArangoJsUnit> = {
     });
     return { ...parsed, embedded };
   },
-  rules: [aqlJsSchemaChangeUnguarded, aqlJsTruncateCollection],
+  rules: [aqlJsSchemaChangeUnguarded, aqlJsTruncateCollection, aqlJsInsertUnguarded],
 };

@@ -178,6 +178,30 @@ suite('(unit) lint: arangojs migrations in JavaScript and TypeScript', () => {
     ]);
   });
 
+  test('collection.save/saveAll/import: reported unless an overwrite option, a check of what is there, or (with a _key) a catch guards them', async () => {
+    const text = [
+      "const { Database } = require('arangojs');",
+      'module.exports = {',
+      '  async up(db, step) {',
+      "    const roles = db.collection('roles');",
+      "    await step(async () => await db.collection('todo').save({ name: 'Buy milk' }));",
+      "    await roles.save({ _key: 'admin' });",
+      "    await roles.save({ _key: 'ops' }, { overwriteMode: 'ignore' });",
+      "    await roles.import([{ _key: 'a' }], { onDuplicate: 'ignore' });",
+      "    if (!(await roles.documentExists('dev'))) await roles.save({ _key: 'dev' });",
+      "    try { await roles.save({ _key: 'qa' }); } catch (e) { if (e.errorNum !== 1210) throw e; }",
+      "    try { await roles.saveAll([{ name: 'x' }]); } catch (e) {}",
+      "    await user.save();",
+      '  },',
+      '};',
+    ].join('\n');
+    assert.deepEqual(await found('migrations/20240101_roles.js', text), [
+      `${at(text, "db.collection('todo').save")} aql-js-insert-unguarded`,
+      `${at(text, "roles.save({ _key: 'admin' })")} aql-js-insert-unguarded`,
+      `${at(text, 'roles.saveAll')} aql-js-insert-unguarded`,
+    ]);
+  });
+
   test('a suppression comment in the host file silences an embedded AQL finding and a schema call', async () => {
     const text = [
       "import { aql } from 'arangojs';",
@@ -267,7 +291,7 @@ suite('(unit) lint: arangojs migrations in JavaScript and TypeScript', () => {
     );
   });
 
-  for (const code of ['aql-js-schema-change-unguarded', 'aql-js-truncate-collection']) {
+  for (const code of ['aql-js-schema-change-unguarded', 'aql-js-truncate-collection', 'aql-js-insert-unguarded']) {
     test(`${code}: the docs page's Bad example triggers it, the Good one does not`, async () => {
       const page = readFileSync(path.join(__dirname, '..', '..', '..', '..', 'docs', 'rules', `${code}.md`), 'utf8');
       const example = (heading: string): string => /```ts\n([\s\S]*?)\n```/.exec(page.slice(page.indexOf(`## ${heading}`)))![1]!;
