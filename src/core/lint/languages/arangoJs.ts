@@ -15,8 +15,8 @@ const SCRIPT = /\.(m|c)?(j|t)sx?$/i;
 const DECLARATIONS = /\.d\.(m|c)?ts$/i;
 /** A folder named like migrations (migrations/, migration/, migrate/, db/migrate/ …). */
 const MIGRATIONS_DIR = /(^|[\\/])(migrations?|migrate)[\\/]/i;
-/** Signs that the file talks to ArangoDB through arangojs (or arangosh's db._query). */
-const ARANGO = /\barangojs\b|\baql\s*`|\.(createCollection|createEdgeCollection|ensureIndex|_query|_create|_createDocumentCollection|_createEdgeCollection)\s*\(/;
+/** Signs that the file talks to ArangoDB: arangojs, arango-migrate, a project's Arango wrapper, arangosh's db._query. */
+const ARANGO = /\b[aA]rango|\baql\s*`|\.(createCollection|createEdgeCollection|ensureIndex|_query|_create|_createDocumentCollection|_createEdgeCollection)\s*\(/;
 
 /** MongoDB has createCollection too; its migrations (migrate-mongo, mongoose) are not ArangoDB's. */
 const MONGO = /\bmongo(db|ose)?\b|migrate-mongo/i;

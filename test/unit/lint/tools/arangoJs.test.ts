@@ -243,6 +243,8 @@ suite('(unit) lint: arangojs migrations in JavaScript and TypeScript', () => {
     const lang = (file: string, text: string): Promise<string | undefined> => linter.lint(file, text).then((r) => r.language);
     assert.equal(await lang('migrations/1.ts', TS), 'javascript');
     assert.equal(await lang('src/db/migrate/1.cjs', "require('arangojs')"), 'javascript');
+    // arango-migrate files may name only their tool, in a JSDoc type import.
+    assert.equal(await lang('migrations/1702580991990_initial.js', '/** @typedef { import("arango-migrate").Migration } Migration */\nexport default { async up (db, step) {} }\n'), 'javascript');
     assert.equal(await lang('src/service.ts', TS), undefined);
     assert.equal(await lang('migrations/types.d.ts', TS), undefined);
     // A knex or TypeORM migration with SQL in .query(…) is not an ArangoDB migration.
