@@ -18,6 +18,8 @@ export interface CliIo {
   readonly transfer?: TransferLine;
   /** Colours for what goes to stdout and to stderr (absent: none). */
   readonly colors?: { readonly out: Colors; readonly err: Colors };
+  /** The whole of standard input as UTF-8 (`greenlight lint -`). */
+  readStdin?(): Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -37,6 +39,11 @@ export function processIo(): CliIo {
     },
     transfer,
     colors: { out: colorsFor(process.env, process.stdout.isTTY === true), err: colorsFor(process.env, process.stderr.isTTY === true) },
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
 }
 

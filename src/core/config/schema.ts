@@ -299,6 +299,18 @@ export const configSchema = z
     database: databaseSchema.optional(),
     test: testSchema.default({ mode: 'test-db' }),
     environments: z.record(name, environmentSchema).default({}),
+    // One lint configuration for `greenlight lint` (CI, a terminal) and the editor's language server.
+    lint: z
+      .object({
+        rules: z
+          .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a rule code such as sql-create-table-if-not-exists'), z.enum(['off', 'error', 'warning', 'info']))
+          .default({})
+          .describe('Per rule code: off, or the severity it is reported with. The editor setting greenlight.lint.rules may override it locally.'),
+        paths: z.array(z.string()).default([]).describe('Files, folders or globs linted besides database.migrations and database.seeds, relative to greenlight.yaml.'),
+      })
+      .strict()
+      .optional()
+      .describe('Lint rules, severities and paths shared by greenlight lint and the editor.'),
   })
   .strict();
 

@@ -100,7 +100,8 @@ suite('(unit) lint seed rules', () => {
   test('only seed files are Ruby seeds', () => {
     assert.equal(linter.languageFor('db/seeds.rb', '')?.id, 'ruby');
     assert.equal(linter.languageFor('db/seeds/users.rb', '')?.id, 'ruby');
-    assert.equal(linter.languageFor('db/migrate/20240101_add_x.rb', ''), undefined);
+    // A Rails migration is not a seed file: its own language lints the SQL of its execute calls.
+    assert.equal(linter.languageFor('db/migrate/20240101_add_x.rb', '')?.id, 'rails-migration');
     assert.equal(linter.languageFor('app/models/user.rb', ''), undefined);
   });
 });
