@@ -6,6 +6,7 @@ import { InputError } from '../../core/common/errors';
 import { applyRetention, backupDatabase, createBackup, listBackups, previewRetention, restoreBackup, restoreDrill, verifyBackup } from '../../core/backup/backups';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { noteEnvironmentChanged, type EnvironmentChange } from '../../core/deploy/localActivity';
+import { deploysInProgress } from '../../core/deploy/lock';
 import { openEnvironment, type EnvironmentSession } from '../../core/deploy/session';
 import type { JobContext } from '../../core/common/job';
 import { cliContext, type CliIo } from '../io';
@@ -43,7 +44,7 @@ export function registerBackup(program: Command, io: CliIo): void {
 
   common(backup.command('create').description('pg_dump on the host (PostgreSQL) or an arangojs export over ssh (ArangoDB), verified, mode 0600')).action(async (opts: Opts) =>
     withEnv(io, opts, async (s, ctx) => {
-      const m = await createBackup(ctx, s.host, target(s));
+      const m = await createBackup(ctx, s.host, target(s), { protectDeploys: await deploysInProgress(ctx, s.host, s.environment.env.stateDir) });
       io.out(`${m.id}  ${(m.sizeBytes / 1e6).toFixed(2)} MB  sha256 ${m.sha256}  verified`);
     }, 'backup create'),
   );
