@@ -10,6 +10,7 @@ import { applyRetention, backupDatabase, createBackup, downloadBackup, listBacku
 import { HashingStream } from '../../core/images/checksum';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { noteEnvironmentChanged, type EnvironmentChange } from '../../core/deploy/localActivity';
+import { deploysInProgress } from '../../core/deploy/lock';
 import { openEnvironment, type EnvironmentSession } from '../../core/deploy/session';
 import type { JobContext } from '../../core/common/job';
 import { cliContext, colorsOf, type CliIo } from '../io';
@@ -48,7 +49,7 @@ export function registerBackup(program: Command, io: CliIo): void {
   const c = colorsOf(io).out;
   common(backup.command('create').description('pg_dump on the host (PostgreSQL) or an arangojs export over ssh (ArangoDB), verified, mode 0600').option('--json', 'print the backup record as JSON')).action(async (opts: Opts) =>
     withEnv(io, opts, async (s, ctx) => {
-      const m = await createBackup(ctx, s.host, target(s));
+      const m = await createBackup(ctx, s.host, target(s), { protectDeploys: await deploysInProgress(ctx, s.host, s.environment.env.stateDir) });
       if (opts.json) return io.out(JSON.stringify(m, null, 2));
       io.out(`${m.id}  ${(m.sizeBytes / 1e6).toFixed(2)} MB  sha256 ${m.sha256}  ${c.green('verified')}`);
     }, 'backup create'),
