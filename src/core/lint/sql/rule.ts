@@ -11,7 +11,7 @@ export interface SqlCheck {
   report(stmt: SqlStatement, message: string, fix?: Fix, span?: Span): void;
 }
 
-type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'freshTable' | 'clearedBefore' | 'insertsInto' | 'insertTargets';
+type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'createdAfter' | 'freshTable' | 'clearedBefore' | 'insertsInto' | 'insertTargets';
 
 /** One question a check asked about the file, and the answer it got. */
 interface Asked {
@@ -40,6 +40,7 @@ function ask(facts: FileFacts, q: Asked, index: number): boolean | string {
     case 'droppedAfter':
       return facts[q.name](q.key!, index, q.owner);
     case 'createdBefore':
+    case 'createdAfter':
     case 'freshTable':
     case 'clearedBefore':
       return facts[q.name](q.key!, index);
@@ -109,6 +110,10 @@ class RecordingCheck implements SqlCheck, Facts {
 
   createdBefore(key: string, index: number): boolean {
     return this.#record('createdBefore', key, index, undefined, this.#facts.createdBefore(key, index));
+  }
+
+  createdAfter(key: string, index: number): boolean {
+    return this.#record('createdAfter', key, index, undefined, this.#facts.createdAfter(key, index));
   }
 
   freshTable(rel: string, index: number): boolean {
