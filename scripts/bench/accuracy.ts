@@ -100,7 +100,7 @@ void (async () => {
     perLang.set(g.chain.language, lt);
     add(lt, flagged, positive);
     if (flagged !== positive) {
-      const where = flagged ? result.findings.map((x) => `${x.startPos.line + 1}:${x.code}`).join(', ') : `label lines ${(l.lines ?? []).join(',')}: ${l.reason.slice(0, 160)}`;
+      const where = flagged ? result.findings.map((x) => `${x.startPos.line}:${x.code}`).join(', ') : `label lines ${(l.lines ?? []).join(',')}: ${l.reason.slice(0, 160)}`;
       misses.push(`${flagged ? 'false positive' : 'false negative'} ${g.chain.id} ${g.file} — ${where}`);
     }
     if (g.chain.language === 'sql') {

@@ -7,6 +7,6 @@ void (async () => {
   const linter = createDefaultLinter();
   for (const g of gather(loadChains().filter((c) => c.language === lang && (!only || c.id === only)))) {
     const r = await linter.lint(g.local, readFileSync(g.local, 'utf8'));
-    console.log(`${g.chain.id}\t${g.file}\t${r.language ? '' : 'NOLANG '}${r.findings.filter((x) => x.tags.includes('idempotency') || x.code === 'parse-error').map((x) => `${x.startPos.line + 1}:${x.code}`).join(' ')}`);
+    console.log(`${g.chain.id}\t${g.file}\t${r.language ? '' : 'NOLANG '}${r.findings.filter((x) => x.tags.includes('idempotency') || x.code === 'parse-error').map((x) => `${x.startPos.line}:${x.code}`).join(' ')}`);
   }
 })();
