@@ -31,6 +31,8 @@ export interface Chain {
   readonly after?: number;
   /** An older full schema the upgrade scripts start from, loaded before the chain and not labelled. */
   readonly base?: { readonly commit: string; readonly path: string };
+  /** Only files whose text matches this (e.g. a project's data migrations: RunPython|RunSQL). */
+  readonly contains?: string;
   /** The files hold forward and backward sections; only the forward one is the migration. */
   readonly sections?: 'goose';
 }
@@ -109,6 +111,10 @@ export function chainFiles(c: Chain): string[] {
   if (c.after !== undefined) files = files.filter((f) => Number(re.exec(f)![1]) > c.after!);
   // Tools order by version, and diesel writes versions with dashes (2017-08-31-230457) it ignores.
   files.sort((a, b) => byName.compare(a.replace(/-/g, ''), b.replace(/-/g, '')));
+  if (c.contains) {
+    const want = new RegExp(c.contains);
+    files = files.filter((f) => want.test(readAt(c.repo, c.commit, f)));
+  }
   return c.limit ? files.slice(0, c.limit) : files;
 }
 

@@ -56,6 +56,21 @@ function args(call: PyNode): { positional: PyNode[]; keywords: Map<string, PyNod
 
 const isCall = (type: string): boolean => type === 'call';
 
+/**
+ * The manager a write is called on, past `.using(alias)` / `.db_manager(alias)`: data migrations
+ * write `Model.objects.using(schema_editor.connection.alias).bulk_create(…)`.
+ */
+function managerOf(obj: PyNode): PyNode {
+  let o = obj;
+  for (;;) {
+    const f = o.type === 'call' ? o.childForFieldName('function') : null;
+    const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    const inner = f?.childForFieldName('object');
+    if (!inner || (attr !== 'using' && attr !== 'db_manager')) return o;
+    o = inner;
+  }
+}
+
 function inside(n: PyNode, outer: PyNode | null | undefined): boolean {
   return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
 }
@@ -122,9 +137,11 @@ function filteredFields(chain: PyNode): Set<string> {
     const f = d.childForFieldName('function');
     const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
     if (attr !== 'filter' && attr !== 'exclude') continue;
-    for (const k of args(d).keywords.keys()) out.add(k.split('__')[0]!);
     for (const q of descendants(d, (t) => t === 'keyword_argument')) {
-      out.add((q.childForFieldName('name')?.text ?? '').split('__')[0]!);
+      const name = q.childForFieldName('name')?.text ?? '';
+      // filter(size__isnull=False) still matches the rows it converted: no guard for `size`.
+      if (attr === 'filter' && name.endsWith('__isnull') && q.childForFieldName('value')?.text === 'False') continue;
+      out.add(name.split('__')[0]!);
     }
   }
   return out;
@@ -143,6 +160,8 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
     else if (models.has(callee) || /^[A-Z]\w*$/.test(callee)) instances.set(left.text, d.startIndex);
   }
   const isModel = (s: string): boolean => models.has(s) || /^[A-Z]\w*$/.test(s);
+  const deletes: { call: PyNode; manager: string; filters: Map<string, string> }[] = [];
+  const updates: { start: number; manager: string; after: Map<string, string> }[] = [];
   for (const call of descendants(fn, isCall)) {
     const f = call.childForFieldName('function');
     if (f?.type === 'identifier' && functions.has(f.text) && !seen.has(f.text)) {
@@ -152,8 +171,9 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
     }
     if (f?.type !== 'attribute') continue;
     const attr = f.childForFieldName('attribute')?.text ?? '';
-    const obj = f.childForFieldName('object');
-    if (!obj) continue;
+    const written = f.childForFieldName('object');
+    if (!written) continue;
+    const obj = managerOf(written);
     const base = { start: call.startIndex, end: call.endIndex, text: short(call.text), func: name };
     const { keywords } = args(call);
     if (attr === 'create' && MANAGER.test(obj.text)) {
@@ -165,7 +185,21 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
       const fromCtor = obj.type === 'call' && isModel(callName(obj));
       const fromVar = obj.type === 'identifier' && instances.has(obj.text) && instances.get(obj.text)! < call.startIndex;
       if (fromCtor || fromVar) writes.push({ ...base, kind: 'save', guard: guardOf(call), loop: loopOf(call) });
-    } else if (attr === 'update' && keywords.size) {
+    }
+    if ((attr === 'delete' || attr === 'update') && written.type === 'call') {
+      const chain = literalFilters(written, text);
+      if (chain && attr === 'delete') deletes.push({ call, manager: chain.manager, filters: chain.filters });
+      if (chain && attr === 'update') {
+        const after = new Map(chain.filters);
+        for (const [k, v] of keywords) {
+          const lit = decodeString(v, text)?.value;
+          if (lit === undefined) after.delete(k);
+          else after.set(k, lit);
+        }
+        updates.push({ start: call.startIndex, manager: chain.manager, after });
+      }
+    }
+    if (attr === 'update' && keywords.size) {
       const fields = new Set(keywords.keys());
       const guards = filteredFields(obj);
       for (const [field, value] of keywords) {
@@ -196,6 +230,33 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
       writes.push({ ...base, kind: 'delete', guard: guardOf(call), loop: loopOf(call) });
     }
   }
+  // Delete-then-move: filter(app_label='core', model='x').delete() followed by
+  // filter(app_label='extras', model='x').update(app_label='core'). The first run deletes a stale
+  // row and moves the right one in; a rerun deletes the row the first run moved.
+  for (const d of deletes) {
+    const moved = updates.find((u) => u.start > d.call.startIndex && u.manager === d.manager && [...d.filters].every(([k, v]) => u.after.get(k) === v));
+    if (!moved) continue;
+    writes.push({ start: d.call.startIndex, end: d.call.endIndex, text: short(d.call.text), func: name, kind: 'delete', reason: 'the update after it moves rows into what it deletes, so a rerun deletes them', guard: guardOf(d.call), loop: loopOf(d.call) });
+  }
+}
+
+/** `Model.objects[.using(a)].filter(k='v', …)` with only string literals: the manager text and the filters. */
+function literalFilters(chain: PyNode, text: string): { manager: string; filters: Map<string, string> } | undefined {
+  const f = chain.childForFieldName('function');
+  if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'filter') return undefined;
+  const inner = f.childForFieldName('object');
+  if (!inner) return undefined;
+  const manager = managerOf(inner);
+  if (!MANAGER.test(manager.text)) return undefined;
+  const { positional, keywords } = args(chain);
+  if (positional.length || !keywords.size) return undefined;
+  const filters = new Map<string, string>();
+  for (const [k, v] of keywords) {
+    const lit = v.type === 'string' ? decodeString(v, text)?.value : undefined;
+    if (lit === undefined) return undefined;
+    filters.set(k, lit);
+  }
+  return { manager: manager.text, filters };
 }
 
 /**

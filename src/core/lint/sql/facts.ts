@@ -150,6 +150,7 @@ export interface Facts {
   createdAfter(key: string, index: number): boolean;
   freshTable(rel: string, index: number): boolean;
   clearedBefore(rel: string, index: number): boolean;
+  clearedAfter(rel: string, index: number): boolean;
   insertsInto(rel: string): boolean;
   insertTargets(): ReadonlySet<string>;
 }
@@ -226,6 +227,14 @@ export class FileFacts implements Facts {
   /** Whether the table's rows are removed (TRUNCATE, DELETE) or the table is new before `index`. */
   clearedBefore(rel: string, index: number): boolean {
     return this.freshTable(rel, index) || this.#records(rel).some((r) => r.index < index && r.effect === 'clear');
+  }
+
+  /**
+   * Whether the table's rows are removed (DELETE, TRUNCATE, DROP) after `index`: what a statement
+   * there reads from it is gone when the next run reaches it.
+   */
+  clearedAfter(rel: string, index: number): boolean {
+    return this.#records(rel).some((r) => r.index > index && (r.effect === 'clear' || r.effect === 'drop'));
   }
 
   /** Whether the file inserts into `rel` anywhere (a marker row used by a NOT EXISTS guard). */

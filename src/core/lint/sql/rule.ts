@@ -11,7 +11,7 @@ export interface SqlCheck {
   report(stmt: SqlStatement, message: string, fix?: Fix, span?: Span): void;
 }
 
-type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'createdAfter' | 'freshTable' | 'clearedBefore' | 'insertsInto' | 'insertTargets';
+type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'createdAfter' | 'freshTable' | 'clearedBefore' | 'clearedAfter' | 'insertsInto' | 'insertTargets';
 
 /** One question a check asked about the file, and the answer it got. */
 interface Asked {
@@ -43,6 +43,7 @@ function ask(facts: FileFacts, q: Asked, index: number): boolean | string {
     case 'createdAfter':
     case 'freshTable':
     case 'clearedBefore':
+    case 'clearedAfter':
       return facts[q.name](q.key!, index);
     case 'insertsInto':
       return facts.insertsInto(q.key!);
@@ -122,6 +123,10 @@ class RecordingCheck implements SqlCheck, Facts {
 
   clearedBefore(rel: string, index: number): boolean {
     return this.#record('clearedBefore', rel, index, undefined, this.#facts.clearedBefore(rel, index));
+  }
+
+  clearedAfter(rel: string, index: number): boolean {
+    return this.#record('clearedAfter', rel, index, undefined, this.#facts.clearedAfter(rel, index));
   }
 
   insertsInto(rel: string): boolean {

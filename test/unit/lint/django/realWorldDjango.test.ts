@@ -1,0 +1,54 @@
+// Django data-migration idioms from the real-world corpus (scripts/bench/accuracy.ts): writes
+// through `.using(alias)`, the delete-then-move of content types, `__isnull=False` filters, and
+// RunSQL pieces that only make sense together.
+import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
+import { ruleTable } from '../aql/tester';
+
+const linter = createDefaultLinter();
+const F = 'netbox/dcim/migrations/0200_data.py';
+
+const withForward = (body: string): string =>
+  `from django.db import migrations\nfrom django.db.models import F\n\n\ndef forwards(apps, schema_editor):\n    db_alias = schema_editor.connection.alias\n    ContentType = apps.get_model("contenttypes", "ContentType")\n    MACAddress = apps.get_model("dcim", "MACAddress")\n${body
+    .split('\n')
+    .map((l) => '    ' + l)
+    .join('\n')}\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n`;
+
+const withRunSql = (...sql: string[]): string =>
+  `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [\n${sql.map((s) => `        migrations.RunSQL(${JSON.stringify(s)}),`).join('\n')}\n    ]\n`;
+
+suite('(unit) lint django rules on real-world idioms', () => {
+  ruleTable(linter, F, 'django-runpython-create', {
+    valid: [withForward('MACAddress.objects.using(db_alias).bulk_create(macs, ignore_conflicts=True)'), withForward('MACAddress.objects.using(db_alias).get_or_create(mac_address="00:00:00:00:00:01")')],
+    invalid: [
+      { text: withForward('MACAddress.objects.using(db_alias).bulk_create(macs, batch_size=100)'), errors: [{ line: 9, column: 5, message: /bulk_create\(\) without ignore_conflicts/ }] },
+      { text: withForward('MACAddress.objects.db_manager(db_alias).create(mac_address="x")'), errors: [{ line: 9, column: 5, message: /objects\.create\(\)/ }] },
+    ],
+  });
+
+  ruleTable(linter, F, 'django-runpython-delete-all', {
+    valid: [
+      // A scoped delete no later update feeds.
+      withForward('ContentType.objects.filter(app_label="core", model="x").delete()\nContentType.objects.filter(app_label="extras", model="y").update(app_label="core")'),
+      withForward('ContentType.objects.filter(app_label="extras", model="x").update(app_label="core")\nContentType.objects.filter(app_label="extras", model="x").delete()'),
+    ],
+    invalid: [
+      {
+        text: withForward('ContentType.objects.using(db_alias).filter(app_label="core", model="objectchange").delete()\nContentType.objects.using(db_alias).filter(app_label="extras", model="objectchange").update(app_label="core")'),
+        errors: [{ line: 9, column: 5, message: /moves rows into what it deletes/ }],
+      },
+    ],
+  });
+
+  ruleTable(linter, F, 'django-runpython-update-not-idempotent', {
+    valid: [withForward('MACAddress.objects.filter(size__lt=1000).update(size=F("size") * 1024)')],
+    invalid: [{ text: withForward('MACAddress.objects.using(db_alias).filter(size__isnull=False).update(size=F("size") * 1024)'), errors: [{ line: 9, column: 5 }] }],
+  });
+
+  ruleTable(linter, F, 'sql-insert-without-conflict-handling', {
+    valid: [
+      // The source table is emptied by a later RunSQL of the same migration.
+      withRunSql("INSERT INTO users_group (SELECT id, name, '' AS description FROM auth_group)", 'DELETE from auth_group_permissions', 'DELETE from auth_group'),
+    ],
+    invalid: [{ text: withRunSql("INSERT INTO users_group (SELECT id, name, '' AS description FROM auth_group)", 'DELETE from auth_group_permissions'), errors: [{ line: 6, column: 28 }] }],
+  });
+});
