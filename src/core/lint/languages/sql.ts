@@ -4,6 +4,7 @@ import { parseSqlText, loadSqlParser, type SqlUnit } from '../sql/parse';
 import type { Language, Rule } from '../types';
 import { addColumnIfNotExists } from '../rules/sql/addColumnIfNotExists';
 import { addConstraintGuarded } from '../rules/sql/addConstraintGuarded';
+import { alterColumnTypeUsing } from '../rules/sql/alterColumnTypeUsing';
 import { alterTableOneShot } from '../rules/sql/alterTableOneShot';
 import { concurrentIndexInvalid } from '../rules/sql/concurrentIndexInvalid';
 import { conflictKeyRewritten } from '../rules/sql/conflictKeyRewritten';
@@ -41,6 +42,7 @@ export const sqlRules: readonly Rule<SqlUnit>[] = [
   createTriggerGuarded,
   createPolicyGuarded,
   addConstraintGuarded,
+  alterColumnTypeUsing,
   renameGuarded,
   dropIfExists,
   alterTableOneShot,

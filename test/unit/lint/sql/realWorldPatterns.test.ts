@@ -76,3 +76,18 @@ ruleTester('sql-insert-without-conflict-handling', {
     { code: 'WITH todo AS (\n  SELECT c.id AS crate_id, k.id AS keyword_id FROM crates c JOIN keywords k ON true\n  WHERE k.id NOT IN (SELECT id FROM banned)\n)\nINSERT INTO crates_keywords (crate_id, keyword_id) SELECT crate_id, keyword_id FROM todo;', errors: [{ line: 1, column: 1 }] },
   ],
 });
+
+ruleTester('sql-alter-column-type-using', {
+  valid: [
+    'ALTER TABLE crates ALTER COLUMN features TYPE jsonb USING features::jsonb;',
+    'ALTER TABLE "Run" ALTER COLUMN "status" TYPE "Status_new" USING ("status"::text::"Status_new");',
+    'ALTER TABLE t ALTER COLUMN n TYPE bigint;',
+    'ALTER TABLE t ADD COLUMN IF NOT EXISTS c text;\nALTER TABLE t ALTER COLUMN c TYPE text[] USING string_to_array(c, \',\');',
+    "DO $$\nBEGIN\n  IF (SELECT data_type FROM information_schema.columns WHERE table_name = 'd' AND column_name = 'f') = 'text' THEN\n    ALTER TABLE d ALTER COLUMN f TYPE text[] USING string_to_array(f, ',');\n  END IF;\nEND $$;",
+  ],
+  invalid: [
+    { code: "ALTER TABLE dependencies ALTER COLUMN features TYPE text[] USING string_to_array(features, ',');", errors: [{ line: 1, column: 1, message: /ALTER COLUMN features on dependencies/ }] },
+    { code: 'ALTER TABLE api_tokens ALTER COLUMN token TYPE bytea USING decode(token, \'hex\');', errors: [{ line: 1, column: 1 }] },
+    { code: 'ALTER TABLE prices ALTER COLUMN amount TYPE bigint USING amount * 100;', errors: [{ line: 1, column: 1 }] },
+  ],
+});
