@@ -91,3 +91,15 @@ ruleTester('sql-alter-column-type-using', {
     { code: 'ALTER TABLE prices ALTER COLUMN amount TYPE bigint USING amount * 100;', errors: [{ line: 1, column: 1 }] },
   ],
 });
+
+ruleTester('sql-upsert-changes-on-rerun', {
+  valid: [
+    'MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED THEN UPDATE SET qty = i.qty WHEN NOT MATCHED THEN INSERT (sku, qty) VALUES (i.sku, i.qty);',
+    'MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED AND s.batch <> i.batch THEN UPDATE SET qty = s.qty + i.qty, batch = i.batch;',
+    'MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED THEN DELETE;',
+  ],
+  invalid: [
+    { code: 'MERGE INTO stock s USING incoming i ON s.sku = i.sku\nWHEN MATCHED THEN UPDATE SET qty = s.qty + i.qty\nWHEN NOT MATCHED THEN INSERT (sku, qty) VALUES (i.sku, i.qty);', errors: [{ line: 1, column: 1, message: /MERGE … WHEN MATCHED THEN UPDATE of stock changes qty/ }] },
+    { code: 'MERGE INTO settings t USING (SELECT 1 AS id) v ON t.id = v.id WHEN MATCHED THEN UPDATE SET touched_at = now();', errors: [{ line: 1, column: 1, message: /touched_at/ }] },
+  ],
+});
