@@ -22,6 +22,7 @@ import { createViewOrReplace } from '../rules/sql/createViewOrReplace';
 import { deleteChangesOnRerun } from '../rules/sql/deleteChangesOnRerun';
 import { dropIfExists } from '../rules/sql/dropIfExists';
 import { enumAddValueIfNotExists } from '../rules/sql/enumAddValueIfNotExists';
+import { enumValueRemoved } from '../rules/sql/enumValueRemoved';
 import { insertWithoutConflictHandling } from '../rules/sql/insertWithoutConflictHandling';
 import { renameGuarded } from '../rules/sql/renameGuarded';
 import { updateChangesOnRerun } from '../rules/sql/updateChangesOnRerun';
@@ -37,6 +38,7 @@ export const sqlRules: readonly Rule<SqlUnit>[] = [
   createViewOrReplace,
   createTypeGuarded,
   enumAddValueIfNotExists,
+  enumValueRemoved,
   createExtensionIfNotExists,
   createFunctionOrReplace,
   createTriggerGuarded,

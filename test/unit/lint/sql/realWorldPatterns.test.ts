@@ -103,3 +103,21 @@ ruleTester('sql-upsert-changes-on-rerun', {
     { code: 'MERGE INTO settings t USING (SELECT 1 AS id) v ON t.id = v.id WHEN MATCHED THEN UPDATE SET touched_at = now();', errors: [{ line: 1, column: 1, message: /touched_at/ }] },
   ],
 });
+
+ruleTester('sql-enum-value-removed', {
+  valid: [
+    // Compared through text, the statement stays valid after the rebuild.
+    'UPDATE "Step" SET "type" = \'DISCONNECTION\' WHERE "type"::text = \'INTERRUPTION\';\nCREATE TYPE "StepType_new" AS ENUM (\'OUTPUT\', \'DISCONNECTION\');\nALTER TABLE "Step" ALTER COLUMN "type" TYPE "StepType_new" USING ("type"::text::"StepType_new");',
+    // The value survives the rebuild.
+    'UPDATE "Step" SET "note" = \'x\' WHERE "type" = \'OUTPUT\';\nCREATE TYPE "StepType_new" AS ENUM (\'OUTPUT\', \'DISCONNECTION\');\nALTER TABLE "Step" ALTER COLUMN "type" TYPE "StepType_new" USING ("type"::text::"StepType_new");',
+    // Another table's column.
+    'UPDATE "Other" SET "type" = \'A\' WHERE "type" = \'INTERRUPTION\';\nCREATE TYPE "StepType_new" AS ENUM (\'OUTPUT\');\nALTER TABLE "Step" ALTER COLUMN "type" TYPE "StepType_new" USING ("type"::text::"StepType_new");',
+  ],
+  invalid: [
+    {
+      code: 'UPDATE "Step" SET "type" = \'DISCONNECTION\' WHERE "type" = \'INTERRUPTION\';\nBEGIN;\nCREATE TYPE "StepType_new" AS ENUM (\'OUTPUT\', \'DISCONNECTION\');\nALTER TABLE "Step" ALTER COLUMN "type" TYPE "StepType_new" USING ("type"::text::"StepType_new");\nALTER TYPE "StepType" RENAME TO "StepType_old";\nALTER TYPE "StepType_new" RENAME TO "StepType";\nDROP TYPE "StepType_old";\nCOMMIT;',
+      errors: [{ line: 1, column: 1, message: /compares type with 'INTERRUPTION'/ }],
+    },
+    { code: 'DELETE FROM runs WHERE status IN (\'INTERRUPTED\', \'FAILED\');\nCREATE TYPE status_new AS ENUM (\'FAILED\', \'DONE\');\nALTER TABLE runs ALTER COLUMN status TYPE status_new USING (status::text::status_new);', errors: [{ line: 1, column: 1, message: /'INTERRUPTED'/ }] },
+  ],
+});
