@@ -6,7 +6,8 @@
 // project and per language, with squawk's prefer-robust-stmts on the same SQL files for
 // comparison, and rewrites the "Lint accuracy on real-world code" section of docs/benchmarks.md.
 //
-// usage: npm run bench -- accuracy   (or: node --import tsx scripts/bench/accuracy.ts [--no-write] [--language sql|seed|django])
+// usage: npm run bench -- accuracy   (or: node --import tsx scripts/bench/accuracy.ts [--no-write] [--language sql|seed|django] [--repos])
+//        --repos lists the repositories and commits the corpus needs, one per line, and exits
 //        GREENLIGHT_MIRRORS=<dir> when the mirrors are not in /work/.mirror
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { forwardPart, gather, loadChains, loadLabels, missingMirrors, mirrorsDir
 import { replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '..', '..');
-const { values: opts } = parseArgs({ options: { 'no-write': { type: 'boolean', default: false }, misses: { type: 'boolean', default: false }, language: { type: 'string' } } });
+const { values: opts } = parseArgs({ options: { 'no-write': { type: 'boolean', default: false }, misses: { type: 'boolean', default: false }, language: { type: 'string' }, repos: { type: 'boolean', default: false } } });
 
 interface Tally {
   tp: number;
@@ -62,6 +63,13 @@ function squawkRobust(localFiles: readonly string[]): Set<string> {
 void (async () => {
   // --language sql|seed|django scores one language only (and then never writes the document).
   const chains = loadChains().filter((c) => !opts.language || c.language === opts.language);
+  if (opts.repos) {
+    // What to fetch: every repository and the commits the corpus reads from it.
+    const need = new Map<string, Set<string>>();
+    for (const c of chains) for (const commit of [c.commit, ...(c.base ? [c.base.commit] : [])]) need.set(c.repo, (need.get(c.repo) ?? new Set()).add(commit));
+    for (const [repo, commits] of need) console.log(`${repo} ${[...commits].join(' ')}`);
+    process.exit(0);
+  }
   const missing = missingMirrors(chains);
   if (missing.length) {
     console.error(`The real-world corpus needs these repositories at these commits as bare git mirrors under ${mirrorsDir()}/<owner>+<name>/repo (GREENLIGHT_MIRRORS=<dir> to use another place):\n${missing.map((m) => `  ${m}`).join('\n')}`);
