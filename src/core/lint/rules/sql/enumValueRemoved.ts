@@ -5,7 +5,7 @@
 // with invalid_text_representation.
 import { bodyOf, names, relKey, relName, walk, type PgNode } from '../../sql/ast';
 import { guardedByBlock, sqlRule } from '../../sql/rule';
-import type { SqlStatement } from '../../sql/parse';
+import type { SqlUnit } from '../../sql/parse';
 
 /** String literals a WHERE compares `column` with (= 'x', IN ('x', 'y')). */
 function comparedLiterals(where: PgNode, column: string): string[] {
@@ -31,6 +31,36 @@ function comparedLiterals(where: PgNode, column: string): string[] {
   return out;
 }
 
+interface Rebuilds {
+  /** Enum types the file creates, with their labels. */
+  readonly enums: Map<string, Set<string>>;
+  /** Columns an ALTER COLUMN … TYPE of the file moves onto a type, with the statement index. */
+  readonly moved: { index: number; table: string; column: string; type: string }[];
+}
+
+// Once per parsed file: every UPDATE/DELETE asks the same question.
+const rebuildsCache = new WeakMap<SqlUnit, Rebuilds>();
+
+function rebuildsOf(unit: SqlUnit): Rebuilds {
+  let r = rebuildsCache.get(unit);
+  if (r) return r;
+  r = { enums: new Map(), moved: [] };
+  for (const s of unit.statements) {
+    if (s.kind === 'CreateEnumStmt') {
+      const type = names(s.node.typeName).pop();
+      if (type) r.enums.set(type, new Set((s.node.vals ?? []).map((v: PgNode) => bodyOf(v, 'String')?.sval)));
+    }
+    if (s.kind !== 'AlterTableStmt') continue;
+    for (const item of s.node.cmds ?? []) {
+      const cmd = bodyOf(item, 'AlterTableCmd');
+      const type = cmd?.subtype === 'AT_AlterColumnType' ? names(bodyOf(cmd.def, 'ColumnDef')?.typeName?.names).pop() : undefined;
+      if (type) r.moved.push({ index: s.index, table: relKey(s.node.relation), column: String(cmd.name), type });
+    }
+  }
+  rebuildsCache.set(unit, r);
+  return r;
+}
+
 export const enumValueRemoved = sqlRule(
   {
     code: 'sql-enum-value-removed',
@@ -45,22 +75,9 @@ export const enumValueRemoved = sqlRule(
     const n = stmt.node;
     if (!n.whereClause || guardedByBlock(stmt, ['invalid_text_representation'])) return;
     const table = relKey(n.relation);
-    // The enum types this file creates, with their labels, and the columns later moved onto one.
-    const enums = new Map<string, Set<string>>();
-    const moved: { column: string; type: string }[] = [];
-    for (const s of c.unit.statements as readonly SqlStatement[]) {
-      if (s.kind === 'CreateEnumStmt') {
-        const type = names(s.node.typeName).pop();
-        if (type) enums.set(type, new Set((s.node.vals ?? []).map((v: PgNode) => bodyOf(v, 'String')?.sval)));
-      }
-      if (s.kind === 'AlterTableStmt' && s.index > stmt.index && relKey(s.node.relation) === table) {
-        for (const item of s.node.cmds ?? []) {
-          const cmd = bodyOf(item, 'AlterTableCmd');
-          const type = cmd?.subtype === 'AT_AlterColumnType' ? names(bodyOf(cmd.def, 'ColumnDef')?.typeName?.names).pop() : undefined;
-          if (type) moved.push({ column: String(cmd.name), type });
-        }
-      }
-    }
+    const { enums, moved: all } = rebuildsOf(c.unit);
+    if (!enums.size) return;
+    const moved = all.filter((m) => m.index > stmt.index && m.table === table);
     for (const m of moved) {
       const labels = enums.get(m.type);
       if (!labels) continue;
