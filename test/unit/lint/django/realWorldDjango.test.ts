@@ -51,4 +51,46 @@ suite('(unit) lint django rules on real-world idioms', () => {
     ],
     invalid: [{ text: withRunSql("INSERT INTO users_group (SELECT id, name, '' AS description FROM auth_group)", 'DELETE from auth_group_permissions'), errors: [{ line: 6, column: 28 }] }],
   });
+
+  const module = (body: string): string => `from django.db import migrations\nimport uuid\n\n\n${body}\n`;
+
+  ruleTable(linter, F, 'django-runpython-create', {
+    valid: [
+      // The helper that creates is called only when no matching group was found.
+      module('def find_group(perms, groups):\n    for g in groups:\n        if g.perms == perms:\n            return g\n\n\ndef make_group(perms, Group):\n    return Group.objects.create(name=str(perms))\n\n\ndef forwards(apps, schema_editor):\n    Group = apps.get_model("auth", "Group")\n    groups = Group.objects.all()\n    for perms in [1, 2]:\n        group = find_group(perms, groups)\n        if group:\n            group.users.add(1)\n            continue\n        group = make_group(perms, Group)\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]'),
+    ],
+    invalid: [
+      {
+        text: module('def forwards(apps, schema_editor):\n    ServiceAccount = apps.get_model("account", "ServiceAccount")\n    for sa in ServiceAccount.objects.iterator():\n        sa.tokens.create(name="Default", auth_token=sa.auth_token)\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]'),
+        errors: [{ line: 8, column: 9, message: /objects\.create\(\) inserts a new row for every iteration/ }],
+      },
+    ],
+  });
+
+  ruleTable(linter, F, 'django-runpython-update-not-idempotent', {
+    valid: [
+      module('def forwards(apps, schema_editor):\n    Notification = apps.get_model("api", "Notification")\n    for n in Notification.objects.filter(code=None):\n        n.code = uuid.uuid4()\n        n.save()\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]'),
+    ],
+    invalid: [
+      {
+        text: module('def get_token():\n    return str(uuid.uuid4())\n\n\ndef forwards(apps, schema_editor):\n    accounts = apps.get_model("account", "User").objects.all()\n    for account in accounts:\n        account.token = get_token()\n        account.save()\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]'),
+        errors: [{ line: 12, column: 9, message: /"token" so that get_token\(\) differs on every run/ }],
+      },
+      {
+        text: module('def forwards(apps, schema_editor):\n    User = apps.get_model("account", "User")\n    User.objects.update(uuid=RandomUUID())\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards)]'),
+        errors: [{ line: 7, column: 5, message: /RandomUUID/ }],
+      },
+    ],
+  });
+
+  ruleTable(linter, F, 'sql-drop-if-exists', {
+    valid: [module('DROP_OLD = """\nALTER TABLE perms DROP CONSTRAINT IF EXISTS perms_fk;\n"""\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(DROP_OLD, reverse_sql=migrations.RunSQL.noop)]')],
+    invalid: [
+      {
+        // The SQL of a module-level constant is checked where the constant is written.
+        text: module('DROP_OLD = """\nALTER TABLE perms DROP CONSTRAINT perms_fk;\n"""\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(DROP_OLD, reverse_sql=migrations.RunSQL.noop)]'),
+        errors: [{ line: 6, column: 1, message: /DROP CONSTRAINT perms_fk/ }],
+      },
+    ],
+  });
 });
