@@ -3,12 +3,14 @@
 // database.seeds). Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
 // unreadable-file errors (each message names the file and why).
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
 import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
+import { DEFAULT_LINT_BUDGET, LintPool, type LintRunner } from '../../core/lint/pool/lintPool';
 import { installedRuleDocsDir, ruleDocsUri } from '../../core/lint/report/docs';
 import { formatJson } from '../../core/lint/report/json';
 import type { LintReport } from '../../core/lint/report/model';
@@ -29,7 +31,36 @@ export interface LintCommandOptions {
   readonly config: string;
   /** `--rule code=off|error|warning|info`, repeatable. */
   readonly rule: readonly string[];
+  /** Time budget of one file, in ms (`--max-file-ms`). */
+  readonly maxFileMs?: string;
+  /** Memory budget of one file's worker, in MB (`--max-file-mb`). */
+  readonly maxFileMb?: string;
 }
+
+/** A runner for `files` files; close() ends its workers. */
+export type RunnerFactory = (files: number, opts: LintCommandOptions) => LintRunner & { close?(): Promise<void> };
+
+/** Files per worker below which another worker costs more to start than it saves. */
+const FILES_PER_WORKER = 16;
+/** Files read and queued for linting at once. */
+const IN_FLIGHT = 64;
+
+function budgetNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`${flag} ${JSON.stringify(value)}: expected a positive whole number`);
+  return n;
+}
+
+/**
+ * The CLI's runner: a pool of worker threads, one per core but no more than the files need, each
+ * file under the budget (a file over it is reported as not linted instead of hanging the run).
+ */
+export const workerPoolRunner: RunnerFactory = (files, opts) =>
+  new LintPool({
+    size: Math.max(1, Math.min(availableParallelism(), Math.ceil(files / FILES_PER_WORKER))),
+    budget: { timeMs: budgetNumber('--max-file-ms', opts.maxFileMs, DEFAULT_LINT_BUDGET.timeMs), memoryMb: budgetNumber('--max-file-mb', opts.maxFileMb, DEFAULT_LINT_BUDGET.memoryMb) },
+  });
 
 export function registerLint(program: Command, io: CliIo, createLinter: () => Linter = createDefaultLinter): void {
   program
@@ -40,8 +71,10 @@ export function registerLint(program: Command, io: CliIo, createLinter: () => Li
     .addOption(new Option('--fail-on <level>', 'exit 1 when a finding has this severity or higher').choices(FAIL_ON).default('warning'))
     .option('-c, --config <file>', 'project file used when no paths are given', CONFIG_FILE_NAME)
     .option('--rule <code=level>', 'switch a rule off or change its severity (off, error, warning, info); repeatable', collect, [])
+    .option('--max-file-ms <ms>', `time one file may take before it is reported as not linted (default ${DEFAULT_LINT_BUDGET.timeMs})`)
+    .option('--max-file-mb <mb>', `memory one file's worker may use before the file is reported as not linted (default ${DEFAULT_LINT_BUDGET.memoryMb})`)
     .action(async (paths: string[], opts: LintCommandOptions) => {
-      const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0');
+      const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0', workerPoolRunner);
       io.exit(code);
     });
 }
@@ -145,31 +178,51 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
   return { files: [...files], explicit: new Set() };
 }
 
-/** Runs the lint verb and returns its exit code; output goes through io. */
-export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string): Promise<0 | 1 | 2> {
+/**
+ * Runs the lint verb and returns its exit code; output goes through io. `linter` knows the
+ * languages and rules; the files are linted by the runner `createRunner` makes (default: `linter`
+ * itself, in this thread), all at once, and reported in path order.
+ */
+export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string, createRunner?: RunnerFactory): Promise<0 | 1 | 2> {
   const rules = linter.rules.map((r) => r.meta);
   const options = parseRuleOptions(opts.rule ?? [], new Set(rules.map((r) => r.code)));
   const problems: string[] = [];
   const targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
   targets.files.sort();
 
-  const results: LintResult[] = [];
+  const runner = createRunner ? createRunner(targets.files.length, opts) : linter;
+  const slots: (LintResult | undefined)[] = [];
+  const unread: (string | undefined)[] = [];
   const texts = new Map<string, string>();
-  for (const file of targets.files) {
+  const lintOne = async (i: number): Promise<void> => {
+    const file = targets.files[i]!;
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      problems.push(`${displayPath(file, io.cwd)}: cannot read: ${why(e)}`);
-      continue;
+      unread[i] = `${displayPath(file, io.cwd)}: cannot read: ${why(e)}`;
+      return;
     }
     if (!linter.languageFor(file, text)) {
       if (targets.explicit.has(file)) io.err(`note: ${displayPath(file, io.cwd)}: skipped: not a migration or seed file Greenlight can lint`);
-      continue;
+      return;
     }
-    results.push(await linter.lint(file, text, options));
     texts.set(file, text);
+    slots[i] = await runner.lint(file, text, options);
+  };
+  // A bounded number of files in flight: enough to keep every worker busy while the next files
+  // are read, few enough that 10,000 files never hit the open-file limit.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < targets.files.length) await lintOne(next++);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, targets.files.length) }, lane));
+  } finally {
+    await (runner as { close?(): Promise<void> }).close?.();
   }
+  problems.push(...unread.filter((p): p is string => p !== undefined));
+  const results = slots.filter((r): r is LintResult => r !== undefined);
 
   const docsDir = installedRuleDocsDir();
   const report: LintReport = { results, texts, rules, cwd: io.cwd, docsUri: (code) => ruleDocsUri(code, docsDir), toolVersion };
