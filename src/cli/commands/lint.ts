@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/common/errors';
-import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
+import { CONFIG_FILE_NAME } from '../../core/config/fileName';
 import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
 import { DEFAULT_LINT_BUDGET, LintPool, type LintRunner } from '../../core/lint/pool/lintPool';
@@ -37,11 +37,8 @@ export interface LintCommandOptions {
   readonly maxFileMb?: string;
 }
 
-/** A runner for `files` files; close() ends its workers. */
-export type RunnerFactory = (files: number, opts: LintCommandOptions) => LintRunner & { close?(): Promise<void> };
-
-/** Files per worker below which another worker costs more to start than it saves. */
-const FILES_PER_WORKER = 16;
+/** A runner for one run (made before the files are found, so it can start loading); close() ends its workers. */
+export type RunnerFactory = (opts: LintCommandOptions) => LintRunner & { close?(): Promise<void> };
 /** Files read and queued for linting at once. */
 const IN_FLIGHT = 64;
 
@@ -53,12 +50,14 @@ function budgetNumber(flag: string, value: string | undefined, fallback: number)
 }
 
 /**
- * The CLI's runner: a pool of worker threads, one per core but no more than the files need, each
- * file under the budget (a file over it is reported as not linted instead of hanging the run).
+ * The CLI's runner: a pool of worker threads, one per core at most (more start only for a backlog
+ * of files), each file under the budget (a file over it is reported as not linted instead of
+ * hanging the run). The first worker starts at once and loads while the files are found.
  */
-export const workerPoolRunner: RunnerFactory = (files, opts) =>
+export const workerPoolRunner: RunnerFactory = (opts) =>
   new LintPool({
-    size: Math.max(1, Math.min(availableParallelism(), Math.ceil(files / FILES_PER_WORKER))),
+    size: availableParallelism(),
+    warm: true,
     budget: { timeMs: budgetNumber('--max-file-ms', opts.maxFileMs, DEFAULT_LINT_BUDGET.timeMs), memoryMb: budgetNumber('--max-file-mb', opts.maxFileMb, DEFAULT_LINT_BUDGET.memoryMb) },
   });
 
@@ -158,6 +157,8 @@ async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: st
 
 async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets> {
   const file = path.resolve(io.cwd, configArg);
+  // Loaded only here: a run on explicit paths never needs the YAML parser and the schema.
+  const { formatProblem, loadConfig } = await import('../../core/config/load');
   const result = await loadConfig(file);
   const shown = displayPath(file, io.cwd);
   if (!result.ok) {
@@ -186,11 +187,17 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
 export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string, createRunner?: RunnerFactory): Promise<0 | 1 | 2> {
   const rules = linter.rules.map((r) => r.meta);
   const options = parseRuleOptions(opts.rule ?? [], new Set(rules.map((r) => r.code)));
+  const runner = createRunner ? createRunner(opts) : linter;
   const problems: string[] = [];
-  const targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
+  let targets: Targets;
+  try {
+    targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
+  } catch (e) {
+    await (runner as { close?(): Promise<void> }).close?.();
+    throw e;
+  }
   targets.files.sort();
 
-  const runner = createRunner ? createRunner(targets.files.length, opts) : linter;
   const slots: (LintResult | undefined)[] = [];
   const unread: (string | undefined)[] = [];
   const texts = new Map<string, string>();

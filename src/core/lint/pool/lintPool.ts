@@ -31,7 +31,15 @@ export interface LintPoolOptions {
   readonly budget?: Partial<LintBudget>;
   /** How long a new worker may take to pick up its first request (loading its code). */
   readonly startTimeoutMs?: number;
+  /**
+   * Start one worker now, so it loads while the caller is still finding files (a CLI run has two
+   * cores and this is the longest part of starting).
+   */
+  readonly warm?: boolean;
 }
+
+/** Another worker is started only when at least this many files per running worker wait. */
+const BACKLOG_PER_WORKER = 4;
 
 interface Task {
   readonly request: WorkerRequest;
@@ -71,6 +79,11 @@ export class LintPool implements LintRunner {
     this.budget = { ...DEFAULT_LINT_BUDGET, ...options.budget };
     this.#size = Math.max(1, options.size ?? availableParallelism());
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    if (options.warm) {
+      const slot: Slot = {};
+      this.#slots.push(slot);
+      this.#spawn(slot);
+    }
   }
 
   async lint(file: string, text: string, options: LintOptions = {}): Promise<LintResult> {
@@ -114,7 +127,8 @@ export class LintPool implements LintRunner {
     while (this.#queue.length) {
       let slot = this.#slots.find((s) => !s.task);
       if (!slot) {
-        if (this.#slots.length >= this.#size) return;
+        // A worker costs a thread start and its own parsers: worth it only for a backlog.
+        if (this.#slots.length >= this.#size || this.#queue.length < BACKLOG_PER_WORKER * this.#slots.length) return;
         slot = {};
         this.#slots.push(slot);
       }
@@ -163,6 +177,11 @@ export class LintPool implements LintRunner {
     const task = slot.task;
     slot.task = undefined;
     slot.worker?.unref();
+    if (response.kind !== 'started' && response.retire && slot.worker) {
+      const w = slot.worker;
+      slot.worker = undefined;
+      void w.terminate();
+    }
     task?.resolve(response);
     this.#dispatch();
   }

@@ -3,13 +3,14 @@
 // tree-sitter. A hung or runaway parse is the pool's business: it terminates this thread.
 import { parentPort } from 'node:worker_threads';
 import { createDefaultLinter } from '../defaultLinter';
+import { pythonRuntimeFailed } from '../python/treeSitter';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('lintWorker runs only as a worker thread');
 const linter = createDefaultLinter();
 
-const answer = (r: WorkerResponse): void => port.postMessage(r);
+const answer = (r: WorkerResponse): void => port.postMessage(r.kind === 'started' || !pythonRuntimeFailed() ? r : { ...r, retire: true });
 
 port.on('message', (req: WorkerRequest) => {
   answer({ id: req.id, kind: 'started' });

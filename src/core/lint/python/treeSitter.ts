@@ -1,12 +1,20 @@
 // Python parsing with web-tree-sitter and the tree-sitter-python grammar (both WASM). The runtime
 // and the grammar are loaded once per process. Their .wasm files are found with require.resolve, so
 // the same code works from node_modules in the checkout and from dist/node_modules in the bundle.
-import { Language, Parser, type Node } from 'web-tree-sitter';
+import type { Node, Parser } from 'web-tree-sitter';
 
 let loading: Promise<Parser> | undefined;
+/** tree-sitter failed inside its WASM module, which is one per thread and cannot be reloaded. */
+let runtimeFailed = false;
 
+/**
+ * The Python parser, loaded on the first Python file (a run without one never loads tree-sitter).
+ * The WASM runtime is initialized once per thread; a parser is made from it again after
+ * discardPythonParser.
+ */
 export function pythonParser(): Promise<Parser> {
   loading ??= (async () => {
+    const { Language, Parser } = await import('web-tree-sitter');
     const runtime = require.resolve('web-tree-sitter/tree-sitter.wasm');
     await Parser.init({ locateFile: () => runtime });
     const python = await Language.load(require.resolve('tree-sitter-python/tree-sitter-python.wasm'));
@@ -19,6 +27,25 @@ export function pythonParser(): Promise<Parser> {
     loading = undefined;
   });
   return loading;
+}
+
+/**
+ * Whether tree-sitter failed in this thread. Its WASM module is a singleton of the thread, so a
+ * lint worker that sees this retires and the pool starts a fresh one for the next file.
+ */
+export function pythonRuntimeFailed(): boolean {
+  return runtimeFailed;
+}
+
+/**
+ * Drops the parser after a parse failed inside tree-sitter (an abort on huge input, a trap): its
+ * state is not to be trusted, so the next file gets a new parser instead of false syntax errors.
+ */
+export function discardPythonParser(): void {
+  const old = loading;
+  loading = undefined;
+  runtimeFailed = true;
+  void old?.then((p) => p.delete()).catch(() => undefined);
 }
 
 export type PyNode = Node;
