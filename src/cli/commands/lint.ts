@@ -11,6 +11,7 @@ import { CONFIG_FILE_NAME } from '../../core/config/fileName';
 import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
 import { DEFAULT_LINT_BUDGET, LintPool, type LintRunner } from '../../core/lint/pool/lintPool';
+import { contentHash, LintCache } from '../../core/lint/cache';
 import { installedRuleDocsDir, ruleDocsUri } from '../../core/lint/report/docs';
 import { formatJson } from '../../core/lint/report/json';
 import type { LintReport } from '../../core/lint/report/model';
@@ -35,7 +36,13 @@ export interface LintCommandOptions {
   readonly maxFileMs?: string;
   /** Memory budget of one file's worker, in MB (`--max-file-mb`). */
   readonly maxFileMb?: string;
+  /** Reuse results of files whose content did not change (`--cache`). */
+  readonly cache?: boolean;
+  /** Where the cache lives (`--cache-location`, default .greenlight/lint-cache.json). */
+  readonly cacheLocation?: string;
 }
+
+export const DEFAULT_CACHE_LOCATION = '.greenlight/lint-cache.json';
 
 /** A runner for one run (made before the files are found, so it can start loading); close() ends its workers. */
 export type RunnerFactory = (opts: LintCommandOptions) => LintRunner & { close?(): Promise<void> };
@@ -57,7 +64,8 @@ function budgetNumber(flag: string, value: string | undefined, fallback: number)
 export const workerPoolRunner: RunnerFactory = (opts) =>
   new LintPool({
     size: availableParallelism(),
-    warm: true,
+    // With --cache most files are usually answered from the cache: a worker starts only when needed.
+    warm: !opts.cache,
     budget: { timeMs: budgetNumber('--max-file-ms', opts.maxFileMs, DEFAULT_LINT_BUDGET.timeMs), memoryMb: budgetNumber('--max-file-mb', opts.maxFileMb, DEFAULT_LINT_BUDGET.memoryMb) },
   });
 
@@ -72,6 +80,8 @@ export function registerLint(program: Command, io: CliIo, createLinter: () => Li
     .option('--rule <code=level>', 'switch a rule off or change its severity (off, error, warning, info); repeatable', collect, [])
     .option('--max-file-ms <ms>', `time one file may take before it is reported as not linted (default ${DEFAULT_LINT_BUDGET.timeMs})`)
     .option('--max-file-mb <mb>', `memory one file's worker may use before the file is reported as not linted (default ${DEFAULT_LINT_BUDGET.memoryMb})`)
+    .option('--cache', 'lint only files whose content changed since the last run with --cache; reuse the other results')
+    .option('--cache-location <file>', `where --cache keeps results (default ${DEFAULT_CACHE_LOCATION})`)
     .action(async (paths: string[], opts: LintCommandOptions) => {
       const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0', workerPoolRunner);
       io.exit(code);
@@ -198,6 +208,7 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
   }
   targets.files.sort();
 
+  const cache = opts.cache || opts.cacheLocation ? await LintCache.load(path.resolve(io.cwd, opts.cacheLocation ?? DEFAULT_CACHE_LOCATION), JSON.stringify([toolVersion, rules, options])) : undefined;
   const slots: (LintResult | undefined)[] = [];
   const unread: (string | undefined)[] = [];
   const texts = new Map<string, string>();
@@ -215,7 +226,18 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
       return;
     }
     texts.set(file, text);
+    if (!cache) {
+      slots[i] = await runner.lint(file, text, options);
+      return;
+    }
+    const hash = contentHash(text);
+    const cached = cache.get(file, hash);
+    if (cached) {
+      slots[i] = cached;
+      return;
+    }
     slots[i] = await runner.lint(file, text, options);
+    cache.set(file, hash, slots[i]!);
   };
   // A bounded number of files in flight: enough to keep every worker busy while the next files
   // are read, few enough that 10,000 files never hit the open-file limit.
@@ -229,6 +251,7 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
     await (runner as { close?(): Promise<void> }).close?.();
   }
   problems.push(...unread.filter((p): p is string => p !== undefined));
+  await cache?.save().catch((e: unknown) => io.err(`warning: could not write the lint cache ${displayPath(cache.file, io.cwd)}: ${why(e)}`));
   const results = slots.filter((r): r is LintResult => r !== undefined);
 
   const docsDir = installedRuleDocsDir();
