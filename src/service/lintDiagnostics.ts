@@ -291,13 +291,18 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
       if (!f.settings.enable) continue;
       const { files, truncated } = await collectLintFiles(f.root, f.targets.patterns);
       if (truncated) log(`${f.root}: more than ${files.length} files under the lint paths; only the first ${files.length} are checked`);
-      for (const file of files) {
-        if (seq !== refreshSeq) return;
-        await lintFromDisk(file);
-        count++;
-        // Let edits of open files be served between files of a large scan.
-        await new Promise((r) => setImmediate(r));
-      }
+      // Two files in flight keep both lint workers busy; this thread only sends and publishes.
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < files.length && seq === refreshSeq) {
+          await lintFromDisk(files[next++]!);
+          count++;
+          // Let edits of open files be served between files of a large scan.
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      await Promise.all([lane(), lane()]);
+      if (seq !== refreshSeq) return;
     }
     for (const uri of previous) if (!fromDisk.has(uri) && !documents.get(uri)) clear(uri);
     log(`checked ${count} file${count === 1 ? '' : 's'} under ${folders.map((f) => `${f.targets.patterns.join(', ')} (${f.targets.origin === 'config' ? CONFIG_FILE_NAME : 'conventional paths'})`).join('; ') || 'no folder'} in ${Date.now() - t0} ms`);
