@@ -102,7 +102,7 @@ export const OTHER_LANGUAGES = [
     name: 'ArangoDB JSON',
     rel: 'migrations/003_big.json',
     languageId: 'json',
-    make: (lines) => `{\n  "operations": [\n${Array.from({ length: Math.floor((lines - 4) / 2) }, (_, i) => (i % 2 ? `    {"type": "aql",\n     "query": "FOR d IN c${i} FILTER d.x == ${i} UPDATE d WITH { y: 1 } IN c${i}"}` : `    {"type": "createCollection",\n     "name": "c${i}"}`)).join(',\n')}\n  ]\n}\n`,
+    make: (lines) => `{\n  "operations": [\n${Array.from({ length: Math.floor((lines - 4) / 2) }, (_, i) => (i % 2 ? `    {"type": "aql",\n     "query": "FOR d IN c${i} FILTER d.x == ${i} UPDATE d WITH { y: 1 } IN c${i}"}` : `    {"type": "create_collection",\n     "name": "c${i}", "ifNotExists": true}`)).join(',\n')}\n  ]\n}\n`,
   },
   {
     name: 'Rails seed (.rb)',
@@ -260,7 +260,7 @@ if (opts.json) {
   const f = (n) => n.toFixed(1);
   console.log(`lint latency in the language server (dist/service.js over stdio), ${lineCount}-line migration (${(result.bytes / 1024).toFixed(0)} KiB, ${work.findings} findings)`);
   console.log(`  first open (parser load + lint):              ${f(work.openMs)} ms`);
-  console.log(`  per edit, quiet time 0 ms   (${work.edits} edits, median of ${RUNS} runs):  p50 ${f(work.p50)} ms  p95 ${f(work.p95)} ms  max ${f(work.max)} ms  — target p95 < 50 ms: ${result.target.met ? 'met' : 'NOT MET'}`);
+  console.log(`  per edit, quiet time 0 ms   (${work.edits} edits, median of ${RUNS} runs):  p50 ${f(work.p50)} ms  p95 ${f(work.p95)} ms  max ${f(work.max)} ms  — target p95 < 50 ms: ${work.p95 < 50 ? 'met' : 'NOT MET'}`);
   for (const r of runs) console.log(`    run: p50 ${f(r.p50)} ms  p95 ${f(r.p95)} ms  max ${f(r.max)} ms  (load ${r.load})`);
   console.log(`  libpg-query alone on this text, in-process:   parseSync ${f(floor.parseMs)} ms, scanSync ${f(floor.scanMs)} ms`);
   console.log(`  per edit, quiet time 150 ms (${typing.edits} edits):   p50 ${f(typing.p50)} ms  p95 ${f(typing.p95)} ms  (includes the 150 ms debounce)`);
@@ -279,7 +279,7 @@ the \`publishDiagnostics\` for its version arrives.
 
 | quiet time (\`greenlight.lint.debounceMs\`) | edits | p50 | p95 | max |
 |---|---|---|---|---|
-| 0 ms (the work per edit; target p95 < 50 ms: **${result.target.met ? 'met' : 'not met'}**), median of ${RUNS} runs | ${work.edits} | ${f(work.p50)} ms | ${f(work.p95)} ms | ${f(work.max)} ms |
+| 0 ms (the work per edit; target p95 < 50 ms: **${work.p95 < 50 ? 'met' : 'not met'}**), median of ${RUNS} runs | ${work.edits} | ${f(work.p50)} ms | ${f(work.p95)} ms | ${f(work.max)} ms |
 | 150 ms (default; includes the debounce) | ${typing.edits} | ${f(typing.p50)} ms | ${f(typing.p95)} ms | ${f(typing.max)} ms |
 
 Every language, quiet time 0 ms, one run each (an edit adds or removes a space at the end of a code line, a different line each time; the service lints in its worker thread):
