@@ -1,5 +1,5 @@
-// Builds the four bundles with esbuild: the extension, the background service, the CLI (all cjs
-// for Node) and the webview scripts (for the browser). Packages that load .wasm/.data files at run
+// Builds the bundles with esbuild: the extension, the background service, the CLI and the lint
+// worker (all cjs for Node) and the webview scripts (for the browser). Packages that load .wasm/.data files at run
 // time are left external and copied whole into dist/node_modules, so the bundles find them next
 // to themselves both in the checkout and inside the .vsix.
 import * as esbuild from 'esbuild';
@@ -30,10 +30,31 @@ const node = {
   define: { 'process.env.GREENLIGHT_BUNDLED': '"1"' },
 };
 
+/**
+ * The lint CLI loads greenlight.yaml only when no paths are given, with a dynamic import; this
+ * keeps that module (the YAML parser and the schema library, most of the bundle's size) in
+ * dist/configLoad.js, so a run on explicit paths does not even compile it.
+ */
+function configLoaderApart() {
+  return {
+    name: 'config-loader-apart',
+    setup(b) {
+      b.onResolve({ filter: /[\\/]config[\\/]load$/ }, (args) => (args.kind === 'dynamic-import' ? { path: './configLoad.js', external: true } : undefined));
+    },
+  };
+}
+
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: dist },
   { ...node, entryPoints: { service: 'src/service/main.ts' }, outdir: dist },
-  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  // dist/cli.js only picks a bundle: `greenlight lint` loads cliLint.js (commander and the linter,
+  // no drivers), every other verb cliAll.js. Lint files are parsed in worker threads running
+  // lintWorker.js (the engine alone), loaded by the CLI and the service.
+  { platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', entryPoints: { cli: 'src/cli/dispatch.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cliAll: 'src/cli/main.ts' }, outdir: dist },
+  { ...node, entryPoints: { cliLint: 'src/cli/lintMain.ts' }, outdir: dist, plugins: [configLoaderApart()] },
+  { ...node, entryPoints: { configLoad: 'src/core/config/load.ts' }, outdir: dist },
+  { ...node, entryPoints: { lintWorker: 'src/core/lint/pool/lintWorker.ts' }, outdir: dist },
 ];
 
 const webviewDir = path.join(root, 'media/src');

@@ -1,39 +1,33 @@
-// Lint throughput on the SQL corpus, Greenlight against squawk (the native Rust linter, from
-// the squawk-cli npm package), on the same files in one run; plus the linter's accuracy on the
-// labelled corpus. Prints the figures and rewrites the "Lint throughput" and "Lint accuracy"
-// sections of docs/benchmarks.md.
+// Lint speed as a user runs it: whole processes, cold, the way CI and a terminal run them —
+// `node dist/cli.js lint …` (after `node scripts/build.mjs`) against squawk (the native Rust
+// linter of the squawk-cli npm package) on the same files, in one run. Plus the linter's accuracy
+// on the labelled corpus (its own section).
 //
-// usage: npm run bench -- lint      (or: node --import tsx scripts/bench/lint.ts [--rounds N] [--repeat K] [--no-write])
+// usage: npm run bench -- lint    (or: node --import tsx scripts/bench/lint.ts [--rounds N] [--rounds10k N] [--no-write])
 //
-// Greenlight runs in-process, as the shipped CLI and language server run it: the engine is
-// bundled by esbuild the way scripts/build.mjs bundles dist/cli.js (no tsx transform in the
-// timed code), and its SQL parse cache is emptied before every pass over the corpus, so no pass
-// reuses another's parses. squawk runs as one process over the corpus repeated K times (so its
-// process start is amortized), with its JSON reporter. The machine may be shared, so the two
-// are measured in alternating rounds (K Greenlight passes, then one squawk run of the same K
-// passes): both see the same load, and the ratio is the median of the per-round ratios. Figures
-// are files per second of wall-clock and of CPU time (squawk's wall time includes waiting that
-// its CPU time does not).
+// How: like hyperfine, each case runs the real processes again and again — one warm-up run each
+// (the file system cache is warm, the process is not: nothing is kept between runs except what
+// a user would keep, the --cache file in the cache case), then N rounds alternating Greenlight and
+// squawk, so both see the same machine load (the machine is shared). Wall time is taken around
+// the spawn, CPU time (user + system of the child and its threads) from /usr/bin/time. Figures
+// are medians over the rounds; the ratio is squawk's median time over Greenlight's (above 1:
+// Greenlight is faster), for wall clock and for CPU. Both write JSON reports to a pipe.
+//
+// Cases: one small file (start-up), the real corpus (PostgreSQL migrations of six public
+// projects, gathered by scripts/bench/_lintRealCorpus.mjs from git mirrors at pinned commits),
+// 10,000 files (the real files repeated under distinct paths), and a rerun with --cache.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as esbuild from 'esbuild';
 import { scoreCorpus } from '../../test/unit/lint/corpusScore';
-import { replaceSection } from './_report';
+import { median, replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '..', '..');
-const corpus = path.join(root, 'test', 'fixtures', 'lint-corpus', 'sql');
-const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, warmup: { type: 'string', default: '8' }, repeat: { type: 'string', default: '10' }, 'no-write': { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, rounds10k: { type: 'string', default: '3' }, 'no-write': { type: 'boolean', default: false } } });
 const ROUNDS = Number(opts.rounds);
-const WARMUP = Number(opts.warmup);
-const REPEAT = Number(opts.repeat);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
+const ROUNDS_10K = Number(opts.rounds10k);
 
 function squawkBinary(): string {
   const candidates = [
@@ -45,122 +39,140 @@ function squawkBinary(): string {
   return found;
 }
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
+function listFiles(dir: string, ext = '.sql'): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p, ext));
+    else if (e.name.endsWith(ext)) out.push(p);
+  }
+  return out.sort();
 }
 
-/**
- * The engine as the CLI ships it: src/core/lint bundled by esbuild with the options of
- * scripts/build.mjs (packages with WASM assets stay external), written under node_modules/.cache
- * so those packages resolve.
- */
-function bundleEngine(): { createDefaultLinter: () => { lint(file: string, text: string): Promise<{ findings: readonly unknown[] }> }; clearSqlParseCache: () => void } {
-  const out = path.join(root, 'node_modules', '.cache', 'greenlight-bench', 'lint-engine.cjs');
-  esbuild.buildSync({
-    stdin: {
-      contents: "export { createDefaultLinter } from './src/core/lint/defaultLinter'; export { clearSqlParseCache } from './src/core/lint/sql/parse';",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', '@electric-sql/pglite', 'libpg-query', '@ruby/prism', 'web-tree-sitter', 'tree-sitter-python'],
-    logLevel: 'warning',
-  });
-  return require(out);
+interface Run {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly status: number | null;
+  readonly stdout: string;
 }
 
-const engine = bundleEngine();
-const createLinter = engine.createDefaultLinter;
+/** One process, timed: wall around the spawn, CPU from /usr/bin/time (children and threads included). */
+function timed(argv: readonly string[], cwd: string): Run {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', ...argv], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.error) throw r.error;
+  const [u, s] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { wall, cpu: (u ?? 0) + (s ?? 0), status: r.status, stdout: r.stdout };
+}
+
+interface CaseResult {
+  readonly name: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly gl: Run[];
+  readonly sq: Run[];
+}
+
+function runCase(name: string, files: readonly string[], gl: readonly string[], sq: readonly string[], rounds: number, cwd: string, beforeGl?: () => void): CaseResult {
+  const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  beforeGl?.();
+  const check = timed(gl, cwd);
+  timed(sq, cwd);
+  // A run that did not lint (a crash, a usage error) must not be timed as if it had.
+  if (check.status !== 0 && check.status !== 1) throw new Error(`${name}: greenlight exited ${check.status}: ${check.stdout.slice(0, 500)}`);
+  const g: Run[] = [];
+  const q: Run[] = [];
+  for (let r = 0; r < rounds; r++) {
+    beforeGl?.();
+    g.push(timed(gl, cwd));
+    q.push(timed(sq, cwd));
+  }
+  console.log(`${name}: greenlight ${median(g.map((x) => x.wall)).toFixed(3)} s, squawk ${median(q.map((x) => x.wall)).toFixed(3)} s (wall, median of ${rounds})`);
+  return { name, files: files.length, bytes, gl: g, sq: q };
+}
 
 void (async () => {
-  const names = readdirSync(corpus).filter((f) => f.endsWith('.sql')).sort();
-  const files = names.map((f) => path.join(corpus, f));
-  const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
-  const lines = files.reduce((n, f) => n + readFileSync(f, 'utf8').split('\n').length - 1, 0);
+  console.log('building dist/ (node scripts/build.mjs)');
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const cli = path.join(root, 'dist', 'cli.js');
+  const squawk = squawkBinary();
 
-  // Greenlight, in-process, from a bundle built like dist/cli.js.
-  const linter = createLinter();
-  const bin = squawkBinary();
-  const args = ['--reporter', 'json', ...Array.from({ length: REPEAT }, () => files).flat()];
-  const glPasses = async (passes: number): Promise<{ wall: number; cpu: number; findings: number }> => {
-    const c0 = cpuSeconds();
-    const t0 = performance.now();
-    let n = 0;
-    for (let p = 0; p < passes; p++) {
-      engine.clearSqlParseCache();
-      n = 0;
-      for (const f of files) n += (await linter.lint(f, readFileSync(f, 'utf8'))).findings.length;
+  // The real corpus, and 10,000 files made of it under distinct paths.
+  const gather = spawnSync(process.execPath, [path.join(root, 'scripts/bench/_lintRealCorpus.mjs')], { cwd: root, stdio: 'inherit' });
+  if (gather.status !== 0) throw new Error('could not gather the real corpus (see scripts/bench/_lintRealCorpus.mjs)');
+  const realDir = path.join(root, '.bench-corpus', 'lint-real');
+  const real = listFiles(realDir);
+  const tenKDir = path.join(root, '.bench-corpus', 'lint-10k');
+  let tenK = existsSync(tenKDir) ? listFiles(tenKDir) : [];
+  if (tenK.length !== 10_000) {
+    rmSync(tenKDir, { recursive: true, force: true });
+    for (let i = 0; i < 10_000; i++) {
+      const dir = path.join(tenKDir, String(Math.floor(i / 1000)));
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(real[i % real.length]!, path.join(dir, `${String(i).padStart(5, '0')}_${path.basename(real[i % real.length]!)}`));
     }
-    return { wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0, findings: n };
-  };
-  const squawkRun = (): { wall: number; cpu: number; issues: number } => {
-    const t0 = performance.now();
-    const res = spawnSync('/usr/bin/time', ['-f', '%U %S', bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    const wall = (performance.now() - t0) / 1000;
-    if (res.error) throw res.error;
-    const cpuLine = res.stderr.trim().split('\n').pop() ?? '';
-    const [u, s] = cpuLine.split(' ').map(Number);
-    let issues = NaN;
-    try {
-      issues = (JSON.parse(res.stdout) as unknown[]).length / REPEAT;
-    } catch {
-      // counted as unknown
-    }
-    return { wall, cpu: (u ?? 0) + (s ?? 0), issues };
-  };
-
-  await glPasses(WARMUP);
-  squawkRun();
-  const load0 = loadavg()[0]!;
-  const gl: { wall: number; cpu: number }[] = [];
-  const sq: { wall: number; cpu: number }[] = [];
-  const wallRatios: number[] = [];
-  const cpuRatios: number[] = [];
-  let glFindings = 0;
-  let sqIssues = NaN;
-  for (let r = 0; r < ROUNDS; r++) {
-    const g = await glPasses(REPEAT);
-    const q = squawkRun();
-    glFindings = g.findings;
-    sqIssues = q.issues;
-    gl.push(g);
-    sq.push(q);
-    // Same work on both sides (the corpus REPEAT times): the ratio of rates is the inverse ratio of times.
-    wallRatios.push(q.wall / g.wall);
-    cpuRatios.push(q.cpu / Math.max(1e-9, g.cpu));
+    tenK = listFiles(tenKDir);
   }
-  const load1 = loadavg()[0]!;
-  const work = files.length * REPEAT;
-  const glRate = work / median(gl.map((g) => g.wall));
-  const sqRate = work / median(sq.map((q) => q.wall));
-  const glCpuRate = work / Math.max(1e-9, median(gl.map((g) => g.cpu)));
-  const sqCpuRate = work / Math.max(1e-9, median(sq.map((q) => q.cpu)));
-  const ratio = median(wallRatios);
-  const cpuRatio = median(cpuRatios);
+  const work = path.join(tmpdir(), 'greenlight-bench-lint');
+  mkdirSync(work, { recursive: true });
+  const one = path.join(work, '001_create.sql');
+  writeFileSync(one, 'CREATE TABLE IF NOT EXISTS users (id bigserial PRIMARY KEY, email text NOT NULL);\nCREATE INDEX users_email ON users (email);\n');
+  const cacheFile = path.join(work, 'lint-cache.json');
 
-  const scores = await scoreCorpus();
-  const env = `${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim()}`;
-  const throughput = [
-    '## Lint throughput vs squawk',
+  const load0 = loadavg()[0]!;
+  const node = process.execPath;
+  const cases = [
+    runCase('one small file (start-up)', [one], [node, cli, 'lint', '-f', 'json', one], [squawk, '--reporter', 'json', one], ROUNDS, work),
+    runCase('real corpus', real, [node, cli, 'lint', '-f', 'json', realDir], [squawk, '--reporter', 'json', ...real], ROUNDS, work),
+    runCase('10,000 files', tenK, [node, cli, 'lint', '-f', 'json', tenKDir], [squawk, '--reporter', 'json', ...tenK], ROUNDS_10K, work),
+    // The cache of the previous run is there for every timed run (the warm-up writes it).
+    runCase('real corpus, rerun with --cache', real, [node, cli, 'lint', '-f', 'json', '--cache', '--cache-location', cacheFile, realDir], [squawk, '--reporter', 'json', ...real], ROUNDS, work, () => undefined),
+  ];
+  const load1 = loadavg()[0]!;
+  const findings = (r: Run): number => {
+    try {
+      return (JSON.parse(r.stdout) as { summary: { errors: number; warnings: number; infos: number } }).summary.errors + (JSON.parse(r.stdout) as { summary: { warnings: number } }).summary.warnings;
+    } catch {
+      return NaN;
+    }
+  };
+  const squawkIssues = (r: Run): number => {
+    try {
+      return (JSON.parse(r.stdout) as unknown[]).length;
+    } catch {
+      return NaN;
+    }
+  };
+
+  const rows = cases.map((c) => {
+    const gw = median(c.gl.map((r) => r.wall));
+    const sw = median(c.sq.map((r) => r.wall));
+    const gc = median(c.gl.map((r) => r.cpu));
+    const sc = median(c.sq.map((r) => r.cpu));
+    return { c, gw, sw, gc, sc, wallRatio: sw / gw, cpuRatio: sc / Math.max(1e-9, gc) };
+  });
+  const projects = readdirSync(realDir).filter((d) => statSync(path.join(realDir, d)).isDirectory());
+  const env = `${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim()}`;
+  const speed = [
+    '## Lint speed as a process vs squawk',
     '',
-    `Command: \`npm run bench -- lint\` (scripts/bench/lint.ts), ${new Date().toISOString().slice(0, 10)}`,
+    `Command: \`npm run bench -- lint\` (scripts/bench/lint.ts; \`--rounds ${ROUNDS} --rounds10k ${ROUNDS_10K}\`), ${new Date().toISOString().slice(0, 10)}. Environment: ${env}; 1-minute load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the runs (the machine is shared: wall times move with it, CPU times much less).`,
     '',
-    `Corpus: test/fixtures/lint-corpus/sql, ${files.length} files, ${lines} lines, ${(bytes / 1024).toFixed(0)} KiB. ${ROUNDS} alternating rounds, each the corpus ×${REPEAT} through Greenlight (in-process, the engine bundled like dist/cli.js, read + parse + all rules, SQL parse cache emptied before every pass; ${WARMUP} warm-up passes first) and then through one squawk process (\`--reporter json\`). Rates are medians over the rounds; the ratios are the medians of the per-round ratios (both sides of a round see the same machine load).`,
+    "How: whole processes, the way CI and a terminal run them — `node dist/cli.js lint -f json <dir>` (a fresh build) against `squawk --reporter json <files>`. Like hyperfine: one warm-up run of each (the file system cache is warm, no process is), then alternating rounds (Greenlight, then squawk) so both see the same load; the wall time is measured around the spawn, the CPU time (user + system, every thread) by /usr/bin/time; figures are medians. **Ratio = squawk's median time / Greenlight's** (above 1.0: Greenlight is faster).",
     '',
-    '| linter | files/s (wall) | files/s (CPU) | findings per corpus pass |',
-    '|---|---:|---:|---:|',
-    `| Greenlight | ${glRate.toFixed(0)} | ${glCpuRate.toFixed(0)} | ${glFindings} |`,
-    `| squawk | ${sqRate.toFixed(0)} | ${sqCpuRate.toFixed(0)} | ${Number.isNaN(sqIssues) ? '?' : sqIssues} |`,
+    `Files: one small file; the real corpus — ${real.length} PostgreSQL migrations (${(real.reduce((n, f) => n + statSync(f).size, 0) / 1024).toFixed(0)} KiB) of ${projects.length} public projects (${projects.map((p) => p.replace('+', '/')).join(', ')}) at pinned commits, gathered by \`node scripts/bench/_lintRealCorpus.mjs\` from git mirrors into the git-ignored .bench-corpus/; 10,000 files — the real ones repeated under distinct paths; and a rerun of the real corpus with \`--cache\` (the previous run's cache present; squawk has no cache and runs as before).`,
     '',
-    `**Ratio (Greenlight / squawk, wall clock): ${ratio.toFixed(2)}** (target ≥ 1.0: ${ratio >= 1 ? 'met' : 'not met'}; per-round ${[...wallRatios].sort((a, b) => a - b).map((x) => x.toFixed(2)).join(', ')}); CPU-time ratio ${cpuRatio.toFixed(2)} (per-round ${[...cpuRatios].sort((a, b) => a - b).map((x) => x.toFixed(2)).join(', ')}).`,
+    '| case | files | KiB | Greenlight wall | squawk wall | **ratio (wall)** | Greenlight CPU | squawk CPU | ratio (CPU) | findings: Greenlight / squawk |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.c.name} | ${r.c.files} | ${(r.c.bytes / 1024).toFixed(0)} | ${r.gw.toFixed(3)} s | ${r.sw.toFixed(3)} s | **${r.wallRatio.toFixed(2)}** | ${r.gc.toFixed(2)} s | ${r.sc.toFixed(2)} s | ${r.cpuRatio.toFixed(2)} | ${findings(r.c.gl[0]!)} / ${squawkIssues(r.c.sq[0]!)} |`),
     '',
-    `Environment: ${env}; 1-minute load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the rounds. The machine is shared, so figures vary from run to run.`,
+    `Target ≥ 1.0 (wall): ${rows.map((r) => `${r.c.name}: ${r.wallRatio >= 1 ? 'met' : 'not met'}`).join('; ')}. Start-up (one small file, wall): ${(rows[0]!.gw * 1000).toFixed(0)} ms (target < 150 ms: ${rows[0]!.gw < 0.15 ? 'met' : 'not met'}).`,
+    '',
+    'What a run does: dist/cli.js picks the small lint-only bundle (no Docker, SSH, pg or ArangoDB code is loaded; greenlight.yaml support only when no paths are given), starts the first lint worker thread at once, and spreads files over one worker per core (more only for a backlog); each worker loads only the parsers of the languages it meets, with V8\'s baseline WASM compiler (the optimizing tier\'s background compile of the SQL parser cost more than it saved in a run this short). Each file runs under the time budget (10 s) and heap budget of its worker. Squawk is one native process parsing each file once; Greenlight\'s remaining gap is the JS engine start, the WASM parser\'s JSON round trip per statement and the rules.',
   ].join('\n');
+  const scores = await scoreCorpus();
   const accuracy = [
     '## Lint accuracy',
     '',
@@ -178,14 +190,18 @@ void (async () => {
       ? ['', "n046 (`UPDATE … SET updated_at = now()`) is flagged, but the oracle labels it idempotent: the oracle runs both passes inside one transaction, where `now()` does not change. A real rerun is a new transaction and writes a new time (n073 shows the same with `clock_timestamp()`, and the oracle agrees there). The label is kept as the oracle gave it."]
       : []),
   ].join('\n');
-  console.log(`${throughput}\n\n${accuracy}`);
+  console.log(`${speed}\n\n${accuracy}`);
   if (!opts['no-write']) {
     const docPath = path.join(root, 'docs', 'benchmarks.md');
     let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-    doc = replaceSection(doc, 'lint-throughput', throughput);
+    // This section replaces the old in-process "lint throughput" one (an engine timed after warm-up passes is not what a user runs).
+    const oldStart = doc.indexOf('<!-- bench:lint-throughput -->');
+    const oldEnd = doc.indexOf('<!-- /bench:lint-throughput -->');
+    if (oldStart >= 0 && oldEnd > oldStart) doc = doc.slice(0, oldStart) + `<!-- bench:lint-speed -->\n<!-- /bench:lint-speed -->` + doc.slice(oldEnd + '<!-- /bench:lint-throughput -->'.length);
+    doc = replaceSection(doc, 'lint-speed', speed);
     doc = replaceSection(doc, 'lint-accuracy', accuracy);
     writeFileSync(docPath, doc);
-    console.log('\nwrote docs/benchmarks.md (sections lint-throughput, lint-accuracy)');
+    console.log('\nwrote docs/benchmarks.md (sections lint-speed, lint-accuracy)');
   }
   process.exit(0);
 })();

@@ -1,9 +1,9 @@
 // Builds the `greenlight` command tree. Each verb lives in its own file under ./commands and
 // registers itself here; the CLI layer only parses arguments and prints, the engine does the work.
-import { Command, CommanderError } from 'commander';
-import { GreenlightError, errorMessage } from '../core/common/errors';
-import { version as packageVersion } from '../../package.json';
-import { colorsOf, type CliIo } from './io';
+import { Command } from 'commander';
+import type { CliIo } from './io';
+import { runProgram } from './run';
+import { CLI_VERSION } from './version';
 import { registerConfig } from './commands/config';
 import { registerBuild } from './commands/build';
 import { registerExport } from './commands/export';
@@ -20,8 +20,7 @@ import { registerLogs } from './commands/logs';
 import { registerExec } from './commands/exec';
 import { registerCompletion } from './commands/completion';
 
-/** The version of the package this CLI ships in (bundled from package.json at build time). */
-export const CLI_VERSION: string = packageVersion;
+export { CLI_VERSION };
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('greenlight')
@@ -52,29 +51,6 @@ export function buildProgram(io: CliIo): Command {
 }
 
 /** Runs argv (without node and script) and resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<0 | 1 | 2> {
-  let code: 0 | 1 | 2 = 0;
-  const tracking: CliIo = { ...io, exit: (c) => { code = Math.max(code, c) as 0 | 1 | 2; io.exit(c); } };
-  const program = buildProgram(tracking);
-  const red = colorsOf(io).err.red;
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.exitCode === 0) return code;
-      tracking.exit(2);
-      return code;
-    }
-    if (e instanceof GreenlightError) {
-      io.err(`${red('error:')} ${e.message}`);
-      tracking.exit(e.exitCode);
-      return code;
-    }
-    io.err(`${red('error:')} ${errorMessage(e)}`);
-    tracking.exit(1);
-  } finally {
-    // A transfer line still drawn ends on its own line (and its redraw timer stops).
-    io.transfer?.end();
-  }
-  return code;
+export function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  return runProgram(buildProgram, argv, io);
 }

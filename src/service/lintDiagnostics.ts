@@ -4,6 +4,7 @@
 // whole project before anything is opened. Quick fixes: the rule's own fix, and comments that
 // ignore a code for one statement or for the file. Settings (`greenlight.lint.*`) apply live.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,21 +23,33 @@ import {
   type TextEdit as LspTextEdit,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME } from '../core/config/load';
+import { CONFIG_FILE_NAME } from '../core/config/fileName';
 import { createDefaultLinter } from '../core/lint/defaultLinter';
 import type { AnyLanguage, Linter } from '../core/lint/engine';
 import { mergeLintOptions } from '../core/lint/projectLintConfig';
+import { LintPool, type LintRunner } from '../core/lint/pool/lintPool';
 import { installedRuleDocsDir, ruleDocsUri } from '../core/lint/report/docs';
-import { PARSE_ERROR_CODE, type Finding, type LintResult, type ParseResult, type TextEdit } from '../core/lint/types';
+import { PARSE_ERROR_CODE, type Finding, type LintResult, type Span, type TextEdit } from '../core/lint/types';
 import { collectLintFiles, CONVENTIONAL_LINT_PATHS, LintPathMatcher, resolveLintTargets, type LintTargets } from '../core/lint/workspace';
 import type { ServiceFeature } from './features';
 import { DEFAULT_LINT_SETTINGS, lintOptionsOf, parseLintSettings, type LintSettings } from './lint/settings';
 import { ignoreFileEdit, ignoreStatementEdit } from './lint/suppressionEdits';
 import { toDiagnostic } from './lint/toDiagnostic';
 
+/** What lints for the service: statements() finds the statement spans for "ignore for this statement". */
+export interface ServiceLintRunner extends LintRunner {
+  statements(file: string, text: string): Promise<readonly Span[] | undefined>;
+  close?(): Promise<void>;
+}
+
 export interface LintFeatureOptions {
-  /** The linter to use (tests pass one with a test language). */
+  /**
+   * The linter to use (tests pass one with a test language); it then also lints, in this thread,
+   * unless `runner` is given.
+   */
   readonly createLinter?: () => Linter;
+  /** What lints (default: a pool of lint worker threads, so no parser ever runs on this thread). */
+  readonly runner?: ServiceLintRunner;
   /** Folder holding docs/rules/<code>.md; default: the running Greenlight's. */
   readonly docsDir?: string;
 }
@@ -55,7 +68,7 @@ interface OpenState {
   /** The version linted by the open event (the change event that follows it is skipped). */
   openedVersion?: number;
   result?: { readonly version: number; readonly lint: LintResult };
-  parsed?: { readonly version: number; readonly language: AnyLanguage; readonly parse: ParseResult<unknown> };
+  parsed?: { readonly version: number; readonly statements: readonly Span[] | undefined };
 }
 
 /** What an "ignore for this statement" action carries until codeAction/resolve computes its edit. */
@@ -69,8 +82,24 @@ interface StatementIgnoreData {
 /** Where migrations and seeds are found when a file is opened outside any workspace folder. */
 const LOOSE_FILE_MATCHER = new LintPathMatcher({ root: '/', patterns: ['**/migrations', '**/db/migration', '**/db/migrate', '**/db/seeds.rb', '**/db/seeds'] });
 
+/** The in-process runner for a linter given by a test: same thread, same answers. */
+function inThread(linter: Linter): ServiceLintRunner {
+  return {
+    lint: (file, text, options) => linter.lint(file, text, options),
+    async statements(file, text) {
+      const language = linter.languageFor(file, text);
+      const parsed = language ? await language.parse(text, file).catch(() => undefined) : undefined;
+      return parsed?.ok ? parsed.statements : undefined;
+    },
+  };
+}
+
 export function lintDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, options: LintFeatureOptions = {}): ServiceFeature {
   const linter = (options.createLinter ?? createDefaultLinter)();
+  // The service answers the editor and runs deploy jobs on this thread: parsing happens in worker
+  // threads, each file under a time and memory budget, so a file that hangs a parser costs a
+  // worker (replaced) and shows a "not linted" diagnostic, never a stalled service.
+  const runner: ServiceLintRunner = options.runner ?? (options.createLinter ? inThread(linter) : new LintPool({ size: Math.min(2, availableParallelism()) }));
   const docsDir = options.docsDir ?? installedRuleDocsDir();
   const docsExist = new Map<string, boolean>();
   // A code links to its page only when the page exists: a dead link is worse than none.
@@ -129,7 +158,7 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
     const settings = settingsFor(file);
     if (!settings.enable || !isTarget(file)) return undefined;
     // greenlight.yaml's lint rules first (the same as CI), the editor's settings on top.
-    return linter.lint(file, text, mergeLintOptions(folderFor(file)?.targets.options ?? {}, lintOptionsOf(settings)));
+    return runner.lint(file, text, mergeLintOptions(folderFor(file)?.targets.options ?? {}, lintOptionsOf(settings)));
   };
 
   const stateOf = (uri: string): OpenState => {
@@ -264,13 +293,18 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
       if (!f.settings.enable) continue;
       const { files, truncated } = await collectLintFiles(f.root, f.targets.patterns);
       if (truncated) log(`${f.root}: more than ${files.length} files under the lint paths; only the first ${files.length} are checked`);
-      for (const file of files) {
-        if (seq !== refreshSeq) return;
-        await lintFromDisk(file);
-        count++;
-        // Let edits of open files be served between files of a large scan.
-        await new Promise((r) => setImmediate(r));
-      }
+      // Two files in flight keep both lint workers busy; this thread only sends and publishes.
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < files.length && seq === refreshSeq) {
+          await lintFromDisk(files[next++]!);
+          count++;
+          // Let edits of open files be served between files of a large scan.
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      await Promise.all([lane(), lane()]);
+      if (seq !== refreshSeq) return;
     }
     for (const uri of previous) if (!fromDisk.has(uri) && !documents.get(uri)) clear(uri);
     log(`checked ${count} file${count === 1 ? '' : 's'} under ${folders.map((f) => `${f.targets.patterns.join(', ')} (${f.targets.origin === 'config' ? CONFIG_FILE_NAME : 'conventional paths'})`).join('; ') || 'no folder'} in ${Date.now() - t0} ms`);
@@ -326,11 +360,11 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
 
   connection.onCodeAction((params) => codeActions(params));
 
-  const parsedFor = async (doc: TextDocument, state: OpenState, language: AnyLanguage): Promise<ParseResult<unknown>> => {
-    if (state.parsed?.version === doc.version && state.parsed.language === language) return state.parsed.parse;
-    const parse = await language.parse(doc.getText(), fileURLToPath(doc.uri)).catch((e: unknown) => ({ ok: false as const, start: 0, end: 0, message: String(e) }));
-    state.parsed = { version: doc.version, language, parse };
-    return parse;
+  const statementsFor = async (doc: TextDocument, state: OpenState): Promise<readonly Span[] | undefined> => {
+    if (state.parsed?.version === doc.version) return state.parsed.statements;
+    const statements = await runner.statements(fileURLToPath(doc.uri), doc.getText()).catch(() => undefined);
+    state.parsed = { version: doc.version, statements };
+    return statements;
   };
 
   const versioned = (doc: TextDocument, edits: readonly TextEdit[]): CodeAction['edit'] => ({
@@ -338,8 +372,8 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
   });
 
   const statementIgnore = async (doc: TextDocument, state: OpenState, language: AnyLanguage, offset: number, code: string): Promise<TextEdit | undefined> => {
-    const parsed = await parsedFor(doc, state, language);
-    return parsed.ok ? ignoreStatementEdit(doc.getText(), language.lineComment, parsed.statements, offset, code) : undefined;
+    const statements = await statementsFor(doc, state);
+    return statements ? ignoreStatementEdit(doc.getText(), language.lineComment, statements, offset, code) : undefined;
   };
 
   connection.onCodeActionResolve(async (action) => {
@@ -424,6 +458,11 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
         void connection.client.register(DidChangeConfigurationNotification.type, { section: 'greenlight' }).catch(() => undefined);
       }
       startRefresh();
+    },
+    dispose() {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+      void runner.close?.();
     },
   };
 }

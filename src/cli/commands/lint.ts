@@ -4,13 +4,16 @@
 // greenlight.yaml's `lint:` block apply either way, `--rule` on top. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
 // unreadable-file errors (each message names the file and why).
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/common/errors';
-import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
+import { CONFIG_FILE_NAME } from '../../core/config/fileName';
 import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
 import { lintOptionsFromConfig, mergeLintOptions, ruleCodeLine, unknownRuleCodes } from '../../core/lint/projectLintConfig';
+import { DEFAULT_LINT_BUDGET, LintPool, type LintRunner } from '../../core/lint/pool/lintPool';
+import { contentHash, LintCache } from '../../core/lint/cache';
 import { installedRuleDocsDir, ruleDocsUri } from '../../core/lint/report/docs';
 import { formatJson } from '../../core/lint/report/json';
 import type { LintReport } from '../../core/lint/report/model';
@@ -33,12 +36,47 @@ export interface LintCommandOptions {
   readonly rule: readonly string[];
   /** With the path `-`: the file name standard input is linted as (it picks the language). */
   readonly stdinFilename?: string;
+  /** Time budget of one file, in ms (`--max-file-ms`). */
+  readonly maxFileMs?: string;
+  /** Memory budget of one file's worker, in MB (`--max-file-mb`). */
+  readonly maxFileMb?: string;
+  /** Reuse results of files whose content did not change (`--cache`). */
+  readonly cache?: boolean;
+  /** Where the cache lives (`--cache-location`, default .greenlight/lint-cache.json). */
+  readonly cacheLocation?: string;
 }
 
 /** The path argument that means "read standard input", as in ESLint. */
 export const STDIN_PATH = '-';
 /** The file name standard input is linted as without --stdin-filename. */
 export const DEFAULT_STDIN_FILENAME = 'stdin.sql';
+
+export const DEFAULT_CACHE_LOCATION = '.greenlight/lint-cache.json';
+
+/** A runner for one run (made before the files are found, so it can start loading); close() ends its workers. */
+export type RunnerFactory = (opts: LintCommandOptions) => LintRunner & { close?(): Promise<void> };
+/** Files read and queued for linting at once. */
+const IN_FLIGHT = 64;
+
+function budgetNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`${flag} ${JSON.stringify(value)}: expected a positive whole number`);
+  return n;
+}
+
+/**
+ * The CLI's runner: a pool of worker threads, one per core at most (more start only for a backlog
+ * of files), each file under the budget (a file over it is reported as not linted instead of
+ * hanging the run). The first worker starts at once and loads while the files are found.
+ */
+export const workerPoolRunner: RunnerFactory = (opts) =>
+  new LintPool({
+    size: availableParallelism(),
+    // With --cache most files are usually answered from the cache: a worker starts only when needed.
+    warm: !opts.cache,
+    budget: { timeMs: budgetNumber('--max-file-ms', opts.maxFileMs, DEFAULT_LINT_BUDGET.timeMs), memoryMb: budgetNumber('--max-file-mb', opts.maxFileMb, DEFAULT_LINT_BUDGET.memoryMb) },
+  });
 
 export function registerLint(program: Command, io: CliIo, createLinter: () => Linter = createDefaultLinter): void {
   program
@@ -50,8 +88,12 @@ export function registerLint(program: Command, io: CliIo, createLinter: () => Li
     .option('-c, --config <file>', 'project file used when no paths are given', CONFIG_FILE_NAME)
     .option('--rule <code=level>', 'switch a rule off or change its severity (off, error, warning, info); repeatable', collect, [])
     .option('--stdin-filename <file>', `with the path "-": lint standard input as this file (its name picks the language; default ${DEFAULT_STDIN_FILENAME})`)
+    .option('--max-file-ms <ms>', `time one file may take before it is reported as not linted (default ${DEFAULT_LINT_BUDGET.timeMs})`)
+    .option('--max-file-mb <mb>', `memory one file's worker may use before the file is reported as not linted (default ${DEFAULT_LINT_BUDGET.memoryMb})`)
+    .option('--cache', 'lint only files whose content changed since the last run with --cache; reuse the other results')
+    .option('--cache-location <file>', `where --cache keeps results (default ${DEFAULT_CACHE_LOCATION})`)
     .action(async (paths: string[], opts: LintCommandOptions) => {
-      const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0');
+      const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0', workerPoolRunner);
       io.exit(code);
     });
 }
@@ -135,6 +177,8 @@ async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: st
 
 async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets> {
   const file = path.resolve(io.cwd, configArg);
+  // Loaded only here: a run on explicit paths never needs the YAML parser and the schema.
+  const { formatProblem, loadConfig } = await import('../../core/config/load');
   const result = await loadConfig(file);
   const shown = displayPath(file, io.cwd);
   if (!result.ok) {
@@ -163,6 +207,7 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
  */
 async function projectLintOptions(configArg: string, io: CliIo, knownCodes: ReadonlySet<string>, pathsGiven: boolean): Promise<LintOptions> {
   const file = path.resolve(io.cwd, configArg);
+  const { loadConfig } = await import('../../core/config/load');
   const result = await loadConfig(file);
   const shown = displayPath(file, io.cwd);
   if (!result.ok) {
@@ -182,8 +227,12 @@ async function projectLintOptions(configArg: string, io: CliIo, knownCodes: Read
   return lintOptionsFromConfig(result.config.lint);
 }
 
-/** Runs the lint verb and returns its exit code; output goes through io. */
-export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string): Promise<0 | 1 | 2> {
+/**
+ * Runs the lint verb and returns its exit code; output goes through io. `linter` knows the
+ * languages and rules; the files are linted by the runner `createRunner` makes (default: `linter`
+ * itself, in this thread), all at once, and reported in path order.
+ */
+export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string, createRunner?: RunnerFactory): Promise<0 | 1 | 2> {
   const rules = linter.rules.map((r) => r.meta);
   const known = new Set(rules.map((r) => r.code));
   // `--rule` is a local override on top of greenlight.yaml, as the editor settings are.
@@ -192,34 +241,68 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
   if (!fromStdin && paths.includes(STDIN_PATH)) throw new InputError(`"${STDIN_PATH}" (standard input) cannot be combined with other paths`);
   if (opts.stdinFilename !== undefined && !fromStdin) throw new InputError(`--stdin-filename needs the path "${STDIN_PATH}"`);
   const options = mergeLintOptions(await projectLintOptions(opts.config ?? CONFIG_FILE_NAME, io, known, paths.length > 0), cliOptions);
+  const runner = createRunner ? createRunner(opts) : linter;
   const problems: string[] = [];
   let stdinText: string | undefined;
   let targets: Targets;
-  if (fromStdin) {
-    if (!io.readStdin) throw new InputError('standard input is not available here');
-    stdinText = await io.readStdin();
-    const file = path.resolve(io.cwd, opts.stdinFilename ?? DEFAULT_STDIN_FILENAME);
-    targets = { files: [file], explicit: new Set([file]) };
-  } else targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
+  try {
+    if (fromStdin) {
+      if (!io.readStdin) throw new InputError('standard input is not available here');
+      stdinText = await io.readStdin();
+      const file = path.resolve(io.cwd, opts.stdinFilename ?? DEFAULT_STDIN_FILENAME);
+      targets = { files: [file], explicit: new Set([file]) };
+    } else targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
+  } catch (e) {
+    await (runner as { close?(): Promise<void> }).close?.();
+    throw e;
+  }
   targets.files.sort();
 
-  const results: LintResult[] = [];
+  const cache = opts.cache || opts.cacheLocation ? await LintCache.load(path.resolve(io.cwd, opts.cacheLocation ?? DEFAULT_CACHE_LOCATION), JSON.stringify([toolVersion, rules, options])) : undefined;
+  const slots: (LintResult | undefined)[] = [];
+  const unread: (string | undefined)[] = [];
   const texts = new Map<string, string>();
-  for (const file of targets.files) {
+  const lintOne = async (i: number): Promise<void> => {
+    const file = targets.files[i]!;
     let text: string;
     try {
       text = stdinText ?? (await readFile(file, 'utf8'));
     } catch (e) {
-      problems.push(`${displayPath(file, io.cwd)}: cannot read: ${why(e)}`);
-      continue;
+      unread[i] = `${displayPath(file, io.cwd)}: cannot read: ${why(e)}`;
+      return;
     }
     if (!linter.languageFor(file, text)) {
       if (targets.explicit.has(file)) io.err(`note: ${displayPath(file, io.cwd)}: skipped: not a migration or seed file Greenlight can lint`);
-      continue;
+      return;
     }
-    results.push(await linter.lint(file, text, options));
     texts.set(file, text);
+    if (!cache) {
+      slots[i] = await runner.lint(file, text, options);
+      return;
+    }
+    const hash = contentHash(text);
+    const cached = cache.get(file, hash);
+    if (cached) {
+      slots[i] = cached;
+      return;
+    }
+    slots[i] = await runner.lint(file, text, options);
+    cache.set(file, hash, slots[i]!);
+  };
+  // A bounded number of files in flight: enough to keep every worker busy while the next files
+  // are read, few enough that 10,000 files never hit the open-file limit.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < targets.files.length) await lintOne(next++);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, targets.files.length) }, lane));
+  } finally {
+    await (runner as { close?(): Promise<void> }).close?.();
   }
+  problems.push(...unread.filter((p): p is string => p !== undefined));
+  await cache?.save().catch((e: unknown) => io.err(`warning: could not write the lint cache ${displayPath(cache.file, io.cwd)}: ${why(e)}`));
+  const results = slots.filter((r): r is LintResult => r !== undefined);
 
   const docsDir = installedRuleDocsDir();
   const report: LintReport = { results, texts, rules, cwd: io.cwd, docsUri: (code) => ruleDocsUri(code, docsDir), toolVersion };

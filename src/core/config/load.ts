@@ -5,9 +5,10 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isNode, isMap, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { CONFIG_FILE_NAME } from './fileName';
 import { configSchema, type GreenlightConfig } from './schema';
 
-export const CONFIG_FILE_NAME = 'greenlight.yaml';
+export { CONFIG_FILE_NAME };
 
 export interface ConfigProblem {
   readonly file: string;

@@ -3,12 +3,24 @@
 // per process; each grammar is loaded on first use only, so a run that lints no .py or .js file
 // never reads those .wasm files. Files are found with require.resolve, so the same code works from
 // node_modules in the checkout and from dist/node_modules in the bundle.
-import { Language, Parser, type Node } from 'web-tree-sitter';
+import type { Language, Node, Parser, Query } from 'web-tree-sitter';
 
-let runtime: Promise<void> | undefined;
+type TreeSitter = typeof import('web-tree-sitter');
 
-function initRuntime(): Promise<void> {
-  runtime ??= Parser.init({ locateFile: () => require.resolve('web-tree-sitter/tree-sitter.wasm') });
+let runtime: Promise<TreeSitter> | undefined;
+/** The module once initialised: its classes must be the ones the runtime was initialised on. */
+let loaded: TreeSitter | undefined;
+/** tree-sitter failed inside its WASM module, which is one per thread and cannot be reloaded. */
+let runtimeFailed = false;
+
+// Imported on first use, so a run that lints no tree-sitter language never loads the module.
+function initRuntime(): Promise<TreeSitter> {
+  runtime ??= (async () => {
+    const ts = await import('web-tree-sitter');
+    await ts.Parser.init({ locateFile: () => require.resolve('web-tree-sitter/tree-sitter.wasm') });
+    loaded = ts;
+    return ts;
+  })();
   runtime.catch(() => {
     runtime = undefined;
   });
@@ -22,9 +34,9 @@ export function treeSitterParser(wasmModule: string): Promise<Parser> {
   let p = grammars.get(wasmModule);
   if (!p) {
     p = (async () => {
-      await initRuntime();
-      const language = await Language.load(require.resolve(wasmModule));
-      const parser = new Parser();
+      const ts = await initRuntime();
+      const language = await ts.Language.load(require.resolve(wasmModule));
+      const parser = new ts.Parser();
       parser.setLanguage(language);
       return parser;
     })();
@@ -33,6 +45,36 @@ export function treeSitterParser(wasmModule: string): Promise<Parser> {
     grammars.set(wasmModule, p);
   }
   return p;
+}
+
+/**
+ * A query over `language`, made with the same module instance the runtime was initialised on (a
+ * second copy of the module, from a static import, would have no runtime). Only after a parser
+ * of that language was made.
+ */
+export function treeSitterQuery(language: Language, source: string): Query {
+  if (!loaded) throw new Error('tree-sitter is not loaded yet: make a parser first');
+  return new loaded.Query(language, source);
+}
+
+/**
+ * Drops a grammar's parser after a parse failed inside tree-sitter (an abort on huge input, a
+ * trap): its state is not to be trusted, so the next file gets a new parser instead of false
+ * syntax errors, and the thread is marked for retirement (treeSitterRuntimeFailed).
+ */
+export function discardTreeSitterParser(wasmModule: string): void {
+  const old = grammars.get(wasmModule);
+  grammars.delete(wasmModule);
+  runtimeFailed = true;
+  void old?.then((p) => p.delete()).catch(() => undefined);
+}
+
+/**
+ * Whether tree-sitter failed in this thread. Its WASM module is a singleton of the thread, so a
+ * lint worker that sees this retires and the pool starts a fresh one for the next file.
+ */
+export function treeSitterRuntimeFailed(): boolean {
+  return runtimeFailed;
 }
 
 export type TsNode = Node;

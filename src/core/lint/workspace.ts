@@ -4,7 +4,8 @@
 // argument expand to?" (the CLI and the workspace scan), so the editor and CI never disagree.
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CONFIG_FILE_NAME, loadConfig, type ConfigProblem } from '../config/load';
+import { CONFIG_FILE_NAME } from '../config/fileName';
+import type { ConfigProblem } from '../config/load';
 import { lintOptionsFromConfig } from './projectLintConfig';
 import type { LintOptions } from './types';
 
@@ -63,6 +64,8 @@ export interface LintTargets {
  */
 export async function resolveLintTargets(root: string, extra: readonly string[] = []): Promise<LintTargets> {
   const configFile = path.join(root, CONFIG_FILE_NAME);
+  // Loaded when needed: the YAML parser and the schema cost a CLI run on explicit paths for nothing.
+  const { loadConfig } = await import('../config/load');
   const result = await loadConfig(configFile);
   if (result.ok) {
     const db = result.config.database;

@@ -15,8 +15,8 @@
 // Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
-import { Query, type Language } from 'web-tree-sitter';
-import { firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
+import type { Language, Query } from 'web-tree-sitter';
+import { firstSyntaxError, treeSitterParser, treeSitterQuery, type TsNode } from '../treeSitter';
 
 export interface DecodedText {
   readonly value: string;
@@ -336,7 +336,7 @@ function extractionQuery(language: Language): Query {
     ...statementTypes.filter(has).map((t) => `(${t}) @statement`),
     ...['statement_block', 'program'].filter(has).map((t) => `(${t} (if_statement) @exit)`),
   ];
-  q = new Query(language, patterns.join('\n'));
+  q = treeSitterQuery(language, patterns.join('\n'));
   queries.set(language, q);
   return q;
 }

@@ -6,7 +6,7 @@
 // Framework-managed operations (CreateModel, AddField, AlterField, …) are Django's business: the
 // migration recorder runs them once, so nothing here looks at them.
 import type { CommentSpan, Span } from '../types';
-import { decodeString, descendants, firstError, pythonParser, type DecodedString, type PyNode } from './treeSitter';
+import { decodeString, descendants, discardPythonParser, firstError, pythonParser, type DecodedString, type PyNode } from './treeSitter';
 
 export interface DjangoWrite extends Span {
   readonly kind: 'create' | 'bulk_create' | 'save' | 'update' | 'delete';
@@ -362,8 +362,19 @@ const STATEMENT = /(_statement|_definition)$/;
 
 export async function parseDjango(text: string): Promise<DjangoParse> {
   const parser = await pythonParser();
-  const tree = parser.parse(text);
-  if (!tree) return { ok: false, start: 0, end: 0, message: 'Python parser returned no tree' };
+  let tree;
+  try {
+    tree = parser.parse(text);
+  } catch (e) {
+    // tree-sitter aborted inside its WASM (out of memory on huge input, a trap): this parser's
+    // state is gone, so the next file gets a new one rather than a false syntax error.
+    discardPythonParser();
+    return { ok: false, start: 0, end: Math.min(1, text.length), message: `the Python parser (tree-sitter) could not parse this file: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!tree) {
+    discardPythonParser();
+    return { ok: false, start: 0, end: 0, message: 'Python parser returned no tree' };
+  }
   try {
     const root = tree.rootNode;
     const error = firstError(root);

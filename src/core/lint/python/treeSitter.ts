@@ -1,10 +1,27 @@
-// Python parsing with web-tree-sitter and the tree-sitter-python grammar (both WASM), loaded once
-// per process through the runtime shared with the other tree-sitter languages (../treeSitter.ts).
-import { descendants as walk, firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
+// Python parsing with web-tree-sitter and the tree-sitter-python grammar (both WASM), loaded on the
+// first Python file through the runtime shared with the other tree-sitter languages (../treeSitter.ts).
+import { descendants as walk, discardTreeSitterParser, firstSyntaxError, treeSitterParser, treeSitterRuntimeFailed, type TsNode } from '../treeSitter';
 import type { Parser } from 'web-tree-sitter';
 
+const GRAMMAR = 'tree-sitter-python/tree-sitter-python.wasm';
+
+/**
+ * The Python parser, loaded on the first Python file (a run without one never loads tree-sitter).
+ * The WASM runtime is initialized once per thread; a parser is made from it again after
+ * discardPythonParser.
+ */
 export function pythonParser(): Promise<Parser> {
-  return treeSitterParser('tree-sitter-python/tree-sitter-python.wasm');
+  return treeSitterParser(GRAMMAR);
+}
+
+/** Whether tree-sitter failed in this thread (see ../treeSitter.ts). */
+export function pythonRuntimeFailed(): boolean {
+  return treeSitterRuntimeFailed();
+}
+
+/** Drops the Python parser after a parse failed inside tree-sitter; the next file gets a new one. */
+export function discardPythonParser(): void {
+  discardTreeSitterParser(GRAMMAR);
 }
 
 export type PyNode = TsNode;

@@ -1,5 +1,6 @@
 // What the report formatters take: the lint results of a run and the rules that were active.
 // Formatters are pure functions of this data (no I/O), so their output is tested exactly.
+import { NOT_LINTED_CODE } from '../pool/budget';
 import { PARSE_ERROR_CODE, type LintResult, type Severity } from '../types';
 
 /** The part of a rule's meta a report needs (RuleMeta fits it). */
@@ -42,6 +43,14 @@ export const ENGINE_RULES: readonly RuleDescriptor[] = [
     defaultSeverity: 'error',
     description: 'A rule failed while checking the file (a Greenlight bug); the other rules still ran.',
     help: 'Report this as a Greenlight bug.',
+    fixable: false,
+  },
+  {
+    code: NOT_LINTED_CODE,
+    tags: ['internal'],
+    defaultSeverity: 'error',
+    description: 'The file was not linted: it went over the time or memory budget for one file, or its lint worker failed.',
+    help: 'Split the file, or raise the budget (--max-file-ms, --max-file-mb) if it is legitimately this large.',
     fixable: false,
   },
 ];

@@ -5,7 +5,8 @@
 // duplicate_object…). Comments come from a lexer that follows PostgreSQL's quoting rules
 // (split.ts), so words inside strings or comments never count as a guard. Each statement is parsed
 // on its own and cached by its text, so an edit in the editor re-parses one statement, not the file.
-import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
+import type * as PgQuery from 'libpg-query';
+import type { ScanToken } from 'libpg-query';
 import type { CommentSpan, ParseResult, Span } from '../types';
 import { kindOf, type PgNode } from './ast';
 import { ByteOffsets } from './bytes';
@@ -52,11 +53,25 @@ export interface SqlUnit {
 }
 
 let ready: Promise<void> | undefined;
+let pg: typeof PgQuery | undefined;
 
-/** Loads the WASM parser once. */
+/**
+ * Loads the WASM parser once. The package itself is required here, not at module load, so a
+ * process that only decides which files to lint (the CLI's main thread) never loads it.
+ */
 export function loadSqlParser(): Promise<void> {
-  ready ??= loadModule();
+  ready ??= (async () => {
+    const mod: typeof PgQuery = await import('libpg-query');
+    await mod.loadModule();
+    pg = mod;
+  })();
   return ready;
+}
+
+/** libpg-query's synchronous API, once loadSqlParser has resolved. */
+export function sqlParser(): typeof PgQuery {
+  if (!pg) throw new Error('the SQL parser is not loaded yet (await loadSqlParser() first)');
+  return pg;
 }
 
 interface RawStmt {
@@ -152,7 +167,7 @@ export class SqlSyntaxError extends Error {
 function scanTokens(text: string, base: number): SqlToken[] {
   let scanned: ScanToken[] = [];
   try {
-    scanned = scanSync(text).tokens ?? [];
+    scanned = sqlParser().scanSync(text).tokens ?? [];
   } catch {
     // The scanner shares the parser's lexer, so this does not happen for text that parsed; without
     // tokens a statement offers no token-based fix.
@@ -177,7 +192,7 @@ export function parsePiece(sql: string, base: number, pieceStarts?: readonly num
   const bytes = new ByteOffsets(sql);
   let tree: { stmts?: RawStmt[] };
   try {
-    tree = parseSync(sql) as { stmts?: RawStmt[] };
+    tree = sqlParser().parseSync(sql) as { stmts?: RawStmt[] };
   } catch (e) {
     const details = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const message = e instanceof Error ? e.message : String(e);

@@ -4,11 +4,10 @@
 // (EXISTS, the catalog, FOUND, a variable filled from a query), or an EXCEPTION handler and the
 // conditions it catches. SQL run with EXECUTE is understood when its text is a literal, a
 // format() with a literal template, or a concatenation with literal parts.
-import { parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
 import type { CommentSpan } from '../types';
 import { bodyOf, funcName, names, some, type PgNode } from './ast';
 import { ByteOffsets } from './bytes';
-import { parsePiece, type BlockContext, type SqlStatement, type SqlStmt } from './parse';
+import { parsePiece, sqlParser, type BlockContext, type SqlStatement, type SqlStmt } from './parse';
 
 type Inner = SqlStmt;
 
@@ -62,7 +61,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
   for (let n = 0; body.includes(tag); n++) tag = `$gl_do${n}$`;
   let tree: PgNode;
   try {
-    tree = parsePlPgSQLSync(`CREATE FUNCTION pg_temp.greenlight_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`);
+    tree = sqlParser().parsePlPgSQLSync(`CREATE FUNCTION pg_temp.greenlight_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`);
   } catch {
     // PostgreSQL rejects such a block when it runs; the linter cannot see into it, so it stays opaque.
     return empty;
@@ -77,7 +76,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
   if (contentStart !== undefined && (body.includes('--') || body.includes('/*'))) {
     try {
       const bytes = new ByteOffsets(body);
-      for (const t of scanSync(body).tokens ?? []) {
+      for (const t of sqlParser().scanSync(body).tokens ?? []) {
         if (t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT') continue;
         const raw = t.text;
         comments.push({ start: contentStart + bytes.toIndex(t.start), end: contentStart + bytes.toIndex(t.end), body: raw.startsWith('--') ? raw.slice(2) : raw.slice(2, raw.endsWith('*/') ? -2 : undefined) });
@@ -192,7 +191,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
     if (!/\b(select|exists|to_reg|pg_|has_)/i.test(cond) && !words.some((w) => stateVars.has(w))) return false;
     let tree: PgNode;
     try {
-      tree = parseSync(`SELECT ${cond}`);
+      tree = sqlParser().parseSync(`SELECT ${cond}`);
     } catch {
       return false;
     }
@@ -208,7 +207,7 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
     if (!query || !/\b(pg_|information_schema)/i.test(query)) return false;
     let tree: PgNode;
     try {
-      tree = parseSync(query);
+      tree = sqlParser().parseSync(query);
     } catch {
       return false;
     }
@@ -338,7 +337,7 @@ function relocate(s: SqlStmt, span: { start: number; end: number }, block: Block
 export function dynamicText(expr: string): string | undefined {
   let tree: PgNode;
   try {
-    tree = parseSync(`SELECT ${expr}`);
+    tree = sqlParser().parseSync(`SELECT ${expr}`);
   } catch {
     return undefined;
   }

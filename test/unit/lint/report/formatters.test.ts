@@ -111,7 +111,7 @@ suite('(unit) lint report: sarif 2.1.0', () => {
   test('lists every rule (even those without results) with helpUri and properties.tags, plus the engine codes', async () => {
     const s = buildSarif(await reportOf({ 'a.sql': 'SELECT 1;' }));
     const rules = s.runs[0]!.tool.driver.rules;
-    assert.deepEqual(rules.map((r) => r.id), ['toy-create-table', 'toy-truncate', 'toy-select-star', 'parse-error', 'internal-error']);
+    assert.deepEqual(rules.map((r) => r.id), ['toy-create-table', 'toy-truncate', 'toy-select-star', 'parse-error', 'internal-error', 'not-linted']);
     const ct = rules[0]!;
     assert.deepEqual(ct.properties.tags, ['idempotency']);
     assert.equal(ct.helpUri, 'file:///opt/greenlight/docs/rules/toy-create-table.md');

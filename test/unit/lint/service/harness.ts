@@ -8,7 +8,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { createConnection, TextDocuments, TextDocumentSyncKind, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Linter } from '../../../../src/core/lint/engine';
-import { lintDiagnostics } from '../../../../src/service/lintDiagnostics';
+import { lintDiagnostics, type ServiceLintRunner } from '../../../../src/service/lintDiagnostics';
 import { shareNotifications } from '../../../../src/service/sharedNotifications';
 
 export interface Session {
@@ -36,12 +36,15 @@ export async function startSession(
   docsDir: string,
   settings: Record<string, unknown> = {},
   client: { resolveEdits?: boolean } = {},
+  runner?: ServiceLintRunner,
 ): Promise<Session> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
   const documents = new TextDocuments(TextDocument);
-  const feature = lintDiagnostics(shareNotifications(server), documents, { createLinter, docsDir });
+  const feature = lintDiagnostics(shareNotifications(server), documents, { createLinter, docsDir, runner });
+  // Stands in for the service's health request: answered on the thread that serves the editor.
+  server.onRequest('test/ping', () => 'pong');
   server.onInitialize((p) => {
     feature.initialize(p);
     return { capabilities: { textDocumentSync: TextDocumentSyncKind.Full, ...feature.capabilities } };
@@ -85,6 +88,7 @@ export async function startSession(
       void conn.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(file) } });
     },
     dispose() {
+      feature.dispose?.();
       conn.dispose();
       server.dispose();
       toServer.destroy();
