@@ -2,7 +2,10 @@
 // taken through the real CLI (dist/cli.js) from build to deploy and rollback on the test bed's
 // production host. Suites share that host's deploy lock and published ports, so they run serially.
 module.exports = {
-  spec: ['test/acceptance/**/*.test.ts'],
+  // GL_ACCEPTANCE_ONLY=express,django runs those suites only (file names without .test.ts).
+  spec: process.env.GL_ACCEPTANCE_ONLY
+    ? process.env.GL_ACCEPTANCE_ONLY.split(',').map((n) => `test/acceptance/${n.trim()}.test.ts`)
+    : ['test/acceptance/**/*.test.ts'],
   require: ['test/acceptance/hooks.ts'],
   'node-option': ['import=tsx'],
   ui: 'tdd',
