@@ -19,7 +19,9 @@ export const LOCAL_DB_PASSWORD = 'apppass';
 
 export interface CliRun {
   readonly code: number;
+  /** stdout and stderr interleaved, as a user sees them. */
   readonly out: string;
+  readonly stdout: string;
 }
 
 export interface Project {
@@ -103,7 +105,7 @@ export function makeProject(template: string, opts: { config?: string; install?:
     },
     buildAndTest: async () => {
       const built = await project.ok(['build', '--json'], 300_000);
-      const version = (JSON.parse(built.out.slice(built.out.indexOf('{'))) as { version: string }).version;
+      const version = (JSON.parse(built.stdout) as { version: string }).version;
       await project.ok(['test'], 240_000);
       return version;
     },
@@ -116,17 +118,21 @@ function runCli(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, ti
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let stdout = '';
     const add = (d: Buffer): void => {
       out += d.toString();
       if (process.env.GL_TEST_VERBOSE) process.stdout.write(d);
     };
-    child.stdout.on('data', add);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      add(d);
+    });
     child.stderr.on('data', add);
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), out: signal ? `${out}\n[killed by ${signal} after ${timeoutMs} ms]` : out });
+      resolve({ code: code ?? (signal ? 128 : 1), out: signal ? `${out}\n[killed by ${signal} after ${timeoutMs} ms]` : out, stdout });
     });
   });
 }
