@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { bed, DB_PASSWORD, type Bed } from '../integration/deploy/bed';
 
 export const REPO = path.resolve(__dirname, '../..');
-export const CLI = path.join(REPO, 'dist/cli.js');
+/** The CLI bundle under test; GL_ACCEPTANCE_CLI points at another build (e.g. of another checkout). */
+export const CLI = process.env.GL_ACCEPTANCE_CLI ?? path.join(REPO, 'dist/cli.js');
 const APPS = path.join(__dirname, 'apps');
 
 /** The local test database the image tests run against (the test bed's PostgreSQL on :25432). */

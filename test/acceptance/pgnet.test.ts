@@ -43,7 +43,7 @@ suite('(acceptance) database in a container on a user network, reached by name: 
 
   test('v1: build, test, first deploy: migrations reach the container, the service reaches "db", v1 serves', async () => {
     v.one = await p.buildAndTest();
-    const r = await p.cli(['deploy', `api:${v.one}`, '--env', 'production'], 300_000);
+    const r = await p.cli(['deploy', `api:${v.one}`, '--env', 'production', '--break-lock'], 300_000);
     assert.equal(r.code, 0, r.out);
     assert.equal(servingIn(r.out), v.one, r.out);
     assert.deepEqual(await serving(), { version: v.one, release: 'one' });
