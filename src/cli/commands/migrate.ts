@@ -9,7 +9,7 @@ import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import { baseline } from '../../core/migrate/baseline';
 import { schemaDrift } from '../../core/migrate/drift';
 import { dryRun } from '../../core/migrate/dryRun';
-import { openEnvironmentDatabase } from '../../core/migrate/environmentDatabase';
+import { openEnvironmentDatabase } from '../../core/deploy/environmentDatabase';
 import { describePgError, runStatements } from '../../core/migrate/pgBackend';
 import { formatDrift, formatDryRun, formatStatus, formatUp, formatVerifyReport } from '../../core/migrate/report';
 import { acceptChecksums, checksumChangedMessage, migrateUp, migrationStatus } from '../../core/migrate/runner';

@@ -1,7 +1,7 @@
 // ArangoDB backups of an environment, kept on its production host beside the PostgreSQL dumps.
 //
 // arangojs reaches the database through a loopback port whose connections ride the operation's
-// SSH connection (deploy/dbTunnel.ts, the forward the deploy's migration check uses), so the
+// SSH connection (ship/dbTunnel.ts, the forward the deploy's migration check uses), so the
 // database port never has to be reachable from here and no second network path is opened.
 //
 // The export (arangoBackup.ts) is written into a private temporary directory on this machine,
@@ -23,7 +23,7 @@ import { InputError, OperationError } from '../common/errors';
 import { sleep, throwIfCancelled, type JobContext } from '../common/job';
 import type { Secret } from '../common/secret';
 import type { EnvironmentConfig } from '../config/schema';
-import { openDbTunnel } from '../deploy/dbTunnel';
+import { openDbTunnel } from '../ship/dbTunnel';
 import type { RemoteHost } from '../ship/remoteHost';
 import { arangoDatabaseExists, connectArangoBackup, type ArangoBackupConnectOptions } from './adapters/arangoAdapter';
 import { exportArango, restoreArango, type ArangoBackupMeta, type ArangoDumpDriver, type ArangoRestoreResult } from './arangoBackup';

@@ -15,15 +15,75 @@ const healthSchema = z
     path: z.string().startsWith('/').default('/health').describe('HTTP path that answers 200 when the service is healthy.'),
     timeoutSeconds: z.number().int().positive().default(60).describe('How long to wait for the service to become healthy.'),
     intervalMs: z.number().int().positive().default(500).describe('First delay between health probes (doubles up to 5 s).'),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a host name, optionally with :port')
+      .optional()
+      .describe("Host header of the health request (Django's ALLOWED_HOSTS and proxies check it); default: the address probed."),
+    statuses: z
+      .array(z.number().int().min(100).max(599))
+      .min(1)
+      .optional()
+      .describe('HTTP statuses that count as healthy; default: any 2xx.'),
   })
   .strict();
+
+/** A Docker network name as the engine accepts it. */
+const networkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a Docker network name: letters, digits, "_", "." or "-"');
+
+const networkSchema = z.union([
+  networkName.transform((n) => ({ name: n, aliases: [] as string[] })),
+  z
+    .object({
+      name: networkName,
+      aliases: z
+        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a DNS name: letters, digits, "_", "." or "-"'))
+        .default([])
+        .describe('Extra names under which the serving version is reached on this network (the service name always is).'),
+    })
+    .strict(),
+]);
+
+/** "8080:3000", "127.0.0.1:8080:3000", optionally "/udp": a published port as `docker run -p` writes it. */
+const PUBLISH = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/;
+
+const publishSchema = z
+  .union([
+    z.string().regex(PUBLISH, 'a published port: "HOST:CONTAINER" or "ADDRESS:HOST:CONTAINER" (e.g. "8080:3000", "127.0.0.1:8080:3000")'),
+    z
+      .object({
+        hostIp: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/).optional(),
+        host: z.number().int().min(1).max(65535),
+        container: z.number().int().min(1).max(65535),
+        protocol: z.enum(['tcp', 'udp']).default('tcp'),
+      })
+      .strict(),
+  ])
+  .transform((p) => {
+    if (typeof p !== 'string') return p;
+    const m = PUBLISH.exec(p)!;
+    return { hostIp: m[1], host: Number(m[2]), container: Number(m[3]), protocol: (m[4] ?? 'tcp') as 'tcp' | 'udp' };
+  })
+  .refine((p) => p.host <= 65535 && p.container <= 65535, 'ports are 1-65535');
+
+/** When a release task runs: before the new version starts (default), or after it answered healthy beside the old one. */
+const taskPhase = z.enum(['before-start', 'after-health']);
 
 export const serviceSchema = z
   .object({
     name,
     context: z.string().default('.').describe('Build context directory, relative to greenlight.yaml.'),
     dockerfile: z.string().default('Dockerfile').describe('Dockerfile path, relative to the context.'),
-    port: z.number().int().min(1).max(65535).describe('Port the service listens on in production.'),
+    port: z.number().int().min(1).max(65535).describe('Port the service listens on inside its container (PORT is set to it).'),
+    networkMode: z
+      .enum(['bridge', 'host'])
+      .optional()
+      .describe('Docker networking: "bridge" (user networks, published ports) or "host"; default: bridge when networks or publish are set, host otherwise.'),
+    networks: z
+      .array(networkSchema)
+      .default([])
+      .describe('User-defined networks to join on the host (existing ones, compose-created ones included; created when missing).'),
+    publish: z.array(publishSchema).default([]).describe('Published ports, as `docker run -p` writes them: "8080:3000" or "127.0.0.1:8080:3000".'),
     testPort: z.number().int().min(1).max(65535).optional().describe('Alternate port for local image tests (default port + 10000).'),
     health: healthSchema.default({ path: '/health', timeoutSeconds: 60, intervalMs: 500 }),
     env: z.record(z.string(), z.string()).default({}).describe('Plain environment variables. Secrets go in secretEnv.'),
@@ -37,12 +97,26 @@ export const serviceSchema = z
       .optional()
       .describe('Command run on the build machine in the context directory before each build (argv), e.g. to stage files the Dockerfile copies.'),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.networkMode === 'host' && (s.networks.length || s.publish.length)) {
+      ctx.addIssue({ code: 'custom', path: ['networkMode'], message: 'networkMode "host" cannot join networks or publish ports: remove networks/publish or use "bridge"' });
+    }
+    const seen = new Set<string>();
+    for (const [i, p] of s.publish.entries()) {
+      const key = `${p.hostIp ?? '0.0.0.0'}:${p.host}/${p.protocol}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['publish', i], message: `host port ${p.host}/${p.protocol} is published twice` });
+      seen.add(key);
+    }
+  });
 
 const releaseTask = z
   .object({
     name,
     command: argv.describe('Command run in a one-off container of the new image.'),
+    phase: taskPhase
+      .default('before-start')
+      .describe('before-start (default): after the backup, before the new version starts; after-health: once the new version answers healthy beside the old one, before the switch.'),
   })
   .strict();
 
@@ -55,6 +129,9 @@ export const databaseSchema = z
     migrateCommand: argv
       .optional()
       .describe('App-managed migrations: a command run in a one-off container of the image instead of the built-in runner.'),
+    migratePhase: taskPhase
+      .default('before-start')
+      .describe('When a deploy migrates: before-start (default: the new version starts on the migrated schema) or after-health (the new version is health-checked on the old schema first).'),
     local: z
       .object({
         url: z.string().optional().describe('Connection URL of a local server for tests, without password; absent = embedded PGlite.'),
@@ -109,7 +186,7 @@ export const environmentSchema = z
           })
           .strict()
           .optional()
-          .describe("PostgreSQL in a container: backups, restores and checks run its own pg_dump/pg_restore through `docker exec` (the host needs no PostgreSQL tools)."),
+          .describe("PostgreSQL in a container: backups, restores and checks run its own pg_dump/pg_restore through `docker exec` (the host needs no PostgreSQL tools), and Greenlight's migration runner reaches the database at that container's address, so `host` may be a name only the services resolve (the container's name or alias on their network)."),
       })
       .strict()
       .optional(),
@@ -154,3 +231,11 @@ export type GreenlightConfig = z.infer<typeof configSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type NetworkConfig = z.infer<typeof networkSchema>;
+export type PublishConfig = z.infer<typeof publishSchema>;
+export type TaskPhase = z.infer<typeof taskPhase>;
+
+/** The service's Docker networking as the deploy applies it: explicit, or derived from networks/publish. */
+export function networkModeOf(s: Pick<ServiceConfig, 'networkMode' | 'networks' | 'publish'>): 'bridge' | 'host' {
+  return s.networkMode ?? (s.networks.length || s.publish.length ? 'bridge' : 'host');
+}

@@ -1,10 +1,13 @@
-// Deploy a tested image to an environment. The order is the design:
-//   gate (tested image) → preflight → lock → ship if needed → backup → new container beside the
-//   old (temporary name and port) → health → release tasks → swap → post-deploy checks → keep N →
-//   audit → unlock.
-// Until the swap, production is untouched: a failure or a cancellation removes the new container
-// and the old one keeps serving. From the moment the old container is stopped, any failure
-// brings it back and checks it healthy. Every path ends with the log naming the serving version.
+// Deploy a tested image to an environment, as named steps (DEPLOY_STEPS). The order is the design:
+//   gate (tested image) → preflight → lock → ship if needed → backup → release tasks (migrations,
+//   seeds, custom tasks in one-off containers of the new image) → start the new version beside
+//   the old (its own name, no service names or published ports) → health → tasks that asked to
+//   wait for health → switch → post-deploy checks → keep N → audit → unlock.
+// Until the switch, the old version keeps serving: a failure or a cancellation removes the new
+// container, and when release tasks already changed the database the pre-deploy backup is
+// offered (never restored without confirmation). From the moment the old container is stopped,
+// any failure brings it back and checks it healthy. Every path ends with the log naming the
+// serving version.
 import * as os from 'node:os';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, type JobContext } from '../common/job';
@@ -13,13 +16,14 @@ import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups
 import { describeArango, probeArango } from '../backup/arangoRemote';
 import { pgCommands } from '../backup/pgCommands';
 import { fileCommands } from '../backup/pgCommands';
-import type { GreenlightConfig, ServiceConfig } from '../config/schema';
+import { networkModeOf, type GreenlightConfig, type ServiceConfig, type TaskPhase } from '../config/schema';
 import type { DockerEngine } from '../ship/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode, type ShipResult } from '../ship/ship';
 import { appendAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';
-import { describeProbe, waitHealthy } from './health';
+import { endpointOf, healthAt } from './endpoint';
+import { describeProbe, waitHealthy, type HealthOptions } from './health';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { listRetained } from './rollback';
@@ -80,6 +84,8 @@ export interface DeployResult {
   readonly switchMs?: number;
   readonly rollbackMs?: number;
   readonly warnings: readonly string[];
+  /** Each named step that ran, in order, with how it ended. */
+  readonly steps: readonly StepRecord[];
   readonly durationMs: number;
 }
 
@@ -144,20 +150,40 @@ async function preflight(ctx: Ctx, host: RemoteHost, env: ResolvedEnvironment, i
   say(ctx, `preflight: ${(freeKb / 1024 / 1024).toFixed(1)} GB free in ${dir}`);
 }
 
-async function runReleaseTask(ctx: Ctx, host: RemoteHost, spec: ReturnType<typeof taskSpec>, name: string): Promise<{ ok: boolean; exitCode: number; logs: string }> {
+/** One container's recent output, each line labelled with the service and the stream it came from. */
+async function showLogs(ctx: Ctx, host: RemoteHost, id: string, label: string, lines: number): Promise<void> {
+  const out = await host.docker.logLines(id, lines).catch(() => []);
+  for (const l of out) if (l.text.trim()) say(ctx, `  [${label} ${l.stream}] ${l.text}`);
+}
+
+async function runReleaseTask(ctx: Ctx, host: RemoteHost, spec: ReturnType<typeof taskSpec>, name: string): Promise<{ ok: boolean; exitCode: number }> {
   const stale = await host.docker.inspectContainer(spec.name);
   if (stale) await host.docker.removeContainer(stale.id);
   const id = await host.docker.createContainer(spec);
   try {
     await host.docker.startContainer(id);
     const exitCode = await host.docker.wait(id, ctx.signal);
-    const logs = await host.docker.logs(id, 200);
-    for (const l of logs.trimEnd().split('\n').slice(-20)) if (l) say(ctx, `  [${name}] ${l}`);
-    return { ok: exitCode === 0, exitCode, logs };
+    await showLogs(ctx, host, id, name, 20);
+    return { ok: exitCode === 0, exitCode };
   } finally {
     await host.docker.removeContainer(id).catch(() => undefined);
   }
 }
+
+/** The deploy's named steps, in the order they run. Every target (single host today; a proxy or a
+ * swarm later) runs the same sequence; the result lists each step with how it ended. */
+export const DEPLOY_STEPS = ['preflight', 'lock', 'ship', 'backup', 'release tasks', 'start', 'health', 'after-health tasks', 'switch', 'post-checks', 'keep', 'audit'] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number];
+
+export interface StepRecord {
+  readonly step: DeployStep;
+  readonly outcome: 'ok' | 'failed' | 'skipped';
+  readonly ms: number;
+  readonly note?: string;
+}
+
+/** Why a step stopped the deploy, with the message the user reads. */
+class StepFailure extends Error {}
 
 export async function deploy(jobCtx: JobContext, local: DockerEngine, host: RemoteHost, req: DeployRequest): Promise<DeployResult> {
   const started = Date.now();
@@ -170,6 +196,22 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   const who = req.who ?? defaultWho();
   const names = namesFor(req.config.project, service.name);
   const warnings: string[] = [];
+  const steps: StepRecord[] = [];
+
+  /** Runs one named step: progress, timing, and a record of how it ended. */
+  async function step<T>(name: DeployStep, run: () => Promise<T>, message?: string): Promise<T> {
+    const t0 = Date.now();
+    ctx.progress({ step: name, message });
+    try {
+      const v = await run();
+      steps.push({ step: name, outcome: 'ok', ms: Date.now() - t0 });
+      return v;
+    } catch (e) {
+      steps.push({ step: name, outcome: 'failed', ms: Date.now() - t0, note: errorMessage(e) });
+      throw e;
+    }
+  }
+  const skip = (name: DeployStep, note: string): void => void steps.push({ step: name, outcome: 'skipped', ms: 0, note });
 
   const info = await local.inspectImage(req.image);
   if (!info) throw new InputError(`no image "${req.image}" on the ${local.where}`);
@@ -183,8 +225,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   }
   say(ctx, `deploy ${deployId}: ${service.name} ${version} (${info.id.slice(7, 19)}) → ${env.name} (${host.where}) by ${who}`);
 
-  await preflight(ctx, host, env, info.sizeBytes);
-  await acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId });
+  await step('preflight', () => preflight(ctx, host, env, info.sizeBytes), `docker, database and disk on ${host.target.host}`);
+  await step('lock', () => acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId }));
 
   let outcome: DeployOutcome = 'failed';
   let message = '';
@@ -199,18 +241,74 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   let migrationCheck: MigrationCheck | undefined;
   const tasksRun: string[] = [];
   const migrations = ProductionMigrations.for(host, env, req.config);
+  const migratePhase = req.config.database?.migratePhase ?? 'before-start';
+  const spec: SpecInput = { config: req.config, envName: env.name, env: env.env, service, image: tag, imageId: info.id, version, deployId, who, secrets: req.secrets, now };
+
+  /** The message tail every failure before the switch ends with, and the backup offered once the database may have changed. */
+  const untouched = (): string => `Production untouched: ${serving} still serving.`;
+  const offerBackup = (why: string): void => {
+    if (!backup || tasksRun.length === 0) return;
+    restoreOffer = { backupId: backup.id, tasksRun: [...tasksRun] };
+    message += ` ${why} The pre-deploy backup ${backup.id} can be restored (greenlight backup restore --env ${env.name} ${backup.id}). Nothing was restored automatically.`;
+  };
+
+  /** Greenlight's own runner as a release task: applies the pending migrations or fails the step. */
+  const runBuiltinMigrations = async (): Promise<void> => {
+    if (!migrations.builtin || !migrationCheck) return;
+    if (migrationCheck.pending.length === 0 && !migrationCheck.problem) {
+      if (migrationCheck.databaseExists) say(ctx, 'release task migrate: nothing pending');
+      return;
+    }
+    ctx.progress({ step: 'release task', message: `migrate: Greenlight's runner applies ${migrationCheck.pending.length} migration(s) to ${backupDatabase(env.backup!)}` });
+    tasksRun.push('migrate');
+    const up = await migrations.apply(ctx, { imageVersion: version, appliedBy: `greenlight deploy ${deployId} (${who})` });
+    for (const a of up.applied) say(ctx, `  [migrate] applied ${a.fileName} (${Math.round(a.durationMs)} ms)`);
+    if (up.failure) {
+      const f = up.failure;
+      const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.fileName;
+      say(ctx, `  [migrate] ${where}: ${f.message}`, 'error');
+      message =
+        `release task "migrate" failed: migration ${f.fileName} failed at ${where}: ${f.message}` +
+        `${f.partial ? ' (a no-transaction file: its earlier statements stayed committed)' : ' (rolled back)'}` +
+        `${up.applied.length ? `; applied before it and still in place: ${up.applied.map((a) => a.fileName).join(', ')}` : ''}` +
+        `${up.notRun.length ? `; not run: ${up.notRun.join(', ')}` : ''}. ${untouched()}`;
+      offerBackup('');
+      throw new StepFailure(message);
+    }
+    say(ctx, `release task migrate: ok (${up.applied.length} applied)`);
+  };
+
+  /** The release tasks of one phase, in order; the first failure fails the step. */
+  const runTasks = async (phase: TaskPhase): Promise<void> => {
+    if (migratePhase === phase) await runBuiltinMigrations();
+    for (const t of releaseTasksOf(req.config, env.env).filter((x) => x.phase === phase)) {
+      ctx.progress({ step: 'release task', message: `${t.name}: ${t.command.join(' ')}` });
+      tasksRun.push(t.name);
+      const r = await runReleaseTask(ctx, host, taskSpec(spec, t), t.name);
+      if (!r.ok) {
+        message = `release task "${t.name}" failed (exit ${r.exitCode}). ${untouched()}`;
+        offerBackup('The database may be partly changed;');
+        throw new StepFailure(message);
+      }
+      say(ctx, `release task ${t.name}: ok`);
+    }
+  };
+  const hasTasks = (phase: TaskPhase): boolean =>
+    (migratePhase === phase && migrations.builtin) || releaseTasksOf(req.config, env.env).some((t) => t.phase === phase);
+
   try {
     // Ship if the host does not have these exact bytes yet.
-    ctx.progress({ step: 'ship' });
-    shipResult = await shipImage(ctx, local, host, {
-      image: info.id,
-      tag,
-      mode: req.shipMode ?? env.env.ship.mode,
-      artifact: req.artifact,
-      registry: env.env.ship.registry,
-      remoteDir: `${env.env.stateDir}/incoming`,
-      dockerSocket: env.dockerSocket,
-    });
+    shipResult = await step('ship', () =>
+      shipImage(ctx, local, host, {
+        image: info.id,
+        tag,
+        mode: req.shipMode ?? env.env.ship.mode,
+        artifact: req.artifact,
+        registry: env.env.ship.registry,
+        remoteDir: `${env.env.stateDir}/incoming`,
+        dockerSocket: env.dockerSocket,
+      }),
+    );
 
     const old = await host.docker.inspectContainer(names.current);
     previousVersion = old?.labels[LABEL.version];
@@ -219,167 +317,135 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     if (env.backup) {
       // Backups only when needed (seed 002): the migration engine says what is pending in the
       // production database, before anything of the new version has run.
-      ctx.progress({ step: 'migrations', message: `pending migrations on ${backupDatabase(env.backup)}` });
-      migrationCheck = await migrations.check(ctx);
-      const m = migrationCheck;
-      if (m.builtin && m.databaseExists && !m.problem) say(ctx, `migrations: ${m.pending.length} pending of ${m.files} (${m.applied} applied) on ${backupDatabase(env.backup)}${m.pending.length ? `: ${m.pending.join(', ')}` : ''}`);
-      const policy: BackupPolicy = req.backup ?? (req.skipBackup ? 'never' : 'auto');
-      const decision = decideBackup(policy, m, backupDatabase(env.backup));
-      backupReason = decision.reason;
-      if (decision.take) {
-        say(ctx, `backup: taking a pre-deploy backup: ${decision.reason}`);
-        ctx.progress({ step: 'backup' });
-        backup = await createBackup(ctx, host, env.backup, { reason: 'pre-deploy', deployVersion: version, deployId });
-      } else if (policy === 'never') {
-        say(ctx, 'backup: skipped on request (--skip-backup)', 'warn');
-        warnings.push('pre-deploy backup skipped on request');
-      } else {
-        say(ctx, `backup: skipped: ${decision.reason} (--force-backup takes one anyway)`);
-      }
+      await step('backup', async () => {
+        ctx.progress({ step: 'migrations', message: `pending migrations on ${backupDatabase(env.backup!)}` });
+        migrationCheck = await migrations.check(ctx);
+        const m = migrationCheck;
+        if (m.builtin && m.databaseExists && !m.problem) say(ctx, `migrations: ${m.pending.length} pending of ${m.files} (${m.applied} applied) on ${backupDatabase(env.backup!)}${m.pending.length ? `: ${m.pending.join(', ')}` : ''}`);
+        const policy: BackupPolicy = req.backup ?? (req.skipBackup ? 'never' : 'auto');
+        const decision = decideBackup(policy, m, backupDatabase(env.backup!));
+        backupReason = decision.reason;
+        if (decision.take) {
+          say(ctx, `backup: taking a pre-deploy backup: ${decision.reason}`);
+          ctx.progress({ step: 'backup' });
+          backup = await createBackup(ctx, host, env.backup!, { reason: 'pre-deploy', deployVersion: version, deployId });
+        } else if (policy === 'never') {
+          say(ctx, 'backup: skipped on request (--skip-backup)', 'warn');
+          warnings.push('pre-deploy backup skipped on request');
+        } else {
+          say(ctx, `backup: skipped: ${decision.reason} (--force-backup takes one anyway)`);
+        }
+      });
+    } else skip('backup', 'the environment has no database');
+
+    // Release tasks before the new version starts (the default): it then starts on the schema it
+    // was tested with, and an app whose health reads its own tables can pass its health check.
+    if (hasTasks('before-start')) await step('release tasks', () => runTasks('before-start'));
+    else skip('release tasks', 'none before the start');
+
+    // The new version beside the old one: its own name, no service names or published ports.
+    for (const n of networkModeOf(service) === 'bridge' ? service.networks : []) {
+      if (await host.docker.ensureNetwork(n.name, { [LABEL.project]: req.config.project })) say(ctx, `network: created ${n.name} on ${host.target.host}`);
     }
-
-    const spec: SpecInput = { config: req.config, envName: env.name, env: env.env, service, image: tag, imageId: info.id, version, deployId, who, secrets: req.secrets, now };
-    const healthOf = (port: number, containerId: string): Parameters<typeof waitHealthy>[2] => ({
-      address: env.serviceAddress,
-      port,
-      path: service.health.path,
-      timeoutSeconds: service.health.timeoutSeconds,
-      intervalMs: service.health.intervalMs,
-      containerId,
-    });
-
-    // The new version beside the old one, on the temporary port.
     const stale = await host.docker.inspectContainer(names.next);
     if (stale) await host.docker.removeContainer(stale.id);
     const ns = nextSpec(spec);
-    const tempPort = service.port + env.env.tempPortOffset;
-    ctx.progress({ step: 'start new', message: `${ns.name} on port ${tempPort}` });
-    const nextId = await host.docker.createContainer(ns);
-    let nextAlive = true;
-    const dropNext = async (): Promise<void> => {
-      if (!nextAlive) return;
-      nextAlive = false;
-      await host.docker.removeContainer(nextId).catch(() => undefined);
-    };
+    const nextId = await step('start', async () => {
+      const id = await host.docker.createContainer(ns);
+      await host.docker.startContainer(id);
+      return id;
+    }, ns.name);
     try {
-      await host.docker.startContainer(nextId);
-      const h = await waitHealthy(ctx, host, healthOf(tempPort, nextId), 'health check (new)');
+      const at = await endpointOf(host.docker, env, service, nextId, 'candidate').catch(() => undefined);
+      const h = await step('health', async () => {
+        if (!at) return { healthy: false, probes: 0, last: { status: 0, body: '', error: 'the container has no address' }, ms: 0, reason: 'the container is not running' };
+        return await waitHealthy(ctx, host, healthAt(service, at, nextId), 'health check (new)');
+      });
       if (!h.healthy) {
-        const logs = await host.docker.logs(nextId, 30);
-        for (const l of logs.trimEnd().split('\n').slice(-15)) if (l) say(ctx, `  [${ns.name}] ${l}`, 'error');
-        message = `new version ${version} is not healthy on port ${tempPort}: ${h.reason}; last probe ${describeProbe(h.last)}. Production untouched: ${serving} still serving.`;
-        return finish('failed');
+        await showLogs(ctx, host, nextId, `${service.name} ${version}`, 15);
+        message = `new version ${version} is not healthy at ${at ? `${at.address}:${at.port}` : ns.name}: ${h.reason}; last probe ${describeProbe(h.last)}. ${untouched()}`;
+        offerBackup('The release tasks above already ran against the database;');
+        steps[steps.length - 1] = { ...steps[steps.length - 1]!, outcome: 'failed', note: h.reason };
+        return await finish('failed');
       }
-      say(ctx, `health: ${version} healthy beside the old version on port ${tempPort} after ${h.probes} probe(s), ${h.ms} ms`);
+      say(ctx, `health: ${version} healthy beside the old version at ${at!.address}:${at!.port} after ${h.probes} probe(s), ${h.ms} ms`);
 
-      if (migrations.builtin && migrationCheck && (migrationCheck.pending.length > 0 || migrationCheck.problem)) {
-        ctx.progress({ step: 'release task', message: `migrate: Greenlight's runner applies ${migrationCheck.pending.length} migration(s) to ${backupDatabase(env.backup!)}` });
-        tasksRun.push('migrate');
-        const up = await migrations.apply(ctx, { imageVersion: version, appliedBy: `greenlight deploy ${deployId} (${who})` });
-        for (const a of up.applied) say(ctx, `  [migrate] applied ${a.fileName} (${Math.round(a.durationMs)} ms)`);
-        if (up.failure) {
-          const f = up.failure;
-          const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.fileName;
-          say(ctx, `  [migrate] ${where}: ${f.message}`, 'error');
-          message =
-            `release task "migrate" failed: migration ${f.fileName} failed at ${where}: ${f.message}` +
-            `${f.partial ? ' (a no-transaction file: its earlier statements stayed committed)' : ' (rolled back)'}` +
-            `${up.applied.length ? `; applied before it and still in place: ${up.applied.map((a) => a.fileName).join(', ')}` : ''}` +
-            `${up.notRun.length ? `; not run: ${up.notRun.join(', ')}` : ''}. Production untouched: ${serving} still serving.`;
-          if (backup) {
-            restoreOffer = { backupId: backup.id, tasksRun: [...tasksRun] };
-            message += ` The pre-deploy backup ${backup.id} can be restored (greenlight backup restore --env ${env.name} ${backup.id}). Nothing was restored automatically.`;
-          }
-          return finish('failed');
-        }
-        say(ctx, `release task migrate: ok (${up.applied.length} applied)`);
-      } else if (migrations.builtin && migrationCheck?.databaseExists) {
-        say(ctx, 'release task migrate: nothing pending');
-      }
-
-      for (const t of releaseTasksOf(req.config, env.env)) {
-        ctx.progress({ step: 'release task', message: `${t.name}: ${t.command.join(' ')}` });
-        tasksRun.push(t.name);
-        const r = await runReleaseTask(ctx, host, taskSpec(spec, t), t.name);
-        if (!r.ok) {
-          message = `release task "${t.name}" failed (exit ${r.exitCode}). Production untouched: ${serving} still serving.`;
-          if (backup) {
-            restoreOffer = { backupId: backup.id, tasksRun: [...tasksRun] };
-            message += ` The database may be partly changed; the pre-deploy backup ${backup.id} can be restored (greenlight backup restore --env ${env.name} ${backup.id}). Nothing was restored automatically.`;
-          }
-          return finish('failed');
-        }
-        say(ctx, `release task ${t.name}: ok`);
-      }
-      // Last point at which cancelling is honoured: after it the swap runs to its end.
+      // Tasks that asked to wait until the new version answered (phase: after-health).
+      if (hasTasks('after-health')) await step('after-health tasks', () => runTasks('after-health'));
+      else skip('after-health tasks', 'none');
+      // Last point at which cancelling is honoured: after it the switch runs to its end.
       if (ctx.signal.aborted) throw new CancelledError();
     } catch (e) {
+      if (e instanceof StepFailure) return await finish('failed');
       if (e instanceof CancelledError || ctx.signal.aborted) {
-        message = `cancelled before the swap; production untouched: ${serving} still serving.`;
-        return finish('cancelled');
+        message = `cancelled before the switch; ${untouched()}`;
+        return await finish('cancelled');
       }
       throw e;
     } finally {
-      await dropNext();
+      await host.docker.removeContainer(nextId).catch(() => undefined);
     }
 
-    // The swap. Not cancellable: a half-done swap is worse than a finished one.
+    // The switch. Not cancellable: a half-done switch is worse than a finished one.
     const swapCtx: Ctx = { ...ctx, signal: new AbortController().signal };
     const swapStarted = Date.now();
     let previousName: string | undefined;
-    if (old) {
-      ctx.progress({ step: 'swap', message: `stopping ${old.name} (${previousVersion ?? '?'})` });
-      await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
-      previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
-      if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
-      await host.docker.renameContainer(old.id, previousName);
-    }
     let newId: string | undefined;
+    const servingHealth = async (id: string): Promise<HealthOptions> => healthAt(service, await endpointOf(host.docker, env, service, id, 'serving'), id);
     try {
-      newId = await host.docker.createContainer(currentSpec(spec));
-      await host.docker.startContainer(newId);
-      const h = await waitHealthy(swapCtx, host, healthOf(service.port, newId), 'health check (swap)');
-      if (!h.healthy) throw new OperationError(`${version} is not healthy on port ${service.port} after the swap: ${h.reason}; last probe ${describeProbe(h.last)}`);
-      switchMs = Date.now() - swapStarted;
-      say(ctx, `swap: ${names.current} now runs ${version}; switch took ${switchMs} ms`);
+      await step('switch', async () => {
+        if (old) {
+          ctx.progress({ step: 'switch', message: `stopping ${old.name} (${previousVersion ?? '?'})` });
+          await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
+          previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
+          if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
+          await host.docker.renameContainer(old.id, previousName);
+        }
+        newId = await host.docker.createContainer(currentSpec(spec));
+        await host.docker.startContainer(newId);
+        const h = await waitHealthy(swapCtx, host, await servingHealth(newId), 'health check (switch)');
+        if (!h.healthy) throw new OperationError(`${version} is not healthy after the switch: ${h.reason}; last probe ${describeProbe(h.last)}`);
+        switchMs = Date.now() - swapStarted;
+        say(ctx, `switch: ${names.current} now runs ${version}; switch took ${switchMs} ms`);
+      });
 
       // Post-deploy checks: still running, still healthy, no error lines in its first logs.
-      ctx.progress({ step: 'post-deploy checks' });
-      await sleep(1000, swapCtx.signal);
-      const after = await host.docker.inspectContainer(newId);
-      if (!after?.stateDetail.running) throw new OperationError(`${version} stopped right after the swap (exit ${after?.stateDetail.exitCode})`);
-      const h2 = await waitHealthy(swapCtx, host, { ...healthOf(service.port, newId), timeoutSeconds: Math.min(15, service.health.timeoutSeconds) }, 'post-deploy health');
-      if (!h2.healthy) throw new OperationError(`${version} failed its post-deploy health check: ${describeProbe(h2.last)}`);
-      const errorLines = (await host.docker.logs(newId, 200)).split('\n').filter((l) => ERROR_LINE.test(l));
-      for (const l of errorLines.slice(0, 5)) {
-        warnings.push(`log: ${l.trim().slice(0, 200)}`);
-        say(ctx, `post-deploy: error line in the logs: ${l.trim().slice(0, 200)}`, 'warn');
-      }
+      await step('post-checks', async () => {
+        await sleep(1000, swapCtx.signal);
+        const after = await host.docker.inspectContainer(newId!);
+        if (!after?.stateDetail.running) throw new OperationError(`${version} stopped right after the switch (exit ${after?.stateDetail.exitCode})`);
+        const h2 = await waitHealthy(swapCtx, host, { ...(await servingHealth(newId!)), timeoutSeconds: Math.min(15, service.health.timeoutSeconds) }, 'post-deploy health');
+        if (!h2.healthy) throw new OperationError(`${version} failed its post-deploy health check: ${describeProbe(h2.last)}`);
+        const errorLines = (await host.docker.logLines(newId!, 200)).filter((l) => ERROR_LINE.test(l.text));
+        for (const l of errorLines.slice(0, 5)) {
+          warnings.push(`log (${l.stream}): ${l.text.trim().slice(0, 200)}`);
+          say(ctx, `post-deploy: error line in the ${l.stream} of ${service.name}: ${l.text.trim().slice(0, 200)}`, 'warn');
+        }
+      });
     } catch (e) {
       const why = errorMessage(e);
       say(ctx, `deploy failed after the old version stopped: ${why}. Rolling back.`, 'error');
-      if (newId) {
-        const logs = await host.docker.logs(newId, 30).catch(() => '');
-        for (const l of logs.trimEnd().split('\n').slice(-15)) if (l) say(ctx, `  [${names.current} ${version}] ${l}`, 'error');
-      }
+      if (newId) await showLogs(ctx, host, newId, `${service.name} ${version}`, 15);
       const rb = Date.now();
-      serving = await restoreOld(swapCtx, host, newId, old?.id, previousName, names.current, previousVersion, (c) => healthOf(service.port, c));
+      serving = await restoreOld(swapCtx, host, newId, old?.id, previousName, names.current, previousVersion, servingHealth);
       rollbackMs = Date.now() - rb;
-      message = `${why}. Rolled back automatically in ${rollbackMs} ms: ${serving === 'none' ? 'no previous version existed; nothing is serving' : `${serving} is serving and healthy`}.`;
-      return finish(old ? 'rolled-back' : 'failed');
+      message = `${why}. Rolled back automatically in ${rollbackMs} ms: ${serving === 'none' ? 'no previous version existed; nothing is serving' : `${serving} is serving`}.`;
+      offerBackup('The release tasks of this deploy changed the database;');
+      return await finish(old ? 'rolled-back' : 'failed');
     }
 
-    await keepVersions(ctx, host, req.config, service.name, env.name, env.env.keepVersions);
+    await step('keep', () => keepVersions(ctx, host, req.config, service.name, env.name, env.env.keepVersions));
     serving = version;
     message = `${service.name} ${version} is serving on ${env.name}${previousVersion ? `; ${previousVersion} kept for rollback` : ''}.`;
-    return finish('succeeded');
+    return await finish('succeeded');
   } catch (e) {
+    if (e instanceof StepFailure) return await finish('failed');
     if (e instanceof CancelledError) {
-      message = `cancelled before the swap; production untouched: ${serving} still serving.`;
-      return finish('cancelled');
+      message = `cancelled before the switch; ${untouched()}`;
+      return await finish('cancelled');
     }
-    message = `${errorMessage(e)}. Production untouched before the swap: ${serving} still serving.`;
-    return finish('failed');
+    message = `${errorMessage(e)}. ${untouched()}`;
+    return await finish('failed');
   } finally {
     await migrations.close();
     await releaseLock(host, env.env.stateDir, deployId).catch((e) => say(ctx, `lock: could not release: ${errorMessage(e)}`, 'warn'));
@@ -406,7 +472,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       message,
       durationMs: Date.now() - started,
     };
-    await appendAudit(host, env.env.stateDir, rec, secrets).catch((e) => say(ctx, `audit: could not append: ${errorMessage(e)}`, 'warn'));
+    await step('audit', () => appendAudit(host, env.env.stateDir, rec, secrets)).catch((e) => say(ctx, `audit: could not append: ${errorMessage(e)}`, 'warn'));
     say(ctx, `deploy ${outcome}: ${message} Serving: ${serving}.`, outcome === 'succeeded' ? 'info' : 'error');
     return {
       deployId,
@@ -425,6 +491,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       switchMs,
       rollbackMs,
       warnings,
+      steps,
       durationMs: Date.now() - started,
     };
   }
@@ -439,7 +506,7 @@ async function restoreOld(
   previousName: string | undefined,
   currentName: string,
   previousVersion: string | undefined,
-  health: (containerId: string) => Parameters<typeof waitHealthy>[2],
+  health: (containerId: string) => Promise<HealthOptions>,
 ): Promise<string> {
   if (newId) await host.docker.removeContainer(newId).catch(() => undefined);
   const squatter = await host.docker.inspectContainer(currentName);
@@ -447,7 +514,7 @@ async function restoreOld(
   if (!oldId) return 'none';
   if (previousName) await host.docker.renameContainer(oldId, currentName);
   await host.docker.startContainer(oldId);
-  const h = await waitHealthy(ctx, host, health(oldId), 'rollback health');
+  const h = await waitHealthy(ctx, host, await health(oldId), 'rollback health');
   if (!h.healthy) {
     say(ctx, `rollback: ${previousVersion} was restarted but is NOT healthy: ${h.reason}; ${describeProbe(h.last)}`, 'error');
     return `${previousVersion ?? 'previous'} (unhealthy)`;

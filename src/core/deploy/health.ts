@@ -1,42 +1,16 @@
 // Health checks reach the service through the operation's SSH connection (a direct-tcpip
 // forward from the host to the service's address), so they work when the port is firewalled
-// from the outside and test exactly what the host itself sees.
+// from the outside and test exactly what the host itself sees. The request itself is the one
+// probe every health check uses (common/httpProbe.ts).
+import { httpProbe, isHealthyStatus, type Probe } from '../common/httpProbe';
 import { sleep, type JobContext } from '../common/job';
 import type { RemoteHost } from '../ship/remoteHost';
 
-export interface Probe {
-  readonly status: number;
-  readonly body: string;
-  readonly error?: string;
-}
+export { describeProbe, type Probe } from '../common/httpProbe';
 
-/** One HTTP/1.0 GET over a forwarded stream. */
-export async function probe(host: RemoteHost, address: string, port: number, urlPath: string, timeoutMs = 3000): Promise<Probe> {
-  let stream;
-  try {
-    stream = await host.connection.forwardTcp(address, port);
-  } catch (e) {
-    return { status: 0, body: '', error: (e as Error).message };
-  }
-  return await new Promise<Probe>((resolve) => {
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      stream.destroy();
-      resolve({ status: 0, body: '', error: `no answer within ${timeoutMs} ms` });
-    }, timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      const m = /^HTTP\/\d\.\d (\d{3})/.exec(text);
-      const body = text.split(/\r?\n\r?\n/).slice(1).join('\n\n');
-      resolve(m ? { status: Number(m[1]), body: body.slice(0, 2000) } : { status: 0, body: '', error: text ? `not an HTTP answer: ${text.slice(0, 80)}` : 'connection closed without an answer' });
-    };
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    stream.on('end', done);
-    stream.on('close', done);
-    stream.on('error', () => done());
-    stream.end(`GET ${urlPath} HTTP/1.0\r\nHost: ${address}:${port}\r\nUser-Agent: greenlight-health\r\nConnection: close\r\n\r\n`);
-  });
+/** One GET of `urlPath` at address:port as the host sees it. */
+export async function probe(host: RemoteHost, address: string, port: number, urlPath: string, opts: { hostHeader?: string; timeoutMs?: number } = {}): Promise<Probe> {
+  return await httpProbe(() => host.connection.forwardTcp(address, port), { address, port, path: urlPath, hostHeader: opts.hostHeader, timeoutMs: opts.timeoutMs });
 }
 
 export interface HealthOptions {
@@ -45,6 +19,9 @@ export interface HealthOptions {
   readonly path: string;
   readonly timeoutSeconds: number;
   readonly intervalMs: number;
+  readonly hostHeader?: string;
+  /** Statuses that count as healthy (default: any 2xx). */
+  readonly statuses?: readonly number[];
   /** Checked between probes: a container that exited will never become healthy. */
   readonly containerId?: string;
 }
@@ -65,8 +42,8 @@ export async function waitHealthy(ctx: JobContext, host: RemoteHost, o: HealthOp
   let last: Probe = { status: 0, body: '', error: 'not probed' };
   for (;;) {
     probes++;
-    last = await probe(host, o.address, o.port, o.path);
-    if (last.status >= 200 && last.status < 300) return { healthy: true, probes, last, ms: Date.now() - started };
+    last = await probe(host, o.address, o.port, o.path, { hostHeader: o.hostHeader });
+    if (isHealthyStatus(last.status, o.statuses)) return { healthy: true, probes, last, ms: Date.now() - started };
     if (o.containerId) {
       const c = await host.docker.inspectContainer(o.containerId);
       if (!c || !c.stateDetail.running) {
@@ -79,8 +56,4 @@ export async function waitHealthy(ctx: JobContext, host: RemoteHost, o: HealthOp
     await sleep(Math.min(delay, o.timeoutSeconds * 1000 - elapsed + 10), ctx.signal);
     delay = Math.min(delay * 2, 5000);
   }
-}
-
-export function describeProbe(p: Probe): string {
-  return p.status ? `HTTP ${p.status}${p.body ? ` ${p.body.trim().slice(0, 120)}` : ''}` : (p.error ?? 'no answer');
 }

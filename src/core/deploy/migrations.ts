@@ -18,7 +18,7 @@ import { PgBackend } from '../migrate/pgBackend';
 import { migrateUp, migrationStatus, type UpResult } from '../migrate/runner';
 import type { PgSession } from '../migrate/session';
 import type { RemoteHost } from '../ship/remoteHost';
-import { openDbTunnel, type DbTunnel } from './dbTunnel';
+import { databaseAddress, openDbTunnel, type DbTunnel } from '../ship/dbTunnel';
 import type { ResolvedEnvironment } from './environment';
 import { releaseTasksOf } from './plan';
 
@@ -106,7 +106,8 @@ export class ProductionMigrations {
     const t = this.env.backup;
     if (!t || t.kind === 'arangodb') throw new Error('the built-in migration runner needs a PostgreSQL database');
     const pg = t.pg;
-    this.#tunnel ??= await openDbTunnel(this.host, pg.host, pg.port);
+    const at = await databaseAddress(this.host.docker, pg);
+    this.#tunnel ??= await openDbTunnel(this.host, at.host, at.port);
     const url = `postgres://${encodeURIComponent(pg.user)}@${this.#tunnel.host}:${this.#tunnel.port}/${encodeURIComponent(pg.database)}`;
     this.#session = await connectPg(url, { password: pg.password, applicationName: `greenlight deploy (${this.env.name})` });
     return this.#session;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { timestamp } from '../backup/naming';
 import { Secret } from '../common/secret';
 import type { PgTarget } from '../backup/pgCommands';
-import type { EnvironmentConfig, GreenlightConfig, ServiceConfig } from '../config/schema';
+import { networkModeOf, type EnvironmentConfig, type GreenlightConfig, type ServiceConfig, type TaskPhase } from '../config/schema';
 import type { ContainerSpec } from '../ship/docker';
 
 export const LABEL = {
@@ -112,38 +112,64 @@ function envOf(i: SpecInput, port: number): { env: Record<string, string>; secre
   return { env, secretEnv };
 }
 
-/** The new version's container while it is checked beside the old one: temporary name and port. */
+/** The port the app listens on in a container of this role: in host networking the candidate and
+ * the one-off tasks take port + tempPortOffset, since they share the host's ports with the serving
+ * version; in bridge networking every container has its own address and listens on service.port. */
+export function listenPortOf(service: ServiceConfig, env: EnvironmentConfig, role: 'serving' | 'candidate' | 'task'): number {
+  return role !== 'serving' && networkModeOf(service) === 'host' ? service.port + env.tempPortOffset : service.port;
+}
+
+/** The network part of a container spec: the serving version answers to the service's names and
+ * owns the published ports; a candidate or task joins the same networks (to reach the database by
+ * name) without those names or ports, so no traffic reaches it before the switch. */
+function networkingOf(service: ServiceConfig, role: 'serving' | 'candidate' | 'task'): Pick<ContainerSpec, 'networkMode' | 'networks' | 'publish'> {
+  if (networkModeOf(service) === 'host') return { networkMode: 'host' };
+  const serving = role === 'serving';
+  return {
+    networkMode: 'bridge',
+    networks: service.networks.map((n) => ({ name: n.name, aliases: serving ? [...new Set([service.name, ...n.aliases])] : [] })),
+    publish: serving ? service.publish.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.container, protocol: p.protocol })) : [],
+  };
+}
+
+/** The new version's container while it is checked beside the old one: temporary name, no service names or published ports. */
 export function nextSpec(i: SpecInput): ContainerSpec {
-  const port = i.service.port + i.env.tempPortOffset;
-  return { name: namesFor(i.config.project, i.service.name).next, image: i.image, ...envOf(i, port), labels: baseLabels(i, 'next'), networkMode: 'host', restart: 'no', volumes: i.service.volumes, init: true };
+  return { name: namesFor(i.config.project, i.service.name).next, image: i.image, ...envOf(i, listenPortOf(i.service, i.env, 'candidate')), labels: baseLabels(i, 'next'), ...networkingOf(i.service, 'candidate'), restart: 'no', volumes: i.service.volumes, init: true };
 }
 
-/** The serving container after the swap: the service's name and port. */
+/** The serving container after the switch: the service's name, network names and published ports. */
 export function currentSpec(i: SpecInput): ContainerSpec {
-  return { name: namesFor(i.config.project, i.service.name).current, image: i.image, ...envOf(i, i.service.port), labels: baseLabels(i, 'current'), networkMode: 'host', restart: 'unless-stopped', volumes: i.service.volumes, init: true };
+  return { name: namesFor(i.config.project, i.service.name).current, image: i.image, ...envOf(i, i.service.port), labels: baseLabels(i, 'current'), ...networkingOf(i.service, 'serving'), restart: 'unless-stopped', volumes: i.service.volumes, init: true };
 }
 
-/** A one-off release-task container of the new image (on the temporary port, should it listen). */
+/** A one-off release-task container of the new image, on the service's networks (so it reaches the database by name). */
 export function taskSpec(i: SpecInput, task: { name: string; command: readonly string[] }): ContainerSpec {
-  const port = i.service.port + i.env.tempPortOffset;
   return {
     name: namesFor(i.config.project, i.service.name).task(task.name),
     image: i.image,
-    ...envOf(i, port),
+    ...envOf(i, listenPortOf(i.service, i.env, 'task')),
     cmd: task.command,
     labels: { ...baseLabels(i, 'task'), 'greenlight.task': task.name },
-    networkMode: 'host',
+    ...networkingOf(i.service, 'task'),
     restart: 'no',
     volumes: i.service.volumes,
     init: true,
   };
 }
 
+export interface ReleaseTask {
+  readonly name: string;
+  readonly command: readonly string[];
+  /** It may change the database (migrations, seeds), so a backup is taken before it. */
+  readonly migrates: boolean;
+  readonly phase: TaskPhase;
+}
+
 /** Release tasks in order: the app-managed migrate command first, then the environment's tasks. */
-export function releaseTasksOf(config: GreenlightConfig, env: EnvironmentConfig): { name: string; command: readonly string[]; migrates: boolean }[] {
-  const tasks: { name: string; command: readonly string[]; migrates: boolean }[] = [];
-  if (config.database?.migrateCommand) tasks.push({ name: 'migrate', command: config.database.migrateCommand, migrates: true });
-  for (const t of env.releaseTasks) tasks.push({ name: t.name, command: t.command, migrates: /migrat|seed/i.test(t.name) });
+export function releaseTasksOf(config: GreenlightConfig, env: EnvironmentConfig): ReleaseTask[] {
+  const tasks: ReleaseTask[] = [];
+  if (config.database?.migrateCommand) tasks.push({ name: 'migrate', command: config.database.migrateCommand, migrates: true, phase: config.database.migratePhase });
+  for (const t of env.releaseTasks) tasks.push({ name: t.name, command: t.command, migrates: /migrat|seed/i.test(t.name), phase: t.phase });
   return tasks;
 }
 

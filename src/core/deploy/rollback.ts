@@ -11,6 +11,7 @@ import type { ContainerSummary } from '../ship/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, tailAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';
+import { endpointOf, healthAt } from './endpoint';
 import { describeProbe, waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
@@ -89,7 +90,7 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
     }
     await host.docker.renameContainer(target.id, names.current);
     await host.docker.startContainer(target.id);
-    const h = await waitHealthy(ctx, host, { address: env.serviceAddress, port: service.port, path: service.health.path, timeoutSeconds: service.health.timeoutSeconds, intervalMs: service.health.intervalMs, containerId: target.id }, 'rollback health');
+    const h = await waitHealthy(ctx, host, healthAt(service, await endpointOf(host.docker, env, service, target.id, 'serving'), target.id), 'rollback health');
     if (h.healthy) {
       result = { outcome: 'succeeded', from, to, serving: to, message: `${service.name} ${to} is serving on ${env.name} (was ${from ?? 'nothing'})`, rollbackMs: Date.now() - started, migrationsSince: since };
     } else {
@@ -100,7 +101,7 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
       if (cur && parked) {
         await host.docker.renameContainer(cur.id, names.current);
         await host.docker.startContainer(cur.id);
-        const back = await waitHealthy(ctx, host, { address: env.serviceAddress, port: service.port, path: service.health.path, timeoutSeconds: service.health.timeoutSeconds, intervalMs: service.health.intervalMs, containerId: cur.id }, 'restore health');
+        const back = await waitHealthy(ctx, host, healthAt(service, await endpointOf(host.docker, env, service, cur.id, 'serving'), cur.id), 'restore health');
         serving = back.healthy ? (from ?? 'previous') : `${from} (unhealthy)`;
       }
       result = { outcome: 'failed', from, to, serving, message: `${to} did not become healthy (${h.reason}; ${describeProbe(h.last)}); ${serving} serving again`, rollbackMs: Date.now() - started, migrationsSince: since };

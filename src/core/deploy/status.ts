@@ -5,6 +5,8 @@ import type { GreenlightConfig } from '../config/schema';
 import type { RemoteHost } from '../ship/remoteHost';
 import { tailAudit, type AuditRecord } from './audit';
 import type { ResolvedEnvironment } from './environment';
+import { isHealthyStatus } from '../common/httpProbe';
+import { endpointOf } from './endpoint';
 import { probe } from './health';
 import { readLock, type LockHolder } from './lock';
 import { LABEL, namesFor } from './plan';
@@ -32,14 +34,15 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
   const services: ServiceStatus[] = [];
   for (const s of config.services) {
     const c = await host.docker.inspectContainer(namesFor(config.project, s.name).current);
-    const p = c?.stateDetail.running ? await probe(host, env.serviceAddress, s.port, s.health.path) : undefined;
+    const at = c?.stateDetail.running ? await endpointOf(host.docker, env, s, c.id, 'serving').catch(() => undefined) : undefined;
+    const p = at ? await probe(host, at.address, at.port, s.health.path, { hostHeader: s.health.host }) : undefined;
     const retained = (await listRetained(host, config, env.name, s.name)).map((r) => r.labels[LABEL.version] ?? r.name);
     services.push({
       service: s.name,
       version: c?.labels[LABEL.version],
       state: c ? c.stateDetail.status : 'not deployed',
       startedAt: c?.stateDetail.running ? c.stateDetail.startedAt : undefined,
-      healthy: !!p && p.status >= 200 && p.status < 300,
+      healthy: !!p && isHealthyStatus(p.status, s.health.statuses),
       health: p ? (p.status ? `HTTP ${p.status}` : (p.error ?? 'no answer')) : '-',
       retained,
     });

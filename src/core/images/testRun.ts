@@ -4,9 +4,10 @@
 // test command. Test containers are always stopped and removed, whatever happened, and the result
 // is recorded in the tested-image ledger by image ID.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import * as path from 'node:path';
 import { InputError, errorMessage } from '../common/errors';
+import { describeProbe, httpProbe, isHealthyStatus } from '../common/httpProbe';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
 import { redact, type Secret } from '../common/secret';
 import type { GreenlightConfig, ServiceConfig } from '../config/schema';
@@ -147,7 +148,7 @@ export async function testImages(opts: TestOptions, outer: JobContext): Promise<
       const s = serviceOf(config, c.service);
       const url = `http://127.0.0.1:${testPortOf(s)}${s.health.path}`;
       ctx.progress({ step: `health ${s.name}`, message: url });
-      await step(`health ${s.name}`, () => waitHealthy(opts.engine, c.id, url, s.health, ctx));
+      await step(`health ${s.name}`, () => waitHealthy(opts.engine, c.id, testPortOf(s), url, s.health, ctx));
       ctx.log(`[${s.name}] healthy: ${url}`);
     }
 
@@ -309,7 +310,7 @@ async function runMigrations(opts: TestOptions, config: GreenlightConfig, root: 
   ctx.log('migrate: no database.migrateCommand and no migration runner available; the database is used as is', 'warn');
 }
 
-async function waitHealthy(engine: DockerEngine, id: string, url: string, health: ServiceConfig['health'], ctx: JobContext): Promise<void> {
+async function waitHealthy(engine: DockerEngine, id: string, port: number, url: string, health: ServiceConfig['health'], ctx: JobContext): Promise<void> {
   const deadline = Date.now() + health.timeoutSeconds * 1000;
   let delay = health.intervalMs;
   let last = 'no answer yet';
@@ -320,21 +321,24 @@ async function waitHealthy(engine: DockerEngine, id: string, url: string, health
     const state = await engine.inspectContainer(id);
     if (!state) throw new Error('the container disappeared');
     if (!state.running) throw new Error(`the container stopped before it became healthy: ${describeState(state)}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.min(5000, Math.max(500, deadline - Date.now())))]), redirect: 'manual' });
-      const body = (await res.text()).slice(0, 300);
-      if (res.status >= 200 && res.status < 300) return;
-      last = `HTTP ${res.status} ${body.trim()}`;
-    } catch (e) {
-      if (ctx.signal.aborted) throw new CancelledError();
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      last = cause?.code ?? cause?.message ?? errorMessage(e);
-    }
+    const p = await httpProbe(() => connectLocal(port), { address: '127.0.0.1', port, path: health.path, hostHeader: health.host, timeoutMs: Math.min(5000, Math.max(500, deadline - Date.now())) });
+    throwIfCancelled(ctx.signal);
+    if (isHealthyStatus(p.status, health.statuses)) return;
+    last = describeProbe(p);
     if (attempt === 1 || attempt % 5 === 0) ctx.log(`  health probe ${attempt}: ${last}`);
     if (Date.now() + delay > deadline) throw new Error(`not healthy after ${health.timeoutSeconds} s (${attempt} probes of ${url}); last answer: ${last}`);
     await sleep(delay, ctx.signal);
     delay = Math.min(delay * 2, MAX_PROBE_DELAY_MS);
   }
+}
+
+/** A TCP connection to the test container's port on this machine's loopback. */
+function connectLocal(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code ?? e.message)));
+  });
 }
 
 function describeState(s: ContainerState): string {

@@ -21,11 +21,33 @@ export interface ContainerSpec {
   readonly secretEnv: Readonly<Record<string, Secret>>;
   readonly cmd?: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
-  readonly networkMode: 'host';
+  /** "host": the host's network stack; "bridge": the engine's networks (`networks`, `publish`). */
+  readonly networkMode: 'host' | 'bridge';
+  /** User-defined networks to join (bridge only), each with the extra DNS names the container answers to there. */
+  readonly networks?: readonly ContainerNetwork[];
+  /** Published ports (bridge only), as `docker run -p`. */
+  readonly publish?: readonly PublishedPort[];
   readonly restart: 'unless-stopped' | 'no';
   readonly volumes: readonly string[];
   /** Run an init process as PID 1 so the app receives SIGTERM and stops promptly. */
   readonly init: boolean;
+}
+
+export interface ContainerNetwork {
+  readonly name: string;
+  readonly aliases: readonly string[];
+}
+
+export interface PublishedPort {
+  readonly hostIp?: string;
+  readonly host: number;
+  readonly container: number;
+  readonly protocol: 'tcp' | 'udp';
+}
+
+export interface LogLine {
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
 }
 
 export interface ContainerSummary {
@@ -47,6 +69,8 @@ export interface ContainerState {
   readonly startedAt: string;
   readonly restartCount: number;
   readonly oomKilled: boolean;
+  /** The container's address on each network it is attached to (bridge networking; empty with host). */
+  readonly addresses: Readonly<Record<string, string>>;
 }
 
 export interface DockerEngine {
@@ -68,8 +92,12 @@ export interface DockerEngine {
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
+  /** Creates a user-defined bridge network unless one of that name exists; true when it created it. */
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<boolean>;
   inspectContainer(id: string): Promise<(ContainerSummary & { readonly stateDetail: ContainerState }) | undefined>;
   logs(id: string, tail: number): Promise<string>;
+  /** The last `tail` lines, each with the stream (stdout or stderr) it was written to. */
+  logLines(id: string, tail: number): Promise<LogLine[]>;
   /** Waits for the container to exit and returns its exit code. */
   wait(id: string, signal?: AbortSignal): Promise<number>;
   close(): void;

@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { OperationError } from '../common/errors';
-import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo } from './docker';
+import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine, PublishedPort } from './docker';
 import type { SshConnection } from './sshAdapter';
 
 export type RemoteDockerTransport = 'socket' | 'dial-stdio';
@@ -170,6 +170,9 @@ class DockerodeEngine implements DockerEngine {
       ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       ...Object.entries(spec.secretEnv).map(([k, v]) => `${k}=${v.reveal()}`),
     ];
+    const networks = spec.networkMode === 'bridge' ? (spec.networks ?? []) : [];
+    const publish = spec.networkMode === 'bridge' ? (spec.publish ?? []) : [];
+    const first = networks[0];
     try {
       const c = await this.docker.createContainer({
         name: spec.name,
@@ -177,8 +180,20 @@ class DockerodeEngine implements DockerEngine {
         Env: env,
         Cmd: spec.cmd ? [...spec.cmd] : undefined,
         Labels: { ...spec.labels },
-        HostConfig: { Init: spec.init, NetworkMode: spec.networkMode, RestartPolicy: { Name: spec.restart }, Binds: spec.volumes.length ? [...spec.volumes] : undefined },
+        HostConfig: {
+          Init: spec.init,
+          NetworkMode: spec.networkMode === 'host' ? 'host' : (first?.name ?? 'bridge'),
+          RestartPolicy: { Name: spec.restart },
+          Binds: spec.volumes.length ? [...spec.volumes] : undefined,
+          PortBindings: publish.length ? portBindings(publish) : undefined,
+        },
+        ExposedPorts: publish.length ? Object.fromEntries(publish.map((p) => [`${p.container}/${p.protocol}`, {}])) : undefined,
+        // The create call takes one network (API < 1.44); the others are connected before the start.
+        NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { Aliases: [...first.aliases] } } } : undefined,
       });
+      for (const n of networks.slice(1)) {
+        await this.docker.getNetwork(n.name).connect({ Container: c.id, EndpointConfig: { Aliases: [...n.aliases] } });
+      }
       return c.id;
     } catch (e) {
       throw apiError(this.where, `create container ${spec.name}`, e);
@@ -218,6 +233,23 @@ class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<boolean> {
+    try {
+      await this.docker.getNetwork(name).inspect();
+      return false;
+    } catch (e) {
+      if (!notFound(e)) throw apiError(this.where, `inspect network ${name}`, e);
+    }
+    try {
+      await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { ...labels } });
+      return true;
+    } catch (e) {
+      // Two deploys creating the same network at once: the other one won, which is what we wanted.
+      if ((e as { statusCode?: number }).statusCode === 409) return false;
+      throw apiError(this.where, `create network ${name}`, e);
+    }
+  }
+
   async inspectContainer(id: string): Promise<(ContainerSummary & { readonly stateDetail: ContainerState }) | undefined> {
     try {
       const c = await this.docker.getContainer(id).inspect();
@@ -237,6 +269,11 @@ class DockerodeEngine implements DockerEngine {
           startedAt: c.State.StartedAt,
           restartCount: c.RestartCount,
           oomKilled: c.State.OOMKilled,
+          addresses: Object.fromEntries(
+            Object.entries(c.NetworkSettings?.Networks ?? {})
+              .filter(([, n]) => !!n.IPAddress)
+              .map(([name, n]) => [name, n.IPAddress]),
+          ),
         },
       };
     } catch (e) {
@@ -255,6 +292,16 @@ class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async logLines(id: string, tail: number): Promise<LogLine[]> {
+    try {
+      const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return demuxLines(buf);
+    } catch (e) {
+      if (notFound(e)) return [];
+      throw apiError(this.where, `logs ${id}`, e);
+    }
+  }
+
   async wait(id: string, signal?: AbortSignal): Promise<number> {
     try {
       const r = (await this.docker.getContainer(id).wait({ abortSignal: signal } as object)) as { StatusCode: number };
@@ -269,6 +316,13 @@ class DockerodeEngine implements DockerEngine {
   }
 }
 
+/** Docker's PortBindings: one entry per container port, each with the host ports bound to it. */
+function portBindings(publish: readonly PublishedPort[]): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of publish) (out[`${p.container}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: String(p.host) });
+  return out;
+}
+
 /** Container logs without a TTY come as 8-byte-framed stdout/stderr records. */
 function demux(buf: Buffer): string {
   if (!Buffer.isBuffer(buf)) return String(buf);
@@ -280,4 +334,23 @@ function demux(buf: Buffer): string {
     i += 8 + n;
   }
   return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+}
+
+/** The same records, each line with the stream it was written to (a partial last line is kept). */
+function demuxLines(buf: Buffer): LogLine[] {
+  if (!Buffer.isBuffer(buf)) return String(buf).split('\n').filter(Boolean).map((text) => ({ stream: 'stdout' as const, text }));
+  const pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  const out: LogLine[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
+    const stream = buf[i] === 2 ? 'stderr' : 'stdout';
+    const n = buf.readUInt32BE(i + 4);
+    const lines = (pending[stream] + buf.subarray(i + 8, i + 8 + n).toString('utf8')).split('\n');
+    pending[stream] = lines.pop() ?? '';
+    for (const text of lines) out.push({ stream, text });
+    i += 8 + n;
+  }
+  if (i === 0) return buf.toString('utf8').split('\n').filter(Boolean).map((text) => ({ stream: 'stdout' as const, text }));
+  for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) out.push({ stream, text: pending[stream] });
+  return out;
 }

@@ -13,7 +13,7 @@ import type { EnvironmentConfig, GreenlightConfig } from '../../core/config/sche
 import { secretsFrom } from '../../core/deploy/session';
 import { ensureStateDir, writeFileAtomic } from '../../core/images/stateDir';
 import { ARANGO_DEFAULT_PORT } from '../../core/backup/arangoRemote';
-import { openDbTunnel } from '../../core/deploy/dbTunnel';
+import { openDbTunnel } from '../../core/ship/dbTunnel';
 import { connectArango } from '../../core/migrate/adapters/arangoAdapter';
 import { connectPg } from '../../core/migrate/adapters/pgAdapter';
 import { ArangoBackend } from '../../core/migrate/arango/arangoBackend';
@@ -152,7 +152,7 @@ interface EnvironmentAccess {
 
 /**
  * An environment's database, reached the way deploys reach the host: SSH (pinned host key) and a
- * loopback port forwarded over it to the database address as the host sees it (deploy/dbTunnel.ts).
+ * loopback port forwarded over it to the database address as the host sees it (ship/dbTunnel.ts).
  * PostgreSQL gets a `pg` session, ArangoDB an arangojs driver; nothing is written by either here.
  */
 async function openEnvironmentTunnel(a: EnvironmentAccess, dbPort: number): Promise<{ port: number; forwardError(): string | undefined; close(): Promise<void> }> {

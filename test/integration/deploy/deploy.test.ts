@@ -123,7 +123,7 @@ suite('(integration) deploy: tested image to the production host over SSH', func
   });
 
   test('failed migration (release task): production untouched, the pre-deploy backup is offered, not restored', async () => {
-    const cfg = { ...config, environments: { production: { ...config.environments.production!, releaseTasks: [{ name: 'migrate', command: ['/bin/busybox', 'sh', '-c', 'echo applying 002_add_index; echo "ERROR: relation missing" >&2; exit 3'] }] } } };
+    const cfg = { ...config, environments: { production: { ...config.environments.production!, releaseTasks: [{ name: 'migrate', phase: 'before-start' as const, command: ['/bin/busybox', 'sh', '-c', 'echo applying 002_add_index; echo "ERROR: relation missing" >&2; exit 3'] }] } } };
     const ctx = recordingContext();
     const r = await deploy(ctx, local, host, request('v1', {}, cfg));
     assert.equal(r.outcome, 'failed');
@@ -131,7 +131,7 @@ suite('(integration) deploy: tested image to the production host over SSH', func
     assert.equal(r.restoreOffer?.backupId, r.backup?.id);
     assert.match(r.message, /release task "migrate" failed \(exit 3\)/);
     assert.match(r.message, /Nothing was restored automatically/);
-    assert.ok(ctx.lines.some((l) => l.includes('[migrate] applying 002_add_index')), 'task output is streamed');
+    assert.ok(ctx.lines.some((l) => l.includes('[migrate stdout] applying 002_add_index')), 'task output is streamed');
     assert.equal(await serving(), 'v2');
   });
 

@@ -5,7 +5,8 @@
 // and the listener accepts connections from 127.0.0.1 only, for as long as the deploy runs.
 import * as net from 'node:net';
 import { OperationError } from '../common/errors';
-import type { RemoteHost } from '../ship/remoteHost';
+import type { DockerEngine } from './docker';
+import type { RemoteHost } from './remoteHost';
 
 export interface DbTunnel {
   /** The local end: always 127.0.0.1. */
@@ -64,4 +65,22 @@ export async function openDbTunnel(remote: Pick<RemoteHost, 'connection'>, dbHos
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Where Greenlight's own connections reach the database from the host. With the database in a
+ * container on a bridge network, `database.host` is the name the services resolve on that
+ * network, which the host cannot; the container's own address on its network is reachable from
+ * the host, at the port the database listens on inside it.
+ */
+export async function databaseAddress(
+  docker: Pick<DockerEngine, 'inspectContainer'>,
+  pg: { readonly host: string; readonly port: number; readonly container?: { readonly name: string; readonly port: number } },
+): Promise<{ host: string; port: number }> {
+  if (!pg.container) return { host: pg.host, port: pg.port };
+  const c = await docker.inspectContainer(pg.container.name);
+  if (!c) throw new OperationError(`the database container ${pg.container.name} does not exist on the host`);
+  if (!c.stateDetail.running) throw new OperationError(`the database container ${pg.container.name} is not running (${c.stateDetail.status})`);
+  const address = Object.values(c.stateDetail.addresses)[0];
+  return address ? { host: address, port: pg.container.port } : { host: pg.host, port: pg.port };
 }

@@ -1,15 +1,15 @@
 // An environment's PostgreSQL database as the migration engine's session, for commands that read
 // it from here (`greenlight migrate drift --env`). It goes the way the deploy goes: the
 // environment's SSH connection (host key pinned in greenlight.yaml) and a loopback port forwarded
-// over it to the database as the host sees it (deploy/dbTunnel.ts), so the database port need not
+// over it to the database as the host sees it (ship/dbTunnel.ts), so the database port need not
 // be reachable from this machine. Nothing is written to the database.
 import type { JobContext } from '../common/job';
 import { InputError } from '../common/errors';
-import { openDbTunnel } from '../deploy/dbTunnel';
-import { pgTargetOf } from '../deploy/plan';
-import { openEnvironment } from '../deploy/session';
-import { connectPg } from './adapters/pgAdapter';
-import type { PgSession } from './session';
+import { databaseAddress, openDbTunnel } from '../ship/dbTunnel';
+import { pgTargetOf } from './plan';
+import { openEnvironment } from './session';
+import { connectPg } from '../migrate/adapters/pgAdapter';
+import type { PgSession } from '../migrate/session';
 
 export interface EnvironmentDatabase {
   readonly session: PgSession;
@@ -27,7 +27,8 @@ export async function openEnvironmentDatabase(
     if (es.config.database?.kind === 'arangodb') throw new InputError(`environment "${opts.envName}": drift compares PostgreSQL schemas; this project's database is ArangoDB`);
     const pg = pgTargetOf(es.environment.env, es.secrets);
     if (!pg) throw new InputError(`environment "${opts.envName}" has no database (environments.${opts.envName}.database in greenlight.yaml)`);
-    const tunnel = await openDbTunnel(es.host, pg.host, pg.port);
+    const at = await databaseAddress(es.host.docker, pg);
+    const tunnel = await openDbTunnel(es.host, at.host, at.port);
     let session: PgSession;
     try {
       const url = `postgres://${encodeURIComponent(pg.user)}@${tunnel.host}:${tunnel.port}/${encodeURIComponent(pg.database)}`;
