@@ -70,6 +70,10 @@ export function makeProject(template: string, opts: { config?: string; install?:
     return v;
   });
   writeFileSync(path.join(dir, 'greenlight.yaml'), yaml);
+  // The image test copies database.local's database as a template, which needs it idle: each
+  // project has its own (empty) one, so other suites' sessions on appdb cannot get in the way.
+  const local = /postgres:\/\/app@127\.0\.0\.1:25432\/([a-z0-9_]+)/.exec(yaml)?.[1];
+  if (local) ensureLocalDatabase(local);
   for (const f of readdirSync(dir)) if (/^greenlight\..+\.yaml$/.test(f)) rmSync(path.join(dir, f));
   writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\nrootfs/\n.greenlight/\n');
   // Frameworks come from their registry now, before the first commit, so lock files are committed.
@@ -172,6 +176,12 @@ export function prodDocker(b: Bed, args: readonly string[], input?: Buffer): str
 export function removeProdContainers(b: Bed, project: string): void {
   const ids = prodDocker(b, ['ps', '-aq', '--filter', `label=greenlight.project=${project}`]).split('\n').filter(Boolean);
   if (ids.length) prodDocker(b, ['rm', '-f', ...ids]);
+}
+
+function ensureLocalDatabase(name: string): void {
+  const url = `postgres://app:${LOCAL_DB_PASSWORD}@127.0.0.1:25432/postgres`;
+  const exists = execFileSync('psql', ['-X', '-A', '-t', url, '-c', `select 1 from pg_database where datname = '${name}'`], { stdio: 'pipe' }).toString().trim();
+  if (!exists) execFileSync('psql', ['-X', '-q', url, '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
 }
 
 /** `npm install` in dir (from the npm registry configured for this machine). */
