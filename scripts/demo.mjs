@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 // `npm run demo`: Greenlight's main job on the bundled demo project (greenlight.yaml at the repo
 // root, the web service in demo/web, migrations in migrations/). It prints a step-by-step report;
-// each step ends "ok", "FAILED" or "skipped: <why>", and the exit code is 1 if any step failed.
+// each step ends "ok" or "FAILED" with the reason, and the exit code is 1 if any step failed.
+//
+// It runs on a fresh clone with nothing run before it: the first step installs the npm
+// dependencies when node_modules is missing and brings the test bed up (a "production host" in a
+// network namespace: that needs root on Debian 12; anywhere else the step fails and says what to
+// run instead). No step is ever skipped: a demo that only passes on a prepared machine proves
+// nothing, so a missing prerequisite is a failure that names it.
 //
 // To add a step: append an object to STEPS below — { title, run } where run(ctx) returns
 // { status: 'ok' | 'failed' | 'skipped', summary, details? } (or throws, which counts as failed).
 // ctx.cli(args) runs the built CLI (dist/cli.js) and returns { code, stdout, stderr }.
 // ctx.ts(file) runs a step written in TypeScript, scripts/demo/<file> (contract in scripts/demo/result.ts).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,8 +26,8 @@ function run(cmd, args, opts = {}) {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     child.on('error', (e) => resolve({ code: 127, stdout, stderr: stderr + String(e) }));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
@@ -49,12 +55,48 @@ const ctx = {
   },
 };
 
+/** Why this machine cannot host the demo's production host, or undefined when it can. */
+function cannotHostTestbed() {
+  if (process.platform !== 'linux') return `the test bed is a Linux network namespace; this is ${process.platform}`;
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the test bed creates a network namespace, a user and daemons, which needs root (sudo npm run demo)';
+  if (!existsSync('/etc/debian_version')) return 'the test bed installs its parts with apt-get (Debian 12)';
+  return undefined;
+}
+
 const STEPS = [
+  {
+    title: 'Prepare this machine: npm dependencies and the test bed (bash test/testbed/up.sh)',
+    async run() {
+      const said = [];
+      if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
+        said.push('node_modules is missing: npm ci');
+        console.log('      node_modules is missing: running npm ci (about a minute)');
+        const r = await run('npm', ['ci', '--no-audit', '--no-fund'], { stdio: ['ignore', 'inherit', 'inherit'] });
+        if (r.code !== 0) return { status: 'failed', summary: `npm ci failed (exit ${r.code}); run it yourself and look at its output` };
+      }
+      const why = cannotHostTestbed();
+      if (why) {
+        return {
+          status: 'failed',
+          summary:
+            `cannot bring up the demo's production host: ${why}. Without it, these still run: ` +
+            'npx greenlight lint migrations/, npx greenlight migrate verify --dir migrations, and deploys to your own server (README, "Getting started")',
+        };
+      }
+      const envFile = process.env.GREENLIGHT_TESTBED_ENV ?? '/tmp/greenlight-testbed/env';
+      const wasUp = existsSync(envFile);
+      const r = await run('bash', ['test/testbed/up.sh']);
+      if (r.code !== 0) return { status: 'failed', summary: `test/testbed/up.sh failed (exit ${r.code})`, details: (r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n') };
+      const last = r.stdout.trim().split('\n').pop() ?? '';
+      said.push(wasUp && /already up/.test(last) ? 'the test bed was already up' : `brought the test bed up (${readFileSync(envFile, 'utf8').match(/PROD_SSH_HOST=(\S+)/)?.[1] ?? '?'}); take it down with npm run testbed:down`);
+      return { status: 'ok', summary: said.join('; ') };
+    },
+  },
   {
     title: 'Build the extension, service and CLI bundles',
     async run() {
       if (existsSync(cliJs) && statSync(cliJs).mtimeMs >= newestMtime(path.join(root, 'src'))) {
-        return { status: 'skipped', summary: 'dist/ is newer than every file in src/' };
+        return { status: 'ok', summary: 'dist/ is up to date: it is newer than every file in src/' };
       }
       const r = await run(process.execPath, ['scripts/build.mjs']);
       return { status: r.code === 0 ? 'ok' : 'failed', summary: (r.stdout + r.stderr).trim().split('\n').pop() ?? '', details: r.code === 0 ? '' : r.stderr };
@@ -117,9 +159,12 @@ for (const [i, step] of STEPS.entries()) {
   }
   if (r.details) console.log(r.details.replace(/^/gm, '      '));
   const secs = ((Date.now() - s0) / 1000).toFixed(1);
-  const mark = r.status === 'ok' ? 'ok' : r.status === 'skipped' ? `skipped: ${r.summary}` : 'FAILED';
-  console.log(`  → ${mark}${r.status !== 'skipped' && r.summary ? ` — ${r.summary}` : ''} (${secs} s)\n`);
-  if (r.status === 'failed') failed++;
+  // A step that could not run is a failure too: the demo proves nothing it did not do.
+  const ok = r.status === 'ok';
+  console.log(`  → ${ok ? 'ok' : r.status === 'skipped' ? 'FAILED (did not run)' : 'FAILED'}${r.summary ? ` — ${r.summary}` : ''} (${secs} s)\n`);
+  if (!ok) failed++;
+  // Without the first step's dependencies and test bed nothing after it can run.
+  if (!ok && i === 0) break;
 }
 console.log(`${failed ? `${failed} step(s) failed` : 'All steps passed'} in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
 process.exit(failed ? 1 : 0);

@@ -1,8 +1,7 @@
 // Demo step: deploy the tested demo image to the "production" environment of greenlight.yaml
 // (the test bed's production host: its own sshd, dockerd and PostgreSQL in a network namespace,
-// reached exactly as a real server) and roll it back, printing each step of both. Skipped, with
-// the reason, when there is no test bed, no Docker engine or no tested image — the rest of the
-// demo runs on any machine. The CLI equivalent is `greenlight deploy <tag> --env production`
+// reached exactly as a real server) and roll it back, printing each step of both. It fails, with
+// the reason, when there is no test bed, no Docker engine or no tested image. The CLI equivalent is `greenlight deploy <tag> --env production`
 // followed by `greenlight rollback --env production`.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -27,7 +26,7 @@ function testbedValue(name: string): string | undefined {
 }
 
 // The demo prints what a user watches in the output channel: steps, verdicts, not every probe.
-const SHOWN = /^(deploy |preflight|migrations:|backup:|ship:|health:|  \[migrate\]|release task|swap:|rollback|keep )/;
+const SHOWN = /^(deploy |preflight|migrations:|backup:|ship:|health:|  \[migrate\]|release task|switch:|rollback|keep )/;
 
 function printer(prefix: string): JobContext {
   return {
@@ -40,24 +39,24 @@ function printer(prefix: string): JobContext {
 }
 
 runStep(async () => {
-  if (!existsSync(TESTBED_ENV)) return { status: 'skipped', summary: `no production host: the "${ENV_NAME}" environment is the test bed's (start it with bash test/testbed/up.sh; ${TESTBED_ENV} is missing)` };
+  if (!existsSync(TESTBED_ENV)) return { status: 'failed', summary: `no production host: the "${ENV_NAME}" environment is the test bed's (start it with bash test/testbed/up.sh; ${TESTBED_ENV} is missing)` };
   const engine = connectDocker(dockerEndpoint(process.env));
   try {
     await engine.ping();
   } catch (e) {
-    return { status: 'skipped', summary: `no Docker engine at ${engine.endpoint} (${(e as Error).message})` };
+    return { status: 'failed', summary: `no Docker engine at ${engine.endpoint} (${(e as Error).message})` };
   }
   const ledger = await openLedger(ROOT);
   const tested = ledger.list().find((r) => r.result === 'passed' && r.service === 'web');
-  if (!tested) return { status: 'skipped', summary: 'no tested demo image yet: the build-and-test step did not pass (only tested images are deployed)' };
+  if (!tested) return { status: 'failed', summary: 'no tested demo image yet: the build-and-test step did not pass (only tested images are deployed)' };
   const image = tested.tags[0]!;
-  if (!(await engine.inspectImage(image).catch(() => undefined))) return { status: 'skipped', summary: `the tested image ${image} is no longer on the local engine; run the demo again to rebuild it` };
+  if (!(await engine.inspectImage(image).catch(() => undefined))) return { status: 'failed', summary: `the tested image ${image} is no longer on the local engine; run the demo again to rebuild it` };
 
   // The production database password: from the environment, else the test bed's (its env file).
   const vars = { ...process.env };
   if (!vars[PASSWORD_VAR]) {
     const url = testbedValue('PROD_DATABASE_URL');
-    if (!url) return { status: 'skipped', summary: `${PASSWORD_VAR} is not set and ${TESTBED_ENV} names no production database` };
+    if (!url) return { status: 'failed', summary: `${PASSWORD_VAR} is not set and ${TESTBED_ENV} names no production database` };
     vars[PASSWORD_VAR] = decodeURIComponent(new URL(url).password);
   }
   const ctx = printer('  ');
@@ -65,7 +64,7 @@ runStep(async () => {
   try {
     session = await openEnvironment(ctx, { cwd: ROOT, envName: ENV_NAME, vars, retryForMs: 5000 });
   } catch (e) {
-    return { status: 'skipped', summary: `the ${ENV_NAME} host does not answer over SSH (${(e as Error).message}); start the test bed with bash test/testbed/up.sh` };
+    return { status: 'failed', summary: `the ${ENV_NAME} host does not answer over SSH (${(e as Error).message}); start the test bed with bash test/testbed/up.sh` };
   }
   const local = localDocker();
   try {

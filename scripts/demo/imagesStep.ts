@@ -3,7 +3,7 @@
 // names the local database postgres://app@127.0.0.1:25432/appdb with its password in
 // GREENLIGHT_LOCAL_DB_PASSWORD. With nothing configured, the demo uses the test bed's PostgreSQL
 // (bash test/testbed/up.sh serves it on that address and writes its URL to the env file); when
-// neither is there, or no Docker engine answers, the step is skipped and says why.
+// neither is there, or no Docker engine answers, the step fails and says why.
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import * as path from 'node:path';
@@ -49,7 +49,7 @@ runStep(async () => {
     const password = testbedPassword();
     if (!password) {
       return {
-        status: 'skipped',
+        status: 'failed',
         summary: `no local database: the demo tests against postgres://app@${LOCAL.host}:${LOCAL.port}/appdb; start the test bed (bash test/testbed/up.sh) or set GREENLIGHT_LOCAL_DB_PASSWORD for your own server there`,
       };
     }
@@ -57,13 +57,13 @@ runStep(async () => {
     source = `the test bed's PostgreSQL (${TESTBED_ENV})`;
   }
   const down = await reachable(LOCAL.host, LOCAL.port);
-  if (down) return { status: 'skipped', summary: `the local PostgreSQL at ${LOCAL.host}:${LOCAL.port} does not answer (${down}); start it with bash test/testbed/up.sh` };
+  if (down) return { status: 'failed', summary: `the local PostgreSQL at ${LOCAL.host}:${LOCAL.port} does not answer (${down}); start it with bash test/testbed/up.sh` };
   console.log(`database: postgres://app@${LOCAL.host}:${LOCAL.port}/appdb, password from ${source}`);
 
   // The build streams every Dockerfile step; the demo shows what the test run did and its verdicts.
   const lines: string[] = [];
   const outcome = await buildAndTestDemo(ROOT, { signal: new AbortController().signal, progress: () => undefined, log: (line) => lines.push(line) }, env);
-  if (outcome.status === 'skipped') return { status: 'skipped', summary: outcome.reason };
+  if (outcome.status === 'skipped') return { status: 'failed', summary: `could not run: ${outcome.reason}` };
   const { build, test } = outcome;
   const shown = lines.filter((l) => /^\[\w+\] (built|started|healthy|removed)|^test database|^applied|^\$ |^ {2}(ok|FAIL|all checks)|^(PASSED|FAILED)/.test(l));
   for (const l of shown.slice(-25)) console.log(l);

@@ -12,7 +12,7 @@ runStep(async () => {
   try {
     ({ verifyMigrationsDir } = await import('../../src/core/migrate/verifyDir'));
   } catch (e) {
-    return { status: 'skipped', summary: `the migration engine's verify is not available in this checkout (src/core/migrate/verifyDir.ts: ${(e as Error).message.split('\n')[0]})` };
+    return { status: 'failed', summary: `the migration engine's verify is not available in this checkout (src/core/migrate/verifyDir.ts: ${(e as Error).message.split('\n')[0]})` };
   }
   process.chdir(ROOT);
   const { report, text } = await verifyMigrationsDir('migrations', { fresh: true, rerun: true });

@@ -7,8 +7,11 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   out(text: string): void;
   err(text: string): void;
-  /** Sets the process exit code (the highest set wins: 2 over 1 over 0). */
-  exit(code: 0 | 1 | 2): void;
+  /**
+   * Sets the process exit code (the highest set wins: 2 over 1 over 0). `greenlight exec` passes
+   * the remote command's own code through, which may be any number.
+   */
+  exit(code: number): void;
 }
 
 export function processIo(): CliIo {

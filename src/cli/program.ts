@@ -14,6 +14,9 @@ import { registerRollback } from './commands/rollback';
 import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
 import { registerMigrate } from './commands/migrate';
+import { registerInit } from './commands/init';
+import { registerLogs } from './commands/logs';
+import { registerExec } from './commands/exec';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -24,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerInit(program, io);
   registerConfig(program, io);
   registerBuild(program, io);
   registerTest(program, io);
@@ -34,6 +38,8 @@ export function buildProgram(io: CliIo): Command {
   registerRollback(program, io);
   registerBackup(program, io);
   registerStatus(program, io);
+  registerLogs(program, io);
+  registerExec(program, io);
   registerMigrate(program, io);
   return program;
 }

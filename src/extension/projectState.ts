@@ -42,6 +42,8 @@ export class ProjectState implements vscode.Disposable {
     }
     // Drives the Environments view's welcome text: "create the file" versus "add an environment".
     void vscode.commands.executeCommand('setContext', 'greenlight.configFound', Boolean(this.#summary?.found));
+    // Completes the walkthrough's "Trust the host key" step: some environment has a pinned key.
+    void vscode.commands.executeCommand('setContext', 'greenlight.hostKeyPinned', Boolean(this.#summary?.environments.some((e) => e.hostKeyPinned)));
     this.#onDidChange.fire(this.#summary);
     return this.#summary;
   }

@@ -35,6 +35,11 @@ export class EnvironmentSecrets {
     return typed;
   }
 
+  /** Stores (or replaces) the password, as typed into "Set Database Password…". */
+  async store(project: string, env: string, password: string): Promise<void> {
+    await this.storage.store(EnvironmentSecrets.key(project, env), password);
+  }
+
   async forget(project: string, env: string): Promise<void> {
     await this.storage.delete(EnvironmentSecrets.key(project, env));
   }

@@ -35,6 +35,12 @@ export interface EnvironmentSummary {
   readonly keep: number;
 }
 
+export interface ConfigInitDto {
+  readonly text: string;
+  /** What the file was written from, for the message: "package.json \"todo-app\"", "Dockerfile", … */
+  readonly found: readonly string[];
+}
+
 export interface ConfigSummary {
   readonly file: string;
   readonly found: boolean;
@@ -272,6 +278,8 @@ type EnvParams = { workspaceRoot: string; env: string };
  */
 export interface JobKinds {
   'config.summary': { params: { workspaceRoot: string }; result: ConfigSummary };
+  /** The commented greenlight.yaml `greenlight init` would write for the workspace (not written: the editor writes it). */
+  'config.init': { params: { workspaceRoot: string; /** False in Restricted Mode: git is not run there. */ useGit: boolean; ssh?: { host: string; user: string; port?: number }; envName?: string }; result: ConfigInitDto };
   'service.sleep': { params: { ms: number }; result: { sleptMs: number } };
   'images.list': { params: { workspaceRoot: string }; result: ImagesListDto };
   'images.build': { params: { workspaceRoot: string; services?: string[]; noCache?: boolean }; result: ImageBuildDto };

@@ -1,9 +1,12 @@
-// `greenlight deploy <image> --env <name>`: deploys a tested image (see src/core/deploy/deploy.ts).
+// `greenlight deploy [image] [--env <name>]`: deploys a tested image (see src/core/deploy/deploy.ts).
+// Without an image, the newest tested image of HEAD; without --env, the only environment.
 // Exit 0 when the new version serves, 1 when the deploy failed or rolled back, 2 for bad input.
 import type { Command } from 'commander';
 import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { deploy } from '../../core/deploy/deploy';
+import { headCommit, newestTestedOfCommit } from '../../core/deploy/defaults';
+import { pickService } from '../../core/deploy/environment';
 import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
 import { breakLock } from '../../core/deploy/lock';
 import { openEnvironment } from '../../core/deploy/session';
@@ -12,13 +15,14 @@ import { localDocker } from '../../core/ship/dockerAdapter';
 import type { ShipMode } from '../../core/ship/ship';
 import { cliContext, type CliIo } from '../io';
 import { withSignal } from './ship';
+import { defaultEnvironment } from './status';
 
 export function registerDeploy(program: Command, io: CliIo): void {
   program
     .command('deploy')
     .description('deploy a tested image: preflight, lock, ship, backup, health, release tasks, swap, automatic rollback')
-    .argument('<image>', 'local image (repo:tag or image ID) that passed greenlight test')
-    .requiredOption('-e, --env <name>', 'environment from greenlight.yaml')
+    .argument('[image]', 'local image (repo:tag or image ID) that passed greenlight test (default: the newest tested image of HEAD)')
+    .option('-e, --env <name>', 'environment from greenlight.yaml (optional when there is one)')
     .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
     .option('-s, --service <name>', 'service to deploy (when there are several)')
     .option('--version <version>', 'version label (default: from the test record or the tag)')
@@ -29,10 +33,11 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option('--force-backup', 'take the pre-deploy backup even when no migrations are pending')
     .option('--break-lock', 'break a stale deploy lock first (names the holder it removes)')
     .option('--json', 'print the result as JSON')
-    .action(async (image: string, opts: { env: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; forceBackup?: boolean; breakLock?: boolean; json?: boolean }) => {
+    .action(async (imageArg: string | undefined, opts: { env?: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; forceBackup?: boolean; breakLock?: boolean; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
-        const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
+        const envName = await defaultEnvironment(io, opts.config, opts.env);
+        const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName, vars: io.env });
         const local = localDocker();
         try {
           if (opts.skipBackup && opts.forceBackup) throw new InputError('--skip-backup and --force-backup contradict each other; give one');
@@ -41,11 +46,20 @@ export function registerDeploy(program: Command, io: CliIo): void {
             io.err(h === 'free' ? 'lock: there was no lock to break' : `lock: broke the lock${h ? ` of ${h.who} (${h.what}, since ${h.since})` : ''}`);
           }
           const ledger = await openLedger(s.root);
+          let image = imageArg;
+          let service = opts.service;
+          if (!image) {
+            const svc = pickService(s.config, opts.service).name;
+            const rec = newestTestedOfCommit(ledger, svc, await headCommit(s.root, signal));
+            image = rec.imageId;
+            service = svc;
+            io.err(`deploying ${svc} ${rec.version} (${rec.imageId.slice(7, 19)}), the newest tested image of HEAD, to ${envName}`);
+          }
           // Even a failed deploy leaves an audit record and maybe a rolled-back container behind.
           const r = await deploy(ctx, local, s.host, {
             config: s.config,
             environment: s.environment,
-            service: opts.service,
+            service,
             image,
             version: opts.version,
             ledger,
@@ -60,11 +74,11 @@ export function registerDeploy(program: Command, io: CliIo): void {
           else {
             io.out(`${r.outcome}: ${r.message}`);
             io.out(`serving: ${r.serving}${r.backup ? `; backup ${r.backup.id}` : r.backupReason ? `; no backup: ${r.backupReason}` : ''}${r.switchMs !== undefined ? `; switch ${r.switchMs} ms` : ''}`);
-            if (r.restoreOffer) io.out(`to restore the pre-deploy backup: greenlight backup restore --env ${opts.env} ${r.restoreOffer.backupId}`);
+            if (r.restoreOffer) io.out(`to restore the pre-deploy backup: greenlight backup restore --env ${envName} ${r.restoreOffer.backupId}`);
           }
           io.exit(r.outcome === 'succeeded' ? 0 : 1);
         } finally {
-          await noteEnvironmentChanged(s.root, opts.env, 'deploy');
+          await noteEnvironmentChanged(s.root, envName, 'deploy');
           local.close();
           s.close();
         }

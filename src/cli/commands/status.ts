@@ -1,34 +1,80 @@
-// `greenlight status --env <name>`: serving versions, health, retained versions, lock, last deploys.
+// `greenlight status [--env <name>] [--json]`: what runs on an environment (every environment when
+// --env is absent): each service's version, state, uptime and health, the retained versions, the
+// deploy lock and the last deploys.
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import { InputError, errorMessage } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
-import { openEnvironment } from '../../core/deploy/session';
-import { environmentStatus } from '../../core/deploy/status';
+import { loadProject, openEnvironment } from '../../core/deploy/session';
+import { environmentStatus, type EnvironmentStatus } from '../../core/deploy/status';
 import { cliContext, type CliIo } from '../io';
 import { withSignal } from './ship';
+
+/** The --env given, or the only environment of greenlight.yaml; several or none is an input error. */
+export async function defaultEnvironment(io: CliIo, configFile: string, env: string | undefined): Promise<string> {
+  if (env) return env;
+  const { config } = await loadProject(path.resolve(io.cwd, configFile));
+  const names = Object.keys(config.environments);
+  if (names.length === 1) return names[0]!;
+  if (names.length === 0) throw new InputError(`${configFile} declares no environments; add one under environments: (or run greenlight init --force --ssh user@host)`);
+  throw new InputError(`${configFile} declares ${names.length} environments (${names.join(', ')}); say which one with --env`);
+}
+
+/** "3d 4h", "2h 5m", "42s": the two largest units. */
+export function formatUptime(seconds: number): string {
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [unit, n] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const q = Math.floor(rest / n);
+    if (q > 0 || (unit === 's' && parts.length === 0)) parts.push(`${q}${unit}`);
+    rest -= q * n;
+  }
+  return parts.slice(0, 2).join(' ');
+}
+
+function printStatus(io: CliIo, st: EnvironmentStatus): void {
+  io.out(`${st.env} (${st.host})`);
+  for (const x of st.services) {
+    const up = x.uptimeSeconds !== undefined ? `, up ${formatUptime(x.uptimeSeconds)}` : '';
+    io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${up}${x.startedAt ? ` (since ${x.startedAt})` : ''}, health ${x.health}; retained: ${x.retained.join(', ') || 'none'}`);
+  }
+  io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
+  for (const a of st.recent.slice(0, 5)) io.out(`  ${a.at} ${a.action} ${a.service ?? ''} ${a.version ?? ''} ${a.result} by ${a.who}${a.backupId ? ` (backup ${a.backupId})` : ''}`);
+}
 
 export function registerStatus(program: Command, io: CliIo): void {
   program
     .command('status')
-    .description('what runs on an environment: versions, health, retained versions, deploy lock, recent deploys')
-    .requiredOption('-e, --env <name>', 'environment from greenlight.yaml')
+    .description('what runs on an environment (all when --env is absent): versions, uptime, health, retained versions, deploy lock, recent deploys')
+    .option('-e, --env <name>', 'environment from greenlight.yaml (default: every environment)')
     .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
-    .option('--json', 'print as JSON')
-    .action(async (opts: { env: string; config: string; json?: boolean }) => {
+    .option('--json', 'print as JSON (one object with --env, else an array with one entry per environment)')
+    .action(async (opts: { env?: string; config: string; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
-        const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env, retryForMs: 0 });
-        try {
-          const st = await environmentStatus(ctx, s.host, s.config, s.environment);
-          if (opts.json) return io.out(JSON.stringify(st, null, 2));
-          io.out(`${st.env} (${st.host})`);
-          for (const x of st.services) {
-            io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${x.startedAt ? ` since ${x.startedAt}` : ''}, health ${x.health}; retained: ${x.retained.join(', ') || 'none'}`);
+        const { config } = await loadProject(path.resolve(io.cwd, opts.config));
+        const names = opts.env ? [opts.env] : Object.keys(config.environments);
+        if (names.length === 0) throw new InputError(`${opts.config} declares no environments; add one under environments:`);
+        const all: (EnvironmentStatus | { env: string; error: string })[] = [];
+        for (const envName of names) {
+          try {
+            const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName, vars: io.env, retryForMs: 0, needsSecrets: false });
+            try {
+              const st = await environmentStatus(ctx, s.host, s.config, s.environment);
+              all.push(st);
+              if (!opts.json) printStatus(io, st);
+            } finally {
+              s.close();
+            }
+          } catch (e) {
+            // With --env the error is the answer; across environments one unreachable host must not hide the others.
+            if (opts.env || e instanceof InputError) throw e;
+            all.push({ env: envName, error: errorMessage(e) });
+            if (!opts.json) io.out(`${envName}: ${errorMessage(e)}`);
+            io.exit(1);
           }
-          io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
-          for (const a of st.recent.slice(0, 5)) io.out(`  ${a.at} ${a.action} ${a.service ?? ''} ${a.version ?? ''} ${a.result} by ${a.who}${a.backupId ? ` (backup ${a.backupId})` : ''}`);
-        } finally {
-          s.close();
         }
+        if (opts.json) io.out(JSON.stringify(opts.env ? all[0] : all, null, 2));
       });
     });
 }

@@ -48,10 +48,18 @@ export function secretsFrom(config: GreenlightConfig, envName: string, vars: Rea
 
 export async function openEnvironment(
   ctx: Pick<JobContext, 'signal' | 'log'>,
-  opts: { configFile?: string; cwd: string; envName: string; vars: Readonly<Record<string, string | undefined>>; retryForMs?: number },
+  opts: {
+    configFile?: string;
+    cwd: string;
+    envName: string;
+    vars: Readonly<Record<string, string | undefined>>;
+    retryForMs?: number;
+    /** False for operations that never touch the database or set secrets (status, logs, exec): an unset password variable is then no error. */
+    needsSecrets?: boolean;
+  },
 ): Promise<EnvironmentSession> {
   const { config, root } = await loadProject(path.resolve(opts.cwd, opts.configFile ?? CONFIG_FILE_NAME));
-  const secrets = secretsFrom(config, opts.envName, opts.vars);
+  const secrets = opts.needsSecrets === false ? { env: {} } : secretsFrom(config, opts.envName, opts.vars);
   const environment = resolveEnvironment(config, root, opts.envName, secrets.dbPassword);
   const host = await RemoteHost.connect(environment.ssh, environment.dockerSocket, ctx, { retryForMs: opts.retryForMs ?? 30000 });
   return { config, root, environment, secrets, host, close: () => host.close() };

@@ -17,6 +17,8 @@ export interface ServiceStatus {
   readonly version?: string;
   readonly state: string;
   readonly startedAt?: string;
+  /** Seconds since the serving container started (absent when it is not running). */
+  readonly uptimeSeconds?: number;
   readonly healthy: boolean;
   readonly health: string;
   readonly retained: readonly string[];
@@ -42,6 +44,7 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
       version: c?.labels[LABEL.version],
       state: c ? c.stateDetail.status : 'not deployed',
       startedAt: c?.stateDetail.running ? c.stateDetail.startedAt : undefined,
+      uptimeSeconds: c?.stateDetail.running ? uptimeOf(c.stateDetail.startedAt) : undefined,
       healthy: !!p && isHealthyStatus(p.status, s.health.statuses),
       health: p ? (p.status ? `HTTP ${p.status}` : (p.error ?? 'no answer')) : '-',
       retained,
@@ -49,4 +52,9 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
   }
   const lock = await readLock(ctx, host, env.env.stateDir);
   return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10) };
+}
+
+function uptimeOf(startedAt: string): number | undefined {
+  const t = Date.parse(startedAt);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.round((Date.now() - t) / 1000));
 }

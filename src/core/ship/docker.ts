@@ -1,7 +1,7 @@
 // What the ship and deploy engines need from a Docker engine, as plain data. The adapter
 // (dockerAdapter.ts) implements it over dockerode; the engines never see dockerode, so container
 // specs are data that unit tests compare exactly.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Secret } from '../common/secret';
 
 export interface ImageInfo {
@@ -73,6 +73,35 @@ export interface ContainerState {
   readonly addresses: Readonly<Record<string, string>>;
 }
 
+/** Where a container's output goes: its stdout and stderr, kept apart. */
+export interface OutputStreams {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+export interface LogsOptions {
+  /** Keep streaming until the container stops or the signal aborts. */
+  readonly follow: boolean;
+  /** Only lines written at or after this time (Unix seconds). */
+  readonly since?: number;
+  /** Only the last N lines (absent: all). */
+  readonly tail?: number;
+  readonly timestamps?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** What a container runs with, so a one-off can be started like it (`greenlight exec --new`). */
+export interface RunSettings {
+  readonly image: string;
+  /** The container's whole environment; values may be secrets (a database URL), so all are Secrets. */
+  readonly env: Readonly<Record<string, Secret>>;
+  readonly networkMode: 'host' | 'bridge';
+  /** The user-defined networks it is attached to (bridge only), without its DNS names: a one-off must not take its traffic. */
+  readonly networks: readonly ContainerNetwork[];
+  readonly volumes: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface DockerEngine {
   /** Where it is, for messages ("local engine", "198.18.77.2"). */
   readonly where: string;
@@ -98,6 +127,12 @@ export interface DockerEngine {
   logs(id: string, tail: number): Promise<string>;
   /** The last `tail` lines, each with the stream (stdout or stderr) it was written to. */
   logLines(id: string, tail: number): Promise<LogLine[]>;
+  /** Streams the container's log lines into `out` (stdout and stderr kept apart) until done or aborted. */
+  streamLogs(id: string, opts: LogsOptions, out: OutputStreams): Promise<void>;
+  /** Runs argv (never a shell string) inside the running container; resolves to its exit code. */
+  exec(id: string, argv: readonly string[], out: OutputStreams, signal?: AbortSignal): Promise<number>;
+  /** The image, environment, network and mounts of a container; undefined when there is none. */
+  runSettings(id: string): Promise<RunSettings | undefined>;
   /** Waits for the container to exit and returns its exit code. */
   wait(id: string, signal?: AbortSignal): Promise<number>;
   close(): void;

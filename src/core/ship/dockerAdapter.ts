@@ -4,9 +4,12 @@
 // connection the way docker-modem's built-in "ssh" protocol does.
 import * as http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { OperationError } from '../common/errors';
-import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine, PublishedPort } from './docker';
+import { CancelledError } from '../common/job';
+import { Secret } from '../common/secret';
+import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine, LogsOptions, OutputStreams, PublishedPort, RunSettings } from './docker';
 import type { SshConnection } from './sshAdapter';
 
 export type RemoteDockerTransport = 'socket' | 'dial-stdio';
@@ -302,6 +305,74 @@ class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async streamLogs(id: string, opts: LogsOptions, out: OutputStreams): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const common = { stdout: true, stderr: true, since: opts.since, tail: opts.tail ?? 'all', timestamps: opts.timestamps ?? false, abortSignal: opts.signal };
+    try {
+      if (!opts.follow) {
+        // Without follow dockerode hands back the whole framed body at once.
+        const buf = (await container.logs({ ...common, follow: false } as Docker.ContainerLogsOptions & { follow: false })) as unknown as Buffer;
+        for (const [kind, chunk] of frames(buf)) (kind === 2 ? out.stderr : out.stdout).write(chunk);
+        return;
+      }
+      const stream = (await container.logs({ ...common, follow: true } as Docker.ContainerLogsOptions & { follow: true })) as unknown as Readable;
+      await this.#pump(stream, out, opts.signal);
+    } catch (e) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      if (notFound(e)) throw new OperationError(`docker (${this.where}): no container ${id}`);
+      throw apiError(this.where, `logs ${id}`, e);
+    }
+  }
+
+  async exec(id: string, argv: readonly string[], out: OutputStreams, signal?: AbortSignal): Promise<number> {
+    if (argv.length === 0) throw new OperationError('exec: no command given');
+    try {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
+      const stream = (await exec.start({ hijack: false, stdin: false, abortSignal: signal } as object)) as unknown as Readable;
+      await this.#pump(stream, out, signal);
+      const r = await exec.inspect();
+      if (r.Running) throw new OperationError(`docker (${this.where}) exec in ${id}: the output ended but ${argv[0]} is still running`);
+      return r.ExitCode ?? 1;
+    } catch (e) {
+      if (signal?.aborted) throw new CancelledError();
+      if (e instanceof OperationError) throw e;
+      throw apiError(this.where, `exec ${argv[0]} in ${id}`, e);
+    }
+  }
+
+  async runSettings(id: string): Promise<RunSettings | undefined> {
+    try {
+      const c = await this.docker.getContainer(id).inspect();
+      const env: Record<string, Secret> = {};
+      for (const kv of c.Config.Env ?? []) {
+        const i = kv.indexOf('=');
+        if (i > 0) env[kv.slice(0, i)] = new Secret(kv.slice(i + 1));
+      }
+      const host = c.HostConfig.NetworkMode === 'host';
+      // The engine's default network is joined by leaving the list empty; user networks by name.
+      const networks = host ? [] : Object.keys(c.NetworkSettings?.Networks ?? {}).filter((n) => n !== 'bridge').map((name) => ({ name, aliases: [] }));
+      return { image: c.Image, env, networkMode: host ? 'host' : 'bridge', networks, volumes: c.HostConfig.Binds ?? [], labels: c.Config.Labels ?? {} };
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw apiError(this.where, `inspect ${id}`, e);
+    }
+  }
+
+  /** Demultiplexes a non-TTY container stream into out until it ends or the signal aborts. */
+  async #pump(stream: Readable, out: OutputStreams, signal: AbortSignal | undefined): Promise<void> {
+    const onAbort = (): void => void stream.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.docker.modem.demuxStream(stream, out.stdout, out.stderr);
+      await finished(stream).catch((e: unknown) => {
+        // A follow ended by Ctrl-C is the normal end of `logs --follow`, not a failure.
+        if (!signal?.aborted) throw e;
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   async wait(id: string, signal?: AbortSignal): Promise<number> {
     try {
       const r = (await this.docker.getContainer(id).wait({ abortSignal: signal } as object)) as { StatusCode: number };
@@ -353,4 +424,17 @@ function demuxLines(buf: Buffer): LogLine[] {
   if (i === 0) return buf.toString('utf8').split('\n').filter(Boolean).map((text) => ({ stream: 'stdout' as const, text }));
   for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) out.push({ stream, text: pending[stream] });
   return out;
+}
+
+/** The records of a framed body as [stream type (1 stdout, 2 stderr), bytes]; an unframed body is one stdout record. */
+function frames(buf: Buffer): [number, Buffer][] {
+  if (!Buffer.isBuffer(buf)) return [[1, Buffer.from(String(buf))]];
+  const out: [number, Buffer][] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
+    const n = buf.readUInt32BE(i + 4);
+    out.push([buf[i]!, buf.subarray(i + 8, i + 8 + n)]);
+    i += 8 + n;
+  }
+  return i === 0 ? [[1, buf]] : out;
 }

@@ -11,6 +11,7 @@ import { forgetDatabasePassword } from './deploy/forgetDatabasePassword';
 import { refreshEnvironment } from './deploy/refreshEnvironment';
 import { restoreBackup } from './deploy/restoreBackup';
 import { rollBack } from './deploy/rollBack';
+import { setDatabasePassword } from './deploy/setDatabasePassword';
 import { trustHostKey } from './deploy/trustHostKey';
 import { verifyBackup } from './deploy/verifyBackup';
 import { buildImages } from './images/buildImages';
@@ -27,6 +28,7 @@ import { refreshMigrations } from './migrations/refreshMigrations';
 import { showVerifyReport } from './migrations/showVerifyReport';
 import { verifyMigrationFile } from './migrations/verifyMigrationFile';
 import { verifyMigrations } from './migrations/verifyMigrations';
+import { createProjectFile } from './createProjectFile';
 import { openConfig } from './openConfig';
 import { refreshViews } from './refreshViews';
 import { restartService } from './restartService';
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.service.showHealth': showServiceHealth,
   'greenlight.service.restart': restartService,
   'greenlight.config.open': openConfig,
+  'greenlight.config.create': createProjectFile,
   'greenlight.environments.refresh': refreshViews,
   'greenlight.images.build': buildImages,
   'greenlight.images.test': testImages,
@@ -52,6 +55,7 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.deploy.refreshEnvironment': refreshEnvironment,
   'greenlight.deploy.backUpNow': backUpNow,
   'greenlight.deploy.trustHostKey': trustHostKey,
+  'greenlight.deploy.setDatabasePassword': setDatabasePassword,
   'greenlight.deploy.forgetDatabasePassword': forgetDatabasePassword,
   'greenlight.backups.verify': verifyBackup,
   'greenlight.backups.restore': restoreBackup,

@@ -3,6 +3,7 @@
 import type { JobContext } from '../../core/common/job';
 import type { JobKind, JobParams, JobResult } from '../protocol';
 import { backupCreateJob, backupDeleteJob, backupDownloadJob, backupListJob, backupRestoreJob, backupVerifyJob } from './backup';
+import { configInitJob } from './configInit';
 import { configSummaryJob } from './configSummary';
 import { deployRunJob } from './deploy';
 import { deployHostKeyJob, deployPinHostKeyEditJob } from './deployHostKey';
@@ -23,6 +24,7 @@ export type JobHandlers = { [K in JobKind]: JobHandler<K> };
 
 export const jobHandlers: JobHandlers = {
   'config.summary': configSummaryJob,
+  'config.init': configInitJob,
   'service.sleep': sleepJob,
   'images.list': imagesListJob,
   'images.build': imagesBuildJob,

@@ -45,7 +45,9 @@ suite('(host) the installed .vsix', () => {
     const root = greenlight().extensionPath;
     // vsce stores README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt.
     for (const f of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/service.js', 'dist/cli.js',
-      'schemas/greenlight.schema.json', 'media/icons/greenlight.svg', ...readmeImages(root)]) {
+      'schemas/greenlight.schema.json', 'media/icons/greenlight.svg', ...readmeImages(root),
+      // Every walkthrough step's page, as the manifest names it.
+      ...greenlight().packageJSON.contributes.walkthroughs.flatMap((w: { steps: { media: { markdown?: string } }[] }) => w.steps.map((s) => s.media.markdown).filter((m): m is string => !!m))]) {
       assert.ok(fs.existsSync(path.join(root, f)), `${f} missing from the package`);
     }
     for (const f of ['src', 'test', 'node_modules', 'scripts', 'out', '.tools', 'tsconfig.json', 'eslint.config.mjs', 'package-lock.json', 'greenlight.yaml', 'docs/developers-guide.md']) {

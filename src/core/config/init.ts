@@ -1,0 +1,600 @@
+// First run: what a workspace already says about itself (package name, Dockerfiles, compose files,
+// migration folders, the git remote) and the commented greenlight.yaml written from it. Reading
+// the workspace (inspectWorkspace) is kept apart from writing the file (renderProjectFile), which
+// is pure, so `greenlight init` and the editor's "Create Project File" produce the same text and
+// unit tests can pin it. Only the SSH target cannot be inferred; callers ask for it.
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Document, isMap, isPair, isScalar, parse as parseYaml, type Node, type Pair } from 'yaml';
+import { InputError } from '../common/errors';
+import { CONFIG_FILE_NAME, formatProblem, parseConfig } from './load';
+
+export type MigrationTool = 'plain-sql' | 'goose' | 'dbmate' | 'golang-migrate' | 'flyway' | 'sqitch' | 'prisma' | 'rails' | 'django' | 'arangodb';
+
+export interface MigrationFacts {
+  readonly tool: MigrationTool;
+  /** Relative to the workspace root, with forward slashes. */
+  readonly dir: string;
+  readonly count: number;
+  /** Seed files or folders the tool's layout has (Rails db/seeds.rb, db/seeds/). */
+  readonly seeds: readonly string[];
+  /** Further migration folders of the same tool (other Django apps). */
+  readonly more: readonly string[];
+  /** Flyway versions that sort wrongly by file name (V10__ before V2__). */
+  readonly unpaddedVersions?: boolean;
+}
+
+export interface DockerfileFacts {
+  /** Relative path of the Dockerfile, forward slashes. */
+  readonly file: string;
+  readonly ports: readonly number[];
+  readonly healthPath?: string;
+}
+
+export interface ComposeServiceFacts {
+  readonly name: string;
+  readonly build?: { readonly context: string; readonly dockerfile?: string };
+  readonly image?: string;
+  /** Container-side ports from `ports:` and `expose:`. */
+  readonly ports: readonly number[];
+  readonly networks: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+  readonly healthPath?: string;
+}
+
+export interface DatabaseFacts {
+  readonly kind: 'postgres' | 'arangodb';
+  /** Where it was seen, for the comment: "compose service db (postgres:16)", "migrations". */
+  readonly source: string;
+  readonly name?: string;
+  readonly user?: string;
+  readonly port?: number;
+}
+
+export interface WorkspaceFacts {
+  readonly folderName: string;
+  readonly packageName?: string;
+  readonly gitRemote?: string;
+  readonly dockerfiles: readonly DockerfileFacts[];
+  readonly composeFile?: string;
+  readonly composeServices: readonly ComposeServiceFacts[];
+  readonly composeNetworks: readonly string[];
+  readonly database?: DatabaseFacts;
+  readonly migrations?: MigrationFacts;
+}
+
+export interface SshAnswer {
+  readonly host: string;
+  readonly user: string;
+  readonly port?: number;
+}
+
+export interface InitAnswers {
+  /** Absent: the file gets a commented example environment instead of a real one. */
+  readonly ssh?: SshAnswer;
+  /** Name of the environment (default "production"). */
+  readonly envName?: string;
+}
+
+/** Parses `user@host` or `user@host:port` (as given to --ssh or typed into an input box). */
+export function parseSshTarget(text: string): SshAnswer {
+  const m = /^([A-Za-z0-9._][A-Za-z0-9._-]*)@([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?$/.exec(text.trim());
+  if (!m) throw new InputError(`SSH target "${text}": expected user@host or user@host:port`);
+  const port = m[3] === undefined ? undefined : Number(m[3]);
+  if (port !== undefined && (port < 1 || port > 65535)) throw new InputError(`SSH target "${text}": port ${port} is not between 1 and 65535`);
+  return { user: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the workspace
+
+/** Folders never looked into: dependencies, VCS data, build output, virtualenvs. */
+const SKIPPED = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', 'build', 'target', '.venv', 'venv', '__pycache__', '.tools', 'vendor', 'tmp', 'log', '.next', 'coverage']);
+const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+const MAX_DEPTH = 3;
+const FLYWAY_DIR = 'src/main/resources/db/migration';
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function listDir(p: string): Promise<string[]> {
+  try {
+    return (await readdir(p)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Every file path (relative, forward slashes) down to MAX_DEPTH folders, dependencies skipped. */
+async function walk(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (rel: string, depth: number): Promise<void> => {
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!SKIPPED.has(e.name) && !e.name.startsWith('.') && depth < MAX_DEPTH) await visit(r, depth + 1);
+      } else if (e.isFile()) out.push(r);
+    }
+  };
+  await visit('', 0);
+  return out;
+}
+
+function gitRemote(root: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['remote', 'get-url', 'origin'], { cwd: root, timeout: 5000, env: { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' } }, (err, stdout) => {
+      // Credentials in an https remote never reach the project file.
+      resolve(err ? undefined : String(stdout).trim().replace(/^(https?:\/\/)[^@/]+@/, '$1') || undefined);
+    });
+  });
+}
+
+/** The last URL path of a HEALTHCHECK or compose healthcheck command, e.g. /health. */
+export function healthPathOf(command: string): string | undefined {
+  const m = /https?:\/\/[^\s/'"]+(\/[^\s'"]*)/.exec(command);
+  return m?.[1] && m[1] !== '/' ? m[1] : m ? '/' : undefined;
+}
+
+/** EXPOSE ports and the HEALTHCHECK path of a Dockerfile's text (line continuations joined). */
+export function dockerfileFacts(file: string, text: string): DockerfileFacts {
+  const ports: number[] = [];
+  let healthPath: string | undefined;
+  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  for (const raw of lines) {
+    const line = raw.trim();
+    const expose = /^EXPOSE\s+(.+)$/i.exec(line);
+    if (expose) {
+      for (const tok of expose[1]!.split(/\s+/)) {
+        const p = /^(\d{1,5})(?:\/tcp)?$/i.exec(tok);
+        if (p && Number(p[1]) >= 1 && Number(p[1]) <= 65535 && !ports.includes(Number(p[1]))) ports.push(Number(p[1]));
+      }
+    }
+    const hc = /^HEALTHCHECK\s+(.+)$/i.exec(line);
+    if (hc && !/^NONE$/i.test(hc[1]!.trim())) healthPath = healthPathOf(hc[1]!) ?? healthPath;
+  }
+  return { file, ports, healthPath };
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function containerPort(spec: unknown): number | undefined {
+  // "3000", "8080:3000", "127.0.0.1:8080:3000/tcp", 3000, or the long form { target: 3000 }.
+  const rec = asRecord(spec);
+  if (rec) return typeof rec.target === 'number' ? rec.target : undefined;
+  const s = String(spec).replace(/\/(tcp|udp)$/, '');
+  const last = s.split(':').pop() ?? '';
+  const n = Number(last.split('-')[0]);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
+function envOf(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const [k, ...rest] = String(item).split('=');
+      if (k) out[k] = rest.join('=');
+    }
+  } else {
+    for (const [k, x] of Object.entries(asRecord(v) ?? {})) out[k] = x === null || x === undefined ? '' : String(x);
+  }
+  return out;
+}
+
+/** The services, their ports, networks and environment, of a compose file's text. */
+export function composeFacts(file: string, text: string): { services: ComposeServiceFacts[]; networks: string[] } {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
+  }
+  const root = asRecord(data) ?? {};
+  const services: ComposeServiceFacts[] = [];
+  for (const [name, raw] of Object.entries(asRecord(root.services) ?? {})) {
+    const s = asRecord(raw) ?? {};
+    const b = s.build;
+    const build = typeof b === 'string' ? { context: b } : asRecord(b) ? { context: String(asRecord(b)!.context ?? '.'), dockerfile: asRecord(b)!.dockerfile === undefined ? undefined : String(asRecord(b)!.dockerfile) } : undefined;
+    const ports = [...(Array.isArray(s.ports) ? s.ports : []), ...(Array.isArray(s.expose) ? s.expose : [])].map(containerPort).filter((p): p is number => p !== undefined);
+    const networks = Array.isArray(s.networks) ? s.networks.map(String) : Object.keys(asRecord(s.networks) ?? {});
+    const test = asRecord(s.healthcheck)?.test;
+    const healthPath = test === undefined ? undefined : healthPathOf(Array.isArray(test) ? test.map(String).join(' ') : String(test));
+    services.push({ name, build, image: typeof s.image === 'string' ? s.image : undefined, ports: [...new Set(ports)], networks, environment: envOf(s.environment), healthPath });
+  }
+  return { services, networks: Object.keys(asRecord(root.networks) ?? {}) };
+}
+
+/** The database a compose service runs, by its image. */
+function composeDatabase(services: readonly ComposeServiceFacts[]): (DatabaseFacts & { service: string }) | undefined {
+  for (const s of services) {
+    const image = (s.image ?? '').toLowerCase();
+    const repo = image.split('@')[0]!.split(':')[0]!.split('/').pop() ?? '';
+    if (/^(postgres|postgis|timescaledb(-ha)?|pgvector)$/.test(repo) || image.startsWith('pgvector/')) {
+      const e = s.environment;
+      return { kind: 'postgres', service: s.name, source: `compose service "${s.name}" (${s.image})`, name: e.POSTGRES_DB || e.POSTGRES_USER || undefined, user: e.POSTGRES_USER || undefined, port: 5432 };
+    }
+    if (repo === 'arangodb') return { kind: 'arangodb', service: s.name, source: `compose service "${s.name}" (${s.image})`, port: 8529 };
+  }
+  return undefined;
+}
+
+const SQL = /\.(sql|pgsql|psql)$/i;
+
+/** Which migration tool's layout the workspace follows, by the first that matches. */
+async function findMigrations(root: string, files: readonly string[]): Promise<MigrationFacts | undefined> {
+  const inDir = (dir: string, re: RegExp = /./): string[] => files.filter((f) => path.posix.dirname(f) === dir && re.test(path.posix.basename(f)));
+  const exists = (f: string): boolean => files.includes(f);
+  const firstLines = async (f: string): Promise<string> => ((await readText(path.join(root, f))) ?? '').slice(0, 2000);
+
+  // Rails: db/migrate/*.rb, seeds in db/seeds.rb and db/seeds/.
+  const rails = inDir('db/migrate', /\.rb$/);
+  if (rails.length > 0) {
+    const seeds = [...(exists('db/seeds.rb') ? ['db/seeds.rb'] : []), ...((await isDir(path.join(root, 'db/seeds'))) ? ['db/seeds'] : [])];
+    return { tool: 'rails', dir: 'db/migrate', count: rails.length, seeds, more: [] };
+  }
+  // Django: <app>/migrations/0001_*.py, one folder per app.
+  const django = [...new Set(files.filter((f) => /(^|\/)migrations\/\d{4}_[^/]*\.py$/.test(f)).map((f) => path.posix.dirname(f)))];
+  if (django.length > 0) {
+    const count = files.filter((f) => django.includes(path.posix.dirname(f)) && /\/\d{4}_[^/]*\.py$/.test(f)).length;
+    return { tool: 'django', dir: django[0]!, count, seeds: [], more: django.slice(1) };
+  }
+  // Prisma: prisma/migrations/<timestamp>_<name>/migration.sql (one folder deeper than the walk's
+  // depth limit for nested projects, so it is listed directly).
+  if (await isDir(path.join(root, 'prisma/migrations'))) {
+    const subs = [];
+    for (const d of await listDir(path.join(root, 'prisma/migrations'))) if (await readText(path.join(root, 'prisma/migrations', d, 'migration.sql')) !== undefined) subs.push(d);
+    if (subs.length > 0) return { tool: 'prisma', dir: 'prisma/migrations', count: subs.length, seeds: [], more: [] };
+  }
+  // sqitch: sqitch.plan beside deploy/ (and revert/, verify/).
+  const plan = files.find((f) => path.posix.basename(f) === 'sqitch.plan');
+  if (plan) {
+    const base = path.posix.dirname(plan) === '.' ? '' : `${path.posix.dirname(plan)}/`;
+    return { tool: 'sqitch', dir: `${base}deploy`, count: inDir(`${base}deploy`, SQL).length, seeds: [], more: [] };
+  }
+  // Folders holding migrations, in the usual places first.
+  const dirs = [...new Set(files.filter((f) => SQL.test(f) || /\.aql$/i.test(f) || /\.json$/i.test(f)).map((f) => path.posix.dirname(f)))]
+    .filter((d) => /(^|\/)(migrations?|db\/migrations?|sql|schema)$/.test(d) || /(^|\/)db\/migration$/.test(d))
+    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  for (const dir of dirs) {
+    const sql = inDir(dir, SQL);
+    const aql = inDir(dir, /\.(aql|json)$/i);
+    if (sql.length === 0 && aql.length > 0) {
+      // ArangoDB: .aql files, or JSON schema operations ({ "op": "createCollection", … }).
+      const jsonOps = aql.filter((f) => f.endsWith('.json'));
+      const looksArango = aql.some((f) => /\.aql$/i.test(f)) || (jsonOps.length > 0 && /"(op|operation|collection)"\s*:/.test(await firstLines(jsonOps[0]!)));
+      if (looksArango) return { tool: 'arangodb', dir, count: aql.length, seeds: [], more: [] };
+      continue;
+    }
+    if (sql.length === 0) continue;
+    if (sql.some((f) => /\.(up|down)\.sql$/i.test(f))) return { tool: 'golang-migrate', dir, count: sql.filter((f) => /\.up\.sql$/i.test(f)).length, seeds: [], more: [] };
+    const flyway = sql.filter((f) => /^V\d+(?:[._]\d+)*__.+\.sql$/.test(path.posix.basename(f)));
+    if (flyway.length > 0 && flyway.length === sql.filter((f) => !/^[RU]\d*__/.test(path.posix.basename(f))).length) {
+      const byName = flyway.map((f) => path.posix.basename(f)).sort();
+      const version = (n: string): number => Number(/^V(\d+)/.exec(n)![1]);
+      const unpadded = byName.some((n, i) => i > 0 && version(n) < version(byName[i - 1]!));
+      return { tool: 'flyway', dir, count: flyway.length, seeds: [], more: [], unpaddedVersions: unpadded };
+    }
+    const head = await firstLines(sql[0]!);
+    if (/^\s*--\s*\+goose\s+Up/im.test(head)) return { tool: 'goose', dir, count: sql.length, seeds: [], more: [] };
+    if (/^\s*--\s*migrate:up/im.test(head)) return { tool: 'dbmate', dir, count: sql.length, seeds: [], more: [] };
+    const seeds = (await isDir(path.join(root, dir, 'seeds'))) ? [`${dir}/seeds`] : [];
+    return { tool: 'plain-sql', dir, count: sql.length, seeds, more: [] };
+  }
+  return undefined;
+}
+
+/** The database kind a project's own settings name, when no compose service shows it. */
+async function databaseFromSettings(root: string, files: readonly string[], m: MigrationFacts | undefined): Promise<DatabaseFacts | undefined> {
+  if (m?.tool === 'arangodb') return { kind: 'arangodb', source: `the ArangoDB migrations in ${m.dir}` };
+  const railsDb = await readText(path.join(root, 'config/database.yml'));
+  if (railsDb && /adapter:\s*postgres/i.test(railsDb)) return { kind: 'postgres', source: 'config/database.yml' };
+  const prisma = await readText(path.join(root, 'prisma/schema.prisma'));
+  if (prisma && /provider\s*=\s*"postgres(ql)?"/.test(prisma)) return { kind: 'postgres', source: 'prisma/schema.prisma' };
+  for (const f of files.filter((x) => /(^|\/)settings(\/[^/]+)?\.py$/.test(x))) {
+    if (/django\.db\.backends\.postgresql|postgres(ql)?:\/\//.test((await readText(path.join(root, f))) ?? '')) return { kind: 'postgres', source: f };
+  }
+  if (m) return { kind: 'postgres', source: `the SQL migrations in ${m.dir}` };
+  return undefined;
+}
+
+/** Everything greenlight.yaml can be written from, read from the workspace folder `root` (git: false skips the remote). */
+export async function inspectWorkspace(root: string, opts: { git?: boolean } = {}): Promise<WorkspaceFacts> {
+  const files = await walk(root);
+  // Flyway's Maven/Gradle layout is deeper than the walk goes.
+  for (const f of await listDir(path.join(root, FLYWAY_DIR))) files.push(`${FLYWAY_DIR}/${f}`);
+  let packageName: string | undefined;
+  const pkg = await readText(path.join(root, 'package.json'));
+  if (pkg) {
+    try {
+      const name = (JSON.parse(pkg) as { name?: unknown }).name;
+      if (typeof name === 'string' && name) packageName = name;
+    } catch {
+      throw new InputError(`${path.join(root, 'package.json')}: not valid JSON`);
+    }
+  }
+  const dockerfiles: DockerfileFacts[] = [];
+  for (const f of files.filter((x) => /(^|\/)(Dockerfile|Containerfile)(\.[^/]+)?$|\.Dockerfile$/.test(x))) {
+    dockerfiles.push(dockerfileFacts(f, (await readText(path.join(root, f))) ?? ''));
+  }
+  const composeFile = COMPOSE_FILES.find((f) => files.includes(f));
+  const compose = composeFile ? composeFacts(composeFile, (await readText(path.join(root, composeFile))) ?? '') : { services: [], networks: [] };
+  const migrations = await findMigrations(root, files);
+  const database = composeDatabase(compose.services) ?? (await databaseFromSettings(root, files, migrations));
+  return {
+    folderName: path.basename(path.resolve(root)),
+    packageName,
+    // git reads the workspace's own .git/config, which an untrusted workspace controls.
+    gitRemote: opts.git === false ? undefined : await gitRemote(root),
+    dockerfiles,
+    composeFile,
+    composeServices: compose.services,
+    composeNetworks: compose.networks,
+    database,
+    migrations,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing the project file
+
+/** A name greenlight.yaml accepts (lower-case letters, digits, "-", "_", "."), from any text. */
+export function projectNameOf(text: string): string {
+  const base = text.replace(/^@[^/]+\//, '').replace(/\.git$/, '').split('/').pop() ?? '';
+  const n = base.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').replace(/-+$/, '');
+  return n || 'app';
+}
+
+interface PlannedService {
+  readonly name: string;
+  readonly context: string;
+  readonly dockerfile?: string;
+  readonly port?: number;
+  readonly portFrom: string;
+  readonly healthPath?: string;
+  readonly healthFrom?: string;
+}
+
+function posixDir(f: string): string {
+  const d = path.posix.dirname(f);
+  return d === '' ? '.' : d;
+}
+
+function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
+  const byFile = new Map(f.dockerfiles.map((d) => [d.file, d]));
+  const built = f.composeServices.filter((s) => s.build);
+  if (built.length > 0) {
+    return built.map((s) => {
+      const context = path.posix.normalize(s.build!.context.replace(/^\.\//, '') || '.');
+      const dockerfile = s.build!.dockerfile;
+      const df = byFile.get(path.posix.normalize(path.posix.join(context, dockerfile ?? 'Dockerfile')));
+      const port = s.ports[0] ?? df?.ports[0];
+      return {
+        name: projectNameOf(s.name),
+        context,
+        dockerfile: dockerfile && dockerfile !== 'Dockerfile' ? dockerfile : undefined,
+        port,
+        portFrom: s.ports[0] !== undefined ? `${f.composeFile} (services.${s.name}.ports)` : df?.ports[0] !== undefined ? `EXPOSE in ${df.file}` : '',
+        healthPath: s.healthPath ?? df?.healthPath,
+        healthFrom: s.healthPath ? `the healthcheck of ${f.composeFile}` : df?.healthPath ? `HEALTHCHECK in ${df.file}` : undefined,
+      };
+    });
+  }
+  // No compose build: one service per Dockerfile, the root one named after the project.
+  return f.dockerfiles.map((d) => {
+    const context = posixDir(d.file);
+    const base = path.posix.basename(d.file);
+    return {
+      name: context === '.' ? (f.dockerfiles.length === 1 ? 'web' : projectNameOf(base.replace(/^Dockerfile\.?|\.Dockerfile$/g, '') || project)) : projectNameOf(context),
+      context,
+      dockerfile: base === 'Dockerfile' ? undefined : base,
+      port: d.ports[0],
+      portFrom: d.ports[0] !== undefined ? `EXPOSE in ${d.file}` : '',
+      healthPath: d.healthPath,
+      healthFrom: d.healthPath ? `HEALTHCHECK in ${d.file}` : undefined,
+    };
+  });
+}
+
+interface MigrationPlan {
+  readonly migrateCommand?: readonly string[];
+  readonly note: string;
+  readonly serviceEnv?: Readonly<Record<string, string>>;
+  readonly databaseUrlEnv?: string;
+}
+
+/** How each tool's migrations are applied: Greenlight's own runner, or the tool in the image. */
+function migrationPlan(m: MigrationFacts): MigrationPlan {
+  switch (m.tool) {
+    case 'plain-sql':
+      return { note: `${m.count} plain SQL migration(s) in ${m.dir}; Greenlight applies them in file-name order and records each in its ledger.` };
+    case 'arangodb':
+      return { note: `${m.count} ArangoDB migration(s) (.aql / JSON operations) in ${m.dir}; Greenlight applies them in file-name order.` };
+    case 'flyway':
+      return {
+        note:
+          `${m.count} Flyway migration(s) in ${m.dir}: plain SQL, which Greenlight's runner applies in file-name order.` +
+          (m.unpaddedVersions ? '\nWARNING: their versions are not zero-padded (V10__ sorts before V2__); pad them, or run flyway in the image through migrateCommand.' : ''),
+      };
+    case 'goose':
+      return {
+        note: `goose migrations in ${m.dir} (-- +goose Up/Down in one file): goose applies them in a one-off container of the image,\nreading the driver from GOOSE_DRIVER and the connection string from GOOSE_DBSTRING.`,
+        migrateCommand: ['goose', '-dir', m.dir, 'up'],
+        serviceEnv: { GOOSE_DRIVER: 'postgres' },
+        databaseUrlEnv: 'GOOSE_DBSTRING',
+      };
+    case 'dbmate':
+      return { note: `dbmate migrations in ${m.dir}: dbmate applies them in a one-off container of the image (it reads DATABASE_URL).`, migrateCommand: ['dbmate', '--migrations-dir', m.dir, '--no-dump-schema', 'up'] };
+    case 'golang-migrate':
+      // The CLI takes the URL only as an argument; the shell text is a constant and the folder
+      // is passed as $0, so nothing from the workspace is ever parsed by the shell.
+      return {
+        note: `golang-migrate migrations in ${m.dir} (.up.sql/.down.sql): the migrate CLI applies them in a one-off container of the image.`,
+        migrateCommand: ['sh', '-c', 'exec migrate -path "$0" -database "$DATABASE_URL" up', m.dir],
+      };
+    case 'sqitch':
+      return { note: `sqitch project (plan order, deploy/revert/verify): sqitch deploys in a one-off container of the image;\nit reads the target from SQITCH_TARGET (a db:pg: URI).`, migrateCommand: ['sqitch', 'deploy'], databaseUrlEnv: 'SQITCH_TARGET' };
+    case 'prisma':
+      return { note: `${m.count} Prisma migration(s) in ${m.dir}: prisma migrate deploy applies them in a one-off container of the image.`, migrateCommand: ['npx', 'prisma', 'migrate', 'deploy'] };
+    case 'rails':
+      return { note: `${m.count} Rails migration(s) in ${m.dir}: rails db:migrate applies them in a one-off container of the image.\nSeeds are linted for idempotency (Rails: db/seeds.rb, db/seeds/).`, migrateCommand: ['bin/rails', 'db:migrate'] };
+    case 'django':
+      return {
+        note: `Django migrations in ${[m.dir, ...m.more].join(', ')}: manage.py migrate applies them in a one-off container of the image.` + (m.more.length ? `\nOnly ${m.dir} is listed here; add the others to the setting greenlight.lint.paths to lint them too.` : ''),
+        migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
+      };
+  }
+}
+
+function findPair(node: unknown, key: string): Pair | undefined {
+  if (!isMap(node)) return undefined;
+  return node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) as Pair | undefined;
+}
+
+/** Puts `comment` above the key at `keyPath` (each line becomes "# line"). */
+function commentKey(doc: Document, keyPath: readonly (string | number)[], comment: string): void {
+  const parent = keyPath.length === 1 ? doc.contents : doc.getIn(keyPath.slice(0, -1), true);
+  const last = keyPath[keyPath.length - 1]!;
+  if (typeof last === 'number') {
+    const item = doc.getIn(keyPath, true) as Node | undefined;
+    if (item) item.commentBefore = prefix(comment);
+    return;
+  }
+  const pair = findPair(parent, last);
+  if (pair && isScalar(pair.key)) pair.key.commentBefore = prefix(comment);
+}
+
+function prefix(comment: string): string {
+  return comment
+    .split('\n')
+    .map((l) => (l ? ` ${l}` : ''))
+    .join('\n');
+}
+
+function flow(doc: Document, keyPath: readonly (string | number)[]): void {
+  const n = doc.getIn(keyPath, true) as { flow?: boolean } | undefined;
+  if (n && typeof n === 'object') n.flow = true;
+}
+
+/** The commented greenlight.yaml text for these facts and answers; it always validates. */
+export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}): string {
+  const projectFrom = f.packageName ? `the name in package.json ("${f.packageName}")` : f.gitRemote ? 'the git remote' : 'the folder name';
+  const project = projectNameOf(f.packageName ?? f.gitRemote ?? f.folderName);
+  const services = planServices(f, project);
+  const m = f.migrations;
+  const mp = m ? migrationPlan(m) : undefined;
+  const db = f.database;
+  const dbName = (db?.name ?? project).replace(/[^A-Za-z0-9_]/g, '_');
+
+  const data: Record<string, unknown> = {
+    project,
+    services: services.map((s, i) => ({
+      name: s.name,
+      context: s.context,
+      ...(s.dockerfile ? { dockerfile: s.dockerfile } : {}),
+      port: s.port ?? 8080,
+      health: { path: s.healthPath ?? '/health' },
+      ...(i === 0 && mp?.serviceEnv ? { env: { ...mp.serviceEnv } } : {}),
+      ...(i === 0 && mp?.databaseUrlEnv ? { databaseUrlEnv: mp.databaseUrlEnv } : {}),
+    })),
+  };
+  if (db || m) {
+    data.database = {
+      kind: db?.kind ?? 'postgres',
+      name: dbName,
+      migrations: m?.dir ?? 'migrations',
+      ...(m && m.seeds.length > 0 ? { seeds: [...m.seeds] } : {}),
+      ...(mp?.migrateCommand ? { migrateCommand: [...mp.migrateCommand] } : {}),
+    };
+  }
+  const envName = answers.envName ?? 'production';
+  if (answers.ssh) {
+    const env: Record<string, unknown> = { ssh: { host: answers.ssh.host, ...(answers.ssh.port && answers.ssh.port !== 22 ? { port: answers.ssh.port } : {}), user: answers.ssh.user } };
+    if (db) {
+      env.database = {
+        host: '127.0.0.1',
+        ...(db.port && db.port !== 5432 ? { port: db.port } : {}),
+        name: dbName,
+        user: db.user ?? (db.kind === 'arangodb' ? 'root' : project.replace(/[^A-Za-z0-9_]/g, '_')),
+        passwordEnv: `${project.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_DB_PASSWORD`,
+      };
+    }
+    data.environments = { [envName]: env };
+  } else {
+    data.environments = {};
+  }
+
+  const doc = new Document(data);
+  const header = [
+    'Greenlight project file, written by `greenlight init` from what this workspace already says.',
+    'Check the lines marked "guessed"; everything else was read from the files named beside it.',
+    'Reference: the README, "Configuration"; editors validate it against the JSON Schema.',
+    ...(f.gitRemote ? [`Source: ${f.gitRemote}`] : []),
+  ];
+  doc.commentBefore = prefix(header.join('\n'));
+  commentKey(doc, ['project'], `Project name, from ${projectFrom}; it prefixes container names on the host.`);
+  if (services.length === 0) {
+    commentKey(doc, ['services'], 'No Dockerfile found: add one service per image to build, e.g.\n  - name: web\n    context: .\n    port: 3000\n    health: { path: /health }');
+  } else {
+    commentKey(doc, ['services'], `The images Greenlight builds, tests and deploys${f.composeFile && f.composeServices.some((s) => s.build) ? ` (the services of ${f.composeFile} that have a build:)` : ''}.`);
+    services.forEach((s, i) => {
+      commentKey(doc, ['services', i, 'port'], s.port !== undefined ? `From ${s.portFrom}.` : 'Guessed: no EXPOSE or published port found; the port the service listens on.');
+      commentKey(doc, ['services', i, 'health'], s.healthPath ? `From ${s.healthFrom}.` : 'Guessed: a path that answers 200 once the service is up.');
+      flow(doc, ['services', i, 'health']);
+      if (i === 0 && mp?.serviceEnv) flow(doc, ['services', i, 'env']);
+    });
+  }
+  const imageServices = f.composeServices.filter((s) => !s.build);
+  if (data.database) {
+    const lines = [db ? `Database: ${db.kind}, from ${db.source}.` : 'Database: guessed PostgreSQL (migrations found, no database service seen).'];
+    if (mp) lines.push(mp.note);
+    commentKey(doc, ['database'], lines.join('\n'));
+    if (mp?.migrateCommand) flow(doc, ['database', 'migrateCommand']);
+    if (m && m.seeds.length > 0) flow(doc, ['database', 'seeds']);
+  }
+  const envLines: string[] = [];
+  if (f.composeFile) {
+    envLines.push(
+      `${f.composeFile} also runs ${imageServices.length ? imageServices.map((s) => `${s.name} (${s.image ?? 'no image'})`).join(', ') : 'no other services'}` +
+        (f.composeNetworks.length ? ` on the networks ${f.composeNetworks.join(', ')}` : '') +
+        '.',
+      'On the host Greenlight runs each service with host networking, so it reaches the database at its host address.',
+    );
+  }
+  if (answers.ssh) {
+    envLines.push(
+      `Where "${envName}" runs. The host key is not pinned yet: the first connection shows its fingerprint and`,
+      '"Trust Host Key…" (editor) pins it under ssh.hostKey. Without identityFile the SSH agent is used.',
+    );
+    if (db) envLines.push(`The database password comes from $${(data.environments as Record<string, { database: { passwordEnv: string } }>)[envName]!.database.passwordEnv} (CLI) or the editor's secret storage.`);
+  } else {
+    envLines.push(
+      'No environment yet: `greenlight init --ssh user@host` (or the editor command) adds one, e.g.',
+      `  ${envName}:`,
+      '    ssh: { host: app.example.com, user: deploy }',
+    );
+  }
+  commentKey(doc, ['environments'], envLines.join('\n'));
+  if (answers.ssh) flow(doc, ['environments', envName, 'ssh']);
+
+  const text = doc.toString({ lineWidth: 0 });
+  // The file is only useful if it loads; a failure here is a bug in this writer, said as such.
+  const check = parseConfig(text, CONFIG_FILE_NAME);
+  if (!check.ok) throw new Error(`greenlight init produced an invalid ${CONFIG_FILE_NAME}:\n${check.problems.map(formatProblem).join('\n')}\n${text}`);
+  return text;
+}

@@ -1,0 +1,247 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { inspectWorkspace, parseSshTarget, renderProjectFile, type InitAnswers } from '../../../src/core/config/init';
+import { parseConfig } from '../../../src/core/config/load';
+import type { GreenlightConfig } from '../../../src/core/config/schema';
+import { Command } from 'commander';
+import { registerInit } from '../../../src/cli/commands/init';
+import { runCli } from '../../../src/cli/program';
+import type { CliIo } from '../../../src/cli/io';
+
+/** A fixture workspace: relative path → file text, written into a fresh temporary folder. */
+function workspace(files: Record<string, string>, name = 'ws'): string {
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'gl-init-')), name);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+/** Inspects the workspace, renders the file and loads it with the real loader. */
+async function init(root: string, answers: InitAnswers = {}): Promise<{ text: string; config: GreenlightConfig }> {
+  const text = renderProjectFile(await inspectWorkspace(root), answers);
+  const r = parseConfig(text, path.join(root, 'greenlight.yaml'));
+  assert.ok(r.ok, `the written file does not validate: ${JSON.stringify(!r.ok && r.problems)}\n${text}`);
+  return { text, config: r.config };
+}
+
+const SSH = { ssh: { host: '198.18.77.2', user: 'deploy' } };
+const roots: string[] = [];
+const ws = (files: Record<string, string>, name?: string): string => {
+  const r = workspace(files, name);
+  roots.push(path.dirname(r));
+  return r;
+};
+
+suite('(unit) config: greenlight init from workspace facts', () => {
+  suiteTeardown(() => {
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
+
+  test('Node + Dockerfile EXPOSE 3000: project from package.json, port 3000, HEALTHCHECK path', async () => {
+    const root = ws({
+      'package.json': JSON.stringify({ name: '@acme/todo-app', scripts: { test: 'mocha' } }),
+      Dockerfile: 'FROM node:22-slim\nWORKDIR /app\nCOPY . .\nEXPOSE 3000/tcp\nHEALTHCHECK --interval=5s \\\n  CMD curl -fsS http://127.0.0.1:3000/api/health || exit 1\nCMD ["node", "server.js"]\n',
+    });
+    const { text, config } = await init(root);
+    assert.equal(config.project, 'todo-app');
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.port, s.health.path]), [['web', '.', 3000, '/api/health']]);
+    assert.equal(config.database, undefined, 'no database seen, none written');
+    assert.deepEqual(config.environments, {});
+    assert.match(text, /# From EXPOSE in Dockerfile\.\n\s+port: 3000/);
+    assert.match(text, /# No environment yet/);
+  });
+
+  test('compose with a postgres service: the built service, its port, the database name and user', async () => {
+    const root = ws({
+      'package.json': JSON.stringify({ name: 'shop' }),
+      'api/Dockerfile': 'FROM node:22\nEXPOSE 4000\n',
+      'compose.yaml': [
+        'services:',
+        '  api:',
+        '    build: { context: ./api }',
+        '    ports: ["8080:4000"]',
+        '    networks: [backend]',
+        '    healthcheck: { test: ["CMD", "wget", "-qO-", "http://localhost:4000/ready"] }',
+        '  db:',
+        '    image: postgres:16-alpine',
+        '    environment: { POSTGRES_DB: shopdb, POSTGRES_USER: shop, POSTGRES_PASSWORD: pw-s3cr3t }',
+        '    networks: [backend]',
+        'networks:',
+        '  backend: {}',
+        '',
+      ].join('\n'),
+      'migrations/001_init.sql': 'CREATE TABLE IF NOT EXISTS items (id int);\n',
+    });
+    const { text, config } = await init(root, SSH);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.port, s.health.path]), [['api', 'api', 4000, '/ready']]);
+    assert.equal(config.database?.kind, 'postgres');
+    assert.equal(config.database?.name, 'shopdb');
+    assert.equal(config.database?.migrations, 'migrations');
+    const prod = config.environments.production!;
+    assert.deepEqual([prod.ssh.host, prod.ssh.user, prod.ssh.port], ['198.18.77.2', 'deploy', 22]);
+    assert.deepEqual([prod.database?.name, prod.database?.user, prod.database?.passwordEnv], ['shopdb', 'shop', 'SHOP_DB_PASSWORD']);
+    assert.match(text, /compose service "db" \(postgres:16-alpine\)/);
+    assert.match(text, /on the networks backend/);
+    assert.doesNotMatch(text, /s3cr3t/, 'the compose password never reaches the project file');
+  });
+
+  test('Rails: db/migrate + db/seeds.rb + db/seeds/, rails db:migrate, postgres from config/database.yml', async () => {
+    const root = ws({
+      Gemfile: "gem 'rails'\n",
+      Dockerfile: 'FROM ruby:3.3\nEXPOSE 3000\n',
+      'config/database.yml': 'production:\n  adapter: postgresql\n',
+      'db/migrate/20240101000000_create_users.rb': 'class CreateUsers < ActiveRecord::Migration[7.1]; end\n',
+      'db/seeds.rb': "User.find_or_create_by!(email: 'a@b.c')\n",
+      'db/seeds/countries.rb': '',
+    }, 'blog');
+    const { config } = await init(root);
+    assert.equal(config.project, 'blog');
+    assert.equal(config.database?.kind, 'postgres');
+    assert.equal(config.database?.migrations, 'db/migrate');
+    assert.deepEqual(config.database?.seeds, ['db/seeds.rb', 'db/seeds']);
+    assert.deepEqual(config.database?.migrateCommand, ['bin/rails', 'db:migrate']);
+  });
+
+  test('Django: every app migrations folder seen, manage.py migrate, postgres from settings.py', async () => {
+    const root = ws({
+      'manage.py': '',
+      'Dockerfile': 'FROM python:3.12\nEXPOSE 8000\n',
+      'mysite/settings.py': "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+      'blog/migrations/0001_initial.py': 'from django.db import migrations\n',
+      'blog/migrations/0002_post.py': '',
+      'shop/migrations/0001_initial.py': '',
+      'blog/migrations/__init__.py': '',
+    }, 'mysite');
+    const { text, config } = await init(root);
+    assert.equal(config.database?.kind, 'postgres');
+    assert.equal(config.database?.migrations, 'blog/migrations');
+    assert.deepEqual(config.database?.migrateCommand, ['python', 'manage.py', 'migrate', '--noinput']);
+    assert.equal(config.services[0]?.port, 8000);
+    assert.match(text, /Django migrations in blog\/migrations, shop\/migrations/);
+  });
+
+  test('goose: -- +goose Up files, goose in the image with GOOSE_DRIVER and GOOSE_DBSTRING', async () => {
+    const root = ws({
+      'go.mod': 'module example.com/svc\n',
+      Dockerfile: 'FROM golang:1.23\nEXPOSE 8081\n',
+      'db/migrations/20240101_init.sql': '-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n',
+    });
+    const { config } = await init(root);
+    assert.equal(config.database?.migrations, 'db/migrations');
+    assert.deepEqual(config.database?.migrateCommand, ['goose', '-dir', 'db/migrations', 'up']);
+    assert.equal(config.services[0]?.databaseUrlEnv, 'GOOSE_DBSTRING');
+    assert.deepEqual(config.services[0]?.env, { GOOSE_DRIVER: 'postgres' });
+  });
+
+  test('dbmate, golang-migrate, sqitch and Prisma layouts each get their tool', async () => {
+    const dbmate = await init(ws({ 'db/migrations/20240101_a.sql': '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\n' }));
+    assert.deepEqual(dbmate.config.database?.migrateCommand, ['dbmate', '--migrations-dir', 'db/migrations', '--no-dump-schema', 'up']);
+    const gm = await init(ws({ 'migrations/1_a.up.sql': 'CREATE TABLE a (id int);', 'migrations/1_a.down.sql': 'DROP TABLE a;' }));
+    assert.deepEqual(gm.config.database?.migrateCommand, ['sh', '-c', 'exec migrate -path "$0" -database "$DATABASE_URL" up', 'migrations']);
+    const sq = await init(ws({ 'sqitch.plan': '%project=x\n', 'deploy/a.sql': 'BEGIN;', 'revert/a.sql': 'BEGIN;' }));
+    assert.equal(sq.config.database?.migrations, 'deploy');
+    assert.deepEqual(sq.config.database?.migrateCommand, ['sqitch', 'deploy']);
+    const prisma = await init(ws({ 'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n}\n', 'prisma/migrations/20240101_init/migration.sql': 'CREATE TABLE a (id int);' }));
+    assert.equal(prisma.config.database?.migrations, 'prisma/migrations');
+    assert.deepEqual(prisma.config.database?.migrateCommand, ['npx', 'prisma', 'migrate', 'deploy']);
+  });
+
+  test('Flyway: V<n>__ files run by the built-in runner; unpadded versions are flagged', async () => {
+    const padded = await init(ws({ 'src/main/resources/db/migration/V001__init.sql': 'CREATE TABLE a (id int);', 'src/main/resources/db/migration/V002__b.sql': 'SELECT 1;' }));
+    assert.equal(padded.config.database?.migrations, 'src/main/resources/db/migration');
+    assert.equal(padded.config.database?.migrateCommand, undefined);
+    assert.doesNotMatch(padded.text, /WARNING/);
+    const unpadded = await init(ws({ 'sql/V1__init.sql': 'SELECT 1;', 'sql/V2__b.sql': 'SELECT 1;', 'sql/V10__c.sql': 'SELECT 1;' }));
+    assert.equal(unpadded.config.database?.migrations, 'sql');
+    assert.match(unpadded.text, /WARNING: their versions are not zero-padded/);
+  });
+
+  test('ArangoDB: .aql and JSON operation migrations make an arangodb database; compose arangodb too', async () => {
+    const aql = await init(ws({ 'migrations/001_users.json': '{ "op": "createCollection", "name": "users" }', 'migrations/002_seed.aql': 'FOR u IN users RETURN u' }));
+    assert.equal(aql.config.database?.kind, 'arangodb');
+    assert.equal(aql.config.database?.migrations, 'migrations');
+    const compose = await init(ws({ 'docker-compose.yml': 'services:\n  app:\n    build: .\n    expose: ["5000"]\n  arango:\n    image: arangodb:3.12\n', Dockerfile: 'FROM scratch\n' }), SSH);
+    assert.equal(compose.config.database?.kind, 'arangodb');
+    assert.equal(compose.config.services[0]?.port, 5000);
+    assert.equal(compose.config.environments.production?.database?.port, 8529);
+  });
+
+  test('the git remote names the project when there is no package.json, without its credentials', async () => {
+    const root = ws({ Dockerfile: 'FROM scratch\n' }, 'checkout');
+    execFileSync('git', ['init', '-q', root]);
+    execFileSync('git', ['-C', root, 'remote', 'add', 'origin', 'https://user:tok3n@git.example.invalid/acme/Billing_Service.git']);
+    const { text, config } = await init(root);
+    assert.equal(config.project, 'billing_service');
+    assert.match(text, /# Source: https:\/\/git\.example\.invalid\/acme\/Billing_Service\.git/);
+    assert.doesNotMatch(text, /tok3n/);
+    assert.match(text, /Guessed: no EXPOSE/);
+    assert.equal(config.services[0]?.port, 8080);
+  });
+
+  test('an empty folder still gives a valid file that says what to add', async () => {
+    const { text, config } = await init(ws({}, 'Empty Folder'));
+    assert.equal(config.project, 'empty-folder');
+    assert.deepEqual(config.services, []);
+    assert.match(text, /No Dockerfile found/);
+  });
+
+  test('SSH targets: user@host and user@host:port; anything else is refused with the text', () => {
+    assert.deepEqual(parseSshTarget('deploy@198.18.77.2'), { user: 'deploy', host: '198.18.77.2', port: undefined });
+    assert.deepEqual(parseSshTarget('ops@app.example.com:2222'), { user: 'ops', host: 'app.example.com', port: 2222 });
+    assert.throws(() => parseSshTarget('app.example.com'), /SSH target "app.example.com": expected user@host/);
+    assert.throws(() => parseSshTarget('a@b;rm -rf /'), /expected user@host/);
+    assert.throws(() => parseSshTarget('a@b:70000'), /port 70000/);
+  });
+
+  test('CLI: greenlight init --ssh writes the file, refuses to overwrite it, and config check accepts it', async () => {
+    const root = ws({ 'package.json': JSON.stringify({ name: 'todo-app' }), Dockerfile: 'FROM node:22\nEXPOSE 3000\n' });
+    const out: string[] = [];
+    const err: string[] = [];
+    let code = 0;
+    const io: CliIo = { cwd: root, env: {}, out: (t) => out.push(t), err: (t) => err.push(t), exit: (c) => (code = Math.max(code, c)) };
+    assert.equal(await runCli(['init', '--ssh', 'deploy@198.18.77.2:2222', '--env', 'staging'], io), 0, err.join('\n'));
+    assert.match(out.join('\n'), /wrote greenlight\.yaml from package\.json "todo-app", 1 Dockerfile/);
+    const r = parseConfig(readFileSync(path.join(root, 'greenlight.yaml'), 'utf8'), path.join(root, 'greenlight.yaml'));
+    assert.ok(r.ok);
+    assert.equal(r.config.environments.staging?.ssh.port, 2222);
+    assert.equal(await runCli(['init'], io), 2);
+    assert.match(err.join('\n'), /greenlight\.yaml already exists; --force overwrites it/);
+    out.length = 0;
+    assert.equal(await runCli(['config', 'check'], { ...io, exit: () => undefined }), 0);
+    assert.match(out.join('\n'), /ok — project "todo-app"/);
+  });
+
+  test('CLI on a terminal: the SSH target is asked, a malformed answer asked again; --print writes nothing', async () => {
+    const root = ws({ Dockerfile: 'FROM scratch\nEXPOSE 9000\n' }, 'prompted');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { cwd: root, env: {}, out: (t) => out.push(t), err: (t) => err.push(t), exit: () => undefined };
+    const questions: string[] = [];
+    const answers = ['not a target', 'deploy@198.18.77.2'];
+    const program = new Command().exitOverride();
+    registerInit(program, io, async (q) => {
+      questions.push(q);
+      return answers.shift() ?? '';
+    });
+    await program.parseAsync(['init', '--env', 'live'], { from: 'user' });
+    assert.deepEqual(questions, ['SSH target of "live" (user@host, empty to add one later): ', 'SSH target of "live" (user@host, empty to add one later): ']);
+    assert.match(err.join('\n'), /SSH target "not a target": expected user@host/);
+    const r = parseConfig(readFileSync(path.join(root, 'greenlight.yaml'), 'utf8'), path.join(root, 'greenlight.yaml'));
+    assert.ok(r.ok);
+    assert.equal(r.config.environments.live?.ssh.user, 'deploy');
+    assert.equal(r.config.services[0]?.port, 9000);
+
+    const other = ws({ Dockerfile: 'FROM scratch\n' }, 'printed');
+    const printed: string[] = [];
+    const p2 = new Command().exitOverride();
+    registerInit(p2, { ...io, cwd: other, out: (t) => printed.push(t) }, async () => assert.fail('--print asks nothing'));
+    await p2.parseAsync(['init', '--print'], { from: 'user' });
+    assert.match(printed.join('\n'), /^project: printed$/m);
+    assert.throws(() => readFileSync(path.join(other, 'greenlight.yaml')), /ENOENT/);
+  });
+});

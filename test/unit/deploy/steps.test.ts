@@ -1,0 +1,152 @@
+import * as assert from 'node:assert/strict';
+import type { JobContext } from '../../../src/core/common/job';
+import { configSchema } from '../../../src/core/config/schema';
+import { deploy, type DeployResult, type TestedImages } from '../../../src/core/deploy/deploy';
+import { resolveEnvironment } from '../../../src/core/deploy/environment';
+import type { DockerEngine, ImageInfo } from '../../../src/core/ship/docker';
+import { FakeHost, type Policy } from './fakeHost';
+
+const IMAGE: ImageInfo = { id: 'sha256:' + 'c'.repeat(64), repoTags: ['shop-api:v2'], sizeBytes: 1000, labels: {}, env: [] };
+const OLD: ImageInfo = { id: 'sha256:' + 'd'.repeat(64), repoTags: ['shop-api:v1'], sizeBytes: 1000, labels: {}, env: [] };
+
+function configWith(service: Record<string, unknown>, releaseTasks: unknown[] = []) {
+  return configSchema.parse({
+    project: 'shop',
+    services: [{ name: 'api', port: 3000, health: { path: '/healthz', timeoutSeconds: 2, intervalMs: 50 }, ...service }],
+    environments: { production: { ssh: { host: '198.18.77.2', user: 'deploy' }, stateDir: '.greenlight', releaseTasks } },
+  });
+}
+
+const ledger: TestedImages = {
+  isTested: () => true,
+  get: (id) => ({ version: id === IMAGE.id ? 'v2' : 'v1', service: 'api', tags: id === IMAGE.id ? IMAGE.repoTags : OLD.repoTags, result: 'passed', testedAt: '2026-12-01T00:00:00Z' }),
+};
+
+function quiet(): JobContext & { lines: string[] } {
+  const lines: string[] = [];
+  return { signal: new AbortController().signal, progress: () => undefined, log: (l) => void lines.push(l), lines };
+}
+
+async function run(fake: FakeHost, config: ReturnType<typeof configWith>, image: ImageInfo, version: string): Promise<DeployResult> {
+  fake.images.set(image.id, image);
+  const local = { where: 'local engine', inspectImage: async () => image } as unknown as DockerEngine;
+  const environment = resolveEnvironment(config, fake.home, 'production');
+  return await deploy(quiet(), local, fake.asRemoteHost(), { config, environment, image: image.repoTags[0]!, version, ledger, secrets: { env: {} }, stopTimeoutSeconds: 1 });
+}
+
+const stepsOf = (r: DeployResult): string[] => r.steps.map((s) => `${s.step}:${s.outcome}`);
+const healthy: Policy = { health: () => 200, taskExit: () => 0 };
+
+/** The fake host with v1 deployed and serving. */
+async function withV1(policy: Policy, config: ReturnType<typeof configWith>): Promise<FakeHost> {
+  const fake = new FakeHost({ ...policy });
+  const first = await run(fake, config, OLD, 'v1');
+  assert.equal(first.outcome, 'succeeded', first.message);
+  fake.calls.length = 0;
+  return fake;
+}
+
+suite('(unit) deploy: the named steps and their rollback paths, on a recording fake host', () => {
+  for (const mode of ['host', 'bridge'] as const) {
+    const service = mode === 'bridge' ? { networks: [{ name: 'appnet', aliases: ['backend'] }], publish: ['8080:3000'] } : {};
+
+    test(`${mode} networking: a deploy runs every step in order; release tasks before the new version starts`, async () => {
+      const fake = await withV1(healthy, configWith(service, [{ name: 'seed', command: ['node', 'seed.js'] }]));
+      try {
+        const r = await run(fake, configWith(service, [{ name: 'seed', command: ['node', 'seed.js'] }]), IMAGE, 'v2');
+        assert.equal(r.outcome, 'succeeded', r.message);
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:ok', 'start:ok', 'health:ok', 'after-health tasks:skipped', 'switch:ok', 'post-checks:ok', 'keep:ok', 'audit:ok']);
+        const order = ['create shop-api-task-seed', 'create shop-api-next', 'stop shop-api', 'rename shop-api -> shop-api-previous-v1', 'create shop-api'];
+        const at = order.map((c) => fake.calls.indexOf(c));
+        assert.ok(at.every((i) => i >= 0) && at.every((i, k) => k === 0 || i > at[k - 1]!), `calls in order ${order.join(' < ')}: ${fake.calls.join(', ')}`);
+        assert.equal(fake.serving('shop-api'), 'v2');
+        assert.equal(fake.byName('shop-api-next'), undefined, 'the candidate is gone');
+        if (mode === 'bridge') {
+          assert.deepEqual(fake.byName('shop-api')!.spec.networks, [{ name: 'appnet', aliases: ['api', 'backend'] }]);
+          assert.ok(fake.networks.has('appnet'));
+        }
+      } finally {
+        fake.close();
+      }
+    });
+
+    test(`${mode} networking: a failing release task stops the deploy before the new version starts; the old one keeps serving`, async () => {
+      const cfg = configWith(service, [{ name: 'seed', command: ['node', 'seed.js'] }]);
+      const fake = await withV1(healthy, cfg);
+      try {
+        fake.policy.taskExit = () => 3;
+        const r = await run(fake, cfg, IMAGE, 'v2');
+        assert.equal(r.outcome, 'failed');
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:failed', 'audit:ok']);
+        assert.match(r.message, /release task "seed" failed \(exit 3\)\. Production untouched: v1 still serving/);
+        assert.ok(!fake.calls.includes('create shop-api-next'), 'the new version never started');
+        assert.equal(fake.serving('shop-api'), 'v1');
+      } finally {
+        fake.close();
+      }
+    });
+
+    test(`${mode} networking: an unhealthy new version is removed before the switch; the old one keeps serving`, async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        fake.policy.health = (v) => (v === 'v2' ? 500 : 200);
+        const r = await run(fake, configWith(service), IMAGE, 'v2');
+        assert.equal(r.outcome, 'failed');
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:skipped', 'start:ok', 'health:failed', 'audit:ok']);
+        assert.ok(!fake.calls.includes('stop shop-api'), 'the old version was never stopped');
+        assert.equal(fake.serving('shop-api'), 'v1');
+        assert.equal(fake.byName('shop-api-next'), undefined);
+      } finally {
+        fake.close();
+      }
+    });
+
+    test(`${mode} networking: unhealthy after the switch rolls back to the old version automatically`, async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        // Healthy beside the old one, failing under the serving name: the case only the switch finds.
+        fake.policy.health = (v, name) => (v === 'v2' && name === 'shop-api' ? 503 : 200);
+        const r = await run(fake, configWith(service), IMAGE, 'v2');
+        assert.equal(r.outcome, 'rolled-back', r.message);
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:skipped', 'start:ok', 'health:ok', 'after-health tasks:skipped', 'switch:failed', 'audit:ok']);
+        assert.equal(fake.serving('shop-api'), 'v1');
+        assert.equal(r.serving, 'v1');
+        assert.ok(fake.calls.includes('rename shop-api-previous-v1 -> shop-api'), fake.calls.join(', '));
+      } finally {
+        fake.close();
+      }
+    });
+  }
+
+  test('a task with phase after-health runs once the new version answered, before the switch; its failure keeps the old version', async () => {
+    const cfg = configWith({}, [{ name: 'warm', command: ['warm'], phase: 'after-health' }]);
+    const fake = await withV1(healthy, cfg);
+    try {
+      const ok = await run(fake, cfg, IMAGE, 'v2');
+      assert.equal(ok.outcome, 'succeeded', ok.message);
+      assert.ok(fake.calls.indexOf('create shop-api-next') < fake.calls.indexOf('create shop-api-task-warm'));
+      assert.ok(fake.calls.indexOf('create shop-api-task-warm') < fake.calls.indexOf('stop shop-api'));
+      fake.calls.length = 0;
+      fake.policy.taskExit = () => 1;
+      const bad = await run(fake, cfg, { ...OLD }, 'v1');
+      assert.equal(bad.outcome, 'failed');
+      assert.deepEqual(stepsOf(bad).slice(-3), ['health:ok', 'after-health tasks:failed', 'audit:ok']);
+      assert.equal(fake.serving('shop-api'), 'v2');
+    } finally {
+      fake.close();
+    }
+  });
+
+  test('a second deploy while one holds the lock is refused at the lock step, and nothing changes', async () => {
+    const fake = await withV1(healthy, configWith({}));
+    try {
+      await fake.run(['mkdir', '-p', '.greenlight/deploy.lock']);
+      await fake.run(['sh', '-c', 'cat > .greenlight/deploy.lock/holder.json'], { stdin: JSON.stringify({ who: 'bob', machine: 'm', pid: 1, since: new Date().toISOString(), what: 'deploy api v9', deployId: 'x' }) });
+      await assert.rejects(run(fake, configWith({}), IMAGE, 'v2'), /held by bob/);
+      assert.deepEqual(fake.calls, []);
+      assert.equal(fake.serving('shop-api'), 'v1');
+    } finally {
+      fake.close();
+    }
+  });
+});
