@@ -12,6 +12,8 @@ MIDDLEWARE = ['django.middleware.common.CommonMiddleware']
 ROOT_URLCONF = 'accsite.urls'
 WSGI_APPLICATION = 'accsite.wsgi.application'
 USE_TZ = True
+# The image carries no translations (stage_debian.py --skip /LC_MESSAGES/): English only.
+USE_I18N = False
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 
 _db = urlsplit(os.environ['DATABASE_URL'])
