@@ -13,7 +13,7 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 /** Packages with run-time assets (wasm, data files): external, copied into dist/node_modules. */
-export const ASSET_PACKAGES = ['@electric-sql/pglite', 'libpg-query', '@ruby/prism', 'web-tree-sitter', 'tree-sitter-python'];
+export const ASSET_PACKAGES = ['@electric-sql/pglite', 'libpg-query', '@ruby/prism', 'web-tree-sitter', 'tree-sitter-python', 'tree-sitter-javascript', 'tree-sitter-typescript'];
 /** Optional native modules that must never be required at load time. */
 const OPTIONAL_NATIVE = ['cpu-features', 'pg-native', './crypto/build/Release/sshcrypto.node'];
 
@@ -73,7 +73,8 @@ function copyAssetPackages() {
     // Native build folders and sources are not needed: only the JS and wasm that run (a package
     // whose code lives in src/, like @ruby/prism, keeps src/).
     const skip = /^(\.\/)?src\//.test(String(manifest.main ?? '')) ? /[/\\](bindings|prebuilds|build|debug|test)([/\\]|$)/ : /[/\\](src|bindings|prebuilds|build|debug|test)([/\\]|$)/;
-    cpSync(src, dst, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) });
+    // The TSX grammar is never loaded (migrations are .js/.ts), so its 1.4 MB stay out of the .vsix.
+    cpSync(src, dst, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) && !p.endsWith('tree-sitter-tsx.wasm') });
   }
 }
 

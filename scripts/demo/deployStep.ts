@@ -9,6 +9,7 @@ import type { JobContext } from '../../src/core/common/job';
 import { deploy } from '../../src/core/deploy/deploy';
 import { rollback, listRetained } from '../../src/core/deploy/rollback';
 import { openEnvironment } from '../../src/core/deploy/session';
+import { buildAndTestDemo } from '../../src/core/images/demo';
 import { connectDocker, dockerEndpoint } from '../../src/core/images/dockerAdapter';
 import { openLedger } from '../../src/core/images/ledger';
 import { localDocker } from '../../src/core/ship/dockerAdapter';
@@ -77,9 +78,17 @@ runStep(async () => {
     if ((await listRetained(s.host, s.config, ENV_NAME, 'web')).length === 0) {
       // A first deploy has nothing to roll back to: deploy the same tested image once more, so
       // the previous container is kept and the rollback below has a version to return to.
-      console.log('first deploy to this environment: deploying the same tested image again, so there is a previous version to roll back to');
-      r = await deploy(ctx, local, s.host, request);
-      if (r.outcome !== 'succeeded') return { status: 'failed', summary: `redeploy ${r.outcome}: ${r.message}` };
+      // A first deploy has nothing to roll back to: build and test a second version (a new tag and
+      // image: the build stamps its time into the image), deploy it, and roll back to the first.
+      console.log('first deploy to this environment: building and testing a second version, so there is a previous version to roll back to');
+      const env = { ...process.env };
+      const testUrl = testbedValue('TEST_DATABASE_URL');
+      if (!env.GREENLIGHT_LOCAL_DB_PASSWORD && testUrl) env.GREENLIGHT_LOCAL_DB_PASSWORD = decodeURIComponent(new URL(testUrl).password);
+      const second = await buildAndTestDemo(ROOT, { signal: new AbortController().signal, progress: () => undefined, log: () => undefined }, env);
+      if (second.status !== 'ok' || !second.test.passed) return { status: 'failed', summary: `the second version did not build and pass its test${second.status === 'skipped' ? `: ${second.reason}` : ''}` };
+      const next = second.build.images[0]!;
+      r = await deploy(ctx, local, s.host, { ...request, image: next.tag });
+      if (r.outcome !== 'succeeded') return { status: 'failed', summary: `deploy of the second version ${r.outcome}: ${r.message}` };
     }
     console.log(`rolling back ${ENV_NAME}`);
     const rb = await rollback(ctx, s.host, { config: s.config, environment: s.environment, who: 'npm run demo' });

@@ -1,7 +1,9 @@
 // Database passwords of environments, kept in VS Code's SecretStorage (the OS keychain where there
 // is one), one entry per project and environment; never in settings, files or logs. Asked for once
 // with a password input box; an empty answer is remembered too and means "this database takes no
-// password". A refused password can be forgotten and asked again.
+// password". A refused password can be forgotten and asked again. The values of services'
+// secretEnv variables are kept the same way, one entry per project, environment and name: asked
+// once when a deploy needs one that is missing, forgotten one at a time.
 import type * as vscode from 'vscode';
 import type { Prompts } from './commands/deploy/prompts';
 
@@ -42,5 +44,42 @@ export class EnvironmentSecrets {
 
   async forget(project: string, env: string): Promise<void> {
     await this.storage.delete(EnvironmentSecrets.key(project, env));
+  }
+
+  static secretEnvKey(project: string, env: string, name: string): string {
+    return `greenlight.secretEnv/${project}/${env}/${name}`;
+  }
+
+  async storedSecretEnv(project: string, env: string, name: string): Promise<string | undefined> {
+    return await this.storage.get(EnvironmentSecrets.secretEnvKey(project, env, name));
+  }
+
+  /**
+   * The values of `names` for this environment: stored ones as they are, each missing one asked
+   * for once (a password box) and stored. Undefined when the user cancelled a prompt: a service
+   * must not start without a secret it declares.
+   */
+  async secretEnv(project: string, env: string, names: readonly string[], services: string): Promise<Record<string, string> | undefined> {
+    const out: Record<string, string> = {};
+    for (const name of names) {
+      let value = await this.storedSecretEnv(project, env, name);
+      if (value === undefined) {
+        value = await this.prompts.showInputBox({
+          title: `Secret ${name} for ${env}`,
+          prompt: `Value of ${name} (secretEnv of ${services}) on ${env}. Greenlight keeps it in VS Code's secret storage (never in settings or logs) and asks only once; "Forget Secret" removes it.`,
+          password: true,
+          ignoreFocusOut: true,
+          validateInput: (v) => (v.length > 0 ? undefined : `${name} needs a value; press Escape to cancel the deploy`),
+        });
+        if (value === undefined || value.length === 0) return undefined;
+        await this.storage.store(EnvironmentSecrets.secretEnvKey(project, env, name), value);
+      }
+      out[name] = value;
+    }
+    return out;
+  }
+
+  async forgetSecretEnv(project: string, env: string, name: string): Promise<void> {
+    await this.storage.delete(EnvironmentSecrets.secretEnvKey(project, env, name));
   }
 }

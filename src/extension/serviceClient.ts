@@ -39,6 +39,8 @@ export const SERVICE_DOCUMENT_SELECTOR: DocumentSelector = [
   { scheme: 'file', language: 'sql' },
   { scheme: 'file', pattern: '**/*.{sql,pgsql,psql,aql}' },
   { scheme: 'file', pattern: '**/*.{json,rb,py}' },
+  // arangojs migration scripts: only under migrations folders, so the rest of a TypeScript project stays out.
+  { scheme: 'file', pattern: '**/{migrations,migration,migrate}/**/*.{js,mjs,cjs,ts,mts,cts}' },
 ];
 
 export class JobFailedError extends Error {

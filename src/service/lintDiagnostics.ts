@@ -25,6 +25,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME } from '../core/config/load';
 import { createDefaultLinter } from '../core/lint/defaultLinter';
 import type { AnyLanguage, Linter } from '../core/lint/engine';
+import { mergeLintOptions } from '../core/lint/projectLintConfig';
 import { installedRuleDocsDir, ruleDocsUri } from '../core/lint/report/docs';
 import { PARSE_ERROR_CODE, type Finding, type LintResult, type ParseResult, type TextEdit } from '../core/lint/types';
 import { collectLintFiles, CONVENTIONAL_LINT_PATHS, LintPathMatcher, resolveLintTargets, type LintTargets } from '../core/lint/workspace';
@@ -66,7 +67,7 @@ interface StatementIgnoreData {
 }
 
 /** Where migrations and seeds are found when a file is opened outside any workspace folder. */
-const LOOSE_FILE_MATCHER = new LintPathMatcher({ root: '/', patterns: ['**/migrations', '**/db/migrate', '**/db/seeds.rb', '**/db/seeds'] });
+const LOOSE_FILE_MATCHER = new LintPathMatcher({ root: '/', patterns: ['**/migrations', '**/db/migration', '**/db/migrate', '**/db/seeds.rb', '**/db/seeds'] });
 
 export function lintDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, options: LintFeatureOptions = {}): ServiceFeature {
   const linter = (options.createLinter ?? createDefaultLinter)();
@@ -127,7 +128,8 @@ export function lintDiagnostics(connection: Connection, documents: TextDocuments
   const lintText = async (file: string, text: string): Promise<LintResult | undefined> => {
     const settings = settingsFor(file);
     if (!settings.enable || !isTarget(file)) return undefined;
-    return linter.lint(file, text, lintOptionsOf(settings));
+    // greenlight.yaml's lint rules first (the same as CI), the editor's settings on top.
+    return linter.lint(file, text, mergeLintOptions(folderFor(file)?.targets.options ?? {}, lintOptionsOf(settings)));
   };
 
   const stateOf = (uri: string): OpenState => {

@@ -46,7 +46,8 @@ export interface ConfigSummary {
   readonly found: boolean;
   readonly ok: boolean;
   readonly project?: string;
-  readonly services: readonly { name: string; port: number }[];
+  /** secretEnv: names of the service's secret variables (values never cross this door here). */
+  readonly services: readonly { name: string; port: number; secretEnv: readonly string[] }[];
   readonly database?: { kind: string; migrations: string };
   readonly environments: readonly EnvironmentSummary[];
   readonly problems: readonly ConfigProblemDto[];

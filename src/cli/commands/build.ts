@@ -29,7 +29,7 @@ export async function localEngine(io: CliIo): Promise<DockerEngine> {
   try {
     await engine.ping();
   } catch (e) {
-    throw new OperationError(`cannot reach the Docker engine at ${engine.endpoint}: ${(e as Error).message} (is dockerd running? DOCKER_HOST selects another engine)`);
+    throw new OperationError(`cannot reach the Docker engine at ${engine.endpoint}: ${(e as Error).message} (is dockerd running? DOCKER_HOST, DOCKER_CONTEXT or \`docker context use\` select another engine)`);
   }
   return engine;
 }

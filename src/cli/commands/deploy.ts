@@ -13,7 +13,7 @@ import { openEnvironment } from '../../core/deploy/session';
 import { openLedger } from '../../core/images/ledger';
 import { localDocker } from '../../core/ship/dockerAdapter';
 import type { ShipMode } from '../../core/ship/ship';
-import { cliContext, type CliIo } from '../io';
+import { cliContext, colorsOf, type CliIo } from '../io';
 import { withSignal } from './ship';
 import { defaultEnvironment } from './status';
 
@@ -72,7 +72,8 @@ export function registerDeploy(program: Command, io: CliIo): void {
           });
           if (opts.json) io.out(JSON.stringify(r, null, 2));
           else {
-            io.out(`${r.outcome}: ${r.message}`);
+            const c = colorsOf(io).out;
+            io.out(`${r.outcome === 'succeeded' ? c.green(r.outcome) : c.red(r.outcome)}: ${r.message}`);
             io.out(`serving: ${r.serving}${r.backup ? `; backup ${r.backup.id}` : r.backupReason ? `; no backup: ${r.backupReason}` : ''}${r.switchMs !== undefined ? `; switch ${r.switchMs} ms` : ''}`);
             if (r.restoreOffer) io.out(`to restore the pre-deploy backup: greenlight backup restore --env ${envName} ${r.restoreOffer.backupId}`);
           }

@@ -7,7 +7,7 @@ import { OperationError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { verifyArtifacts } from '../../core/images/checksum';
 import { exportImages } from '../../core/images/exportImages';
-import { cliContext, type CliIo } from '../io';
+import { cliContext, colorsOf, type CliIo } from '../io';
 import { interruptSignal, localEngine } from './build';
 
 export function registerExport(program: Command, io: CliIo): void {
@@ -32,7 +32,7 @@ export function registerExport(program: Command, io: CliIo): void {
             throw new OperationError(`cannot read ${dir}: ${(e as Error).message}`);
           }
           if (opts.json) io.out(JSON.stringify(results, null, 2));
-          else for (const r of results) io.out(r.ok ? `ok       ${r.file}` : `CORRUPT  ${r.file}: ${r.problem}`);
+          else for (const r of results) io.out(r.ok ? `${colorsOf(io).out.green('ok')}       ${r.file}` : `${colorsOf(io).out.red('CORRUPT')}  ${r.file}: ${r.problem}`);
           const bad = results.filter((r) => !r.ok);
           if (results.length === 0) {
             io.err(`${dir}: no .sha256 files to verify`);

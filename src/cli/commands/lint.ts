@@ -1,6 +1,7 @@
 // `greenlight lint [paths…]`: lints migration and seed files for idempotency, the same engine the
-// editor uses. Without paths it lints what greenlight.yaml declares (database.migrations and
-// database.seeds). Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
+// editor uses. Without paths it lints what greenlight.yaml declares (database.migrations,
+// database.seeds and lint.paths); `-` lints standard input. The rules and severities of
+// greenlight.yaml's `lint:` block apply either way, `--rule` on top. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
 // unreadable-file errors (each message names the file and why).
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
 import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
+import { lintOptionsFromConfig, mergeLintOptions, ruleCodeLine, unknownRuleCodes } from '../../core/lint/projectLintConfig';
 import { installedRuleDocsDir, ruleDocsUri } from '../../core/lint/report/docs';
 import { formatJson } from '../../core/lint/report/json';
 import type { LintReport } from '../../core/lint/report/model';
@@ -29,17 +31,25 @@ export interface LintCommandOptions {
   readonly config: string;
   /** `--rule code=off|error|warning|info`, repeatable. */
   readonly rule: readonly string[];
+  /** With the path `-`: the file name standard input is linted as (it picks the language). */
+  readonly stdinFilename?: string;
 }
+
+/** The path argument that means "read standard input", as in ESLint. */
+export const STDIN_PATH = '-';
+/** The file name standard input is linted as without --stdin-filename. */
+export const DEFAULT_STDIN_FILENAME = 'stdin.sql';
 
 export function registerLint(program: Command, io: CliIo, createLinter: () => Linter = createDefaultLinter): void {
   program
     .command('lint')
     .description('lint migrations and seed files for idempotency (default: the paths greenlight.yaml declares)')
-    .argument('[paths...]', 'files, directories or globs (default: database.migrations and database.seeds of greenlight.yaml)')
+    .argument('[paths...]', 'files, directories or globs, or - for standard input (default: database.migrations, database.seeds and lint.paths of greenlight.yaml)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(LINT_FORMATS).default('text'))
     .addOption(new Option('--fail-on <level>', 'exit 1 when a finding has this severity or higher').choices(FAIL_ON).default('warning'))
     .option('-c, --config <file>', 'project file used when no paths are given', CONFIG_FILE_NAME)
     .option('--rule <code=level>', 'switch a rule off or change its severity (off, error, warning, info); repeatable', collect, [])
+    .option('--stdin-filename <file>', `with the path "-": lint standard input as this file (its name picks the language; default ${DEFAULT_STDIN_FILENAME})`)
     .action(async (paths: string[], opts: LintCommandOptions) => {
       const code = await runLint(paths, opts, io, createLinter(), program.version() ?? '0.0.0');
       io.exit(code);
@@ -134,9 +144,10 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
     throw new InputError(`${shown} is invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}); fix it or pass paths to lint`);
   }
   const db = result.config.database;
-  if (!db) throw new InputError(`no paths given and ${shown} declares no database (database.migrations, database.seeds); pass paths to lint`);
+  const extra = result.config.lint?.paths ?? [];
+  if (!db && extra.length === 0) throw new InputError(`no paths given and ${shown} declares no database (database.migrations, database.seeds) and no lint.paths; pass paths to lint`);
   const files = new Set<string>();
-  for (const p of [db.migrations, ...db.seeds]) {
+  for (const p of [...(db ? [db.migrations, ...db.seeds] : []), ...extra]) {
     const c = await collectLintFiles(result.root, [p], { explicitFiles: true });
     // A project without seeds yet is normal: say so, but it is not an error.
     if (c.files.length === 0) io.err(`note: ${displayPath(path.resolve(result.root, p), io.cwd)} (from ${shown}) has no files to lint`);
@@ -145,12 +156,51 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
   return { files: [...files], explicit: new Set() };
 }
 
+/**
+ * The rules of greenlight.yaml's `lint:` block, the same ones the editor uses. A missing file means
+ * the rules' defaults; when paths are given, an invalid file is a warning (its lint block is not
+ * used) because the files to lint do not depend on it; a rule code no rule has is an input error.
+ */
+async function projectLintOptions(configArg: string, io: CliIo, knownCodes: ReadonlySet<string>, pathsGiven: boolean): Promise<LintOptions> {
+  const file = path.resolve(io.cwd, configArg);
+  const result = await loadConfig(file);
+  const shown = displayPath(file, io.cwd);
+  if (!result.ok) {
+    // Without paths, targetsFromConfig reports the problems and fails.
+    if (!result.missing && pathsGiven) io.err(`warning: ${shown} is invalid, so its lint settings are not used (greenlight config check says why)`);
+    return {};
+  }
+  const unknown = unknownRuleCodes(result.config.lint, knownCodes);
+  if (unknown.length > 0) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const where = (code: string): string => {
+      const line = ruleCodeLine(text, code);
+      return line ? `${shown}:${line}` : shown;
+    };
+    throw new InputError(unknown.map((c) => `${where(c)}: lint.rules: unknown rule code "${c}" (known: ${[...knownCodes].sort().join(', ')})`).join('\n'));
+  }
+  return lintOptionsFromConfig(result.config.lint);
+}
+
 /** Runs the lint verb and returns its exit code; output goes through io. */
 export async function runLint(paths: readonly string[], opts: LintCommandOptions, io: CliIo, linter: Linter, toolVersion: string): Promise<0 | 1 | 2> {
   const rules = linter.rules.map((r) => r.meta);
-  const options = parseRuleOptions(opts.rule ?? [], new Set(rules.map((r) => r.code)));
+  const known = new Set(rules.map((r) => r.code));
+  // `--rule` is a local override on top of greenlight.yaml, as the editor settings are.
+  const cliOptions = parseRuleOptions(opts.rule ?? [], known);
+  const fromStdin = paths.length === 1 && paths[0] === STDIN_PATH;
+  if (!fromStdin && paths.includes(STDIN_PATH)) throw new InputError(`"${STDIN_PATH}" (standard input) cannot be combined with other paths`);
+  if (opts.stdinFilename !== undefined && !fromStdin) throw new InputError(`--stdin-filename needs the path "${STDIN_PATH}"`);
+  const options = mergeLintOptions(await projectLintOptions(opts.config ?? CONFIG_FILE_NAME, io, known, paths.length > 0), cliOptions);
   const problems: string[] = [];
-  const targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
+  let stdinText: string | undefined;
+  let targets: Targets;
+  if (fromStdin) {
+    if (!io.readStdin) throw new InputError('standard input is not available here');
+    stdinText = await io.readStdin();
+    const file = path.resolve(io.cwd, opts.stdinFilename ?? DEFAULT_STDIN_FILENAME);
+    targets = { files: [file], explicit: new Set([file]) };
+  } else targets = paths.length ? await targetsFromArgs(paths, io, problems) : await targetsFromConfig(opts.config, io);
   targets.files.sort();
 
   const results: LintResult[] = [];
@@ -158,7 +208,7 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
   for (const file of targets.files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = stdinText ?? (await readFile(file, 'utf8'));
     } catch (e) {
       problems.push(`${displayPath(file, io.cwd)}: cannot read: ${why(e)}`);
       continue;

@@ -4,7 +4,7 @@ import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { rollback } from '../../core/deploy/rollback';
 import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
 import { openEnvironment } from '../../core/deploy/session';
-import { cliContext, type CliIo } from '../io';
+import { cliContext, colorsOf, type CliIo } from '../io';
 import { withSignal } from './ship';
 
 export function registerRollback(program: Command, io: CliIo): void {
@@ -15,14 +15,17 @@ export function registerRollback(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
     .option('-s, --service <name>', 'service (when there are several)')
     .option('--to <version>', 'retained version to return to (default: the newest retained)')
-    .action(async (opts: { env: string; config: string; service?: string; to?: string }) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { env: string; config: string; service?: string; to?: string; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
         try {
           const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to });
-          io.out(`${r.outcome}: ${r.message} (${r.rollbackMs} ms)`);
-          if (r.migrationsSince?.backupId) io.out(`release tasks ran since ${r.to}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.migrationsSince.backupId}`);
+          const c = colorsOf(io).out;
+          if (opts.json) io.out(JSON.stringify(r, null, 2));
+          else io.out(`${r.outcome === 'succeeded' ? c.green(r.outcome) : c.red(r.outcome)}: ${r.message} (${r.rollbackMs} ms)`);
+          if (r.migrationsSince?.backupId && !opts.json) io.out(`release tasks ran since ${r.to}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.migrationsSince.backupId}`);
           io.exit(r.outcome === 'succeeded' ? 0 : 1);
         } finally {
           await noteEnvironmentChanged(s.root, opts.env, 'rollback');

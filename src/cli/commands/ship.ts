@@ -32,7 +32,8 @@ export function registerShip(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
     .option('--mode <mode>', 'stream, artifact or registry (default: from the environment)')
     .option('--artifact <file>', 'exported archive (.tar/.tar.gz) for --mode artifact; sha256 from <file>.sha256 when present')
-    .action(async (image: string, opts: { env: string; config: string; mode?: ShipMode; artifact?: string }) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (image: string, opts: { env: string; config: string; mode?: ShipMode; artifact?: string; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
@@ -46,6 +47,7 @@ export function registerShip(program: Command, io: CliIo): void {
             dockerSocket: s.environment.dockerSocket,
             remoteDir: `${s.environment.env.stateDir}/incoming`,
           });
+          if (opts.json) return io.out(JSON.stringify({ host: s.host.target.host, ...r }, null, 2));
           io.out(r.alreadyPresent ? `${r.tag} already on ${s.host.target.host} (${r.imageId})` : `shipped ${r.tag} (${r.imageId}) to ${s.host.target.host}: ${(r.bytes / 1e6).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s, ${r.attempts} attempt(s)${r.sha256 ? `, sha256 ${r.sha256}` : ''}`);
         } finally {
           local.close();

@@ -7,7 +7,7 @@ import { InputError, errorMessage } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { loadProject, openEnvironment } from '../../core/deploy/session';
 import { environmentStatus, type EnvironmentStatus } from '../../core/deploy/status';
-import { cliContext, type CliIo } from '../io';
+import { cliContext, colorsOf, type CliIo } from '../io';
 import { withSignal } from './ship';
 
 /** The --env given, or the only environment of greenlight.yaml; several or none is an input error. */
@@ -33,10 +33,12 @@ export function formatUptime(seconds: number): string {
 }
 
 function printStatus(io: CliIo, st: EnvironmentStatus): void {
+  const c = colorsOf(io).out;
   io.out(`${st.env} (${st.host})`);
   for (const x of st.services) {
     const up = x.uptimeSeconds !== undefined ? `, up ${formatUptime(x.uptimeSeconds)}` : '';
-    io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${up}${x.startedAt ? ` (since ${x.startedAt})` : ''}, health ${x.health}; retained: ${x.retained.join(', ') || 'none'}`);
+    const health = x.healthy ? c.green(x.health) : x.health === '-' ? x.health : c.red(x.health);
+    io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${up}${x.startedAt ? ` (since ${x.startedAt})` : ''}, health ${health}; retained: ${x.retained.join(', ') || 'none'}`);
   }
   io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
   for (const a of st.recent.slice(0, 5)) io.out(`  ${a.at} ${a.action} ${a.service ?? ''} ${a.version ?? ''} ${a.result} by ${a.who}${a.backupId ? ` (backup ${a.backupId})` : ''}`);

@@ -6,7 +6,7 @@ import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { loadProject } from '../../core/images/project';
 import { builtinMigrations } from '../../core/images/migrations';
 import { cleanupTestLeftovers, testImages } from '../../core/images/testRun';
-import { cliContext, type CliIo } from '../io';
+import { cliContext, colorsOf, type CliIo } from '../io';
 import { interruptSignal, localEngine } from './build';
 
 export function registerTest(program: Command, io: CliIo): void {
@@ -27,14 +27,16 @@ export function registerTest(program: Command, io: CliIo): void {
         if (opts.clean) {
           const project = await loadProject(io.cwd, configFile);
           const removed = await cleanupTestLeftovers(engine, project.config.project, 0, ctx);
-          io.out(`${removed.length} leftover test container${removed.length === 1 ? '' : 's'} removed`);
+          if (opts.json) io.out(JSON.stringify({ removed }, null, 2));
+          else io.out(`${removed.length} leftover test container${removed.length === 1 ? '' : 's'} removed`);
           return;
         }
         const r = await testImages({ workspaceRoot: io.cwd, configFile, engine, version: opts.version, mode: opts.mode, env: io.env, migrate: builtinMigrations }, ctx);
         if (opts.json) io.out(JSON.stringify(r, null, 2));
         else {
-          for (const i of r.images) io.out(`${r.passed ? 'PASSED' : 'FAILED'}  ${i.tag}  ${i.imageId.slice(7, 19)}`);
-          if (r.failure) io.out(`failed at ${r.failure.step}: ${r.failure.message}`);
+          const c = colorsOf(io).out;
+          for (const i of r.images) io.out(`${r.passed ? c.green('PASSED') : c.red('FAILED')}  ${i.tag}  ${i.imageId.slice(7, 19)}`);
+          if (r.failure) io.out(c.red(`failed at ${r.failure.step}: ${r.failure.message}`));
           io.out(`log: ${r.logFile}`);
         }
         if (!r.passed) io.exit(1);

@@ -30,6 +30,7 @@ import { exportArango, restoreArango, type ArangoBackupMeta, type ArangoDumpDriv
 import { verifyArangoExport } from './arangoFormat';
 import type { BackupEntry, CreateBackupOptions, VerifyResult } from './backups';
 import { backupId } from './naming';
+import type { RetentionPolicy } from './retention';
 import { fileCommands } from './pgCommands';
 
 export const ARANGO_DEFAULT_PORT = 8529;
@@ -48,6 +49,8 @@ export interface ArangoBackupTarget {
   readonly env: string;
   readonly dir: string;
   readonly arango: ArangoTarget;
+  /** The environment's keep-N/GFS policy, applied after every successful backup when set. */
+  readonly retention?: RetentionPolicy;
 }
 
 export function arangoTargetOf(env: EnvironmentConfig, password?: Secret): ArangoTarget | undefined {

@@ -15,7 +15,7 @@ import type { RemoteHost } from '../ship/remoteHost';
 import { createArangoBackup, restoreArangoBackup, verifyArangoBackup, type ArangoBackupTarget } from './arangoRemote';
 import { assertBackupId, backupId, parseBackupId } from './naming';
 import { fileCommands, pgCommands, type PgCommand, type PgTarget } from './pgCommands';
-import { planRetention, type RetentionPlan, type RetentionPolicy } from './retention';
+import { describePolicy, planRetention, planRetentionAfterBackup, type RetentionPlan, type RetentionPolicy } from './retention';
 
 export interface BackupMeta {
   readonly id: string;
@@ -52,6 +52,8 @@ export interface BackupTarget {
   readonly env: string;
   readonly dir: string;
   readonly pg: PgTarget;
+  /** The environment's keep-N/GFS policy, applied after every successful backup when set. */
+  readonly retention?: RetentionPolicy;
 }
 
 /** An environment's backups, of the kind of its database. */
@@ -108,9 +110,45 @@ export interface CreateBackupOptions {
   readonly deployVersion?: string;
   readonly deployId?: string;
   readonly now?: Date;
+  /** Deploy ids in progress (the lock's holder): their backups survive the retention pass. */
+  readonly protectDeploys?: readonly string[];
 }
 
+/**
+ * Takes a verified backup, then applies the environment's retention (t.retention) and logs what it
+ * removed. The backup just taken and the backups of the deploys in progress (opts.deployId,
+ * opts.protectDeploys) are never removed. A retention pass that fails leaves the new backup in place
+ * and says so: the backup itself succeeded.
+ */
 export async function createBackup(ctx: JobContext, host: RemoteHost, t: AnyBackupTarget, opts: CreateBackupOptions = {}): Promise<BackupMeta> {
+  const meta = await takeBackup(ctx, host, t, opts);
+  if (t.retention) await retainAfterBackup(ctx, host, t.dir, t.retention, meta, opts);
+  return meta;
+}
+
+async function retainAfterBackup(ctx: JobContext, host: RemoteHost, dir: string, policy: RetentionPolicy, taken: BackupMeta, opts: CreateBackupOptions): Promise<void> {
+  try {
+    const list = await listBackups(ctx, host, dir);
+    const deploys = new Set([opts.deployId, ...(opts.protectDeploys ?? [])].filter((d): d is string => Boolean(d)));
+    const protect = new Map<string, string>([[taken.id, 'just taken']]);
+    for (const b of list) {
+      const d = b.meta?.deployId;
+      if (d && deploys.has(d) && b.id !== taken.id) protect.set(b.id, `backup of deploy ${d}, in progress`);
+    }
+    const plan = planRetentionAfterBackup(list, policy, protect);
+    if (plan.remove.length === 0) {
+      ctx.log(`backup: retention (${describePolicy(policy)}): ${list.length} backup${list.length === 1 ? '' : 's'} in ${dir}, none to remove`);
+      return;
+    }
+    ctx.log(`backup: retention (${describePolicy(policy)}): removing ${plan.remove.length} of ${list.length}: ${plan.remove.map((b) => `${b.id} (${b.createdAt})`).join(', ')}`);
+    for (const b of plan.remove) await deleteBackup(ctx, host, dir, b.id);
+  } catch (e) {
+    throwIfCancelled(ctx.signal);
+    ctx.log(`backup: ${taken.id} is kept, but retention (${describePolicy(policy)}) was not applied: ${e instanceof Error ? e.message : String(e)}`, 'warn');
+  }
+}
+
+async function takeBackup(ctx: JobContext, host: RemoteHost, t: AnyBackupTarget, opts: CreateBackupOptions): Promise<BackupMeta> {
   const started = Date.now();
   let at = opts.now ?? new Date();
   // Two backups in the same second would share a name; never overwrite one.

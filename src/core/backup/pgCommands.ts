@@ -55,7 +55,8 @@ function tool(t: PgTarget, argv: readonly string[], io: FileIo = {}, fileArgs: (
   }
   const c = t.container;
   // -i only when the tool reads the archive: otherwise its stdin stays closed.
-  const exec = ['docker', '--host', `unix://${c.dockerSocket}`, 'exec', ...(io.in ? ['-i'] : []), ...(t.password ? ['-e', 'PGPASSWORD'] : []), c.name, ...argv];
+  // `--` before the container name: a name from greenlight.yaml is never read as an option of docker exec.
+  const exec = ['docker', '--host', `unix://${c.dockerSocket}`, 'exec', ...(io.in ? ['-i'] : []), ...(t.password ? ['-e', 'PGPASSWORD'] : []), '--', c.name, ...argv];
   if (!t.password) return { argv: ['sh', '-c', WRAP_IN_CONTAINER_NO_PASSWORD, 'greenlight-pg', io.out ?? '', io.in ?? '/dev/null', ...exec] };
   return { argv: ['sh', '-c', WRAP_IN_CONTAINER, 'greenlight-pg', io.out ?? '', io.in ?? '/dev/null', ...exec], stdin: `${t.password.reveal()}\n` };
 }
@@ -78,24 +79,33 @@ export const pgCommands = {
   restore: (t: PgTarget, file: string, db = t.database): PgCommand =>
     tool(t, ['pg_restore', ...conn(t, db), '--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error'], { in: file }, (f) => ['--', f]),
   restoreInto: (t: PgTarget, file: string, db: string): PgCommand => tool(t, ['pg_restore', ...conn(t, db), '--no-owner', '--exit-on-error'], { in: file }, (f) => ['--', f]),
-  createDb: (t: PgTarget, db: string): PgCommand => tool(t, ['createdb', ...address(t), '--username', t.user, '--no-password', '--maintenance-db', t.database, db]),
-  dropDb: (t: PgTarget, db: string): PgCommand => tool(t, ['dropdb', ...address(t), '--username', t.user, '--no-password', '--maintenance-db', t.database, '--if-exists', db]),
+  createDb: (t: PgTarget, db: string): PgCommand => tool(t, ['createdb', ...address(t), '--username', t.user, '--no-password', '--maintenance-db', t.database, '--', db]),
+  dropDb: (t: PgTarget, db: string): PgCommand => tool(t, ['dropdb', ...address(t), '--username', t.user, '--no-password', '--maintenance-db', t.database, '--if-exists', '--', db]),
   countTables: (t: PgTarget, db: string): PgCommand =>
     tool(t, ['psql', ...conn(t, db), '--tuples-only', '--no-align', '--quiet', '--command',
       "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"]),
   ping: (t: PgTarget): PgCommand => tool(t, ['pg_isready', ...address(t), '--username', t.user, '--dbname', t.database]),
 };
 
-/** File commands in the backup directory. */
+/**
+ * A directory as find's starting point. find reads every argument that starts with "-", "(" or "!"
+ * as part of its expression, even after `--` (`find -- -delete` deletes), so a relative path gets
+ * a "./" prefix instead; the schema already refuses such names, this is the second fence.
+ */
+export function findStart(dir: string): string {
+  return dir.startsWith('/') || dir.startsWith('./') ? dir : `./${dir}`;
+}
+
+/** File commands in the backup directory. Every path comes after `--` or is made to start with "/" or "./". */
 export const fileCommands = {
-  mkdir: (dir: string): string[] => ['mkdir', '-p', '-m', '700', dir],
+  mkdir: (dir: string): string[] => ['mkdir', '-p', '-m', '700', '--', dir],
   sha256: (file: string): string[] => ['sha256sum', '--', file],
   size: (file: string): string[] => ['stat', '--format', '%s %a', '--', file],
   chmod600: (file: string): string[] => ['chmod', '600', '--', file],
   move: (from: string, to: string): string[] => ['mv', '-n', '--', from, to],
   write: (file: string): string[] => ['sh', '-c', 'umask 077 && cat > "$1"', 'greenlight-write', file],
-  readMeta: (dir: string): string[] => ['find', dir, '-maxdepth', '1', '-type', 'f', '-name', '*.meta.json', '-exec', 'cat', '--', '{}', '+'],
-  listDumps: (dir: string): string[] => ['find', dir, '-maxdepth', '1', '-type', 'f', '(', '-name', '*.dump', '-o', '-name', '*.jsonl.gz', ')', '-printf', '%f\\t%s\\t%T@\\n'],
+  readMeta: (dir: string): string[] => ['find', findStart(dir), '-maxdepth', '1', '-type', 'f', '-name', '*.meta.json', '-exec', 'cat', '--', '{}', '+'],
+  listDumps: (dir: string): string[] => ['find', findStart(dir), '-maxdepth', '1', '-type', 'f', '(', '-name', '*.dump', '-o', '-name', '*.jsonl.gz', ')', '-printf', '%f\\t%s\\t%T@\\n'],
   remove: (...files: string[]): string[] => ['rm', '-f', '--', ...files],
   cat: (file: string): string[] => ['cat', '--', file],
   df: (dir: string): string[] => ['df', '-Pk', '--', dir],

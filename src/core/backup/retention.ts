@@ -59,3 +59,21 @@ export function planRetention<T extends Dated>(backups: readonly T[], policy: Re
     remove: sorted.filter((b) => !reasons.has(b.id)),
   };
 }
+
+/**
+ * The plan applied after a backup: planRetention, except that `protect` (backup id → why) is kept
+ * whatever the policy says: the backup just taken, and the backup of a deploy in progress, which
+ * that deploy may still have to offer for a restore.
+ */
+export function planRetentionAfterBackup<T extends Dated>(backups: readonly T[], policy: RetentionPolicy, protect: ReadonlyMap<string, string>): RetentionPlan<T> {
+  const plan = planRetention(backups, policy);
+  const kept = plan.keep.map((k) => (protect.has(k.backup.id) ? { backup: k.backup, reasons: [...k.reasons, protect.get(k.backup.id)!] } : k));
+  const rescued = plan.remove.filter((b) => protect.has(b.id)).map((b) => ({ backup: b, reasons: [protect.get(b.id)!] }));
+  const keep = [...kept, ...rescued].sort((a, b) => b.backup.createdAt.localeCompare(a.backup.createdAt));
+  return { keep, remove: plan.remove.filter((b) => !protect.has(b.id)) };
+}
+
+/** "keep 10" or "GFS 7 daily, 4 weekly, 6 monthly": the policy as the log names it. */
+export function describePolicy(policy: RetentionPolicy): string {
+  return policy.gfs ? `GFS ${policy.gfs.daily} daily, ${policy.gfs.weekly} weekly, ${policy.gfs.monthly} monthly` : `keep ${policy.keep}`;
+}

@@ -7,6 +7,8 @@ export interface Progress {
   readonly message?: string;
   /** 0..1 when the step knows how far it is; absent when it does not. */
   readonly fraction?: number;
+  /** For a transfer: bytes moved so far, and of how many when known (a terminal shows rate and ETA from these). */
+  readonly bytes?: { readonly done: number; readonly total?: number };
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';

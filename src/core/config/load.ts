@@ -3,7 +3,7 @@
 // shows these as diagnostics on the file; the CLI prints them and exits 2.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { isNode, isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isNode, isMap, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type GreenlightConfig } from './schema';
 
@@ -39,7 +39,16 @@ export function parseConfig(text: string, file: string): ConfigResult {
   if (doc.errors.length > 0) {
     return { ok: false, file, problems: doc.errors.map((e) => at(e.pos[0], e.pos[1], `YAML: ${firstLine(e.message)}`)) };
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    // The yaml package refuses alias expansions that grow without bound (a "billion laughs"
+    // file) but names no position: point at the first alias that repeats other aliases.
+    const alias = multiplyingAlias(doc);
+    const [start, end] = alias?.range ?? [0, 1];
+    return { ok: false, file, problems: [at(start, end, `YAML: ${firstLine(errorText(e))} (more than ${MAX_ALIAS_COUNT} alias expansions: a file that multiplies aliases like this is refused unread; greenlight.yaml needs no nested aliases)`)] };
+  }
   const parsed = configSchema.safeParse(data, { reportInput: true });
   const problems: ConfigProblem[] = [];
   if (!parsed.success) {
@@ -71,6 +80,33 @@ export async function loadConfig(file: string): Promise<ConfigResult> {
     return { ok: false, file, problems: [{ file, line: 1, column: 1, endLine: 1, endColumn: 1, message: why }], missing: code === 'ENOENT' };
   }
   return parseConfig(text, file);
+}
+
+/** The yaml package's own limit on how often aliases may be expanded, stated here so messages can name it. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The first alias whose target itself contains aliases (what makes an expansion grow), else the first alias. */
+function multiplyingAlias(doc: Document): Alias | undefined {
+  let first: Alias | undefined;
+  let multiplying: Alias | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node;
+      const target = node.resolve(doc);
+      let nested = false;
+      if (target) visit(target, { Alias: () => ((nested = true), visit.BREAK) });
+      if (nested) {
+        multiplying = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return multiplying ?? first;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function sortProblems(ps: ConfigProblem[]): ConfigProblem[] {

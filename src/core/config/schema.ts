@@ -3,8 +3,83 @@
 // the TypeScript types below are inferred from it.
 import { z } from 'zod';
 
+// Values that reach a command on a host (an argv element, a path, a container or database name)
+// are validated here for their kind, so that no value from greenlight.yaml can be read as an
+// option ("-delete" given to find), climb out of its directory (".."), carry shell syntax or run
+// to any length. The argv builders put them after `--` as well; this is the first of two fences.
+
+/** Letters, digits and `._-@+` in each segment: no blanks, quotes, `$`, `;`, globs or control characters. */
+const PATH_SEGMENTS = /^\/?[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+-]+)*\/?$/;
+const noDotDot = (p: string): boolean => !p.split('/').includes('..');
+
+/** An absolute path on the host, such as a backup directory. */
+const absoluteHostPath = (max = 1024) =>
+  z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .regex(/^\//, 'an absolute path (starting with "/")')
+    .regex(PATH_SEGMENTS, 'a plain path: letters, digits and "._-@+" between "/" (no blanks, quotes or shell characters)')
+    .refine(noDotDot, 'a path without ".." segments');
+
+/** A path on the host, absolute or relative to the SSH user's home; never one that starts like an option. */
+const hostPath = z
+  .string()
+  .max(1024, 'at most 1024 characters')
+  .regex(/^[^-]/, 'a path that does not start with "-" (it would be read as an option)')
+  .regex(PATH_SEGMENTS, 'a plain path: letters, digits and "._-@+" between "/" (no blanks, quotes or shell characters)')
+  .refine(noDotDot, 'a path without ".." segments');
+
+/** A host name, IPv4 or IPv6 address. */
+const hostName = z
+  .string()
+  .max(253, 'at most 253 characters')
+  .regex(/^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/, 'a host name or IP address (letters, digits, "." and "-", not starting with "-")');
+
+/** A PostgreSQL or ArangoDB database or user name, as given to the client tools ("app@server" as some hosted servers want it). */
+const dbIdentifier = z
+  .string()
+  .max(63, 'at most 63 characters (the PostgreSQL limit)')
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@$-]*$/, 'letters, digits, "_", ".", "@", "$" or "-", starting with a letter, digit or "_"');
+
+/** A login name on the host. */
+const userName = z
+  .string()
+  .max(32, 'at most 32 characters')
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'a user name: letters, digits, "_", "." or "-", starting with a letter or "_"');
+
+/** A Docker container name (Docker's own rule). */
+const containerName = z
+  .string()
+  .max(128, 'at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a container name: letters, digits, "_", "." or "-", starting with a letter or digit');
+
+/** A unix socket path: absolute, and short enough for sockaddr_un (108 bytes with the NUL). */
+const socketPath = absoluteHostPath(107);
+
+/** An environment variable name. */
+const envVarName = z.string().max(128, 'at most 128 characters').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name: letters, digits and "_", not starting with a digit');
+
+/** A registry address with an optional port and path, as in `registry.example.com:5000/team`. */
+const registryRef = z
+  .string()
+  .max(255, 'at most 255 characters')
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'a registry address: host[:port][/path] (lower-case path)');
+
+/** A URL without a password in it: passwords live in the variable named by passwordEnv. */
+const urlWithoutPassword = z
+  .string()
+  .max(2048, 'at most 2048 characters')
+  .refine((u) => {
+    try {
+      return new URL(u).password === '';
+    } catch {
+      return true;
+    }
+  }, 'must not contain a password: remove it from the URL and name the variable that holds it in database.local.passwordEnv');
+
 const name = z
   .string()
+  .max(63, 'at most 63 characters')
   .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, "-", "_" or "." (starting with a letter or digit)');
 
 /** An argv array: commands are data, never a shell string built from input. */
@@ -12,7 +87,7 @@ const argv = z.array(z.string().min(1)).min(1);
 
 const healthSchema = z
   .object({
-    path: z.string().startsWith('/').default('/health').describe('HTTP path that answers 200 when the service is healthy.'),
+    path: z.string().max(2048).regex(/^\/[\x21-\x7e]*$/, 'a path starting with "/", without blanks or control characters').default('/health').describe('HTTP path that answers 200 when the service is healthy.'),
     timeoutSeconds: z.number().int().positive().default(60).describe('How long to wait for the service to become healthy.'),
     intervalMs: z.number().int().positive().default(500).describe('First delay between health probes (doubles up to 5 s).'),
     host: z
@@ -88,11 +163,11 @@ export const serviceSchema = z
     health: healthSchema.default({ path: '/health', timeoutSeconds: 60, intervalMs: 500 }),
     env: z.record(z.string(), z.string()).default({}).describe('Plain environment variables. Secrets go in secretEnv.'),
     secretEnv: z
-      .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/))
+      .array(z.string().max(128).regex(/^[A-Z_][A-Z0-9_]*$/, 'an upper-case variable name: A-Z, 0-9 and "_"'))
       .default([])
       .describe('Names of environment variables whose values come from SecretStorage (editor) or the environment (CLI).'),
     volumes: z.array(z.string()).default([]).describe('Docker volume mounts, "name:/path" or "/host:/path".'),
-    databaseUrlEnv: z.string().default('DATABASE_URL').describe('Variable through which the service receives its database URL.'),
+    databaseUrlEnv: envVarName.default('DATABASE_URL').describe('Variable through which the service receives its database URL.'),
     prepare: argv
       .optional()
       .describe('Command run on the build machine in the context directory before each build (argv), e.g. to stage files the Dockerfile copies.'),
@@ -123,7 +198,7 @@ const releaseTask = z
 export const databaseSchema = z
   .object({
     kind: z.enum(['postgres', 'arangodb']),
-    name: z.string().default('app').describe('Database name.'),
+    name: dbIdentifier.default('app').describe('Database name.'),
     migrations: z.string().default('migrations').describe('Migrations directory, relative to greenlight.yaml.'),
     seeds: z.array(z.string()).default([]).describe('Seed files or directories, relative to greenlight.yaml.'),
     migrateCommand: argv
@@ -134,8 +209,8 @@ export const databaseSchema = z
       .describe('When a deploy migrates: before-start (default: the new version starts on the migrated schema) or after-health (the new version is health-checked on the old schema first).'),
     local: z
       .object({
-        url: z.string().optional().describe('Connection URL of a local server for tests, without password; absent = embedded PGlite.'),
-        passwordEnv: z.string().optional().describe('Environment variable holding the local password.'),
+        url: urlWithoutPassword.optional().describe('Connection URL of a local server for tests, without password; absent = embedded PGlite.'),
+        passwordEnv: envVarName.optional().describe('Environment variable holding the local password.'),
       })
       .strict()
       .default({}),
@@ -158,30 +233,30 @@ export const environmentSchema = z
   .object({
     ssh: z
       .object({
-        host: z.string().min(1),
+        host: hostName.min(1),
         port: z.number().int().min(1).max(65535).default(22),
-        user: z.string().min(1),
+        user: userName.min(1),
         identityFile: z.string().optional().describe('Private key file; absent = SSH agent ($SSH_AUTH_SOCK).'),
         hostKey: hostKey.optional().describe('Pinned host key; an unknown or changed key is refused.'),
         knownHostsFile: z.string().optional().describe('known_hosts file to read the pinned key from instead.'),
       })
       .strict(),
     docker: z
-      .object({ socket: z.string().default('/var/run/docker.sock') })
+      .object({ socket: socketPath.default('/var/run/docker.sock').describe('The Docker engine socket on the host.') })
       .strict()
       .default({ socket: '/var/run/docker.sock' }),
-    host: z.string().optional().describe('Address at which services are reached for health checks (default: ssh.host).'),
+    host: hostName.optional().describe('Address at which services are reached for health checks (default: ssh.host).'),
     database: z
       .object({
-        host: z.string().default('127.0.0.1').describe('As seen from the production host.'),
+        host: hostName.default('127.0.0.1').describe('As seen from the production host.'),
         port: z.number().int().min(1).max(65535).optional(),
-        name: z.string().min(1),
-        user: z.string().min(1),
-        passwordEnv: z.string().optional().describe('Environment variable with the password (CLI); the editor uses SecretStorage.'),
+        name: dbIdentifier.min(1),
+        user: dbIdentifier.min(1),
+        passwordEnv: envVarName.optional().describe('Environment variable with the password (CLI); the editor uses SecretStorage.'),
         container: z
           .object({
-            name: z.string().min(1).describe('The container on the host that runs PostgreSQL (or has its client tools).'),
-            host: z.string().default('127.0.0.1').describe('The database address as seen inside that container.'),
+            name: containerName.min(1).describe('The container on the host that runs PostgreSQL (or has its client tools).'),
+            host: hostName.default('127.0.0.1').describe('The database address as seen inside that container.'),
             port: z.number().int().min(1).max(65535).default(5432).describe('The database port as seen inside that container.'),
           })
           .strict()
@@ -192,7 +267,7 @@ export const environmentSchema = z
       .optional(),
     backups: z
       .object({
-        dir: z.string().default('/var/backups/greenlight'),
+        dir: absoluteHostPath().default('/var/backups/greenlight').describe('Absolute directory on the host for backups.'),
         keep: z.number().int().min(1).default(10),
         gfs: z
           .object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) })
@@ -204,12 +279,12 @@ export const environmentSchema = z
       .default({ dir: '/var/backups/greenlight', keep: 10 }),
     releaseTasks: z.array(releaseTask).default([]),
     keepVersions: z.number().int().min(1).default(3).describe('How many previous versions to keep for rollback.'),
-    stateDir: z.string().default('.greenlight').describe('Directory on the host for the deploy lock and audit log (relative = SSH user home).'),
+    stateDir: hostPath.default('.greenlight').describe('Directory on the host for the deploy lock and audit log (relative = SSH user home).'),
     tempPortOffset: z.number().int().min(1).default(1).describe('The new version first starts on port + this offset, beside the old one.'),
     ship: z
       .object({
         mode: z.enum(['stream', 'artifact', 'registry']).default('stream'),
-        registry: z.object({ push: z.string(), pull: z.string() }).strict().optional().describe('Registry as seen from here (push) and from the host (pull).'),
+        registry: z.object({ push: registryRef, pull: registryRef }).strict().optional().describe('Registry as seen from here (push) and from the host (pull).'),
       })
       .strict()
       .default({ mode: 'stream' }),
@@ -224,6 +299,18 @@ export const configSchema = z
     database: databaseSchema.optional(),
     test: testSchema.default({ mode: 'test-db' }),
     environments: z.record(name, environmentSchema).default({}),
+    // One lint configuration for `greenlight lint` (CI, a terminal) and the editor's language server.
+    lint: z
+      .object({
+        rules: z
+          .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a rule code such as sql-create-table-if-not-exists'), z.enum(['off', 'error', 'warning', 'info']))
+          .default({})
+          .describe('Per rule code: off, or the severity it is reported with. The editor setting greenlight.lint.rules may override it locally.'),
+        paths: z.array(z.string()).default([]).describe('Files, folders or globs linted besides database.migrations and database.seeds, relative to greenlight.yaml.'),
+      })
+      .strict()
+      .optional()
+      .describe('Lint rules, severities and paths shared by greenlight lint and the editor.'),
   })
   .strict();
 

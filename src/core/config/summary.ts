@@ -6,7 +6,8 @@ export interface ConfigSummaryData {
   readonly found: boolean;
   readonly ok: boolean;
   readonly project?: string;
-  readonly services: readonly { name: string; port: number }[];
+  /** secretEnv: the names of the service's secret variables (never values). */
+  readonly services: readonly { name: string; port: number; secretEnv: readonly string[] }[];
   readonly database?: { kind: string; migrations: string };
   readonly environments: readonly {
     name: string;
@@ -30,7 +31,7 @@ export function summarizeConfig(r: ConfigResult): ConfigSummaryData {
     found: true,
     ok: true,
     project: c.project,
-    services: c.services.map((s) => ({ name: s.name, port: s.port })),
+    services: c.services.map((s) => ({ name: s.name, port: s.port, secretEnv: [...s.secretEnv] })),
     database: c.database ? { kind: c.database.kind, migrations: c.database.migrations } : undefined,
     environments: Object.entries(c.environments).map(([name, e]) => ({
       name,

@@ -30,6 +30,8 @@ export function resolveEnvironment(config: GreenlightConfig, configRoot: string,
   }
   const pg = pgTargetOf(env, { dbPassword });
   const arango = config.database?.kind === 'arangodb' ? arangoTargetOf(env, dbPassword) : undefined;
+  // Every backup taken through this environment (pre-deploy, `backup create`, "Back Up Now") applies it.
+  const retention = env.backups.gfs ? { keep: env.backups.keep, gfs: env.backups.gfs } : { keep: env.backups.keep };
   return {
     name,
     root: configRoot,
@@ -37,7 +39,7 @@ export function resolveEnvironment(config: GreenlightConfig, configRoot: string,
     ssh: sshTargetOf(env, configRoot),
     dockerSocket: env.docker.socket,
     serviceAddress: env.host ?? env.ssh.host,
-    backup: arango ? { kind: 'arangodb', env: name, dir: env.backups.dir, arango } : pg ? { env: name, dir: env.backups.dir, pg } : undefined,
+    backup: arango ? { kind: 'arangodb', env: name, dir: env.backups.dir, arango, retention } : pg ? { env: name, dir: env.backups.dir, pg, retention } : undefined,
   };
 }
 

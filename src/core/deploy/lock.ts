@@ -92,3 +92,9 @@ export async function breakLock(ctx: JobContext, host: RemoteHost, stateDir: str
   ctx.log(`lock: broke the lock on ${host.target.host}${h ? ` held by ${h.who} on ${h.machine} since ${h.since} for ${h.what}` : ''}`, 'warn');
   return h;
 }
+
+/** The deploy ids holding the lock now (none or one): a backup taken meanwhile must not prune their backups. */
+export async function deploysInProgress(ctx: Pick<JobContext, 'signal'>, host: RemoteHost, stateDir: string): Promise<string[]> {
+  const h = await readLock(ctx, host, stateDir);
+  return h && h !== 'free' && h.deployId ? [h.deployId] : [];
+}

@@ -190,9 +190,9 @@ export function stateCommands(stateDir: string): {
   return {
     lockDir,
     auditFile,
-    mkdirState: ['mkdir', '-p', '-m', '700', stateDir],
+    mkdirState: ['mkdir', '-p', '-m', '700', '--', stateDir],
     // mkdir is atomic: exactly one of two concurrent deploys creates the directory.
-    acquire: ['mkdir', '-m', '700', lockDir],
+    acquire: ['mkdir', '-m', '700', '--', lockDir],
     writeHolder: ['sh', '-c', 'umask 077 && cat > "$1"', 'greenlight-lock', `${lockDir}/holder.json`],
     readHolder: ['cat', '--', `${lockDir}/holder.json`],
     release: ['rm', '-rf', '--', lockDir],

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { CancelledError } from '../common/job';
 import type { BuildEvent } from './buildOutput';
+import { chooseDockerEndpoint, describeDockerEndpoint, modemOptions, type DockerEndpointChoice } from './adapters/dockerContextAdapter';
 
 export interface ImageInfo {
   /** "sha256:<hex>" */
@@ -93,9 +94,9 @@ export interface ImageEvent {
 /** The image actions that change what `docker images` lists. */
 export const IMAGE_LIST_ACTIONS = ['tag', 'untag', 'delete', 'load', 'import', 'pull'] as const;
 
-/** Where the engine is: DOCKER_HOST (unix:// or tcp:// on loopback) or the default socket. */
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST && env.DOCKER_HOST.trim() !== '' ? env.DOCKER_HOST : 'unix:///var/run/docker.sock';
+/** Where the engine is, found as the docker CLI finds it (DOCKER_HOST, the current docker context, the user or system socket). */
+export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndpointChoice {
+  return chooseDockerEndpoint(env);
 }
 
 function dockerOptions(endpoint: string): Docker.DockerOptions {
@@ -134,10 +135,11 @@ function toImageInfo(i: { Id: string; RepoTags?: string[] | null; Labels?: Recor
   };
 }
 
-export function connectDocker(endpoint: string = dockerEndpoint()): DockerEngine {
-  const docker = new Docker(dockerOptions(endpoint));
+/** An engine at an explicit URL, or at a chosen endpoint (docker-modem resolves DOCKER_HOST and the default itself). */
+export function connectDocker(endpoint: string | DockerEndpointChoice = dockerEndpoint()): DockerEngine {
+  const docker = new Docker(typeof endpoint === 'string' ? dockerOptions(endpoint) : modemOptions(endpoint));
   return {
-    endpoint,
+    endpoint: typeof endpoint === 'string' ? endpoint : describeDockerEndpoint(endpoint),
     async ping() {
       await docker.ping();
     },

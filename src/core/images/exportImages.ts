@@ -90,7 +90,7 @@ export async function exportImages(opts: ExportOptions, ctx: JobContext): Promis
     const source = await opts.engine.saveImage(p.tag);
     const w = await gzipToFileWithSha256(source, path.join(dir, fileName), {
       signal: ctx.signal,
-      onSourceBytes: (n) => ctx.progress({ step: `export ${p.service}`, message: `${(n / 1e6).toFixed(0)} MB read`, fraction: Math.min(1, (done + n) / total) }),
+      onSourceBytes: (n) => ctx.progress({ step: `export ${p.service}`, message: `${(n / 1e6).toFixed(0)} MB read`, fraction: Math.min(1, (done + n) / total), bytes: { done: n, total: p.imageBytes } }),
     });
     done += p.imageBytes;
     // Re-check after saving: if the tag moved during the save, what was written is not what passed.

@@ -2,7 +2,7 @@
 // the statements and comments the engine needs for suppressions; a rule inspects one unit and
 // reports findings by character offset. Positions (line/column) are computed once, by the engine.
 
-export type LanguageId = 'sql' | 'aql' | 'arango-json' | 'ruby' | 'python';
+export type LanguageId = 'sql' | 'aql' | 'arango-json' | 'ruby' | 'rails-migration' | 'python' | 'javascript';
 export type Severity = 'error' | 'warning' | 'info';
 
 /** A half-open character range [start, end) into the file's text (UTF-16 offsets, as in JS strings). */
@@ -21,7 +21,7 @@ export interface Fix {
 }
 
 export interface RuleMeta {
-  /** Stable kebab-case code prefixed by language: sql-…, aql-…, seed-…, django-…. */
+  /** Stable kebab-case code prefixed by language: sql-…, aql-…, aql-json-…, aql-js-…, seed-…, django-…. */
   readonly code: string;
   readonly language: LanguageId;
   /** Tags; re-run safety rules carry 'idempotency'. */

@@ -5,15 +5,35 @@
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME, loadConfig, type ConfigProblem } from '../config/load';
+import { lintOptionsFromConfig } from './projectLintConfig';
+import type { LintOptions } from './types';
 
 /**
- * Where migrations and seeds usually live when there is no greenlight.yaml: the demo layout,
- * Rails (db/migrate, db/seeds.rb, db/seeds/) and Django apps (<app>/migrations/*.py).
+ * Where migrations and seeds usually live when there is no greenlight.yaml: the demo layout and
+ * goose, golang-migrate, sql-migrate and arangojs scripts (migrations/), dbmate and golang-migrate
+ * (db/migrations), Flyway (db/migration, src/main/resources/db/migration), sqitch (deploy/),
+ * Prisma (prisma/migrations/<ts>_name/migration.sql), Rails (db/migrate, db/seeds.rb, db/seeds/)
+ * and Django apps (<app>/migrations/*.py). Which files in them run forward is the languages'
+ * business (../lint/migrationTools.ts): down, undo, revert and verify scripts are skipped there.
  */
-export const CONVENTIONAL_LINT_PATHS: readonly string[] = ['migrations', 'db/migrate', 'db/seeds.rb', 'db/seeds', '*/migrations/*.py'];
+export const CONVENTIONAL_LINT_PATHS: readonly string[] = [
+  'migrations',
+  'db/migrations',
+  'db/migration',
+  'src/main/resources/db/migration',
+  'deploy',
+  'prisma/migrations',
+  'db/migrate',
+  'db/seeds.rb',
+  'db/seeds',
+  '*/migrations/*.py',
+];
 
-/** File name endings a lint language may handle; other files in a directory are not even read. */
-export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.pgsql', '.psql', '.aql', '.json', '.rb', '.py'];
+/**
+ * File name endings a lint language may handle; other files in a directory are not even read.
+ * Scripts (.js, .ts, …) are read but only linted when they are arangojs migrations.
+ */
+export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.pgsql', '.psql', '.aql', '.json', '.rb', '.py', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 
 /** Directories never descended into: dependencies, VCS data, build output, virtualenvs. */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.venv', 'venv', '__pycache__', '.tools']);
@@ -32,12 +52,14 @@ export interface LintTargets {
   readonly configFile?: string;
   /** Problems of a greenlight.yaml that exists but is invalid (the conventional paths are used then). */
   readonly configProblems?: readonly ConfigProblem[];
+  /** The rules and severities of greenlight.yaml's `lint:` block (empty without one). */
+  readonly options?: LintOptions;
 }
 
 /**
- * The lint targets of a project folder: `database.migrations` and `database.seeds` of its
- * greenlight.yaml when there is one (and it is valid), else the conventional paths; `extra`
- * (settings, CLI) is added either way.
+ * The lint targets of a project folder: `database.migrations`, `database.seeds` and `lint.paths`
+ * of its greenlight.yaml when there is one (and it is valid), else the conventional paths; `extra`
+ * (settings, CLI) is added either way. The `lint.rules` of the file come back as `options`.
  */
 export async function resolveLintTargets(root: string, extra: readonly string[] = []): Promise<LintTargets> {
   const configFile = path.join(root, CONFIG_FILE_NAME);
@@ -45,7 +67,8 @@ export async function resolveLintTargets(root: string, extra: readonly string[] 
   if (result.ok) {
     const db = result.config.database;
     const own = db ? [db.migrations, ...db.seeds] : [];
-    return { root, patterns: dedupe([...own, ...extra]), origin: 'config', configFile };
+    const lint = result.config.lint;
+    return { root, patterns: dedupe([...own, ...(lint?.paths ?? []), ...extra]), origin: 'config', configFile, options: lintOptionsFromConfig(lint) };
   }
   const missing = result.missing === true;
   return {

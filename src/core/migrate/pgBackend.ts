@@ -6,6 +6,7 @@ import { throwIfCancelled } from '../common/job';
 import type { ApplyRecord, ApplyResult, MigrationBackend, MigrationFailure } from './backend';
 import type { MigrationFile } from './files';
 import { FAILURE_TABLE, LEDGER_TABLE, PG_LEDGER_DDL, failureEntryFromRow, ledgerEntryFromRow, type FailureEntry, type LedgerEntry } from './ledger';
+import { withoutRowValues } from './rowValues';
 import { errorLocation, splitSql, type SqlStatement } from './statements';
 import { toPgErrorInfo, type PgErrorInfo, type PgSession } from './session';
 
@@ -35,7 +36,9 @@ export async function runStatements(db: PgSession, statements: readonly SqlState
   return { ok: true, rowCounts };
 }
 
-export function describePgError(e: PgErrorInfo): string {
+/** The error as one line for reports, the audit log and the failure ledger: without row values (see rowValues.ts). */
+export function describePgError(error: PgErrorInfo): string {
+  const e = withoutRowValues(error);
   return `${e.message}${e.code ? ` [${e.code}]` : ''}${e.detail ? ` — ${e.detail}` : ''}${e.hint ? ` (hint: ${e.hint})` : ''}`;
 }
 

@@ -11,6 +11,7 @@ import { CancelledError } from '../common/job';
 import { Secret } from '../common/secret';
 import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine, LogsOptions, OutputStreams, PublishedPort, RunSettings } from './docker';
 import type { SshConnection } from './sshAdapter';
+import { chooseDockerEndpoint, modemOptions } from '../images/adapters/dockerContextAdapter';
 
 export type RemoteDockerTransport = 'socket' | 'dial-stdio';
 
@@ -44,7 +45,8 @@ export function remoteDocker(conn: SshConnection, socketPath: string, transport:
 
 /** The engine on this machine: $DOCKER_HOST or /var/run/docker.sock. */
 export function localDocker(): DockerEngine {
-  return new DockerodeEngine(new Docker(), 'local engine', () => undefined);
+  // The engine `docker` would use here, current docker context included.
+  return new DockerodeEngine(new Docker(modemOptions(chooseDockerEndpoint())), 'local engine', () => undefined);
 }
 
 function notFound(e: unknown): boolean {

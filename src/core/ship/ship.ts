@@ -143,7 +143,7 @@ async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost
   ctx.progress({ step: 'ship', message: `streaming ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
   // Saved by ID: the archive names no tag, so a load that fails halfway leaves nothing tagged.
   const save = await local.saveImage(imageId);
-  const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, fraction: sizeBytes > 0 ? Math.min(0.99, n / sizeBytes) : undefined }));
+  const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, fraction: sizeBytes > 0 ? Math.min(0.99, n / sizeBytes) : undefined, bytes: { done: n, total: sizeBytes > 0 ? sizeBytes : undefined } }));
   save.on('error', (e) => counter.destroy(e));
   const body = save.pipe(counter);
   await host.docker.loadImage(body, ctx.signal);
@@ -164,7 +164,7 @@ export async function artifactSha256(file: string, given?: string): Promise<stri
 
 /** Remote commands for artifact uploads, as data (tested as exact argv). */
 export const artifactCommands = {
-  mkdir: (dir: string): string[] => ['mkdir', '-p', '-m', '700', dir],
+  mkdir: (dir: string): string[] => ['mkdir', '-p', '-m', '700', '--', dir],
   /** Writes stdin to the file with mode 0600; the script is constant, the path is an argument. */
   upload: (file: string): string[] => ['sh', '-c', 'umask 077 && cat > "$1"', 'greenlight-upload', file],
   sha256: (file: string): string[] => ['sha256sum', '--', file],
@@ -187,7 +187,7 @@ async function shipArtifact(ctx: JobContext, host: RemoteHost, req: ShipRequest)
   await host.run(artifactCommands.mkdir(dir), { signal: ctx.signal });
   try {
     ctx.progress({ step: 'ship', message: `copying ${path.basename(file)} (${(size / 1e6).toFixed(1)} MB) to ${host.target.host}`, fraction: 0 });
-    const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB copied`, fraction: Math.min(0.9, n / size) }));
+    const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB copied`, fraction: Math.min(0.9, n / size), bytes: { done: n, total: size } }));
     await host.run(artifactCommands.upload(remote), { stdin: createReadStream(file).pipe(counter), signal: ctx.signal });
     const sent = counter.hash.digest('hex');
     if (sent !== expected) throw new OperationError(`ship: ${file} changed while it was read (sha256 ${sent} ≠ ${expected})`);

@@ -8,6 +8,7 @@ import { deployTestedImage } from './deploy/deployTestedImage';
 import { deployWithBackup } from './deploy/deployWithBackup';
 import { downloadBackup } from './deploy/downloadBackup';
 import { forgetDatabasePassword } from './deploy/forgetDatabasePassword';
+import { forgetSecret } from './deploy/forgetSecret';
 import { refreshEnvironment } from './deploy/refreshEnvironment';
 import { restoreBackup } from './deploy/restoreBackup';
 import { rollBack } from './deploy/rollBack';
@@ -57,6 +58,7 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.deploy.trustHostKey': trustHostKey,
   'greenlight.deploy.setDatabasePassword': setDatabasePassword,
   'greenlight.deploy.forgetDatabasePassword': forgetDatabasePassword,
+  'greenlight.deploy.forgetSecret': forgetSecret,
   'greenlight.backups.verify': verifyBackup,
   'greenlight.backups.restore': restoreBackup,
   'greenlight.backups.download': downloadBackup,

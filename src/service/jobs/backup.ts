@@ -11,6 +11,7 @@ import { InputError } from '../../core/common/errors';
 import type { JobContext } from '../../core/common/job';
 import { createBackup, deleteBackup, downloadBackup, listBackups, restoreBackup, verifyBackup, type BackupEntry, type BackupMeta } from '../../core/backup/backups';
 import { planRetention } from '../../core/backup/retention';
+import { deploysInProgress } from '../../core/deploy/lock';
 import type { BackupRowDto, JobParams, JobResult } from '../protocol';
 import { loadWorkspace, unreachable, withEnvironment, type JobSession } from './deploySession';
 
@@ -60,7 +61,9 @@ export async function backupListJob(params: JobParams<'backup.list'>, ctx: JobCo
 }
 
 export async function backupCreateJob(params: JobParams<'backup.create'>, ctx: JobContext): Promise<JobResult<'backup.create'>> {
-  return await withEnvironment(ctx, params, async (s, c) => rowOfMeta(await createBackup(c, s.host, target(s), { reason: 'manual' })));
+  return await withEnvironment(ctx, params, async (s, c) =>
+    rowOfMeta(await createBackup(c, s.host, target(s), { reason: 'manual', protectDeploys: await deploysInProgress(c, s.host, s.environment.env.stateDir) })),
+  );
 }
 
 export async function backupVerifyJob(params: JobParams<'backup.verify'>, ctx: JobContext): Promise<JobResult<'backup.verify'>> {

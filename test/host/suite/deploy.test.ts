@@ -472,4 +472,59 @@ suite('(host) deploy: Deploy Tested Image, Roll Back, backups and the views on t
       await settings.update('environments.refreshIntervalSeconds', saved, vscode.ConfigurationTarget.Global);
     }
   });
+
+  test('secretEnv from the editor: a deploy asks once for a missing secret and the container has it; "Forget Secret" makes the next deploy ask again', async () => {
+    const file = path.join(root, 'greenlight.yaml');
+    const before = readFileSync(file);
+    const name = 'GLTB_API_TOKEN';
+    const first = `first-${process.pid}-${Date.now()}`;
+    const second = `second-${process.pid}-${Date.now()}`;
+    /** The environment of the container serving web (role current) on the production engine. */
+    const servingEnv = (): string[] => {
+      const id = prodDocker('ps', '-q', '--filter', 'label=greenlight.project=gltb', '--filter', 'label=greenlight.service=web', '--filter', 'label=greenlight.role=current').trim();
+      assert.ok(id && !id.includes('\n'), `expected one serving web container, got "${id}"`);
+      return JSON.parse(prodDocker('inspect', '--format', '{{json .Config.Env}}', id)) as string[];
+    };
+    try {
+      writeFileSync(file, configText().replace(/^( {2}- name: web\n {4}port: 18310\n)/m, `$1    secretEnv: [${name}]\n`));
+      assert.match(configText(), new RegExp(`secretEnv: \\[${name}\\]`));
+      commit('web takes a secret');
+      await waitFor('the project summary to name the secret', async () => (await s.project.refresh())?.services.find((x) => x.name === 'web')?.secretEnv.includes(name) || undefined, 30_000);
+      await s.secrets.forgetSecretEnv('gltb', 'production', name);
+      const [v1, v2] = versions.slice(0, 2);
+      const now = await serving();
+      const a = now === v1 ? v2! : v1!;
+      const b = a === v1 ? v2! : v1!;
+
+      answer({ inputs: [first] });
+      await vscode.commands.executeCommand('greenlight.deploy.deployTestedImage', { env: 'production', service: 'web', image: `web:${a}` });
+      assert.deepEqual(t.errors, []);
+      assert.deepEqual(t.inputs, [`Secret ${name} for production`], 'asked for the missing secret, and only for it');
+      assert.equal(await s.secrets.stored('gltb', 'production'), PASSWORD, 'the database password stays stored');
+      assert.equal(await s.secrets.storedSecretEnv('gltb', 'production', name), first);
+      assert.equal(await serving(), a);
+      assert.ok(servingEnv().includes(`${name}=${first}`), `the container's environment has ${name}`);
+
+      answer({});
+      assert.equal(await vscode.commands.executeCommand('greenlight.deploy.forgetSecret', { env: 'production', name }), true);
+      assert.equal(await s.secrets.storedSecretEnv('gltb', 'production', name), undefined);
+      assert.match(t.infos[0] ?? '', new RegExp(`The secret ${name} of production was removed`));
+
+      answer({ inputs: [second] });
+      await vscode.commands.executeCommand('greenlight.deploy.deployTestedImage', { env: 'production', service: 'web', image: `web:${b}` });
+      assert.deepEqual(t.errors, []);
+      assert.equal(t.inputs.length, 1, 'asked again after Forget Secret');
+      assert.equal(await serving(), b);
+      const env = servingEnv();
+      assert.ok(env.includes(`${name}=${second}`), `the container's environment has the new value of ${name}`);
+      assert.ok(!env.includes(`${name}=${first}`));
+      const logged = outputLines.join('\n');
+      assert.ok(!logged.includes(first) && !logged.includes(second), 'a secret value reached the output channel');
+    } finally {
+      writeFileSync(file, before);
+      commit('web without the secret again');
+      await s.secrets.forgetSecretEnv('gltb', 'production', name);
+      await s.project.refresh();
+    }
+  });
 });

@@ -90,4 +90,37 @@ suite('(integration) backup: PostgreSQL on the production host', function () {
     const after = await listBackups(recordingContext(), host, t.dir);
     assert.deepEqual(after.map((x) => x.id), before.slice(0, 2).map((x) => x.id));
   });
+
+  test('retention after every backup: keep+1 backups leave the newest keep, the oldest removed and logged; a deploy in progress keeps its backup', async () => {
+    const keep = 2;
+    const r: BackupTarget = { ...t, dir: `${t.dir}-retain`, retention: { keep } };
+    try {
+      const base = Date.now() + 120_000;
+      const taken: string[] = [];
+      const logs: string[][] = [];
+      for (let i = 0; i <= keep; i++) {
+        const ctx = recordingContext();
+        taken.push((await createBackup(ctx, host, r, { now: new Date(base + i * 1000) })).id);
+        logs.push(ctx.lines);
+      }
+      const after = (await listBackups(recordingContext(), host, r.dir)).map((b) => b.id);
+      assert.deepEqual(after, [taken[2], taken[1]], 'the newest keep stay, the oldest is gone');
+      assert.ok(logs[2]!.some((l) => l.includes(`retention (keep ${keep}): removing 1 of 3: ${taken[0]}`)), logs[2]!.join('\n'));
+      assert.ok(logs[2]!.some((l) => l.endsWith(`backup: deleted ${taken[0]}`)), logs[2]!.join('\n'));
+      assert.ok(logs[1]!.some((l) => l.includes(`retention (keep ${keep}): 2 backups in ${r.dir}, none to remove`)), logs[1]!.join('\n'));
+
+      // taken[1] is now the oldest: as the pre-deploy backup of a deploy that still holds the lock it survives the next backup.
+      await host.run(['sh', '-c', 'f="$1"; sed -i "s/\\"reason\\":\\"manual\\"/\\"reason\\":\\"pre-deploy\\",\\"deployId\\":\\"d-it-running\\"/" "$f"', 'sh', `${r.dir}/${taken[1]}.meta.json`]);
+      const ctx = recordingContext();
+      const newest = (await createBackup(ctx, host, r, { now: new Date(base + 10_000), protectDeploys: ['d-it-running'] })).id;
+      const final = (await listBackups(recordingContext(), host, r.dir)).map((b) => b.id);
+      assert.deepEqual(final, [newest, taken[2], taken[1]], ctx.lines.join('\n'));
+      assert.ok(ctx.lines.some((l) => l.includes(`${r.dir}, none to remove`)), ctx.lines.join('\n'));
+      // Without the protection the same policy removes it.
+      const last = (await createBackup(recordingContext(), host, r, { now: new Date(base + 20_000) })).id;
+      assert.deepEqual((await listBackups(recordingContext(), host, r.dir)).map((b) => b.id), [last, newest]);
+    } finally {
+      await host.exec(['rm', '-rf', '--', r.dir]);
+    }
+  });
 });

@@ -31,7 +31,7 @@ suite('(unit) backup: ArangoDB environments resolve to an arangojs backup target
   test('database.kind arangodb: the environment database becomes an ArangoDB target (default port 8529) in the backups dir; no refusal', () => {
     const pw = new Secret('pw');
     const env = resolveEnvironment(config('arangodb'), '/proj', 'production', pw);
-    assert.deepEqual(env.backup, { kind: 'arangodb', env: 'production', dir: '/srv/backups', arango: { host: '127.0.0.1', port: 8529, database: 'shop', user: 'app', password: pw } });
+    assert.deepEqual(env.backup, { kind: 'arangodb', env: 'production', dir: '/srv/backups', arango: { host: '127.0.0.1', port: 8529, database: 'shop', user: 'app', password: pw }, retention: { keep: 5 } });
     assert.equal(backupDatabase(env.backup!), 'shop');
   });
 

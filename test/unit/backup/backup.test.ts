@@ -53,7 +53,7 @@ suite('(unit) backup: commands as argv', () => {
     const c = pgCommands.dump({ ...IN_CONTAINER, port: 15432 }, '/b/x.dump.partial');
     assert.deepEqual(c.argv.slice(4), [
       '/b/x.dump.partial', '/dev/null',
-      'docker', '--host', 'unix:///run/docker.sock', 'exec', '-e', 'PGPASSWORD', 'shop-db',
+      'docker', '--host', 'unix:///run/docker.sock', 'exec', '-e', 'PGPASSWORD', '--', 'shop-db',
       'pg_dump', '--format=custom', '--host', '127.0.0.1', '--port', '5432', '--username', 'app', '--no-password', '--dbname', 'appdb',
     ]);
     assert.match(c.argv[2]!, /^IFS= read -r PGPASSWORD \|\| exit 97; export PGPASSWORD; umask 077; out=\$1; in=\$2; shift 2; exec "\$@" </);
@@ -64,9 +64,9 @@ suite('(unit) backup: commands as argv', () => {
   test('PostgreSQL in a container: pg_restore reads the archive on the host through its stdin (-i); the checks need no password', () => {
     const r = pgCommands.restore(IN_CONTAINER, '/b/x.dump');
     assert.deepEqual(r.argv.slice(4, 13), ['', '/b/x.dump', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-i', '-e', 'PGPASSWORD']);
-    assert.ok(!r.argv.includes('--'), 'no file argument inside the container');
+    assert.ok(!r.argv.slice(r.argv.indexOf('shop-db')).includes('--'), 'no file argument inside the container');
     const list = pgCommands.list(IN_CONTAINER, '/b/x.dump');
-    assert.deepEqual(list.argv.slice(3), ['greenlight-pg', '', '/b/x.dump', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-i', 'shop-db', 'pg_restore', '--list']);
+    assert.deepEqual(list.argv.slice(3), ['greenlight-pg', '', '/b/x.dump', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-i', '--', 'shop-db', 'pg_restore', '--list']);
     assert.equal(list.stdin, undefined);
     assert.deepEqual(pgCommands.ping(IN_CONTAINER).argv.slice(4, 11), ['', '/dev/null', 'docker', '--host', 'unix:///run/docker.sock', 'exec', '-e']);
   });

@@ -13,6 +13,6 @@ suite('(unit) config: the committed JSON Schema', () => {
 
   test('names every top-level key of greenlight.yaml', () => {
     const schema = emitSchema() as { properties: Record<string, unknown> };
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'database', 'environments', 'project', 'services', 'test'].sort());
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'database', 'environments', 'lint', 'project', 'services', 'test'].sort());
   });
 });

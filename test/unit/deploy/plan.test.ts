@@ -76,7 +76,7 @@ suite('(unit) deploy: plan as data', () => {
 
   test('lock and audit commands', () => {
     const c = stateCommands('.greenlight');
-    assert.deepEqual(c.acquire, ['mkdir', '-m', '700', '.greenlight/deploy.lock']);
+    assert.deepEqual(c.acquire, ['mkdir', '-m', '700', '--', '.greenlight/deploy.lock']);
     assert.deepEqual(c.appendAudit, ['sh', '-c', 'umask 077 && cat >> "$1"', 'greenlight-audit', '.greenlight/audit.log']);
     assert.deepEqual(c.release, ['rm', '-rf', '--', '.greenlight/deploy.lock']);
     assert.deepEqual(c.tailAudit(5), ['tail', '-n', '5', '--', '.greenlight/audit.log']);

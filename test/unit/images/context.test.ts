@@ -1,16 +1,21 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { extract } from 'tar-stream';
 import { contextFilter, packContext } from '../../../src/core/images/context';
 
 async function names(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
+  return (await headers(dir, dockerfile)).filter((h) => h.startsWith('file ')).map((h) => h.split(' ')[1]!).sort();
+}
+
+/** Every entry of the packed context as "type name mode uid:gid size [-> link]", in tar order. */
+async function headers(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
   const { stream } = packContext(dir, dockerfile);
   const ex = extract();
   const out: string[] = [];
   ex.on('entry', (h, s, next) => {
-    if (h.type === 'file') out.push(h.name);
+    out.push(`${h.type} ${h.name} ${(h.mode & 0o7777).toString(8).padStart(4, '0')} ${h.uid}:${h.gid} ${h.size}${h.linkname ? ` -> ${h.linkname}` : ''}`);
     s.on('end', next);
     s.resume();
   });
@@ -20,7 +25,7 @@ async function names(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> 
     ex.on('error', reject);
     stream.on('error', reject);
   });
-  return out.sort();
+  return out;
 }
 
 function tree(files: Record<string, string>): string {
@@ -82,5 +87,34 @@ suite('(unit) images: build context honours .dockerignore', () => {
     const f = contextFilter(['*.md', '!README.md', 'README.md'], []);
     assert.equal(f.includes('README.md', false), false);
     assert.equal(f.includes('x.txt', false), true);
+  });
+
+  test('entries carry the modes on disk (no umask), owner 0:0, links, empty files and directories, in walk order', async () => {
+    const d = mk({ Dockerfile: 'FROM scratch\n', 'tree/a.txt': 'abc', 'tree/empty.txt': '' });
+    mkdirSync(path.join(d, 'tree/tmp'));
+    chmodSync(path.join(d, 'tree/tmp'), 0o1777);
+    mkdirSync(path.join(d, 'tree/shared'));
+    chmodSync(path.join(d, 'tree/shared'), 0o2775);
+    chmodSync(path.join(d, 'tree/a.txt'), 0o666);
+    chmodSync(path.join(d, 'tree/empty.txt'), 0o000);
+    linkSync(path.join(d, 'tree/a.txt'), path.join(d, 'tree/b.txt'));
+    symlinkSync('/tree/a.txt', path.join(d, 'tree/link'));
+    chmodSync(path.join(d, 'tree'), 0o755);
+    chmodSync(path.join(d, 'Dockerfile'), 0o644);
+    assert.deepEqual(await headers(d), [
+      'file Dockerfile 0644 0:0 13',
+      'directory tree 0755 0:0 0',
+      'file tree/a.txt 0666 0:0 3',
+      'link tree/b.txt 0666 0:0 0 -> tree/a.txt',
+      'file tree/empty.txt 0000 0:0 0',
+      'symlink tree/link 0777 0:0 0 -> /tree/a.txt',
+      'directory tree/shared 2775 0:0 0',
+      'directory tree/tmp 1777 0:0 0',
+    ]);
+  });
+
+  test('an excluded directory walked for an exception sends the re-included file but not the directory', async () => {
+    const d = mk({ Dockerfile: 'FROM scratch\n', '.dockerignore': 'private\n!private/keep.txt\n', 'private/keep.txt': 'k', 'private/drop.txt': 'd' });
+    assert.deepEqual((await headers(d)).map((h) => h.split(' ').slice(0, 2).join(' ')), ['file .dockerignore', 'file Dockerfile', 'file private/keep.txt']);
   });
 });

@@ -168,7 +168,8 @@ export function parseAql(text: string): AqlUnit {
     };
     const collectionAt = (inAt: number): AqlToken => {
       const c = tokens[inAt + 1];
-      if (!c || inAt + 1 >= body.to || !(c.kind === 'ident' || c.kind === 'collbind' || c.kind === 'bind')) throw err(`${kind} needs a collection name after ${tokens[inAt]!.value}`, tokens[inAt]);
+      // ArangoDB's grammar takes a quoted string as a collection name too (`IN 'core_values'`).
+      if (!c || inAt + 1 >= body.to || !(c.kind === 'ident' || c.kind === 'collbind' || c.kind === 'bind' || c.kind === 'string')) throw err(`${kind} needs a collection name after ${tokens[inAt]!.value}`, tokens[inAt]);
       return c;
     };
     const optionsAt = find('OPTIONS');

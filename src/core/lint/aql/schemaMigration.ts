@@ -66,17 +66,6 @@ export function operationStatements(unit: SchemaMigrationUnit): Span[] {
   return unit.operations.map((o) => ({ start: o.node.start, end: o.node.end }));
 }
 
-export function flag(op: SchemaOperation, key: string): boolean {
-  const v = member(op.node, key);
-  return v?.kind === 'boolean' && v.value === true;
-}
-
-/** An edit that adds `"key": true` right after the operation's "type" entry. */
-export function addFlagFix(op: SchemaOperation, key: string): { title: string; edits: { start: number; end: number; newText: string }[] } | undefined {
-  if (!op.type) return undefined;
-  return { title: `Add "${key}": true`, edits: [{ start: op.type.end, end: op.type.end, newText: `, "${key}": true` }] };
-}
-
 export function nameOf(op: SchemaOperation): string {
   for (const k of ['name', 'collection', 'from']) {
     const v = member(op.node, k);

@@ -1,12 +1,10 @@
 // ArangoDB schema-migration files: JSON (comments allowed) with an "operations" array, see
-// ../aql/schemaMigration.ts. The "query" of every {"type": "aql"} operation is AQL, linted by the
+// ../aql/schemaMigration.ts; the same format Greenlight's runner applies (one contract: the runner
+// makes every create/drop/rename operation idempotent, the linter does not ask for flags). The "query" of every {"type": "aql"} operation is AQL, linted by the
 // AQL rules with positions mapped back through the JSON string's escapes.
 import type { Language, ParseResult } from '../types';
 import { member } from '../aql/json';
 import { operationStatements, parseSchemaMigration, SchemaMigrationError, type SchemaMigrationUnit } from '../aql/schemaMigration';
-import { aqlJsonCreateWithoutIfNotExists } from '../rules/aql/aqlJsonCreateWithoutIfNotExists';
-import { aqlJsonDropWithoutIfExists } from '../rules/aql/aqlJsonDropWithoutIfExists';
-import { aqlJsonRenameWithoutGuard } from '../rules/aql/aqlJsonRenameWithoutGuard';
 import { aqlJsonTruncateCollection } from '../rules/aql/aqlJsonTruncateCollection';
 import { aqlJsonUnknownOperation } from '../rules/aql/aqlJsonUnknownOperation';
 
@@ -34,5 +32,8 @@ export const arangoJsonLanguage: Language<SchemaMigrationUnit> = {
   // Any .json file with an "operations" key: migration folders vary between projects.
   matches: (file, text) => /\.json$/i.test(file) && /"operations"\s*:/.test(text),
   parse: async (text) => parse(text),
-  rules: [aqlJsonCreateWithoutIfNotExists, aqlJsonDropWithoutIfExists, aqlJsonRenameWithoutGuard, aqlJsonTruncateCollection, aqlJsonUnknownOperation],
+  // No rule for create_*, drop_* or rename_collection: Greenlight's runner applies them
+  // idempotently (src/core/migrate/arango/schemaOps.ts), so a rerun neither fails nor changes
+  // anything. truncate_collection is run again on a rerun and deletes newer data: that one is flagged.
+  rules: [aqlJsonTruncateCollection, aqlJsonUnknownOperation],
 };

@@ -2,6 +2,7 @@
 // libpg-query. Its rules live one per file in ../rules/sql/.
 import { parseSqlText, loadSqlParser, type SqlUnit } from '../sql/parse';
 import type { Language, Rule } from '../types';
+import { splitSqlSections, sqlFileRole } from '../migrationTools';
 import { addColumnIfNotExists } from '../rules/sql/addColumnIfNotExists';
 import { addConstraintGuarded } from '../rules/sql/addConstraintGuarded';
 import { alterTableOneShot } from '../rules/sql/alterTableOneShot';
@@ -56,10 +57,12 @@ export function sqlLanguage(): Language<SqlUnit> {
   return {
     id: 'sql',
     lineComment: '--',
-    matches: (file) => /\.(sql|pgsql|psql)$/i.test(file),
+    // Undo, revert and verify scripts of migration tools are not forward migrations (../migrationTools.ts).
+    matches: (file) => /\.(sql|pgsql|psql)$/i.test(file) && sqlFileRole(file) !== 'reverse',
     async parse(text) {
       await loadSqlParser();
-      return parseSqlText(text);
+      // Only the up sections of a goose, sql-migrate or dbmate file run forward; the rest is blanked.
+      return parseSqlText(splitSqlSections(text).text);
     },
     rules: sqlRules,
   };

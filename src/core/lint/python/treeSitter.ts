@@ -1,64 +1,20 @@
-// Python parsing with web-tree-sitter and the tree-sitter-python grammar (both WASM). The runtime
-// and the grammar are loaded once per process. Their .wasm files are found with require.resolve, so
-// the same code works from node_modules in the checkout and from dist/node_modules in the bundle.
-import { Language, Parser, type Node } from 'web-tree-sitter';
-
-let loading: Promise<Parser> | undefined;
+// Python parsing with web-tree-sitter and the tree-sitter-python grammar (both WASM), loaded once
+// per process through the runtime shared with the other tree-sitter languages (../treeSitter.ts).
+import { descendants as walk, firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
+import type { Parser } from 'web-tree-sitter';
 
 export function pythonParser(): Promise<Parser> {
-  loading ??= (async () => {
-    const runtime = require.resolve('web-tree-sitter/tree-sitter.wasm');
-    await Parser.init({ locateFile: () => runtime });
-    const python = await Language.load(require.resolve('tree-sitter-python/tree-sitter-python.wasm'));
-    const parser = new Parser();
-    parser.setLanguage(python);
-    return parser;
-  })();
-  // A failed load must not be cached forever: the next file tries again.
-  loading.catch(() => {
-    loading = undefined;
-  });
-  return loading;
+  return treeSitterParser('tree-sitter-python/tree-sitter-python.wasm');
 }
 
-export type PyNode = Node;
+export type PyNode = TsNode;
 
-/**
- * Every node of the subtree in document order, without recursion (deep input must not overflow);
- * with `wanted`, only the nodes whose type it accepts. Filtering on the cursor's node type is much
- * cheaper than making a Node object for every node of a large file.
- */
-export function* descendants(root: PyNode, wanted?: (type: string) => boolean): Generator<PyNode> {
-  const cursor = root.walk();
-  try {
-    let depthGuard = 0;
-    for (;;) {
-      if (!wanted || wanted(cursor.nodeType)) yield cursor.currentNode;
-      if (cursor.gotoFirstChild()) {
-        depthGuard++;
-        continue;
-      }
-      while (!cursor.gotoNextSibling()) {
-        if (depthGuard === 0 || !cursor.gotoParent()) return;
-        depthGuard--;
-      }
-    }
-  } finally {
-    cursor.delete();
-  }
-}
+/** Every node of the subtree in document order (see ../treeSitter.ts). */
+export const descendants = walk;
 
 /** The first syntax error (an ERROR node or a MISSING token), if any. */
 export function firstError(root: PyNode): { start: number; end: number; message: string } | undefined {
-  if (!root.hasError) return undefined;
-  for (const n of descendants(root)) {
-    if (n.isMissing) return { start: n.startIndex, end: n.startIndex, message: `Python syntax error: missing ${JSON.stringify(n.type)}` };
-    if (n.type === 'ERROR') {
-      const first = n.text.split('\n')[0]!.slice(0, 40);
-      return { start: n.startIndex, end: Math.max(n.startIndex + 1, Math.min(n.endIndex, n.startIndex + first.length)), message: `Python syntax error: unexpected ${JSON.stringify(first)}` };
-    }
-  }
-  return { start: 0, end: 0, message: 'Python syntax error' };
+  return firstSyntaxError(root, 'Python');
 }
 
 export interface DecodedString {

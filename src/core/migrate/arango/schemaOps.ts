@@ -1,7 +1,10 @@
 // ArangoDB JSON schema migrations: { "operations": [ { "type": "create_collection", … }, … ] }
 // (the format the linter checks, see src/core/lint/aql/schemaMigration.ts). Every schema
 // operation is applied idempotently by contract: creating what exists or dropping what is gone
-// is a no-op, ensure_index is idempotent in ArangoDB itself. "aql" operations run as queries.
+// is a no-op, a rename that was done is skipped, ensure_index is idempotent in ArangoDB itself;
+// `ifNotExists`/`ifExists` flags are accepted and change nothing. The linter relies on this and
+// does not flag those operations; truncate_collection is the one it flags, because a rerun
+// deletes the documents written since. "aql" operations run as queries.
 import { InputError } from '../../common/errors';
 import { lineColumn } from '../files';
 
@@ -54,7 +57,8 @@ function toOp(raw: unknown, index: number, file: string, line: number): SchemaOp
     case 'truncate_collection':
       return { type: o.type, name: str('name') };
     case 'rename_collection':
-      return { type: 'rename_collection', name: str('name'), to: typeof o.newName === 'string' ? str('newName') : str('to') };
+      // "from" is how the linter's docs and examples write the source; "name" is accepted too.
+      return { type: 'rename_collection', name: typeof o.from === 'string' ? str('from') : str('name'), to: typeof o.newName === 'string' ? str('newName') : str('to') };
     case 'ensure_index': {
       const { type: _t, collection: _c, indexType, ...rest } = o;
       if (!Array.isArray(o.fields) || o.fields.length === 0) throw new InputError(`operation ${index + 1} (ensure_index): "fields" must be a non-empty array`, where);

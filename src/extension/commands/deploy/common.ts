@@ -48,13 +48,26 @@ export async function pickEnvironment(s: Services, arg: unknown, title: string):
   return picked?.env;
 }
 
-/** The secrets a job needs for this environment, from SecretStorage (asked once). Undefined: cancelled. */
-export async function environmentSecrets(s: Services, env: EnvironmentSummary): Promise<EnvironmentSecretsParams | undefined> {
+/**
+ * The secrets a job needs for this environment, from SecretStorage (each asked once): the database
+ * password, and the secretEnv values of `services` (the ones a deploy starts). Undefined: cancelled.
+ */
+export async function environmentSecrets(s: Services, env: EnvironmentSummary, services: readonly string[] = []): Promise<EnvironmentSecretsParams | undefined> {
   const project = s.project.summary?.project ?? 'project';
-  if (!env.database) return {};
-  const dbPassword = await s.secrets.dbPassword(project, env.name, env.database);
-  if (dbPassword === undefined) return undefined;
-  return { dbPassword };
+  const out: { dbPassword?: string; secretEnv?: Record<string, string> } = {};
+  if (env.database) {
+    const dbPassword = await s.secrets.dbPassword(project, env.name, env.database);
+    if (dbPassword === undefined) return undefined;
+    out.dbPassword = dbPassword;
+  }
+  const declared = (s.project.summary?.services ?? []).filter((x) => services.includes(x.name));
+  const names = [...new Set(declared.flatMap((x) => x.secretEnv))];
+  if (names.length) {
+    const secretEnv = await s.secrets.secretEnv(project, env.name, names, declared.map((x) => x.name).join(', '));
+    if (secretEnv === undefined) return undefined;
+    out.secretEnv = secretEnv;
+  }
+  return out;
 }
 
 export interface EnvJobOptions {

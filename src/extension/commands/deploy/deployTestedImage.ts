@@ -101,11 +101,14 @@ export function deployTestedImage(s: Services) {
       }
     }
 
-    const secrets = await environmentSecrets(s, env);
-    if (!secrets) return;
+    const secrets = await environmentSecrets(s, env, [service]);
+    if (!secrets) {
+      s.output.warn(`deploy of ${image} to ${env.name} cancelled: a secret it needs was not given`);
+      return;
+    }
     const backup = arg?.backup === 'always' ? 'always' : undefined;
     const title = `Greenlight: Deploying ${image} to ${env.name}${backup ? ', backing up first' : ''}`;
-    const r = await runEnvJob(s, title, 'deploy.run', { workspaceRoot: root, env: env.name, image, service, untestedOverride, backup, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env) });
+    const r = await runEnvJob(s, title, 'deploy.run', { workspaceRoot: root, env: env.name, image, service, untestedOverride, backup, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env, [service]) });
     refreshEnvironment(s, env.name);
     if (!r) return;
     for (const w of r.warnings) s.output.warn(`deploy: ${w}`);

@@ -1,47 +1,48 @@
 // Valid/invalid tables for the ArangoDB JSON schema-migration rules, and AQL embedded in "aql"
 // operations with positions mapped back through JSON escapes.
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
-import { ruleTable } from './tester';
+import { parseSchemaOps } from '../../../../src/core/migrate/arango/schemaOps';
+import { ruleTester } from '../ruleTester';
 
 const linter = createDefaultLinter();
 const F = 'migrations/0002_schema.json';
 const wrap = (...ops: string[]): string => `{\n  "operations": [\n${ops.map((o) => `    ${o}`).join(',\n')}\n  ]\n}\n`;
 
 suite('(unit) lint arango json rules', () => {
-  ruleTable(linter, F, 'aql-json-create-without-if-not-exists', {
-    valid: [wrap('{ "type": "create_collection", "name": "users", "ifNotExists": true }'), wrap('{ "type": "ensure_index", "collection": "users", "fields": ["email"], "unique": true }')],
-    invalid: [
-      {
-        text: wrap('{ "type": "create_collection", "name": "users" }'),
-        errors: [{ line: 3, column: 5, endLine: 3, endColumn: 53 }],
-        output: wrap('{ "type": "create_collection", "ifNotExists": true, "name": "users" }'),
-      },
-      { text: wrap('{ "type": "create_graph", "name": "social", "ifNotExists": false }'), errors: [{ line: 3, column: 5 }] },
-    ],
+  test('create, drop and rename operations are not flagged: the runner applies them idempotently (one contract)', async () => {
+    const text = wrap(
+      '{ "type": "create_collection", "name": "users" }',
+      '{ "type": "create_graph", "name": "social", "ifNotExists": false }',
+      '{ "type": "drop_collection", "name": "tmp" }',
+      '{ "type": "drop_index", "collection": "users", "name": "idx_old" }',
+      '{ "type": "rename_collection", "from": "people", "to": "users" }',
+      '{ "type": "ensure_index", "collection": "users", "fields": ["email"], "unique": true }',
+    );
+    assert.deepEqual((await linter.lint(F, text)).findings, []);
+    // The runner reads the same file: every operation is one it knows and applies.
+    const ops = parseSchemaOps(text, F);
+    assert.deepEqual(ops.map((o) => o.op.type), ['create_collection', 'create_graph', 'drop_collection', 'drop_index', 'rename_collection', 'ensure_index']);
+    assert.deepEqual(ops[4]!.op, { type: 'rename_collection', name: 'people', to: 'users' });
   });
-  ruleTable(linter, F, 'aql-json-drop-without-if-exists', {
-    valid: [wrap('{ "type": "drop_collection", "name": "tmp", "ifExists": true }')],
-    invalid: [
-      { text: wrap('{ "type": "drop_index", "collection": "users", "name": "idx_old" }'), errors: [{ line: 3, column: 5 }], output: wrap('{ "type": "drop_index", "ifExists": true, "collection": "users", "name": "idx_old" }') },
-      // "ifExists" inside a string value is not the flag.
-      { text: wrap('{ "type": "drop_collection", "name": "ifExists" }'), errors: [{ line: 3, column: 5 }] },
-    ],
+  test('every ArangoDB JSON file of the lint corpus is accepted by the runner as it is linted', () => {
+    const dir = path.join(__dirname, '..', '..', '..', 'fixtures', 'lint-corpus', 'aql');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'labels.json');
+    assert.ok(files.length >= 6);
+    for (const f of files) assert.doesNotThrow(() => parseSchemaOps(readFileSync(path.join(dir, f), 'utf8'), f), f);
   });
-  ruleTable(linter, F, 'aql-json-rename-without-guard', {
-    valid: [wrap('{ "type": "rename_collection", "from": "people", "to": "users", "ifExists": true }')],
-    invalid: [{ text: wrap('{ "type": "rename_collection", "from": "people", "to": "users" }'), errors: [{ line: 3, column: 5, message: /"people" no longer exists/ }] }],
-  });
-  ruleTable(linter, F, 'aql-json-truncate-collection', {
+  ruleTester('aql-json-truncate-collection', { linter, file: F,
     valid: [wrap('{ "type": "aql", "query": "FOR s IN sessions FILTER s.expired REMOVE s IN sessions" }')],
-    invalid: [{ text: wrap('{ "type": "truncate_collection", "name": "sessions" }'), errors: [{ line: 3, column: 5 }] }],
+    invalid: [{ code: wrap('{ "type": "truncate_collection", "name": "sessions" }'), errors: [{ line: 3, column: 5 }] }],
   });
-  ruleTable(linter, F, 'aql-json-unknown-operation', {
+  ruleTester('aql-json-unknown-operation', { linter, file: F,
     valid: [wrap('{ "type": "drop_view", "name": "v", "ifExists": true }')],
     invalid: [
-      { text: wrap('{ "type": "ensureIndex", "collection": "users", "fields": ["a"] }'), errors: [{ line: 3, column: 15, endColumn: 28, message: /did you mean "ensure_index"/ }], output: wrap('{ "type": "ensure_index", "collection": "users", "fields": ["a"] }') },
-      { text: wrap('{ "name": "users" }'), errors: [{ line: 3, column: 5, message: /no "type"/ }] },
-      { text: wrap('{ "type": "launch_rockets" }'), errors: [{ line: 3, column: 15, message: /Unknown operation type "launch_rockets"\.$/ }] },
+      { code: wrap('{ "type": "ensureIndex", "collection": "users", "fields": ["a"] }'), errors: [{ line: 3, column: 15, endColumn: 28, message: /did you mean "ensure_index"/ }], output: wrap('{ "type": "ensure_index", "collection": "users", "fields": ["a"] }') },
+      { code: wrap('{ "name": "users" }'), errors: [{ line: 3, column: 5, message: /no "type"/ }] },
+      { code: wrap('{ "type": "launch_rockets" }'), errors: [{ line: 3, column: 15, message: /Unknown operation type "launch_rockets"\.$/ }] },
     ],
   });
 
@@ -77,8 +78,8 @@ suite('(unit) lint arango json rules', () => {
   });
 
   test('suppression comments apply to the next operation', async () => {
-    const text = `{\n  "operations": [\n    // greenlight-ignore aql-json-create-without-if-not-exists\n    { "type": "create_collection", "name": "a" },\n    { "type": "create_collection", "name": "b" }\n  ]\n}`;
+    const text = `{\n  "operations": [\n    // greenlight-ignore aql-json-truncate-collection\n    { "type": "truncate_collection", "name": "a" },\n    { "type": "truncate_collection", "name": "b" }\n  ]\n}`;
     const { findings } = await linter.lint(F, text);
-    assert.deepEqual(findings.map((f) => [f.code, f.startPos.line]), [['aql-json-create-without-if-not-exists', 5]]);
+    assert.deepEqual(findings.map((f) => [f.code, f.startPos.line]), [['aql-json-truncate-collection', 5]]);
   });
 });

@@ -1,4 +1,4 @@
-// Every AQL, ArangoDB JSON, seed and Django rule has its docs page with the four sections, and its
+// Every AQL, ArangoDB JSON, arangojs script, seed and Django rule has its docs page with the four sections, and its
 // meta is complete (code prefix, description, help, tags).
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,12 +6,12 @@ import path from 'node:path';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
 
 const DOCS = path.join(__dirname, '..', '..', '..', '..', 'docs', 'rules');
-const PREFIX: Record<string, RegExp> = { aql: /^aql-/, 'arango-json': /^aql-json-/, ruby: /^seed-/, python: /^django-/ };
+const PREFIX: Record<string, RegExp> = { aql: /^aql-/, 'arango-json': /^aql-json-/, javascript: /^aql-js-/, ruby: /^seed-/, python: /^django-/ };
 
 suite('(unit) lint aql/seed/django rule docs', () => {
   const rules = createDefaultLinter().rules.filter((r) => r.meta.language in PREFIX);
-  test('there are rules for all four languages', () => {
-    assert.deepEqual([...new Set(rules.map((r) => r.meta.language))].sort(), ['aql', 'arango-json', 'python', 'ruby']);
+  test('there are rules for all five languages', () => {
+    assert.deepEqual([...new Set(rules.map((r) => r.meta.language))].sort(), ['aql', 'arango-json', 'javascript', 'python', 'ruby']);
   });
   for (const r of rules) {
     test(`${r.meta.code} has a docs page and complete meta`, () => {

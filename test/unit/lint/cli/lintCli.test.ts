@@ -264,3 +264,89 @@ suite('(unit) lint cli: real SQL through runCli', () => {
     assert.equal(code, sev === 'error' ? 1 : 0);
   });
 });
+
+suite('(unit) lint cli: standard input and the lint block of greenlight.yaml', () => {
+  const dirs: string[] = [];
+  suiteTeardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const mk = (files: Record<string, string>): string => {
+    const d = project(files);
+    dirs.push(d);
+    return d;
+  };
+  const withStdin = (io: Captured, text: string): Captured => ({ ...io, readStdin: async () => text });
+  const WITH_LINT = (block: string): string => CONFIG + block;
+
+  test('`lint -` reads standard input as stdin.sql by default, positions and exit code as for a file', async () => {
+    const io = withStdin(captureIo(mk({})), 'SELECT 1;\n  CREATE TABLE t (id int);\n');
+    assert.equal(await runCli(['lint', '-'], io), 1);
+    assert.match(io.stdout.join('\n'), /^stdin\.sql:2:3: error sql-create-table-if-not-exists: /m);
+  });
+
+  test('--stdin-filename picks the language and the name in the report (AQL, a goose file, a down file)', async () => {
+    const dir = mk({});
+    const aql = withStdin(captureIo(dir), 'FOR u IN users\n  UPDATE u WITH { visits: u.visits + 1 } IN users\n');
+    assert.equal(await runCli(['lint', '-', '--stdin-filename', 'db/002_visits.aql', '--format', 'json'], aql), 1);
+    const json = JSON.parse(aql.stdout.join('\n')) as { files: { path: string; findings: { code: string; line: number }[] }[] };
+    assert.equal(json.files[0]!.path, 'db/002_visits.aql');
+    assert.deepEqual(json.files[0]!.findings.map((f) => [f.code, f.line]), [['aql-update-not-idempotent', 2]]);
+    const goose = withStdin(captureIo(dir), '-- +goose Up\nCREATE TABLE IF NOT EXISTS t (id int);\n-- +goose Down\nDROP TABLE t;\n');
+    assert.equal(await runCli(['lint', '-', '--stdin-filename', 'migrations/1_t.sql'], goose), 0);
+    const down = withStdin(captureIo(dir), 'DROP TABLE t;\n');
+    assert.equal(await runCli(['lint', '-', '--stdin-filename', 'migrations/1_t.down.sql'], down), 0);
+    assert.match(down.stderr.join('\n'), /1_t\.down\.sql: skipped: not a migration or seed file/);
+  });
+
+  test('`-` with other paths, or --stdin-filename without `-`, is a usage error', async () => {
+    const dir = mk({ 'a.sql': 'SELECT 1;\n' });
+    const a = withStdin(captureIo(dir), '');
+    assert.equal(await runCli(['lint', '-', 'a.sql'], a), 2);
+    assert.match(a.stderr.join('\n'), /cannot be combined with other paths/);
+    const b = captureIo(dir);
+    assert.equal(await runCli(['lint', 'a.sql', '--stdin-filename', 'x.sql'], b), 2);
+    assert.match(b.stderr.join('\n'), /--stdin-filename needs the path "-"/);
+  });
+
+  test('lint.rules of greenlight.yaml apply to paths, to the configured paths and to stdin; --rule overrides them', async () => {
+    const dir = mk({
+      'greenlight.yaml': WITH_LINT('lint:\n  rules:\n    sql-create-table-if-not-exists: warning\n    sql-insert-without-conflict-handling: off\n'),
+      'db/migrations/001.sql': 'CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n',
+    });
+    // Both rules report errors by default: with the yaml, one is a warning and the other is off.
+    const viaConfig = captureIo(dir);
+    assert.equal(await runCli(['lint', '--fail-on', 'error'], viaConfig), 0);
+    assert.match(viaConfig.stdout.join('\n'), /001\.sql:1:1: warning sql-create-table-if-not-exists/);
+    assert.doesNotMatch(viaConfig.stdout.join('\n'), /sql-insert-without-conflict-handling/);
+    const viaPath = captureIo(dir);
+    assert.equal(await runCli(['lint', 'db/migrations/001.sql', '--fail-on', 'error'], viaPath), 0);
+    assert.match(viaPath.stdout.join('\n'), /warning sql-create-table-if-not-exists/);
+    const viaStdin = withStdin(captureIo(dir), 'CREATE TABLE t (id int);\n');
+    assert.equal(await runCli(['lint', '-', '--fail-on', 'error'], viaStdin), 0);
+    assert.match(viaStdin.stdout.join('\n'), /stdin\.sql:1:1: warning sql-create-table-if-not-exists/);
+    const overridden = captureIo(dir);
+    assert.equal(await runCli(['lint', 'db/migrations/001.sql', '--fail-on', 'error', '--rule', 'sql-create-table-if-not-exists=info', '--rule', 'sql-insert-without-conflict-handling=error'], overridden), 1);
+    assert.match(overridden.stdout.join('\n'), /info sql-create-table-if-not-exists/);
+    assert.match(overridden.stdout.join('\n'), /error sql-insert-without-conflict-handling/);
+  });
+
+  test('lint.paths adds files to a run without paths', async () => {
+    const dir = mk({
+      'greenlight.yaml': WITH_LINT('lint:\n  paths: [extra/*.sql]\n'),
+      'db/migrations/001.sql': 'SELECT 1;\n',
+      'extra/002.sql': 'CREATE TABLE t (id int);\n',
+    });
+    const io = captureIo(dir);
+    assert.equal(await runCli(['lint'], io), 1);
+    assert.match(io.stdout.join('\n'), /extra\/002\.sql:1:1: error sql-create-table-if-not-exists/);
+  });
+
+  test('an unknown rule code in lint.rules is an input error naming greenlight.yaml:line; a wrong level is a config problem', async () => {
+    const dir = mk({ 'greenlight.yaml': WITH_LINT('lint:\n  rules:\n    sql-create-tabel-if-not-exists: off\n'), 'a.sql': 'SELECT 1;\n' });
+    const io = captureIo(dir);
+    assert.equal(await runCli(['lint', 'a.sql'], io), 2);
+    assert.match(io.stderr.join('\n'), /greenlight\.yaml:10: lint\.rules: unknown rule code "sql-create-tabel-if-not-exists"/);
+    const bad = mk({ 'greenlight.yaml': WITH_LINT('lint:\n  rules:\n    sql-create-table-if-not-exists: loud\n') });
+    const io2 = captureIo(bad);
+    assert.equal(await runCli(['lint'], io2), 2);
+    assert.match(io2.stderr.join('\n'), /greenlight\.yaml:10:\d+: .*lint\.rules/);
+  });
+});

@@ -114,6 +114,22 @@ suite('(unit) lint service: language server diagnostics and quick fixes', () => 
     await s.next(path.join(root, 'elsewhere/x.sql'), (d) => d.length === 0);
   });
 
+  test("greenlight.yaml's lint block sets severities, switches rules off and adds paths; the editor settings override it", async () => {
+    writeFileSync(path.join(root, 'greenlight.yaml'), CONFIG + 'lint:\n  rules:\n    toy-create-table: error\n  paths: [elsewhere]\n');
+    s = await startSession(root, toyLinter, docs);
+    const ds = await s.next(path.join(root, 'db/m/001.sql'), (d) => d.length > 0);
+    assert.equal(ds[0]!.severity, 1);
+    assert.deepEqual(codes(await s.next(path.join(root, 'elsewhere/x.sql'), (d) => d.length > 0)), ['toy-create-table']);
+    s.settings = { rules: { 'toy-create-table': 'info' } };
+    void s.client.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    const local = await s.next(path.join(root, 'db/m/001.sql'), (d) => d.length > 0 && d[0]!.severity === 3);
+    assert.equal(local[0]!.severity, 3);
+    writeFileSync(path.join(root, 'greenlight.yaml'), CONFIG + 'lint:\n  rules:\n    toy-create-table: off\n');
+    s.settings = {};
+    void s.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(root, 'greenlight.yaml')), type: 2 }] });
+    assert.deepEqual(await s.next(path.join(root, 'db/m/001.sql'), (d) => d.length === 0), []);
+  });
+
   test('a file created or deleted on disk is linted or cleared (watched files)', async () => {
     s = await startSession(root, toyLinter, docs);
     await s.next(path.join(root, 'db/m/001.sql'), (d) => d.length > 0);

@@ -1,0 +1,471 @@
+// ArangoDB migrations written as JavaScript or TypeScript code calling arangojs, parsed with
+// web-tree-sitter and the tree-sitter-javascript / tree-sitter-typescript grammars. What the rules
+// need is extracted while the tree is alive (tree-sitter trees live in WASM memory and are freed
+// right after):
+//  - the AQL of every `aql` tagged template and of every `.query(…)` / `._query(…)` call whose
+//    argument is a string, a template or `{ query: "…" }`, decoded with the offset of each
+//    character in the file, so findings of the AQL rules land where the query is written.
+//    Interpolations `${x}` become bind parameters (`@value0`, or `@@value0` after IN/INTO, where
+//    arangojs binds a collection object), as arangojs itself does; a nested aql`…` fragment or
+//    aql.literal("…") is inlined, as arangojs does. A query under a guard of the host code (an
+//    `if` on an existence check or on what an earlier query found) is left out: a rerun skips it.
+//  - the schema calls beside them (createCollection, drop, truncate, rename, ensureIndex, …) and the
+//    documents inserted with the collection API (save, saveAll, import), with the guard that
+//    protects each one (an `exists()` check, try/catch, `.catch(…)`, an overwrite option), if any.
+// Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
+// is declared or exported) is not part of the forward migration and is left out.
+import type { CommentSpan, Span } from '../types';
+import { Query, type Language } from 'web-tree-sitter';
+import { firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
+
+export interface DecodedText {
+  readonly value: string;
+  /** offsets[i]: file offset of decoded character i; one extra entry for the end. */
+  readonly offsets: number[];
+}
+
+export interface EmbeddedAql extends Span {
+  readonly aql: DecodedText;
+}
+
+export type SchemaCallKind = 'create' | 'drop' | 'rename' | 'truncate' | 'ensure-index';
+
+/** A document written with the collection API (`save`, `saveAll`, `import`) rather than AQL. */
+export interface DocumentInsert extends Span {
+  readonly method: string;
+  /** The call's source text, shortened, for messages. */
+  readonly text: string;
+  /** The written document names its _key: a rerun fails with a unique constraint violation rather than adding a copy. */
+  readonly keyed: boolean;
+  /** What makes a rerun safe, when something does (an overwrite option, an existence check, …). */
+  readonly guard?: string;
+}
+
+export interface SchemaCall extends Span {
+  readonly kind: SchemaCallKind;
+  /** The method called: createCollection, drop, …. */
+  readonly method: string;
+  /** The call's source text, shortened, for messages. */
+  readonly text: string;
+  /** What protects the call on a rerun, when something does. */
+  readonly guard?: string;
+}
+
+export interface ArangoJsUnit {
+  readonly queries: readonly EmbeddedAql[];
+  readonly schemaCalls: readonly SchemaCall[];
+  readonly inserts: readonly DocumentInsert[];
+}
+
+export type ArangoJsParse =
+  | { ok: true; unit: ArangoJsUnit; statements: Span[]; comments: CommentSpan[] }
+  | { ok: false; start: number; end: number; message: string };
+
+export type ScriptDialect = 'javascript' | 'typescript';
+
+const GRAMMAR: Record<ScriptDialect, string> = {
+  javascript: 'tree-sitter-javascript/tree-sitter-javascript.wasm',
+  typescript: 'tree-sitter-typescript/tree-sitter-typescript.wasm',
+};
+
+/** TypeScript for .ts/.mts/.cts, JavaScript (with JSX) for .js/.mjs/.cjs/.jsx. */
+export function dialectOf(file: string): ScriptDialect {
+  return /\.[mc]?tsx?$/i.test(file) ? 'typescript' : 'javascript';
+}
+
+/** Methods that create an object and fail with "duplicate name" (1207) when it exists. */
+const CREATE_METHODS = new Set(['createCollection', 'createEdgeCollection', 'createView', 'createGraph', 'createAnalyzer', 'createDatabase', '_create', '_createDocumentCollection', '_createEdgeCollection', '_createView']);
+/** Methods on a collection/view/graph/analyzer handle. */
+/** Collection methods that insert documents; `import` takes `onDuplicate`, the others `overwriteMode`. */
+const INSERT_METHODS = new Set(['save', 'saveAll', 'import']);
+/** Options that make a repeated insert skip or overwrite the existing document. */
+const OVERWRITE_OPTION = /\b(overwriteMode|overwrite|onDuplicate)\s*:/;
+const HANDLE_METHODS: Record<string, SchemaCallKind> = { create: 'create', drop: 'drop', rename: 'rename', truncate: 'truncate', dropIndex: 'drop', ensureIndex: 'ensure-index' };
+/** Calls that return a handle: db.collection("x"), db.view("x"), …. */
+const HANDLE_FACTORY = /\.(collection|edgeCollection|view|graph|analyzer|_collection)\s*\(/;
+/** A condition that asks whether the object exists (`exists()`, a wrapper's `collectionExists()`, a list lookup). */
+const EXISTS_CHECK = /exists\s*\(|\bdocument\s*\(|\b(collections|listCollections|views|listViews|graphs|listGraphs|analyzers|listAnalyzers|indexes|_collection)\s*\(|\.(includes|some|find|has|indexOf)\s*\(|\bhas[A-Z]\w*\s*\(/i;
+
+const JS_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0' };
+
+/** Decodes a JS string/template body from `from` to `to` (escapes resolved), appending to `out`. */
+function decodeRange(text: string, from: number, to: number, out: { value: string; offsets: number[] }): void {
+  let i = from;
+  while (i < to) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < to) {
+      const e = text[i + 1]!;
+      if (e === '\n') {
+        i += 2;
+        continue;
+      }
+      if (e === '\r') {
+        i += text[i + 2] === '\n' ? 3 : 2;
+        continue;
+      }
+      let hex = '';
+      let len = 0;
+      if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) [hex, len] = [text.slice(i + 2, i + 4), 4];
+      else if (e === 'u' && text[i + 2] === '{') {
+        const close = text.indexOf('}', i + 3);
+        if (close > 0 && close < to && /^[0-9a-fA-F]{1,6}$/.test(text.slice(i + 3, close))) [hex, len] = [text.slice(i + 3, close), close + 1 - i];
+      } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) [hex, len] = [text.slice(i + 2, i + 6), 6];
+      if (len) {
+        const ch = String.fromCodePoint(Math.min(0x10ffff, parseInt(hex, 16)));
+        for (let k = 0; k < ch.length; k++) out.offsets.push(i);
+        out.value += ch;
+        i += len;
+        continue;
+      }
+      out.offsets.push(i);
+      out.value += JS_ESCAPES[e] ?? e;
+      i += 2;
+      continue;
+    }
+    out.offsets.push(i);
+    out.value += c;
+    i++;
+  }
+}
+
+function callee(call: TsNode): { name: string; object?: TsNode } {
+  const f = call.childForFieldName('function');
+  if (!f) return { name: '' };
+  if (f.type === 'identifier') return { name: f.text };
+  if (f.type === 'member_expression') return { name: f.childForFieldName('property')?.text ?? '', object: f.childForFieldName('object') ?? undefined };
+  return { name: '' };
+}
+
+/** True for `aql` and `<anything>.aql` used as a template tag. */
+function isAqlTag(call: TsNode): boolean {
+  const f = call.childForFieldName('function');
+  const args = call.childForFieldName('arguments');
+  if (args?.type !== 'template_string') return false;
+  return f?.type === 'identifier' ? f.text === 'aql' : f?.type === 'member_expression' && f.childForFieldName('property')?.text === 'aql';
+}
+
+function unwrap(n: TsNode | null | undefined): TsNode | undefined {
+  let cur = n ?? undefined;
+  while (cur && (cur.type === 'parenthesized_expression' || cur.type === 'await_expression' || cur.type === 'as_expression' || cur.type === 'non_null_expression' || cur.type === 'satisfies_expression')) {
+    cur = cur.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment') ?? undefined;
+  }
+  return cur;
+}
+
+interface Extractor {
+  readonly text: string;
+  /** Nested aql`…` templates already inlined into their parent query. */
+  readonly inlined: Set<number>;
+}
+
+/**
+ * The AQL of a template literal: text with escapes resolved, interpolations as bind parameters
+ * (or inlined when they are aql fragments or aql.literal strings).
+ */
+function decodeTemplate(tpl: TsNode, x: Extractor, out: { value: string; offsets: number[] }, counter: { n: number }): void {
+  let at = tpl.startIndex + 1;
+  const end = tpl.endIndex - 1;
+  for (const sub of tpl.namedChildren) {
+    if (!sub || sub.type !== 'template_substitution') continue;
+    decodeRange(x.text, at, sub.startIndex, out);
+    const expr = unwrap(sub.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
+    if (expr?.type === 'call_expression' && isAqlTag(expr)) {
+      x.inlined.add(expr.startIndex);
+      decodeTemplate(expr.childForFieldName('arguments')!, x, out, counter);
+    } else if (expr?.type === 'call_expression' && /^(aql\.)?literal$/.test(expr.childForFieldName('function')?.text ?? '') && stringArg(expr)) {
+      const s = stringArg(expr)!;
+      decodeString(s, x, out, counter);
+    } else {
+      // arangojs binds a collection object as @@valueN; where a collection name is expected
+      // (after IN or INTO) the parameter is written that way, elsewhere as @valueN.
+      const coll = /\b(IN|INTO)\s*$/i.test(out.value);
+      const name = `${coll ? '@@' : '@'}value${counter.n++}`;
+      for (let k = 0; k < name.length; k++) out.offsets.push(Math.min(sub.startIndex + k, sub.endIndex - 1));
+      out.value += name;
+    }
+    at = sub.endIndex;
+  }
+  decodeRange(x.text, at, end, out);
+}
+
+function stringArg(call: TsNode): TsNode | undefined {
+  const first = call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment');
+  const u = unwrap(first);
+  return u && (u.type === 'string' || u.type === 'template_string') ? u : undefined;
+}
+
+function decodeString(s: TsNode, x: Extractor, out: { value: string; offsets: number[] }, counter: { n: number }): void {
+  if (s.type === 'template_string') decodeTemplate(s, x, out, counter);
+  else decodeRange(x.text, s.startIndex + 1, s.endIndex - 1, out);
+}
+
+function finish(out: { value: string; offsets: number[] }, end: number): DecodedText {
+  out.offsets.push(end);
+  return { value: out.value, offsets: out.offsets };
+}
+
+/** The query of a `.query(…)` argument: a string, an untagged template or `{ query: … }`. */
+function queryArgument(call: TsNode): TsNode | undefined {
+  const first = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
+  if (!first) return undefined;
+  if (first.type === 'string' || first.type === 'template_string') return first;
+  if (first.type === 'object') {
+    for (const p of first.namedChildren) {
+      if (p?.type !== 'pair' || p.childForFieldName('key')?.text.replace(/^["']|["']$/g, '') !== 'query') continue;
+      const v = unwrap(p.childForFieldName('value'));
+      if (v && (v.type === 'string' || v.type === 'template_string')) return v;
+    }
+  }
+  return undefined;
+}
+
+function short(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > 60 ? one.slice(0, 57) + '…' : one;
+}
+
+const FUNCTION_TYPES = new Set(['function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function']);
+const EXIT = /^\s*(return|throw|continue|break)\b/;
+const STATEMENT = /(_statement|_declaration)$/;
+/** Functions that run when migrating down (migrate-style `down`, arango-migrate's `beforeDown`, …). */
+const REVERSE_NAME = /^(before|after)?(down|rollback|revert|undo)$/i;
+/** How an AQL query starts; anything else in an aql`…` that is not run directly is a fragment. */
+const QUERY_START = /^(FOR|LET|WITH|INSERT|UPDATE|REPLACE|REMOVE|UPSERT|RETURN)\b/i;
+const LEADING_COMMENTS = /^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/;
+/** `.catch(` right after a call: the call's error is handled. */
+const CATCH_AFTER = /^\s*\.\s*catch\s*\(/;
+/** Any call worth a closer look names one of these (a call's text includes its callee). */
+const INTERESTING_CALL = /\b(aql|_?query|_?create\w*|drop\w*|rename|truncate|ensureIndex|literal|save|saveAll|import)\b/;
+/** Ancestors a guard or a direction can come from; only these are kept while walking the tree. */
+const CONTEXT_TYPES = new Set([...FUNCTION_TYPES, 'if_statement', 'ternary_expression', 'binary_expression', 'try_statement', 'statement_block', 'program']);
+
+function isInside(n: TsNode, outer: TsNode | null | undefined): boolean {
+  return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
+}
+
+/**
+ * An enclosing node that may guard a call. Parent links of tree-sitter nodes are recomputed from
+ * the root on every access, so the walk keeps its own ancestor stack (by ranges).
+ */
+interface Frame {
+  readonly node: TsNode;
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  /** A function that runs only when migrating down. */
+  readonly reverse: boolean;
+  /** Early-exit `if` statements of this block (statement_block, program): their end and condition. */
+  readonly exits: { end: number; condition: string }[];
+}
+
+/** The name a function is known by: its own, or the variable, property or export it is assigned to. */
+function functionName(fn: TsNode): string | undefined {
+  const own = fn.childForFieldName('name');
+  if (own) return own.text.replace(/^["']|["']$/g, '');
+  const p = fn.parent;
+  if (p?.type === 'variable_declarator') return p.childForFieldName('name')?.text;
+  if (p?.type === 'pair') return p.childForFieldName('key')?.text.replace(/^["']|["']$/g, '');
+  if (p?.type === 'assignment_expression') {
+    const left = p.childForFieldName('left');
+    return left?.type === 'member_expression' ? left.childForFieldName('property')?.text : left?.text;
+  }
+  return undefined;
+}
+
+/** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
+function guardOf(call: TsNode, frames: readonly Frame[], text: string, checks: (condition: string) => boolean, catchCounts: boolean): string | undefined {
+  if (catchCounts && CATCH_AFTER.test(text.slice(call.endIndex, call.endIndex + 40))) return '.catch()';
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const { node: a, type } = frames[i]!;
+    if (type === 'if_statement' || type === 'ternary_expression') {
+      const cond = a.childForFieldName('condition');
+      if (cond && !isInside(call, cond) && checks(cond.text)) return 'an existence check';
+    } else if (type === 'binary_expression') {
+      const left = a.childForFieldName('left');
+      if (/^(\|\||&&)$/.test(a.childForFieldName('operator')?.text ?? '') && isInside(call, a.childForFieldName('right')) && left && checks(left.text)) return 'an existence check';
+    } else if (type === 'try_statement') {
+      if (catchCounts && isInside(call, a.childForFieldName('body')) && a.childForFieldName('handler')) return 'try/catch';
+    } else if (type === 'statement_block' || type === 'program') {
+      // An earlier `if (await col.exists()) return;` in the same block.
+      if (frames[i]!.exits.some((g) => g.end <= call.startIndex && checks(g.condition))) return 'an early return on an existence check';
+    } else if (FUNCTION_TYPES.has(type)) {
+      // A guard inside a helper function does not reach its callers; stop at the function.
+      break;
+    }
+  }
+  return undefined;
+}
+
+function isHandle(object: TsNode | undefined, handles: ReadonlySet<string>): boolean {
+  const o = unwrap(object);
+  if (!o) return false;
+  if (o.type === 'identifier') return handles.has(o.text);
+  if (o.type === 'call_expression') return HANDLE_FACTORY.test(o.text.split('\n')[0]!);
+  return false;
+}
+
+interface FoundCall {
+  readonly node: TsNode;
+  /** Its context ancestors, outermost first. */
+  readonly frames: readonly Frame[];
+}
+
+const queries = new Map<Language, Query>();
+
+/**
+ * One tree-sitter query for everything the extractor looks at: calls, comments, statements,
+ * declarations, the context nodes a guard or a direction comes from, and early-exit `if`s that
+ * sit directly in a block. The query runs inside WASM, which is much cheaper than visiting every
+ * node from JavaScript. Node types a grammar lacks are left out, so one builder serves both.
+ */
+function extractionQuery(language: Language): Query {
+  let q = queries.get(language);
+  if (q) return q;
+  const has = (t: string): boolean => language.idForNodeType(t, true) !== null;
+  const statementTypes: string[] = [];
+  for (let id = 0; id < language.nodeTypeCount; id++) {
+    const t = language.nodeTypeForId(id);
+    if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t) && !CONTEXT_TYPES.has(t) && t !== 'import_statement' && !statementTypes.includes(t)) statementTypes.push(t);
+  }
+  const patterns = [
+    '(call_expression) @call',
+    '(comment) @comment',
+    '(variable_declarator) @decl',
+    '(assignment_expression) @decl',
+    ...[...CONTEXT_TYPES].filter(has).map((t) => `(${t}) @context`),
+    ...statementTypes.filter(has).map((t) => `(${t}) @statement`),
+    ...['statement_block', 'program'].filter(has).map((t) => `(${t} (if_statement) @exit)`),
+  ];
+  q = new Query(language, patterns.join('\n'));
+  queries.set(language, q);
+  return q;
+}
+
+/** Every capture of the extraction query, walked once with a stack of context ancestors. */
+function walk(root: TsNode, text: string, language: Language) {
+  const calls: FoundCall[] = [];
+  const comments: CommentSpan[] = [];
+  const statements: Span[] = [];
+  /** Names bound to a handle: `const users = db.collection("users")`. */
+  const handles = new Set<string>();
+  /** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
+  const results = new Set<string>();
+  const captures = extractionQuery(language).captures(root);
+  // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
+  const rank = (name: string): number => (name === 'context' ? 0 : 1);
+  captures.sort((x, y) => x.node.startIndex - y.node.startIndex || y.node.endIndex - x.node.endIndex || rank(x.name) - rank(y.name));
+  const stack: Frame[] = [];
+  for (const { name, node } of captures) {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    while (stack.length > 0 && !(end <= stack[stack.length - 1]!.end && start >= stack[stack.length - 1]!.start)) stack.pop();
+    const top = stack[stack.length - 1];
+    if (name === 'context') {
+      // The same node comes up again under its other capture names; it is its own frame only for
+      // the nodes inside it.
+      if (top?.node.id === node.id) continue;
+      const type = node.type;
+      const reverse = FUNCTION_TYPES.has(type) && REVERSE_NAME.test(functionName(node) ?? '');
+      stack.push({ node, type, start, end, reverse, exits: [] });
+      if (STATEMENT.test(type)) statements.push({ start, end });
+      continue;
+    }
+    // Frames strictly around this node (a context capture of the node itself is not its ancestor).
+    const frames = top?.node.id === node.id ? stack.slice(0, -1) : stack;
+    if (name === 'call') {
+      if (INTERESTING_CALL.test(text.slice(start, Math.min(end, start + 400)))) calls.push({ node, frames: [...frames] });
+    } else if (name === 'comment') {
+      const raw = text.slice(start, end);
+      comments.push({ start, end, body: raw.startsWith('//') ? raw.slice(2) : raw.replace(/^\/\*+|\*\/$/g, '') });
+    } else if (name === 'statement') statements.push({ start, end });
+    else if (name === 'decl') {
+      const declarator = node.type === 'variable_declarator';
+      const id = node.childForFieldName(declarator ? 'name' : 'left');
+      const value = unwrap(node.childForFieldName(declarator ? 'value' : 'right'));
+      if (id?.type === 'identifier' && value) {
+        if (/\baql\s*`|\.(_?query|execute|document|exists)\s*\(/.test(value.text)) results.add(id.text);
+        if (value.type === 'call_expression' && (HANDLE_FACTORY.test(value.text.split('\n')[0]!) || CREATE_METHODS.has(callee(value).name))) handles.add(id.text);
+      }
+    } else if (name === 'exit') {
+      // The if_statement sits directly in the block that is the innermost frame around it.
+      const block = frames[frames.length - 1];
+      const cond = node.childForFieldName('condition');
+      const body = node.childForFieldName('consequence');
+      const first = body?.type === 'statement_block' ? body.namedChildren.find((c) => c && c.type !== 'comment')?.text : body?.text;
+      if (block && (block.type === 'statement_block' || block.type === 'program') && cond && first && EXIT.test(first)) block.exits.push({ end, condition: cond.text });
+    }
+  }
+  return { calls, comments, statements, handles, results };
+}
+
+export async function parseArangoJs(text: string, dialect: ScriptDialect): Promise<ArangoJsParse> {
+  const parser = await treeSitterParser(GRAMMAR[dialect]);
+  const tree = parser.parse(text);
+  if (!tree) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
+  try {
+    const root = tree.rootNode;
+    const label = dialect === 'typescript' ? 'TypeScript' : 'JavaScript';
+    const err = firstSyntaxError(root, label);
+    if (err) return { ok: false, ...err };
+    const x: Extractor = { text, inlined: new Set() };
+    const { calls, comments, statements, handles, results } = walk(root, text, parser.language!);
+    // A query that only runs when the code found nothing (`if (!existing.length) { INSERT … }`) is
+    // guarded by its host: a rerun finds the document and skips it, so its AQL is not linted.
+    // Catching an error does not guard a query: an UPDATE that succeeds changes data again.
+    const resultRe = results.size ? new RegExp(`\\b(${[...results].map((n) => n.replace(/\$/g, '\\$')).join('|')})\\b`) : undefined;
+    const queryGuard = (c: string): boolean => EXISTS_CHECK.test(c) || !!resultRe?.test(c);
+    const schemaGuard = (c: string): boolean => EXISTS_CHECK.test(c);
+    /** Start offsets of the first argument of every `.query(…)` call: an aql`…` there is run as it is. */
+    const queryArguments = new Set<number>();
+    const queries: EmbeddedAql[] = [];
+    const schemaCalls: SchemaCall[] = [];
+    const inserts: DocumentInsert[] = [];
+    // Document order puts an outer call before the calls nested in it, so a fragment is known to be
+    // inlined, and a query argument to be one, by the time it comes up.
+    for (const { node: call, frames } of calls) {
+      // Only what runs forward is the migration: a `down` function's drops are its job.
+      if (frames.some((f) => f.reverse)) continue;
+      const { name, object } = callee(call);
+      if (isAqlTag(call)) {
+        if (x.inlined.has(call.startIndex)) continue;
+        const tpl = call.childForFieldName('arguments')!;
+        const out = { value: '', offsets: [] as number[] };
+        decodeTemplate(tpl, x, out, { n: 0 });
+        // A fragment kept for later composition (aql`FILTER …`, aql`SORT …`) is not a query of its own.
+        if (!queryArguments.has(call.startIndex) && !QUERY_START.test(out.value.replace(LEADING_COMMENTS, ''))) continue;
+        if (guardOf(call, frames, text, queryGuard, false)) continue;
+        queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, tpl.endIndex - 1) });
+        continue;
+      }
+      if ((name === 'query' || name === '_query') && object) {
+        const firstArg = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
+        if (firstArg) queryArguments.add(firstArg.startIndex);
+        const arg = queryArgument(call);
+        if (arg && !guardOf(call, frames, text, queryGuard, false)) {
+          const out = { value: '', offsets: [] as number[] };
+          decodeString(arg, x, out, { n: 0 });
+          queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, arg.endIndex - 1) });
+        }
+        continue;
+      }
+      if (INSERT_METHODS.has(name) && isHandle(object, handles)) {
+        const args = call.childForFieldName('arguments')?.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment') ?? [];
+        const keyed = /\b_key\b/.test(args[0]?.text ?? '');
+        const options = args.slice(1).some((a) => OVERWRITE_OPTION.test(a.text)) ? 'an overwrite option' : undefined;
+        // Catching the error guards a keyed insert (the rerun's unique-constraint error), not one that adds a copy.
+        const guard = options ?? guardOf(call, frames, text, queryGuard, keyed);
+        inserts.push({ start: call.startIndex, end: call.endIndex, method: name, text: short(call.text), keyed, guard });
+        continue;
+      }
+      let kind: SchemaCallKind | undefined;
+      if (CREATE_METHODS.has(name) && object) kind = 'create';
+      else if (name in HANDLE_METHODS && isHandle(object, handles)) kind = HANDLE_METHODS[name];
+      if (!kind) continue;
+      schemaCalls.push({ start: call.startIndex, end: call.endIndex, kind, method: name, text: short(call.text), guard: guardOf(call, frames, text, schemaGuard, true) });
+    }
+    statements.sort((a, b) => a.start - b.start || b.end - a.end);
+    return { ok: true, unit: { queries, schemaCalls, inserts }, statements, comments };
+  } finally {
+    tree.delete();
+  }
+}
