@@ -11,6 +11,8 @@ export interface ImageInfo {
   readonly sizeBytes: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly env: readonly string[];
+  /** The image's layers (diff IDs), base first. */
+  readonly layers: readonly string[];
 }
 
 export interface ContainerSpec {
@@ -107,6 +109,8 @@ export interface DockerEngine {
   readonly where: string;
   version(): Promise<{ version: string; apiVersion: string }>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  /** Every image the engine holds (for the layers a ship can leave out). */
+  listImages(): Promise<ImageInfo[]>;
   /** `docker save` as a stream. */
   saveImage(ref: string): Promise<Readable>;
   /** `docker load`; resolves with the engine's "Loaded image…" lines once the engine has committed the load. */

@@ -90,11 +90,26 @@ class DockerodeEngine implements DockerEngine {
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     try {
       const i = await this.docker.getImage(ref).inspect();
-      return { id: i.Id, repoTags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Config?.Labels ?? {}, env: i.Config?.Env ?? [] };
+      return { id: i.Id, repoTags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Config?.Labels ?? {}, env: i.Config?.Env ?? [], layers: i.RootFS?.Layers ?? [] };
     } catch (e) {
       if (notFound(e)) return undefined;
       throw apiError(this.where, `inspect image ${ref}`, e);
     }
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    let ids: string[];
+    try {
+      ids = (await this.docker.listImages()).map((i) => i.Id);
+    } catch (e) {
+      throw apiError(this.where, 'list images', e);
+    }
+    const out: ImageInfo[] = [];
+    for (const id of ids) {
+      const info = await this.inspectImage(id);
+      if (info) out.push(info);
+    }
+    return out;
   }
 
   async saveImage(ref: string): Promise<Readable> {

@@ -90,6 +90,7 @@ export class FakeHost {
     where: 'fake host',
     version: async () => ({ version: '20.10.24', apiVersion: '1.41' }),
     inspectImage: async (ref) => this.images.get(ref) ?? [...this.images.values()].find((i) => i.repoTags.includes(ref)),
+    listImages: async () => [...this.images.values()],
     saveImage: async () => {
       throw new Error('not used: the fake host already has the image');
     },
