@@ -340,13 +340,14 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
 
     // Release tasks before the new version starts (the default): it then starts on the schema it
     // was tested with, and an app whose health reads its own tables can pass its health check.
+    // Their one-off containers join the service's networks, so those exist before the first task.
+    for (const n of networkModeOf(service) === 'bridge' ? service.networks : []) {
+      if (await host.docker.ensureNetwork(n.name, { [LABEL.project]: req.config.project })) say(ctx, `network: created ${n.name} on ${host.target.host}`);
+    }
     if (hasTasks('before-start')) await step('release tasks', () => runTasks('before-start'));
     else skip('release tasks', 'none before the start');
 
     // The new version beside the old one: its own name, no service names or published ports.
-    for (const n of networkModeOf(service) === 'bridge' ? service.networks : []) {
-      if (await host.docker.ensureNetwork(n.name, { [LABEL.project]: req.config.project })) say(ctx, `network: created ${n.name} on ${host.target.host}`);
-    }
     const stale = await host.docker.inspectContainer(names.next);
     if (stale) await host.docker.removeContainer(stale.id);
     const ns = nextSpec(spec);
