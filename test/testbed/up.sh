@@ -107,6 +107,10 @@ SSH=(ssh -F "$ROOT/ssh/config" prod)
 ssh_ok()          { timeout 15 "${SSH[@]}" 'docker version --format "{{.Server.Version}}"' >/dev/null 2>&1; }
 pg_ok()           { timeout 5 "$PGBIN/pg_isready" -q -h "$1" -p "$2"; }
 prod_pg_ok()      { pg_ok "$PROD_IP" "$PG_PROD_PORT"; }
+# Who may connect to the prod PostgreSQL: the host side of the veth, the netns itself, and the
+# prod engine's container networks.
+PROD_PG_CLIENTS=("$HOST_IP/32" "$PROD_IP/32" "$PROD_POOL" "$PROD_BIP_NET")
+prod_pg_hba_ok()  { local c; for c in "${PROD_PG_CLIENTS[@]}"; do grep -qF "host all all $c scram-sha-256" "$ROOT/pg-prod/data/pg_hba.conf" 2>/dev/null || return 1; done; }
 test_pg_ok()      { pg_ok 127.0.0.1 "$PG_TEST_PORT"; }
 registry_ok()     { curl -fsS -m 3 "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1; }
 port_busy()       { ss -Hltn "sport = :$1" | grep -q .; }
@@ -140,7 +144,7 @@ EOF
 all_ok() {
   [ -s "$ROOT/env" ] && [ -s "$ROOT/ssh/ssh_host_ed25519_key.pub" ] && id "$DEPLOY_USER" >/dev/null 2>&1 &&
   [ "$(stat -c %U "$BACKUPS_DIR" 2>/dev/null)" = "$DEPLOY_USER" ] &&
-  host_docker_ok && netns_ok && prod_docker_ok && prod_docker_bridged && ssh_ok && prod_pg_ok && test_pg_ok && registry_ok &&
+  host_docker_ok && netns_ok && prod_docker_ok && prod_docker_bridged && ssh_ok && prod_pg_ok && prod_pg_hba_ok && test_pg_ok && registry_ok &&
   [ "$(env_text)" = "$(cat "$ROOT/env")" ]
 }
 if all_ok; then log "already up and healthy: nothing changed (source $ROOT/env)"; exit 0; fi
@@ -342,9 +346,18 @@ SELECT 'CREATE DATABASE appdb OWNER app' WHERE NOT EXISTS (SELECT 1 FROM pg_data
 EOF
 }
 if ! prod_pg_ok; then
-  pg_up "$ROOT/pg-prod" "$PG_PROD_PORT" "127.0.0.1,$PROD_IP" "$NS" "$HOST_IP/32" "$PROD_IP/32"
+  pg_up "$ROOT/pg-prod" "$PG_PROD_PORT" "127.0.0.1,$PROD_IP" "$NS" "${PROD_PG_CLIENTS[@]}"
   wait_for 100 prod_pg_ok || die "prod postgres does not answer on $PROD_IP:$PG_PROD_PORT"
   log "prod postgres: $PROD_IP:$PG_PROD_PORT (127.0.0.1:$PG_PROD_PORT inside the netns)"
+fi
+# Containers on the prod engine's networks reach the host's PostgreSQL at $PROD_IP from their own
+# addresses; a data directory made by an older up.sh gets those entries added and is reloaded.
+if ! prod_pg_hba_ok; then
+  for cidr in "${PROD_PG_CLIENTS[@]}"; do
+    grep -qF "host all all $cidr scram-sha-256" "$ROOT/pg-prod/data/pg_hba.conf" || echo "host all all $cidr scram-sha-256" >> "$ROOT/pg-prod/data/pg_hba.conf"
+  done
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$ROOT/pg-prod/data" reload >/dev/null
+  log "prod postgres: accepts the prod engine's container networks ($PROD_POOL, $PROD_BIP_NET)"
 fi
 if ! test_pg_ok; then
   port_busy "$PG_TEST_PORT" && die "127.0.0.1:$PG_TEST_PORT is taken by another program (set GREENLIGHT_TEST_PG_PORT)"

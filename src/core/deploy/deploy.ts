@@ -379,7 +379,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     } catch (e) {
       if (e instanceof StepFailure) return await finish('failed');
       if (e instanceof CancelledError || ctx.signal.aborted) {
-        message = `cancelled before the switch; ${untouched()}`;
+        message = `cancelled before the switch; production untouched: ${serving} still serving.`;
         return await finish('cancelled');
       }
       throw e;
@@ -442,7 +442,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   } catch (e) {
     if (e instanceof StepFailure) return await finish('failed');
     if (e instanceof CancelledError) {
-      message = `cancelled before the switch; ${untouched()}`;
+      message = `cancelled before the switch; production untouched: ${serving} still serving.`;
       return await finish('cancelled');
     }
     message = `${errorMessage(e)}. ${untouched()}`;

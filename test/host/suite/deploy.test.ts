@@ -279,7 +279,7 @@ suite('(host) deploy: Deploy Tested Image, Roll Back, backups and the views on t
     for (const l of sep === -1 ? labels : labels.slice(0, sep)) assert.ok(tested.has(l), `${l} is offered as tested but has no passing test`);
     assert.equal(t.inputs.length, 1, 'the password is asked once');
     assert.equal(await s.secrets.stored('gltb', 'production'), PASSWORD);
-    assert.ok(t.progress.some((m) => /^backup/.test(m)) && t.progress.some((m) => /^post-deploy checks/.test(m)), `progress steps: ${t.progress.join(' | ')}`);
+    assert.ok(t.progress.some((m) => /^backup/.test(m)) && t.progress.some((m) => /^post-checks/.test(m)), `progress steps: ${t.progress.join(' | ')}`);
     assert.match(t.infos[0] ?? '', new RegExp(`web ${v} is serving on production.*Backup production_gltb_`));
     assert.equal(await serving(), v);
   });
@@ -335,7 +335,7 @@ suite('(host) deploy: Deploy Tested Image, Roll Back, backups and the views on t
 
   test('cancelling during the deploy, before the swap, leaves production untouched', async () => {
     const v2 = await buildAndTest();
-    answer({ cancelWhen: /^start new/ });
+    answer({ cancelWhen: /^start: / });
     await vscode.commands.executeCommand('greenlight.deploy.deployTestedImage', { env: 'production', image: `web:${v2}` });
     assert.match(t.infos.join('\n'), new RegExp(`cancelled.*production untouched: ${versions[0]} still serving`, 's'));
     assert.equal(await serving(), versions[0]);
