@@ -54,7 +54,7 @@ export function registerBackup(program: Command, io: CliIo): void {
       if (opts.json) return io.out(JSON.stringify(list, null, 2));
       if (list.length === 0) io.out(`no backups in ${target(s).dir}`);
       for (const b of list) {
-        io.out(`${b.id}  ${(b.sizeBytes / 1e6).toFixed(2).padStart(8)} MB  ${age(b.createdAt).padStart(7)} ago  ${b.meta?.verified ? 'verified' : 'unverified'}${b.meta?.deployVersion ? `  before deploy of ${b.meta.deployVersion}` : ''}`);
+        io.out(`${b.id}  ${(b.sizeBytes / 1e6).toFixed(2).padStart(8)} MB  ${age(b.createdAt).padStart(7)} ago  ${b.check?.note ?? (b.meta?.verified ? 'verified' : 'unverified')}${b.meta?.deployVersion ? `  before deploy of ${b.meta.deployVersion}` : ''}`);
       }
     }),
   );

@@ -15,12 +15,13 @@ export function registerRollback(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
     .option('-s, --service <name>', 'service (when there are several)')
     .option('--to <version>', 'retained version to return to (default: the newest retained)')
-    .action(async (opts: { env: string; config: string; service?: string; to?: string }) => {
+    .option('--break-lock', 'break a stale deploy lock first (audited; names the holder it removes)')
+    .action(async (opts: { env: string; config: string; service?: string; to?: string; breakLock?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
         try {
-          const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to });
+          const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to, breakLock: opts.breakLock });
           io.out(`${r.outcome}: ${r.message} (${r.rollbackMs} ms)`);
           if (r.migrationsSince?.backupId) io.out(`release tasks ran since ${r.to}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.migrationsSince.backupId}`);
           io.exit(r.outcome === 'succeeded' ? 0 : 1);
