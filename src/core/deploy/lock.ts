@@ -86,11 +86,25 @@ export function holderIsDead(h: LockHolder, machine = os.hostname()): boolean {
   }
 }
 
-function lockFiles(stateDir: string): { interrupted: string; keepInterrupted: string[]; readInterrupted: string[]; clearInterrupted: string[] } {
+function lockFiles(stateDir: string): {
+  interrupted: string;
+  acquireWith: (holder: LockHolder) => string[];
+  rewrite: (holder: LockHolder) => string[];
+  keepInterrupted: string[];
+  readInterrupted: string[];
+  clearInterrupted: string[];
+} {
   const c = stateCommands(stateDir);
   const interrupted = `${stateDir}/interrupted.json`;
+  const holderFile = `${c.lockDir}/holder.json`;
   return {
     interrupted,
+    // One remote command creates the lock and names its holder: a client killed in between would
+    // leave a lock that names nobody, which no one could tell from a live one. The holder record
+    // travels as an argument (it holds no secret), so the command does not wait on the client.
+    acquireWith: (h) => ['sh', '-c', 'mkdir -m 700 "$1" && umask 077 && printf "%s\n" "$3" > "$2"', 'greenlight-lock', c.lockDir, holderFile, JSON.stringify(h)],
+    // Written aside and renamed: a client killed mid-write never leaves a torn holder record.
+    rewrite: (h) => ['sh', '-c', 'umask 077 && printf "%s\n" "$2" > "$1.tmp" && mv -f -- "$1.tmp" "$1"', 'greenlight-lock', holderFile, JSON.stringify(h)],
     // Copied, not moved: the lock directory goes right after, and a second break must not lose the first record.
     keepInterrupted: ['cp', '-f', '--', `${c.lockDir}/holder.json`, interrupted],
     readInterrupted: ['cat', '--', interrupted],
@@ -143,7 +157,8 @@ export async function acquireLock(ctx: JobContext, host: RemoteHost, stateDir: s
   await host.run(c.mkdirState, { signal: ctx.signal });
   let broke: LockHolder | undefined | 'free' = 'free';
   if (opts.breakLock) broke = await breakLock(ctx, host, stateDir, { who: holder.who, env: holder.env, reason: 'on request (--break-lock)' });
-  let r = await host.exec(c.acquire, { signal: ctx.signal });
+  const f = lockFiles(stateDir);
+  let r = await host.exec(f.acquireWith(holder), { signal: ctx.signal });
   if (r.code !== 0 && /File exists/i.test(r.stderr)) {
     // The holder record is written right after the mkdir; give a lock taken this instant a moment to name its holder.
     let h = await readLock(ctx, host, stateDir);
@@ -153,7 +168,7 @@ export async function acquireLock(ctx: JobContext, host: RemoteHost, stateDir: s
     }
     if (h && h !== 'free' && holderIsDead(h)) {
       broke = await breakLock(ctx, host, stateDir, { who: holder.who, env: holder.env, reason: `its holder (pid ${h.pid} on ${h.machine}) no longer runs` });
-      r = await host.exec(c.acquire, { signal: ctx.signal });
+      r = await host.exec(f.acquireWith(holder), { signal: ctx.signal });
     } else if (h !== 'free') {
       const err = new LockHeldError(h, host.target.host);
       await appendAudit(host, stateDir, {
@@ -163,7 +178,7 @@ export async function acquireLock(ctx: JobContext, host: RemoteHost, stateDir: s
       }).catch((e) => ctx.log(`audit: could not append: ${errorMessage(e)}`, 'warn'));
       throw err;
     } else {
-      r = await host.exec(c.acquire, { signal: ctx.signal });
+      r = await host.exec(f.acquireWith(holder), { signal: ctx.signal });
     }
   }
   if (r.code !== 0) {
@@ -171,14 +186,13 @@ export async function acquireLock(ctx: JobContext, host: RemoteHost, stateDir: s
     throw new OperationError(`cannot create the deploy lock ${c.lockDir} on ${host.target.host}: ${r.stderr.trim()}`);
   }
   heldHere.add(holder.deployId);
-  await host.run(c.writeHolder, { stdin: JSON.stringify(holder) + '\n', signal: ctx.signal });
   ctx.log(`lock: taken on ${host.target.host} for ${holder.what}`);
   return broke;
 }
 
 /** Rewrites the holder record with the step now running and the switch state (best effort: the record only informs recovery). */
 export async function recordLockState(host: RemoteHost, stateDir: string, holder: LockHolder): Promise<void> {
-  await host.run(stateCommands(stateDir).writeHolder, { stdin: JSON.stringify(holder) + '\n' });
+  await host.run(lockFiles(stateDir).rewrite(holder));
 }
 
 /** Releases the lock only if this deploy still holds it (someone may have broken and retaken it). */
