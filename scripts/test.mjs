@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const want = new Set((process.env.GREENLIGHT_TEST_LAYERS || 'static,build,unit,testbed,integration,host').split(','));
+const want = new Set((process.env.GREENLIGHT_TEST_LAYERS || 'static,build,unit,testbed,integration,faults,host').split(','));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 
@@ -62,6 +62,7 @@ if (want.has('build')) await run('build', 'node', ['scripts/build.mjs']);
 if (want.has('unit')) await run('unit', ...npx('mocha', '--config', 'test/.mocharc.unit.cjs'), { count: mochaCounts });
 if (want.has('testbed')) await run('test bed up', 'bash', ['test/testbed/up.sh']);
 if (want.has('integration')) await run('integration', ...npx('mocha', '--config', 'test/.mocharc.integration.cjs'), { count: mochaCounts });
+if (want.has('faults')) await run('faults', ...npx('mocha', '--config', 'test/.mocharc.faults.cjs'), { count: mochaCounts });
 if (want.has('host')) await run('extension host', 'node', ['test/host/run.mjs'], { count: hostCounts });
 
 console.log(`\nskipped tests are not counted as passed${failures.length ? `; failed steps: ${failures.join(', ')}` : ''}`);

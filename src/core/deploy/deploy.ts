@@ -241,7 +241,11 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   }
   say(ctx, `deploy ${deployId}: ${service.name} ${version} (${info.id.slice(7, 19)}) → ${env.name} (${host.where}) by ${who}`);
 
-  await step('preflight', () => preflight(ctx, host, env, info.sizeBytes), `docker, database and disk on ${host.target.host}`);
+  await step('preflight', () => preflight(ctx, host, env, info.sizeBytes), `docker, database and disk on ${host.target.host}`).catch(async (e: unknown) => {
+    // Refused before the lock: nothing changed, but the attempt and its reason are on record.
+    await appendAudit(host, env.env.stateDir, { at: now.toISOString(), action: 'deploy', deployId, who, machine: os.hostname(), env: env.name, service: service.name, version, imageId: info.id, result: 'refused', message: `preflight: ${errorMessage(e)}` }).catch(() => undefined);
+    throw e;
+  });
   const lockHolder: LockHolder = { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId, env: env.name, service: service.name, version };
   await step('lock', () => acquireLock(ctx, host, env.env.stateDir, lockHolder));
   holder = { ...lockHolder, step: 'lock' };
