@@ -184,13 +184,26 @@ suite('(faults) deploys broken on purpose on the production host', function () {
 
   // The CLI killed at each deploy step; `recover` then brings back a known healthy version.
   const KILL_STEPS = ['lock', 'ship', 'backup', 'release task', 'start', 'health', 'switch', 'post-checks'];
+  // When to kill: the progress line that opens the step, and a delay that lands the kill inside it
+  // (the release task sleeps 2 s; the switch is killed while the old version stops or the new one starts;
+  // post-checks wait 1 s before probing).
+  const KILL_AT: Record<string, { line: RegExp; delayMs: number }> = {
+    lock: { line: /^» lock/m, delayMs: 0 },
+    ship: { line: /^» ship/m, delayMs: 0 },
+    backup: { line: /^» backup/m, delayMs: 150 },
+    'release task': { line: /^» release task/m, delayMs: 1000 },
+    start: { line: /^» start/m, delayMs: 50 },
+    health: { line: /^» health/m, delayMs: 100 },
+    switch: { line: /^» switch: stopping/m, delayMs: 400 },
+    'post-checks': { line: /^» post-checks/m, delayMs: 500 },
+  };
   for (const step of KILL_STEPS) {
     test(`SIGKILL at "${step}": recover returns a healthy known version, lock free, all audited`, async () => {
       const v = `k-${step.replace(/\W+/g, '-')}`;
       const before = await serving();
       assert.ok(healthy(before), `a healthy version serves before the kill (${before})`);
       const watch = watchOutage();
-      const run = await cli(['deploy', `${PROJECT}-web:${v}`, '--env', 'production', '--force-backup'], { killOn: new RegExp(`^» ${step}`, 'm') });
+      const run = await cli(['deploy', `${PROJECT}-web:${v}`, '--env', 'production', '--force-backup'], { killOn: KILL_AT[step]!.line, delayMs: KILL_AT[step]!.delayMs });
       assert.equal(run.signal, 'SIGKILL', `the CLI was killed at ${step}:\n${run.err}`);
       const afterKill = await serving();
       const held = await lock();
@@ -215,7 +228,7 @@ suite('(faults) deploys broken on purpose on the production host', function () {
       if (step !== 'switch') assert.ok(outageMs <= HEALTH_TIMEOUT_S * 1000, `no healthy version for ${outageMs} ms`);
       row(
         `SIGKILL at ${step}`,
-        `right after the kill: ${afterKill} serving, lock ${held === 'free' ? 'free' : `held at step ${held?.step ?? '?'}`}; recover: ${rec.out.split(':')[0]}, ${now} serving, lock free, audited (interrupted + lock-break + recover); longest stretch without a healthy answer ${outageMs} ms`,
+        `right after the kill: ${afterKill} serving, lock ${held === "free" ? "free" : `held at step ${held?.step ?? "lock"}`}; recover: ${rec.out.split(':')[0]}, ${now} serving, lock free, audited (interrupted + lock-break + recover); longest stretch without a healthy answer ${outageMs} ms`,
       );
     });
   }
