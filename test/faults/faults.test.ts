@@ -223,9 +223,9 @@ suite('(faults) deploys broken on purpose on the production host', function () {
         assert.ok(interrupted, `the killed deploy is audited as interrupted: ${JSON.stringify(a.slice(0, 4))}`);
         assert.ok(a.some((x) => x.action === 'lock-break' && x.interruptedDeployId === held!.deployId), 'the lock break is audited');
       }
-      // Until the switch the old version keeps serving; a kill in the switch may leave nothing
-      // serving until recover (measured here with recover run right after the kill).
-      if (step !== 'switch') assert.ok(outageMs <= HEALTH_TIMEOUT_S * 1000, `no healthy version for ${outageMs} ms`);
+      // Until the switch the old version keeps serving; in the switch the guard on the host puts it back.
+      assert.ok(outageMs <= HEALTH_TIMEOUT_S * 1000, `no healthy version for ${outageMs} ms`);
+      if (step === 'switch') assert.ok(a.some((x) => x.result === 'rolled-back' && /switch guard/.test(x.message ?? '')), 'the guard on the host audited its restore');
       row(
         `SIGKILL at ${step}`,
         `right after the kill: ${afterKill} serving, lock ${held === "free" ? "free" : `held at step ${held?.step ?? "lock"}`}; recover: ${rec.out.split(':')[0]}, ${now} serving, lock free, audited (interrupted + lock-break + recover); longest stretch without a healthy answer ${outageMs} ms`,
@@ -238,6 +238,12 @@ suite('(faults) deploys broken on purpose on the production host', function () {
     const run = await cli(['deploy', `${PROJECT}-web:bad-after-switch`, '--env', 'production'], { killOn: /health check \(switch\)|» switch: stopping/, delayMs: 2500 });
     assert.equal(run.signal, 'SIGKILL', run.err);
     const afterKill = await serving();
+    // Nobody runs anything: the guard on the host must bring the healthy version back on its own.
+    const t0 = Date.now();
+    let back = afterKill;
+    while (back !== before && Date.now() - t0 < HEALTH_TIMEOUT_S * 1000) back = await serving();
+    const backMs = Date.now() - t0;
+    assert.equal(back, before, `the host put ${before} back by itself within the health timeout (got ${back})`);
     const next = await cli(['deploy', `${PROJECT}-web:v2`, '--env', 'production', '--break-lock', '--json']);
     assert.equal(next.code, 0, next.err);
     const r = JSON.parse(next.out) as { previousVersion?: string; outcome: string };
@@ -247,7 +253,7 @@ suite('(faults) deploys broken on purpose on the production host', function () {
     assert.ok(!kept.includes('bad-after-switch'), `the failing version is not retained: ${kept.join(', ')}`);
     const a = await audit();
     assert.ok(a.some((x) => x.action === 'recover'), 'the recovery run by the deploy is audited');
-    row('SIGKILL in the post-switch health check of a failing version, then deploy --break-lock', `after the kill: ${afterKill} serving; the next deploy recovered ${before} first, then deployed v2 with ${r.previousVersion} as rollback target; failing version not retained`);
+    row('SIGKILL in the post-switch health check of a failing version, then deploy --break-lock', `right after the kill: ${afterKill}; ${before} serving again ${backMs} ms later without any command (switch guard on the host); the next deploy recovered (${before} kept), then deployed v2 with ${r.previousVersion} as rollback target; failing version not retained`);
   });
 
   test('SSH dropped once mid-ship: retried, the deploy succeeds', async () => {

@@ -26,9 +26,9 @@ import { endpointOf, healthAt } from './endpoint';
 import { describeProbe, waitHealthy, type HealthOptions } from './health';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
 import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock, type LockHolder, type SwitchState } from './lock';
-import { recoverUnderLock } from './recover';
+import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
-import { LABEL, currentSpec, namesFor, newDeployId, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
+import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -419,11 +419,17 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     let previousName: string | undefined;
     let newId: string | undefined;
     const servingHealth = async (id: string): Promise<HealthOptions> => healthAt(service, await endpointOf(host.docker, env, service, id, 'serving'), id);
+    let guard: SwitchGuard | undefined;
     try {
       await step('switch', async () => {
         if (old) {
           ctx.progress({ step: 'switch', message: `stopping ${old.name} (${previousVersion ?? '?'})` });
           await noteOnHost({ switchState: { previousId: old.id, previousVersion } });
+          // If this process dies from here until the switch ends, the host puts the old version back.
+          guard = armSwitchGuard(ctx, host, {
+            dockerSocket: env.dockerSocket, currentName: names.current, oldId: old.id, auditFile: stateCommands(env.env.stateDir).auditFile,
+            auditRecord: { at: new Date().toISOString(), action: 'deploy', deployId, who, machine: os.hostname(), env: env.name, service: service.name, version, previousVersion, result: 'rolled-back', serving: previousVersion, message: `the deploy's client went away during the switch; the switch guard on ${host.target.host} restored ${previousVersion ?? old.name}` },
+          });
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
           if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
@@ -437,6 +443,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         switchMs = Date.now() - swapStarted;
         say(ctx, `switch: ${names.current} now runs ${version}; switch took ${switchMs} ms`);
       });
+      await guard?.disarm();
 
       // Post-deploy checks: still running, still healthy, no error lines in its first logs.
       await step('post-checks', async () => {
@@ -452,6 +459,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         }
       });
     } catch (e) {
+      await guard?.disarm();
       const why = errorMessage(e);
       say(ctx, `deploy failed after the old version stopped: ${why}. Rolling back.`, 'error');
       if (newId) await showLogs(ctx, host, newId, `${service.name} ${version}`, 15);

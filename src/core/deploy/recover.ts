@@ -9,11 +9,12 @@
 // the previous version is not healthy either, things are put back as they were. Every recovery is
 // audited. The next deploy runs the same recovery when it finds an interrupted deploy.
 import * as os from 'node:os';
+import { PassThrough } from 'node:stream';
 import { errorMessage } from '../common/errors';
 import type { JobContext } from '../common/job';
 import type { GreenlightConfig, ServiceConfig } from '../config/schema';
 import type { RemoteHost } from '../ship/remoteHost';
-import { appendAudit } from './audit';
+import { appendAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';
 import { endpointOf, healthAt } from './endpoint';
 import { describeProbe, waitHealthy } from './health';
@@ -175,4 +176,45 @@ export async function recoverUnderLock(ctx: JobContext, host: RemoteHost, p: Rec
   }).catch((e) => ctx.log(`audit: could not append: ${errorMessage(e)}`, 'warn'));
   ctx.log(`recover ${outcome}: ${message}`, outcome === 'failed' ? 'error' : 'info');
   return { outcome, serving, actions, message, interrupted, durationMs };
+}
+
+/** The host-side guard of one switch: disarmed by the deploy once the switch ended either way. */
+export interface SwitchGuard {
+  disarm(): Promise<void>;
+}
+
+/**
+ * Arms a guard on the host for the switch, the one window in which a dead client would leave
+ * nothing serving (the old version stopped, the new one not yet healthy). The guard is a shell on
+ * the host reading its stdin over this deploy's SSH connection: the deploy writes "disarm" when the
+ * switch has ended (switched in, or rolled back by the deploy itself). If the client dies instead,
+ * the connection closes, the read ends without it, and the guard removes the new container, puts
+ * the old one back under the serving name, starts it and appends an audit line. The values reach
+ * the script as arguments, never inside its text.
+ */
+export function armSwitchGuard(ctx: Pick<JobContext, 'log'>, host: RemoteHost, p: { dockerSocket: string; currentName: string; oldId: string; auditFile: string; auditRecord: AuditRecord }): SwitchGuard {
+  const script = [
+    'sock=$1 current=$2 old=$3 audit=$4 record=$5',
+    "trap '' HUP PIPE",
+    'IFS= read -r cmd',
+    '[ "$cmd" = disarm ] && exit 0',
+    'exec </dev/null >/dev/null 2>&1',
+    'd() { docker -H "unix://$sock" "$@"; }',
+    "cur=$(d inspect -f '{{.Id}}' \"$current\")",
+    'if [ -n "$cur" ] && [ "$cur" != "$old" ]; then d rm -f "$cur"; fi',
+    "[ \"$(d inspect -f '{{.Name}}' \"$old\")\" = \"/$current\" ] || d rename \"$old\" \"$current\"",
+    'd start "$old" && (umask 077 && printf "%s\\n" "$record" >> "$audit")',
+  ].join('\n');
+  const stdin = new PassThrough();
+  const running = host
+    .exec(['sh', '-c', script, 'greenlight-switch-guard', p.dockerSocket, p.currentName, p.oldId, p.auditFile, JSON.stringify(p.auditRecord)], { stdin })
+    .catch((e) => ctx.log(`switch guard: ${errorMessage(e)}`, 'warn'));
+  let disarmed = false;
+  return {
+    async disarm(): Promise<void> {
+      if (!disarmed) stdin.end('disarm\n');
+      disarmed = true;
+      await running;
+    },
+  };
 }
