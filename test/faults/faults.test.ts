@@ -158,6 +158,11 @@ suite('(faults) deploys broken on purpose on the production host', function () {
     for (const s of KILL_STEPS) await build(`k-${s.replace(/\W+/g, '-')}`);
     await build('big-once', { padBytes: 20_000_000 });
     await build('big-never', { padBytes: 20_000_000 });
+    // The SSH-drop cases need images the host does not have yet (an earlier run shipped them).
+    for (const v of ['big-once', 'big-never']) {
+      await host.docker.removeImage(`${PROJECT}-web:${v}`).catch(() => undefined);
+      await host.docker.removeImage(versions[v]!).catch(() => undefined);
+    }
     const r = await deploy(recordingContext(), local, host, request('v1'));
     assert.equal(r.outcome, 'succeeded', r.message);
   });
