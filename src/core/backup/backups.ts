@@ -67,8 +67,11 @@ export function checkOf(meta: BackupMeta | undefined, sizeBytes: number, mtimeMs
   const at = meta.verifiedAt;
   if (!meta.verified || !at) return { state: 'failed-check', lastCheckedAt: at, note: 'not verified when it was taken' };
   if (meta.sizeBytes !== sizeBytes) return { state: 'changed-since-check', lastCheckedAt: at, note: `CHANGED since its check at ${at}: ${sizeBytes} bytes, ${meta.sizeBytes} when checked (run backup verify)` };
-  // The archive is written, then verified, then renamed (a rename keeps the mtime): a later mtime is a later write.
-  if (Number.isFinite(mtimeMs) && mtimeMs > Date.parse(at) + 1000) return { state: 'changed-since-check', lastCheckedAt: at, note: `CHANGED since its check at ${at}: modified ${new Date(mtimeMs).toISOString()} (run backup verify)` };
+  // The archive is written, then verified, then renamed (a rename keeps the mtime); an ArangoDB
+  // export is verified here, then copied and its sha256 checked on the host before its record is
+  // written. Either way the file's last write precedes the end of the backup: a later mtime is a later write.
+  const checkedBy = Math.max(Date.parse(at), Date.parse(meta.createdAt) + meta.durationMs);
+  if (Number.isFinite(mtimeMs) && mtimeMs > checkedBy + 1000) return { state: 'changed-since-check', lastCheckedAt: at, note: `CHANGED since its check at ${at}: modified ${new Date(mtimeMs).toISOString()} (run backup verify)` };
   return { state: 'unchanged-since-check', lastCheckedAt: at, note: `last checked ${at} (at creation); size and mtime unchanged since` };
 }
 

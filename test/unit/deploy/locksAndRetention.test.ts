@@ -49,6 +49,11 @@ suite('backup listing: when a backup was last checked', () => {
     assert.equal(rewritten.state, 'changed-since-check');
     assert.match(rewritten.note, /CHANGED since its check/);
   });
+  test('an export copied to the host after its check, within the backup, is unchanged', () => {
+    const arango: BackupMeta = { ...meta, kind: 'arangodb', durationMs: 60000 };
+    assert.equal(checkOf(arango, 1000, Date.parse('2026-01-01T00:00:30Z')).state, 'unchanged-since-check');
+    assert.equal(checkOf(arango, 1000, Date.parse('2026-01-01T00:05:00Z')).state, 'changed-since-check');
+  });
   test('without metadata: never checked', () => {
     assert.equal(checkOf(undefined, 1000, 0).state, 'never-checked');
   });
