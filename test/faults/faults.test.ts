@@ -233,7 +233,7 @@ suite('(faults) deploys broken on purpose on the production host', function () {
       if (step === 'switch') assert.ok(a.some((x) => x.result === 'rolled-back' && /switch guard/.test(x.message ?? '')), 'the guard on the host audited its restore');
       row(
         `SIGKILL at ${step}`,
-        `right after the kill: ${afterKill} serving, lock ${held === "free" ? "free" : `held at step ${held?.step ?? "lock"}`}; recover: ${rec.out.split(':')[0]}, ${now} serving, lock free, audited (interrupted + lock-break + recover); longest stretch without a healthy answer ${outageMs} ms`,
+        `right after the kill: ${afterKill} serving, lock ${held === "free" ? "free" : `held at step ${held?.step ?? "lock"}`}; recover: ${rec.out.split(':')[0]}, ${now} serving, lock free, audited (${held === 'free' ? 'recover' : 'interrupted + lock-break + recover'}); longest stretch without a healthy answer ${outageMs} ms`,
       );
     });
   }
