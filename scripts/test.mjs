@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const want = new Set((process.env.GREENLIGHT_TEST_LAYERS || 'static,build,unit,testbed,integration,acceptance,host').split(','));
+const want = new Set((process.env.GREENLIGHT_TEST_LAYERS || 'static,build,unit,testbed,integration,acceptance,faults,host').split(','));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 
@@ -67,6 +67,7 @@ if (want.has('acceptance')) {
   await run('acceptance setup', 'bash', ['test/acceptance/setup.sh']);
   await run('acceptance', ...npx('mocha', '--config', 'test/.mocharc.acceptance.cjs'), { count: mochaCounts });
 }
+if (want.has('faults')) await run('faults', ...npx('mocha', '--config', 'test/.mocharc.faults.cjs'), { count: mochaCounts });
 if (want.has('host')) await run('extension host', 'node', ['test/host/run.mjs'], { count: hostCounts });
 
 console.log(`\nskipped tests are not counted as passed${failures.length ? `; failed steps: ${failures.join(', ')}` : ''}`);

@@ -12,6 +12,7 @@ import { registerLint } from './commands/lint';
 import { registerShip } from './commands/ship';
 import { registerDeploy } from './commands/deploy';
 import { registerRollback } from './commands/rollback';
+import { registerRecover } from './commands/recover';
 import { registerBackup } from './commands/backup';
 import { registerStatus } from './commands/status';
 import { registerMigrate } from './commands/migrate';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   registerShip(program, io);
   registerDeploy(program, io);
   registerRollback(program, io);
+  registerRecover(program, io);
   registerBackup(program, io);
   registerStatus(program, io);
   registerLogs(program, io);

@@ -173,7 +173,7 @@ export type DeployedServiceDto = ServiceStatus;
 /** One line of the host's audit log (src/core/deploy/audit.ts AuditRecord). */
 export interface AuditEntryDto {
   readonly at: string;
-  readonly action: 'deploy' | 'rollback' | 'lock-break';
+  readonly action: 'deploy' | 'rollback' | 'recover' | 'lock-break';
   readonly deployId: string;
   readonly who: string;
   readonly machine: string;
@@ -214,6 +214,8 @@ export interface BackupRowDto {
   readonly createdAt: string;
   readonly verified: boolean;
   readonly verifiedAt?: string;
+  /** What the listing can say about the file now (changed since its check, never checked…). */
+  readonly checkNote?: string;
   readonly sha256?: string;
   readonly reason?: 'manual' | 'pre-deploy' | 'pre-restore';
   readonly deployVersion?: string;

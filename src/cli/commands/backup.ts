@@ -61,7 +61,7 @@ export function registerBackup(program: Command, io: CliIo): void {
       if (opts.json) return io.out(JSON.stringify(list, null, 2));
       if (list.length === 0) io.out(`no backups in ${target(s).dir}`);
       for (const b of list) {
-        io.out(`${b.id}  ${(b.sizeBytes / 1e6).toFixed(2).padStart(8)} MB  ${age(b.createdAt).padStart(7)} ago  ${b.meta?.verified ? c.green('verified') : c.yellow('unverified')}${b.meta?.deployVersion ? `  before deploy of ${b.meta.deployVersion}` : ''}`);
+        io.out(`${b.id}  ${(b.sizeBytes / 1e6).toFixed(2).padStart(8)} MB  ${age(b.createdAt).padStart(7)} ago  ${b.check ? (b.check.state === 'unchanged-since-check' ? c.green(b.check.note) : c.yellow(b.check.note)) : b.meta?.verified ? c.green('verified') : c.yellow('unverified')}${b.meta?.deployVersion ? `  before deploy of ${b.meta.deployVersion}` : ''}`);
       }
     }),
   );

@@ -16,12 +16,13 @@ export function registerRollback(program: Command, io: CliIo): void {
     .option('-s, --service <name>', 'service (when there are several)')
     .option('--to <version>', 'retained version to return to (default: the newest retained)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { env: string; config: string; service?: string; to?: string; json?: boolean }) => {
+    .option('--break-lock', 'break a stale deploy lock first (audited; names the holder it removes)')
+    .action(async (opts: { env: string; config: string; service?: string; to?: string; json?: boolean; breakLock?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
         try {
-          const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to });
+          const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to, breakLock: opts.breakLock });
           const c = colorsOf(io).out;
           if (opts.json) io.out(JSON.stringify(r, null, 2));
           else io.out(`${r.outcome === 'succeeded' ? c.green(r.outcome) : c.red(r.outcome)}: ${r.message} (${r.rollbackMs} ms)`);

@@ -44,6 +44,35 @@ export interface BackupEntry {
   readonly sizeBytes: number;
   readonly createdAt: string;
   readonly meta?: BackupMeta;
+  /** What is known about the file now, from the listing alone (see checkOf). */
+  readonly check?: BackupCheck;
+}
+
+/**
+ * A backup's verification as the listing can state it: a verification at creation vouches only
+ * for the bytes it read, so a file whose size or modification time changed since is `changed`,
+ * and one without its metadata record was never checked as far as anyone can tell. Only
+ * `greenlight backup verify` re-reads the bytes.
+ */
+export interface BackupCheck {
+  readonly state: 'unchanged-since-check' | 'changed-since-check' | 'failed-check' | 'never-checked';
+  /** When the bytes were last read back and checked (the verification at creation). */
+  readonly lastCheckedAt?: string;
+  readonly note: string;
+}
+
+/** The listing's check state of a file of `sizeBytes` last modified at `mtimeMs`, against its metadata. */
+export function checkOf(meta: BackupMeta | undefined, sizeBytes: number, mtimeMs: number): BackupCheck {
+  if (!meta) return { state: 'never-checked', note: 'no metadata record: never checked (run backup verify)' };
+  const at = meta.verifiedAt;
+  if (!meta.verified || !at) return { state: 'failed-check', lastCheckedAt: at, note: 'not verified when it was taken' };
+  if (meta.sizeBytes !== sizeBytes) return { state: 'changed-since-check', lastCheckedAt: at, note: `CHANGED since its check at ${at}: ${sizeBytes} bytes, ${meta.sizeBytes} when checked (run backup verify)` };
+  // The archive is written, then verified, then renamed (a rename keeps the mtime); an ArangoDB
+  // export is verified here, then copied and its sha256 checked on the host before its record is
+  // written. Either way the file's last write precedes the end of the backup: a later mtime is a later write.
+  const checkedBy = Math.max(Date.parse(at), Date.parse(meta.createdAt) + meta.durationMs);
+  if (Number.isFinite(mtimeMs) && mtimeMs > checkedBy + 1000) return { state: 'changed-since-check', lastCheckedAt: at, note: `CHANGED since its check at ${at}: modified ${new Date(mtimeMs).toISOString()} (run backup verify)` };
+  return { state: 'unchanged-since-check', lastCheckedAt: at, note: `last checked ${at} (at creation); size and mtime unchanged since` };
 }
 
 /** A PostgreSQL environment's backups (pg_dump on the host). */
@@ -217,7 +246,8 @@ export async function listBackups(ctx: JobContext, host: RemoteHost, dir: string
     const id = name.replace(/\.(dump|jsonl\.gz)$/, '');
     const parsed = parseBackupId(id);
     if (!parsed) continue;
-    out.push({ id, file: `${dir}/${name}`, sizeBytes: Number(size), createdAt: metas.get(id)?.createdAt ?? parsed.at.toISOString(), meta: metas.get(id) });
+    const meta = metas.get(id);
+    out.push({ id, file: `${dir}/${name}`, sizeBytes: Number(size), createdAt: meta?.createdAt ?? parsed.at.toISOString(), meta, check: checkOf(meta, Number(size), Number(mtime) * 1000) });
   }
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

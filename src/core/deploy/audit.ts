@@ -1,5 +1,5 @@
-// The audit log on the host: one JSON line per deploy, rollback or lock break, only ever
-// appended. It answers "who deployed what, when, with which backup, and how did it end".
+// The audit log on the host: one JSON line per deploy, rollback, recovery, refusal, lock break
+// and interrupted deploy, only ever appended. It answers "who deployed what, when, with which backup, and how did it end".
 import type { JobContext } from '../common/job';
 import { redact, type Secret } from '../common/secret';
 import type { RemoteHost } from '../ship/remoteHost';
@@ -7,7 +7,7 @@ import { stateCommands } from './plan';
 
 export interface AuditRecord {
   readonly at: string;
-  readonly action: 'deploy' | 'rollback' | 'lock-break';
+  readonly action: 'deploy' | 'rollback' | 'recover' | 'lock-break';
   readonly deployId: string;
   readonly who: string;
   readonly machine: string;
@@ -16,7 +16,8 @@ export interface AuditRecord {
   readonly version?: string;
   readonly imageId?: string;
   readonly previousVersion?: string;
-  readonly result: 'succeeded' | 'failed' | 'rolled-back' | 'cancelled' | 'refused';
+  /** `interrupted`: a deploy that never finished (killed, or its connection lost), written by whoever broke its lock. */
+  readonly result: 'succeeded' | 'failed' | 'rolled-back' | 'cancelled' | 'refused' | 'interrupted';
   /** The version serving when the operation ended. */
   readonly serving?: string;
   readonly backupId?: string;
@@ -24,6 +25,9 @@ export interface AuditRecord {
   readonly untestedOverride?: string;
   readonly message?: string;
   readonly durationMs?: number;
+  /** For lock breaks and recoveries: the step the interrupted deploy had reached, and its id. */
+  readonly interruptedStep?: string;
+  readonly interruptedDeployId?: string;
 }
 
 export async function appendAudit(host: RemoteHost, stateDir: string, rec: AuditRecord, secrets: readonly Secret[] = []): Promise<void> {

@@ -25,9 +25,10 @@ import { pickService, type ResolvedEnvironment } from './environment';
 import { endpointOf, healthAt } from './endpoint';
 import { describeProbe, waitHealthy, type HealthOptions } from './health';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
-import { acquireLock, defaultWho, releaseLock } from './lock';
+import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock, type LockHolder, type SwitchState } from './lock';
+import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
-import { LABEL, currentSpec, namesFor, newDeployId, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
+import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -202,6 +203,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   async function step<T>(name: DeployStep, run: () => Promise<T>, message?: string): Promise<T> {
     const t0 = Date.now();
     ctx.progress({ step: name, message });
+    await noteOnHost({ step: name });
     try {
       const v = await run();
       steps.push({ step: name, outcome: 'ok', ms: Date.now() - t0 });
@@ -213,9 +215,23 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   }
   const skip = (name: DeployStep, note: string): void => void steps.push({ step: name, outcome: 'skipped', ms: 0, note });
 
+  // The lock's holder record follows the deploy: its step and the switch state, for `recover`.
+  let holder: LockHolder | undefined;
+  const noteOnHost = async (change: { step?: string; switchState?: SwitchState }): Promise<void> => {
+    if (!holder) return;
+    holder = { ...holder, ...change, switchState: { ...holder.switchState, ...change.switchState } };
+    await recordLockState(host, env.env.stateDir, holder).catch((e) => say(ctx, `lock: could not record the step on the host: ${errorMessage(e)}`, 'warn'));
+  };
+
   const info = await local.inspectImage(req.image);
   if (!info) throw new InputError(`no image "${req.image}" on the ${local.where}`);
-  const gate = gateTested(req.ledger, info.id, req.image, req.untestedOverride);
+  let gate: ReturnType<typeof gateTested>;
+  try {
+    gate = gateTested(req.ledger, info.id, req.image, req.untestedOverride);
+  } catch (e) {
+    await appendAudit(host, env.env.stateDir, { at: now.toISOString(), action: 'deploy', deployId, who, machine: os.hostname(), env: env.name, service: service.name, imageId: info.id, version: req.version, result: 'refused', message: errorMessage(e) }).catch(() => undefined);
+    throw e;
+  }
   const record = req.ledger.get(info.id);
   const version = req.version ?? versionOf(req.image.startsWith('sha256:') ? (record?.tags[0] ?? req.image) : req.image, record?.version);
   const tag = req.image.startsWith('sha256:') || /^[0-9a-f]{12,64}$/.test(req.image) ? (record?.tags[0] ?? `${req.config.project}-${service.name}:${version}`) : req.image;
@@ -225,8 +241,14 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   }
   say(ctx, `deploy ${deployId}: ${service.name} ${version} (${info.id.slice(7, 19)}) → ${env.name} (${host.where}) by ${who}`);
 
-  await step('preflight', () => preflight(ctx, host, env, info.sizeBytes), `docker, database and disk on ${host.target.host}`);
-  await step('lock', () => acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId }));
+  await step('preflight', () => preflight(ctx, host, env, info.sizeBytes), `docker, database and disk on ${host.target.host}`).catch(async (e: unknown) => {
+    // Refused before the lock: nothing changed, but the attempt and its reason are on record.
+    await appendAudit(host, env.env.stateDir, { at: now.toISOString(), action: 'deploy', deployId, who, machine: os.hostname(), env: env.name, service: service.name, version, imageId: info.id, result: 'refused', message: `preflight: ${errorMessage(e)}` }).catch(() => undefined);
+    throw e;
+  });
+  const lockHolder: LockHolder = { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId, env: env.name, service: service.name, version };
+  await step('lock', () => acquireLock(ctx, host, env.env.stateDir, lockHolder));
+  holder = { ...lockHolder, step: 'lock' };
 
   let outcome: DeployOutcome = 'failed';
   let message = '';
@@ -297,6 +319,11 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     (migratePhase === phase && migrations.builtin) || releaseTasksOf(req.config, env.env).some((t) => t.phase === phase);
 
   try {
+    // A deploy that died part-way (its lock broken since) may have left production on a failing
+    // version: recover first, so the version kept for rollback below is a healthy one.
+    const interrupted = await readInterrupted(ctx, host, env.env.stateDir);
+    if (interrupted) await recoverUnderLock(ctx, host, { config: req.config, environment: env, service, who, deployId, interrupted });
+
     // Ship if the host does not have these exact bytes yet.
     shipResult = await step('ship', () =>
       shipImage(ctx, local, host, {
@@ -393,22 +420,31 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     let previousName: string | undefined;
     let newId: string | undefined;
     const servingHealth = async (id: string): Promise<HealthOptions> => healthAt(service, await endpointOf(host.docker, env, service, id, 'serving'), id);
+    let guard: SwitchGuard | undefined;
     try {
       await step('switch', async () => {
         if (old) {
           ctx.progress({ step: 'switch', message: `stopping ${old.name} (${previousVersion ?? '?'})` });
+          await noteOnHost({ switchState: { previousId: old.id, previousVersion } });
+          // If this process dies from here until the switch ends, the host puts the old version back.
+          guard = armSwitchGuard(ctx, host, {
+            dockerSocket: env.dockerSocket, currentName: names.current, oldId: old.id, auditFile: stateCommands(env.env.stateDir).auditFile,
+            auditRecord: { at: new Date().toISOString(), action: 'deploy', deployId, who, machine: os.hostname(), env: env.name, service: service.name, version, previousVersion, result: 'rolled-back', serving: previousVersion, message: `the deploy's client went away during the switch; the switch guard on ${host.target.host} restored ${previousVersion ?? old.name}` },
+          });
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
           if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
           await host.docker.renameContainer(old.id, previousName);
         }
         newId = await host.docker.createContainer(currentSpec(spec));
+        await noteOnHost({ switchState: { newId } });
         await host.docker.startContainer(newId);
         const h = await waitHealthy(swapCtx, host, await servingHealth(newId), 'health check (switch)');
         if (!h.healthy) throw new OperationError(`${version} is not healthy after the switch: ${h.reason}; last probe ${describeProbe(h.last)}`);
         switchMs = Date.now() - swapStarted;
         say(ctx, `switch: ${names.current} now runs ${version}; switch took ${switchMs} ms`);
       });
+      await guard?.disarm();
 
       // Post-deploy checks: still running, still healthy, no error lines in its first logs.
       await step('post-checks', async () => {
@@ -424,6 +460,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         }
       });
     } catch (e) {
+      await guard?.disarm();
       const why = errorMessage(e);
       say(ctx, `deploy failed after the old version stopped: ${why}. Rolling back.`, 'error');
       if (newId) await showLogs(ctx, host, newId, `${service.name} ${version}`, 15);
@@ -435,7 +472,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       return await finish(old ? 'rolled-back' : 'failed');
     }
 
-    await step('keep', () => keepVersions(ctx, host, req.config, service.name, env.name, env.env.keepVersions));
+    await step('keep', () => keepVersions(ctx, host, req.config, service.name, env.name, env.env.keepVersions, version));
     serving = version;
     message = `${service.name} ${version} is serving on ${env.name}${previousVersion ? `; ${previousVersion} kept for rollback` : ''}.`;
     return await finish('succeeded');
@@ -524,14 +561,30 @@ async function restoreOld(
   return previousVersion ?? 'previous';
 }
 
-/** Removes retained previous containers beyond `keep`, oldest first. Images stay for the engine's own GC. */
-export async function keepVersions(ctx: Ctx, host: RemoteHost, config: GreenlightConfig, service: string, env: string, keep: number): Promise<string[]> {
+/**
+ * Which retained containers `keepVersions: keep` removes: it keeps the newest container of each of
+ * the `keep` newest versions other than the serving one. Versions, not containers: redeploying
+ * the same version must not evict the older versions a rollback would need. `retained` is newest first.
+ */
+export function evictions<T extends { readonly labels: Readonly<Record<string, string>>; readonly id: string }>(retained: readonly T[], servingVersion: string | undefined, keep: number): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const c of retained) {
+    const v = c.labels[LABEL.version] ?? c.id;
+    if (v === servingVersion || seen.has(v) || seen.size >= keep) out.push(c);
+    else seen.add(v);
+  }
+  return out;
+}
+
+/** Removes retained previous containers beyond `keep` versions (see evictions). Images stay for the engine's own GC. */
+export async function keepVersions(ctx: Ctx, host: RemoteHost, config: GreenlightConfig, service: string, env: string, keep: number, servingVersion?: string): Promise<string[]> {
   const previous = await listRetained(host, config, env, service);
   const removed: string[] = [];
-  for (const c of previous.slice(keep)) {
+  for (const c of evictions(previous, servingVersion, keep)) {
     await host.docker.removeContainer(c.id);
     removed.push(c.name);
-    say(ctx, `keep ${keep}: removed ${c.name}`);
+    say(ctx, `keep ${keep} versions: removed ${c.name}`);
   }
   return removed;
 }

@@ -23,6 +23,8 @@ export interface RollbackRequest {
   /** The retained version to return to; default: the newest retained one. */
   readonly toVersion?: string;
   readonly who?: string;
+  /** Break the deploy lock first, whoever holds it (audited). */
+  readonly breakLock?: boolean;
 }
 
 export interface RollbackResult {
@@ -70,7 +72,11 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
   if (!target) throw new InputError(`version ${req.toVersion} is not retained on ${env.name} (retained: ${retained.map((c) => c.labels[LABEL.version]).join(', ')})`);
   const to = target.labels[LABEL.version] ?? target.name;
 
-  await acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), what: `rollback ${service.name} to ${to}`, deployId });
+  await acquireLock(
+    ctx, host, env.env.stateDir,
+    { who, machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), what: `rollback ${service.name} to ${to}`, deployId, env: env.name, service: service.name, version: to },
+    { breakLock: req.breakLock },
+  );
   let result: RollbackResult;
   try {
     const since = migrationsSince(await tailAudit(ctx, host, env.env.stateDir, 200), service.name, to);

@@ -99,11 +99,11 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
         const item = new vscode.TreeItem(r.createdAt.replace('T', ' ').slice(0, 19) + ' UTC');
         item.id = `backup:${node.env}:${r.id}`;
         const deploy = r.deployVersion ? `before deploy ${r.deployVersion}` : r.reason === 'manual' ? 'on demand' : r.reason;
-        item.description = [sizeOf(r.sizeBytes), formatAge(r.createdAt), r.verified ? '✓ verified' : 'unverified', deploy, node.overRetention ? 'over retention' : undefined].filter(Boolean).join(' · ');
+        item.description = [sizeOf(r.sizeBytes), formatAge(r.createdAt), r.verified ? '✓ verified' : r.checkNote?.startsWith('CHANGED') ? 'CHANGED since checked' : 'unverified', deploy, node.overRetention ? 'over retention' : undefined].filter(Boolean).join(' · ');
         item.iconPath = r.verified ? new vscode.ThemeIcon('archive', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('archive', new vscode.ThemeColor('list.warningForeground'));
         const md = new vscode.MarkdownString(undefined, true);
         md.appendMarkdown(`**${r.id}**\n\n- \`${r.file}\`\n- ${sizeOf(r.sizeBytes)}, taken ${r.createdAt}\n`);
-        md.appendMarkdown(`- ${r.verified ? `verified${r.verifiedAt ? ` at ${r.verifiedAt}` : ''}` : 'not verified'}${r.sha256 ? `, sha256 \`${r.sha256.slice(0, 16)}…\`` : ''}\n`);
+        md.appendMarkdown(`- ${r.checkNote ?? (r.verified ? `verified${r.verifiedAt ? ` at ${r.verifiedAt}` : ''}` : 'not verified')}${r.sha256 ? `, sha256 \`${r.sha256.slice(0, 16)}…\`` : ''}\n`);
         if (r.deployVersion) md.appendMarkdown(`- taken before deploying \`${r.deployVersion}\` (deploy ${r.deployId})\n`);
         if (node.overRetention) md.appendMarkdown('- beyond the retention policy: the next prune deletes it\n');
         item.tooltip = md;

@@ -30,8 +30,10 @@ function rowOf(env: string, b: BackupEntry): BackupRowDto {
     file: b.file,
     sizeBytes: b.sizeBytes,
     createdAt: b.createdAt,
-    verified: m?.verified === true,
-    verifiedAt: m?.verifiedAt,
+    // Verified means unchanged since its last check: a file modified since is not vouched for.
+    verified: b.check ? b.check.state === 'unchanged-since-check' : m?.verified === true,
+    verifiedAt: b.check?.lastCheckedAt ?? m?.verifiedAt,
+    checkNote: b.check?.note,
     sha256: m?.sha256,
     reason: m?.reason,
     deployVersion: m?.deployVersion,

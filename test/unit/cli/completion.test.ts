@@ -43,7 +43,7 @@ t greenlight completion ''
 t greenlight deploy img --artifact ''
 `;
     const lines = execFileSync('bash', ['--norc', '-c', probe], { encoding: 'utf8' }).split('\n');
-    assert.deepEqual(lines[0]!.split(' ').sort(), ['backup', 'build', 'completion', 'config', 'deploy', 'exec', 'export', 'help', 'init', 'lint', 'logs', 'migrate', 'rollback', 'ship', 'status', 'test']);
+    assert.deepEqual(lines[0]!.split(' ').sort(), ['backup', 'build', 'completion', 'config', 'deploy', 'exec', 'export', 'help', 'init', 'lint', 'logs', 'migrate', 'recover', 'rollback', 'ship', 'status', 'test']);
     assert.equal(lines[1], 'backup');
     assert.deepEqual(lines[2]!.split(' ').sort(), ['create', 'download', 'drill', 'help', 'list', 'prune', 'restore', 'verify']);
     assert.equal(lines[3], '--env');
