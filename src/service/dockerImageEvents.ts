@@ -5,7 +5,8 @@
 // An engine that is down or restarts is retried with a growing pause, quietly: the view itself
 // says when Docker cannot be reached.
 import type { Connection } from 'vscode-languageserver/node';
-import { connectDocker, dockerEndpoint, type DockerEngine } from '../core/images/dockerAdapter';
+import { connectDocker, dockerEndpoint } from '../core/images/adapters/dockerodeAdapter';
+import type { DockerEngine } from '../core/images/docker';
 import type { ServiceFeature } from './features';
 import { StateChangedNotification } from './protocol';
 

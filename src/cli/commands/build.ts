@@ -3,7 +3,8 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildImages } from '../../core/images/build';
-import { connectDocker, dockerEndpoint, type DockerEngine } from '../../core/images/dockerAdapter';
+import { connectDocker, dockerEndpoint } from '../../core/images/adapters/dockerodeAdapter';
+import type { DockerEngine } from '../../core/images/docker';
 import { OperationError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { cliContext, type CliIo } from '../io';

@@ -3,7 +3,7 @@
 // runs the rest of the demo). The CLI equivalent is `greenlight build && greenlight test`.
 import type { JobContext } from '../common/job';
 import { buildImages, type BuildRecord } from './build';
-import { connectDocker, dockerEndpoint } from './dockerAdapter';
+import { connectDocker, dockerEndpoint } from './adapters/dockerodeAdapter';
 import { builtinMigrations } from './migrations';
 import { testImages, type TestResult } from './testRun';
 

@@ -7,8 +7,8 @@ import { OperationError } from '../common/errors';
 import { sleep, type JobContext } from '../common/job';
 import { redact, type Secret } from '../common/secret';
 import type { EnvironmentConfig } from '../config/schema';
-import type { DockerEngine } from './docker';
-import { remoteDocker, type ChannelStats, type RemoteDockerTransport } from './dockerAdapter';
+import type { DockerEngine } from '../images/docker';
+import { remoteDocker, type ChannelStats, type RemoteDockerTransport } from '../images/adapters/dockerodeAdapter';
 import { ConnectionLostError, HostKeyError, SshConnection, describeTarget, type ExecResult, type SshTarget } from './sshAdapter';
 
 export function sshTargetOf(env: EnvironmentConfig, configRoot: string): SshTarget {

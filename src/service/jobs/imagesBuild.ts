@@ -1,7 +1,7 @@
 // Builds the workspace's images in the service, streaming the build output to the job log.
 import type { JobContext } from '../../core/common/job';
 import { buildImages } from '../../core/images/build';
-import { connectDocker, dockerEndpoint } from '../../core/images/dockerAdapter';
+import { connectDocker, dockerEndpoint } from '../../core/images/adapters/dockerodeAdapter';
 import type { JobParams, JobResult } from '../protocol';
 
 export async function imagesBuildJob(params: JobParams<'images.build'>, ctx: JobContext): Promise<JobResult<'images.build'>> {

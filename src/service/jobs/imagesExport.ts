@@ -1,6 +1,6 @@
 // Exports tested images to .tar.gz files with checksums in the service.
 import type { JobContext } from '../../core/common/job';
-import { connectDocker, dockerEndpoint } from '../../core/images/dockerAdapter';
+import { connectDocker, dockerEndpoint } from '../../core/images/adapters/dockerodeAdapter';
 import { exportImages } from '../../core/images/exportImages';
 import type { JobParams, JobResult } from '../protocol';
 

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { JobContext } from '../../core/common/job';
 import { CONFIG_FILE_NAME, loadConfig } from '../../core/config/load';
-import { connectDocker, dockerEndpoint } from '../../core/images/dockerAdapter';
+import { connectDocker, dockerEndpoint } from '../../core/images/adapters/dockerodeAdapter';
 import { listProjectImages } from '../../core/images/listImages';
 import type { JobParams, JobResult } from '../protocol';
 

@@ -1,7 +1,7 @@
 // Tests built images in the service. A failed test is a result (the view shows ✗ and the log),
 // not a job error; bad config or a missing image still fails the job.
 import type { JobContext } from '../../core/common/job';
-import { connectDocker, dockerEndpoint } from '../../core/images/dockerAdapter';
+import { connectDocker, dockerEndpoint } from '../../core/images/adapters/dockerodeAdapter';
 import { builtinMigrations } from '../../core/images/migrations';
 import { testImages } from '../../core/images/testRun';
 import type { JobParams, JobResult } from '../protocol';
