@@ -26,7 +26,7 @@ import { LABEL } from '../../src/core/deploy/plan';
 import { rollback } from '../../src/core/deploy/rollback';
 import { buildImages } from '../../src/core/images/build';
 import { openLedger } from '../../src/core/images/ledger';
-import { connectDocker } from '../../src/core/images/adapters/dockerodeAdapter';
+import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { RemoteHost } from '../../src/core/ship/remoteHost';
 import { shipImage } from '../../src/core/ship/ship';
 import { testbed } from '../../test/integration/testbed';
@@ -64,7 +64,7 @@ void (async () => {
   })();
   const sshConfig = path.join(bed.root, 'ssh', 'config');
   const target = { host: bed.sshHost, port: bed.sshPort, user: bed.sshUser, identityFile: bed.sshKeyFile, hostKey: bed.hostKey };
-  const engine = connectDocker();
+  const engine = localDocker();
   await engine.ping().catch((e: Error) => {
     console.error(`deploy bench: no Docker engine at ${engine.endpoint} (${e.message}); run bash test/testbed/up.sh`);
     process.exit(1);

@@ -11,7 +11,7 @@ import { rollback, listRetained } from '../../src/core/deploy/rollback';
 import { openEnvironment } from '../../src/core/deploy/session';
 import { buildAndTestDemo } from '../../src/core/images/demo';
 import { openLedger } from '../../src/core/images/ledger';
-import { connectDocker, dockerEndpoint } from '../../src/core/images/adapters/dockerodeAdapter';
+import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { runStep } from './result';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -40,7 +40,7 @@ function printer(prefix: string): JobContext {
 
 runStep(async () => {
   if (!existsSync(TESTBED_ENV)) return { status: 'failed', summary: `no production host: the "${ENV_NAME}" environment is the test bed's (start it with bash test/testbed/up.sh; ${TESTBED_ENV} is missing)` };
-  const engine = connectDocker(dockerEndpoint(process.env));
+  const engine = localDocker(process.env);
   try {
     await engine.ping();
   } catch (e) {

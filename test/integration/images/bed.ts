@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { connectDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
+import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 
 export const REPO = path.resolve(__dirname, '../../..');
@@ -16,7 +16,7 @@ export const DEMO_WEB = path.join(REPO, 'demo/web');
 export const FIXTURES = path.join(REPO, 'test/fixtures/images');
 
 export async function requireDocker(): Promise<DockerEngine> {
-  const engine = connectDocker();
+  const engine = localDocker();
   try {
     await engine.ping();
   } catch (e) {

@@ -78,14 +78,14 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndp
 }
 
 /** The engine at an explicit URL, or at a chosen endpoint (docker-modem resolves DOCKER_HOST and the default itself). */
-export function connectDocker(endpoint: string | DockerEndpointChoice = dockerEndpoint()): DockerEngine {
+export function connectDocker(endpoint: string | DockerEndpointChoice): DockerEngine {
   const docker = new Docker(typeof endpoint === 'string' ? urlOptions(endpoint) : modemOptions(endpoint));
   return new DockerodeEngine(docker, 'local engine', typeof endpoint === 'string' ? endpoint : describeDockerEndpoint(endpoint), () => undefined);
 }
 
-/** The engine on this machine that `docker` would use, current docker context included. */
-export function localDocker(): DockerEngine {
-  return connectDocker(dockerEndpoint());
+/** The engine on this machine that `docker` would use with these variables, current docker context included. */
+export function localDocker(env: NodeJS.ProcessEnv = process.env): DockerEngine {
+  return connectDocker(dockerEndpoint(env));
 }
 
 function urlOptions(endpoint: string): Docker.DockerOptions {
