@@ -72,20 +72,18 @@ export function remoteDocker(conn: DockerSshChannels, socketPath: string, transp
   return new DockerodeEngine(docker, conn.target.host, endpoint, () => agent.destroy());
 }
 
-/** Where the local engine is, found as the docker CLI finds it (DOCKER_HOST, the current docker context, the user or system socket). */
-export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndpointChoice {
-  return chooseDockerEndpoint(env);
-}
-
 /** The engine at an explicit URL, or at a chosen endpoint (docker-modem resolves DOCKER_HOST and the default itself). */
 export function connectDocker(endpoint: string | DockerEndpointChoice): DockerEngine {
   const docker = new Docker(typeof endpoint === 'string' ? urlOptions(endpoint) : modemOptions(endpoint));
   return new DockerodeEngine(docker, 'local engine', typeof endpoint === 'string' ? endpoint : describeDockerEndpoint(endpoint), () => undefined);
 }
 
-/** The engine on this machine that `docker` would use with these variables, current docker context included. */
+/**
+ * The engine on this machine that `docker` would use with these variables: DOCKER_HOST, the
+ * current docker context, the user or system socket (dockerContextAdapter.ts finds it).
+ */
 export function localDocker(env: NodeJS.ProcessEnv = process.env): DockerEngine {
-  return connectDocker(dockerEndpoint(env));
+  return connectDocker(chooseDockerEndpoint(env));
 }
 
 function urlOptions(endpoint: string): Docker.DockerOptions {
