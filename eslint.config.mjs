@@ -27,7 +27,7 @@ function layerPatterns(folder, forbidden) {
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.tools/**', 'test/fixtures/**', 'migrations/**', 'demo/**'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'media/src/**/*.ts', 'scripts/*.ts', 'scripts/bench/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'media/src/**/*.ts', 'scripts/*.ts', 'scripts/bench/*.ts', 'scripts/realworld/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { ecmaVersion: 2022, sourceType: 'module' } },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {

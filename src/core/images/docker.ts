@@ -14,18 +14,10 @@ export interface ImageInfo {
   readonly sizeBytes: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly env: readonly string[];
-}
-
-/** One entry of `docker images`: what the image list shows, without the config an inspect reads. */
-export interface ImageSummary {
-  /** "sha256:<hex>" */
-  readonly id: string;
-  /** Its tags; an untagged image has none (never "<none>:<none>"). */
-  readonly repoTags: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-  readonly sizeBytes: number;
-  /** ISO time the image was created. */
-  readonly created: string;
+  /** The image's layers (diff IDs), base first. */
+  readonly layers: readonly string[];
+  /** ISO time the image was created (absent where a fake engine does not say). */
+  readonly created?: string;
 }
 
 export interface ImageEvent {
@@ -157,8 +149,11 @@ export interface DockerEngine {
    */
   build(req: BuildRequest, onEvent: (e: BuildEvent) => void, signal: AbortSignal): Promise<void>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
-  /** The images carrying all these labels. */
-  listImages(labels: Readonly<Record<string, string>>): Promise<ImageSummary[]>;
+  /**
+   * The images the engine holds, or those carrying all these labels, each as inspectImage reads it
+   * (the image list shows tags, size and age; a ship compares layers).
+   */
+  listImages(labels?: Readonly<Record<string, string>>): Promise<ImageInfo[]>;
   /**
    * Follows the engine's image events (IMAGE_LIST_ACTIONS) until `signal` aborts (resolves) or the
    * connection ends (resolves: the daemon restarted) or fails (rejects).

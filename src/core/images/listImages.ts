@@ -43,7 +43,7 @@ export async function listProjectImages(root: string, project: string, engine: D
       tag,
       imageId: img.id,
       sizeBytes: img.sizeBytes,
-      createdAt: img.labels[LABEL.ociCreated] ?? img.created,
+      createdAt: img.labels[LABEL.ociCreated] ?? img.created ?? '',
       dirty: img.labels[LABEL.dirty] === 'true' || parseVersion(version)?.dirty === true,
       gitSha: img.labels[LABEL.ociRevision] ?? '',
       tested: rec ? rec.result : 'untested',

@@ -1,8 +1,10 @@
 // Ship: put the exact bytes of a local, tested image on the production engine. Three ways:
 //  - stream:   `docker save <id>` streamed over the SSH connection straight into the remote
-//              engine's load (no temp file). The archive is saved by image ID, so it carries no tag;
-//              the remote engine recomputes every layer digest and the config digest (= the image
-//              ID) while loading, and the tag is added only after the remote ID equals the local one.
+//              engine's load. The archive is saved by image ID, so it carries no tag; the remote
+//              engine recomputes every layer digest and the config digest (= the image ID) while
+//              loading, and the tag is added only after the remote ID equals the local one. When
+//              the host already holds the image's base layers (an earlier version), only the
+//              missing layers are sent (layerDelta.ts), with no registry.
 //  - artifact: an exported archive (.tar or .tar.gz) is copied to the host, its sha256 checked
 //              there against the local one, and only then loaded.
 //  - registry: push to a registry, pull on the host, compare image IDs, tag.
@@ -17,6 +19,7 @@ import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
 import type { DockerEngine } from '../images/docker';
 import type { RemoteHost } from './remoteHost';
+import { sharedPrefix, spoolArchive, withoutLayers } from './layerDelta';
 import { ConnectionLostError } from './sshAdapter';
 
 export type ShipMode = 'stream' | 'artifact' | 'registry';
@@ -50,6 +53,8 @@ export interface ShipResult {
   readonly sha256?: string;
   readonly attempts: number;
   readonly ms: number;
+  /** Stream mode: how many of the image's layers were sent (the host had the others). */
+  readonly layers?: LayerCounts;
 }
 
 /** Counts and hashes what flows through, and reports progress every few MB. */
@@ -113,8 +118,9 @@ export async function shipImage(ctx: JobContext, local: DockerEngine, host: Remo
         throw new OperationError(`ship: after loading, ${host.target.host} does not have image ${info.id}: the bytes that arrived differ from the local image`);
       }
       await host.docker.tagImage(info.id, repo, tag);
-      ctx.log(`ship: ${fullTag} (${info.id.slice(7, 19)}) verified on ${host.target.host}: ${(sent.bytes / 1e6).toFixed(1)} MB${sent.sha256 ? `, sha256 ${sent.sha256.slice(0, 16)}…` : ''}`);
-      return { imageId: info.id, tag: fullTag, mode: req.mode, alreadyPresent: false, bytes: sent.bytes, sha256: sent.sha256, attempts: attempt, ms: Date.now() - started };
+      const partial = sent.layers && sent.layers.sent < sent.layers.total ? ` (${sent.layers.sent} of ${sent.layers.total} layers)` : '';
+      ctx.log(`ship: ${fullTag} (${info.id.slice(7, 19)}) verified on ${host.target.host}: ${(sent.bytes / 1e6).toFixed(1)} MB${partial}${sent.sha256 ? `, sha256 ${sent.sha256.slice(0, 16)}…` : ''}`);
+      return { imageId: info.id, tag: fullTag, mode: req.mode, alreadyPresent: false, bytes: sent.bytes, sha256: sent.sha256, layers: sent.layers, attempts: attempt, ms: Date.now() - started };
     } catch (e) {
       if (e instanceof CancelledError || ctx.signal.aborted) throw e instanceof CancelledError ? e : new CancelledError();
       if (!isConnectionFailure(e, host) || attempt >= attempts) {
@@ -128,7 +134,7 @@ export async function shipImage(ctx: JobContext, local: DockerEngine, host: Remo
   }
 }
 
-async function shipOnce(ctx: JobContext, local: DockerEngine, host: RemoteHost, req: ShipRequest, imageId: string, sizeBytes: number): Promise<{ bytes: number; sha256?: string }> {
+async function shipOnce(ctx: JobContext, local: DockerEngine, host: RemoteHost, req: ShipRequest, imageId: string, sizeBytes: number): Promise<{ bytes: number; sha256?: string; layers?: LayerCounts }> {
   switch (req.mode) {
     case 'stream':
       return await shipStream(ctx, local, host, imageId, sizeBytes);
@@ -139,7 +145,26 @@ async function shipOnce(ctx: JobContext, local: DockerEngine, host: RemoteHost, 
   }
 }
 
-async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, sizeBytes: number): Promise<{ bytes: number; sha256: string }> {
+async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, sizeBytes: number): Promise<{ bytes: number; sha256: string; layers?: LayerCounts }> {
+  const mine = (await local.inspectImage(imageId))?.layers ?? [];
+  let shared = 0;
+  if (mine.length > 1) {
+    try {
+      shared = sharedPrefix(mine, (await host.docker.listImages()).map((i) => i.layers));
+    } catch (e) {
+      if (isConnectionFailure(e, host)) throw e;
+      ctx.log(`ship: could not list the images on ${host.target.host} (${errorMessage(e)}); sending every layer`, 'warn');
+    }
+  }
+  if (shared > 0) {
+    try {
+      return await shipMissingLayers(ctx, local, host, imageId, shared, mine.length);
+    } catch (e) {
+      if (e instanceof CancelledError || isConnectionFailure(e, host)) throw e;
+      // An engine that insists on every layer tar (another image store) still gets the image.
+      ctx.log(`ship: sending only the missing layers failed (${errorMessage(e)}); sending the whole image`, 'warn');
+    }
+  }
   ctx.progress({ step: 'ship', message: `streaming ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
   // Saved by ID: the archive names no tag, so a load that fails halfway leaves nothing tagged.
   const save = await local.saveImage(imageId);
@@ -147,7 +172,30 @@ async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost
   save.on('error', (e) => counter.destroy(e));
   const body = save.pipe(counter);
   await host.docker.loadImage(body, ctx.signal);
-  return { bytes: counter.bytes, sha256: counter.hash.digest('hex') };
+  return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: mine.length, total: mine.length } };
+}
+
+/** Layers sent of the image's layers. */
+export interface LayerCounts {
+  readonly sent: number;
+  readonly total: number;
+}
+
+/** The archive without the tars of the `shared` base layers the host already holds. */
+async function shipMissingLayers(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, shared: number, total: number): Promise<{ bytes: number; sha256: string; layers: LayerCounts }> {
+  const saved = await spoolArchive(await local.saveImage(imageId));
+  try {
+    const skip = new Set(saved.layerPaths.slice(0, shared));
+    ctx.log(`ship: ${host.target.host} already has ${shared} of the image's ${total} layers; sending the other ${total - shared}`);
+    ctx.progress({ step: 'ship', message: `streaming ${total - shared} of ${total} layers of ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
+    const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, bytes: { done: n } }));
+    const body = withoutLayers(saved.file, skip);
+    body.on('error', (e) => counter.destroy(e));
+    await host.docker.loadImage(body.pipe(counter), ctx.signal);
+    return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: total - shared, total } };
+  } finally {
+    await saved.close();
+  }
 }
 
 /** The expected sha256 of an artifact: given, or from `<file>.sha256` (sha256sum format), or computed. */

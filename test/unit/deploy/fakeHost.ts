@@ -94,9 +94,9 @@ export class FakeHost {
     build: async () => {
       throw new Error('not used: deploys never build on the host');
     },
-    listImages: async () => [],
     watchImageEvents: async () => undefined,
     inspectImage: async (ref) => this.images.get(ref) ?? [...this.images.values()].find((i) => i.repoTags.includes(ref)),
+    listImages: async () => [...this.images.values()],
     saveImage: async () => {
       throw new Error('not used: the fake host already has the image');
     },

@@ -6,8 +6,8 @@ import { resolveEnvironment } from '../../../src/core/deploy/environment';
 import type { DockerEngine, ImageInfo } from '../../../src/core/images/docker';
 import { FakeHost, type Policy } from './fakeHost';
 
-const IMAGE: ImageInfo = { id: 'sha256:' + 'c'.repeat(64), repoTags: ['shop-api:v2'], sizeBytes: 1000, labels: {}, env: [] };
-const OLD: ImageInfo = { id: 'sha256:' + 'd'.repeat(64), repoTags: ['shop-api:v1'], sizeBytes: 1000, labels: {}, env: [] };
+const IMAGE: ImageInfo = { id: 'sha256:' + 'c'.repeat(64), repoTags: ['shop-api:v2'], sizeBytes: 1000, labels: {}, env: [], layers: [] };
+const OLD: ImageInfo = { id: 'sha256:' + 'd'.repeat(64), repoTags: ['shop-api:v1'], sizeBytes: 1000, labels: {}, env: [], layers: [] };
 
 function configWith(service: Record<string, unknown>, releaseTasks: unknown[] = []) {
   return configSchema.parse({

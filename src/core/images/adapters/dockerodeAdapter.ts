@@ -21,7 +21,6 @@ import {
   type DockerEngine,
   type ImageEvent,
   type ImageInfo,
-  type ImageSummary,
   type LogLine,
   type LogsOptions,
   type OutputStreams,
@@ -91,16 +90,6 @@ function urlOptions(endpoint: string): Docker.DockerOptions {
   if (endpoint.startsWith('/')) return { socketPath: endpoint };
   const u = new URL(endpoint.replace(/^tcp:/, 'http:'));
   return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http' };
-}
-
-function toImageSummary(i: Docker.ImageInfo): ImageSummary {
-  return {
-    id: i.Id,
-    repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
-    labels: i.Labels ?? {},
-    sizeBytes: i.Size,
-    created: new Date(i.Created * 1000).toISOString(),
-  };
 }
 
 function notFound(e: unknown): boolean {
@@ -174,11 +163,6 @@ class DockerodeEngine implements DockerEngine {
     });
   }
 
-  async listImages(labels: Readonly<Record<string, string>>): Promise<ImageSummary[]> {
-    const list = await this.docker.listImages({ filters: JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }) } as Docker.ListImagesOptions);
-    return list.map(toImageSummary);
-  }
-
   async watchImageEvents(onEvent: (e: ImageEvent) => void, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const stream = (await this.docker.getEvents({ filters: { type: ['image'], event: [...IMAGE_LIST_ACTIONS] }, abortSignal: signal })) as unknown as Readable;
@@ -228,11 +212,35 @@ class DockerodeEngine implements DockerEngine {
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     try {
       const i = await this.docker.getImage(ref).inspect();
-      return { id: i.Id, repoTags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Config?.Labels ?? {}, env: i.Config?.Env ?? [] };
+      return {
+        id: i.Id,
+        repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+        sizeBytes: i.Size,
+        labels: i.Config?.Labels ?? {},
+        env: i.Config?.Env ?? [],
+        layers: i.RootFS?.Layers ?? [],
+        created: i.Created,
+      };
     } catch (e) {
       if (notFound(e)) return undefined;
       throw apiError(this.where, `inspect image ${ref}`, e);
     }
+  }
+
+  async listImages(labels?: Readonly<Record<string, string>>): Promise<ImageInfo[]> {
+    let ids: string[];
+    try {
+      const filters = labels ? { filters: JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }) } : {};
+      ids = (await this.docker.listImages(filters as Docker.ListImagesOptions)).map((i) => i.Id);
+    } catch (e) {
+      throw apiError(this.where, 'list images', e);
+    }
+    const out: ImageInfo[] = [];
+    for (const id of ids) {
+      const info = await this.inspectImage(id);
+      if (info) out.push(info);
+    }
+    return out;
   }
 
   async saveImage(ref: string): Promise<Readable> {

@@ -15,11 +15,25 @@ export const pythonLanguage: Language<DjangoUnit> = {
   parse: async (text) => {
     const parsed = await parseDjango(text);
     if (!parsed.ok) return parsed;
-    const embedded = parsed.unit.runSql.map((r) => {
-      const offsets = r.sql.offsets;
-      return { language: 'sql' as const, text: r.sql.value, map: (o: number) => offsets[Math.max(0, Math.min(o, offsets.length - 1))]! };
-    });
-    return { ...parsed, embedded };
+    // All RunSQL of the migration form one SQL text, in order, so the SQL rules see what the
+    // other RunSQL do (a table emptied by a later RunSQL, an object created by an earlier one),
+    // as they do within one .sql file. Each piece ends with its own statement separator.
+    const pieces = parsed.unit.runSql;
+    if (!pieces.length) return { ...parsed, embedded: [] };
+    const SEP = '\n;\n';
+    const starts: number[] = [];
+    let sql = '';
+    for (const r of pieces) {
+      starts.push(sql.length);
+      sql += r.sql.value + SEP;
+    }
+    const map = (o: number): number => {
+      let k = starts.length - 1;
+      while (k > 0 && starts[k]! > o) k--;
+      const offsets = pieces[k]!.sql.offsets;
+      return offsets[Math.max(0, Math.min(o - starts[k]!, pieces[k]!.sql.value.length, offsets.length - 1))]!;
+    };
+    return { ...parsed, embedded: [{ language: 'sql' as const, text: sql, map }] };
   },
   rules: [djangoRunpythonCreate, djangoRunpythonUpdateNotIdempotent, djangoRunpythonDeleteAll, djangoRunsqlNotLiteral],
 };

@@ -8,11 +8,12 @@ import { seedInsertAllWithoutUniqueBy } from '../rules/seed/seedInsertAllWithout
 import { seedUpsertWithoutUniqueBy } from '../rules/seed/seedUpsertWithoutUniqueBy';
 import { seedDeleteAll } from '../rules/seed/seedDeleteAll';
 import { seedRandomLookupKey } from '../rules/seed/seedRandomLookupKey';
+import { seedRandomValueWritten } from '../rules/seed/seedRandomValueWritten';
 
 export const rubyLanguage: Language<RubyUnit> = {
   id: 'ruby',
   lineComment: '#',
   matches: (file) => /\.rb$/i.test(file) && (/(^|[\\/])seeds?([\\/])/i.test(file) || /seed[^\\/]*\.rb$/i.test(file)),
   parse: (text) => parseRuby(text),
-  rules: [seedUnguardedCreate, seedNewSave, seedInsertAllWithoutUniqueBy, seedUpsertWithoutUniqueBy, seedDeleteAll, seedRandomLookupKey],
+  rules: [seedUnguardedCreate, seedNewSave, seedInsertAllWithoutUniqueBy, seedUpsertWithoutUniqueBy, seedDeleteAll, seedRandomLookupKey, seedRandomValueWritten],
 };

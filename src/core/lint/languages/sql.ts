@@ -5,6 +5,7 @@ import type { Language, Rule } from '../types';
 import { splitSqlSections, sqlFileRole } from '../migrationTools';
 import { addColumnIfNotExists } from '../rules/sql/addColumnIfNotExists';
 import { addConstraintGuarded } from '../rules/sql/addConstraintGuarded';
+import { alterColumnTypeUsing } from '../rules/sql/alterColumnTypeUsing';
 import { alterTableOneShot } from '../rules/sql/alterTableOneShot';
 import { concurrentIndexInvalid } from '../rules/sql/concurrentIndexInvalid';
 import { conflictKeyRewritten } from '../rules/sql/conflictKeyRewritten';
@@ -22,6 +23,7 @@ import { createViewOrReplace } from '../rules/sql/createViewOrReplace';
 import { deleteChangesOnRerun } from '../rules/sql/deleteChangesOnRerun';
 import { dropIfExists } from '../rules/sql/dropIfExists';
 import { enumAddValueIfNotExists } from '../rules/sql/enumAddValueIfNotExists';
+import { enumValueRemoved } from '../rules/sql/enumValueRemoved';
 import { insertWithoutConflictHandling } from '../rules/sql/insertWithoutConflictHandling';
 import { renameGuarded } from '../rules/sql/renameGuarded';
 import { updateChangesOnRerun } from '../rules/sql/updateChangesOnRerun';
@@ -37,11 +39,13 @@ export const sqlRules: readonly Rule<SqlUnit>[] = [
   createViewOrReplace,
   createTypeGuarded,
   enumAddValueIfNotExists,
+  enumValueRemoved,
   createExtensionIfNotExists,
   createFunctionOrReplace,
   createTriggerGuarded,
   createPolicyGuarded,
   addConstraintGuarded,
+  alterColumnTypeUsing,
   renameGuarded,
   dropIfExists,
   alterTableOneShot,

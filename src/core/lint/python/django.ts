@@ -32,7 +32,7 @@ export type DjangoParse =
   | { ok: false; start: number; end: number; message: string };
 
 const QUERY_ATTRS = new Set(['exists', 'count', 'first', 'last', 'filter', 'get', 'exclude', 'none', 'values_list', 'in_bulk']);
-const VOLATILE = /^(timezone\.now|datetime\.now|datetime\.utcnow|datetime\.datetime\.now|datetime\.datetime\.utcnow|Now|uuid\.uuid4|uuid4|random\.random|random\.randint|secrets\.token_hex)$/;
+const VOLATILE = /^(timezone\.now|datetime\.now|datetime\.utcnow|datetime\.datetime\.now|datetime\.datetime\.utcnow|Now|uuid\.uuid4|uuid4|random\.random|random\.randint|secrets\.token_hex|RandomUUID|uuid\.uuid1)$/;
 const MANAGER = /(^|\.)(objects|_default_manager|_base_manager)$/;
 
 function callName(call: PyNode): string {
@@ -56,12 +56,36 @@ function args(call: PyNode): { positional: PyNode[]; keywords: Map<string, PyNod
 
 const isCall = (type: string): boolean => type === 'call';
 
+/**
+ * The manager a write is called on, past `.using(alias)` / `.db_manager(alias)`: data migrations
+ * write `Model.objects.using(schema_editor.connection.alias).bulk_create(…)`.
+ */
+function managerOf(obj: PyNode): PyNode {
+  let o = obj;
+  for (;;) {
+    const f = o.type === 'call' ? o.childForFieldName('function') : null;
+    const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    const inner = f?.childForFieldName('object');
+    if (!inner || (attr !== 'using' && attr !== 'db_manager')) return o;
+    o = inner;
+  }
+}
+
 function inside(n: PyNode, outer: PyNode | null | undefined): boolean {
   return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
 }
 
+/**
+ * Per analysed function (set on entry to analyseFunction and restored on exit, all within one
+ * synchronous pass over a parsed file): local names bound to a query result or to the result of a helper of the
+ * file (`group = find_group(perms, groups)`), so `if group: … continue` counts as a check.
+ */
+let queryVars: ReadonlySet<string> = new Set();
+
 function containsQuery(n: PyNode | null): boolean {
   if (!n) return false;
+  if (queryVars.size && [...descendants(n, (t) => t === 'identifier')].some((d) => queryVars.has(d.text)) ) return true;
+  if (n.type === 'identifier' && queryVars.has(n.text)) return true;
   for (const d of descendants(n, isCall)) {
     const f = d.childForFieldName('function');
     if (f?.type === 'attribute' && QUERY_ATTRS.has(f.childForFieldName('attribute')?.text ?? '')) return true;
@@ -72,8 +96,9 @@ function containsQuery(n: PyNode | null): boolean {
 function isExitClause(stmt: PyNode): boolean {
   if (stmt.type !== 'if_statement') return false;
   const body = stmt.childForFieldName('consequence');
-  const first = body?.namedChildren.find((c) => c && c.type !== 'comment');
-  return !!first && ['return_statement', 'continue_statement', 'break_statement', 'raise_statement'].includes(first.type) && containsQuery(stmt.childForFieldName('condition'));
+  // The branch leaves the block when it ends with return/continue/break/raise.
+  const last = body?.namedChildren.filter((c) => c && c.type !== 'comment').pop();
+  return !!last && ['return_statement', 'continue_statement', 'break_statement', 'raise_statement'].includes(last.type) && containsQuery(stmt.childForFieldName('condition'));
 }
 
 /** The guard protecting a write, looking outwards up to the enclosing function. */
@@ -122,9 +147,11 @@ function filteredFields(chain: PyNode): Set<string> {
     const f = d.childForFieldName('function');
     const attr = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
     if (attr !== 'filter' && attr !== 'exclude') continue;
-    for (const k of args(d).keywords.keys()) out.add(k.split('__')[0]!);
     for (const q of descendants(d, (t) => t === 'keyword_argument')) {
-      out.add((q.childForFieldName('name')?.text ?? '').split('__')[0]!);
+      const name = q.childForFieldName('name')?.text ?? '';
+      // filter(size__isnull=False) still matches the rows it converted: no guard for `size`.
+      if (attr === 'filter' && name.endsWith('__isnull') && q.childForFieldName('value')?.text === 'False') continue;
+      out.add(name.split('__')[0]!);
     }
   }
   return out;
@@ -143,20 +170,76 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
     else if (models.has(callee) || /^[A-Z]\w*$/.test(callee)) instances.set(left.text, d.startIndex);
   }
   const isModel = (s: string): boolean => models.has(s) || /^[A-Z]\w*$/.test(s);
+  const outerVars = queryVars;
+  const vars = new Set<string>();
+  for (const d of descendants(fn, (t) => t === 'assignment')) {
+    const left = d.childForFieldName('left');
+    const right = d.childForFieldName('right');
+    if (left?.type !== 'identifier' || right?.type !== 'call') continue;
+    const callee = callName(right);
+    if (functions.has(callee) || containsQuery(right)) vars.add(left.text);
+  }
+  // Names bound to a queryset (`accounts = User.objects.all()`), for `for x in accounts`.
+  const querysets = new Set<string>();
+  for (const d of descendants(fn, (t) => t === 'assignment')) {
+    const left = d.childForFieldName('left');
+    const right = d.childForFieldName('right');
+    if (left?.type === 'identifier' && right && /\.objects\b/.test(right.text)) querysets.add(left.text);
+  }
+  queryVars = vars;
+  /** `for x in <queryset>`: the loop variable of an enclosing loop over rows of the database. */
+  const rowVariable = (name: string, at: PyNode): boolean => {
+    for (let a = at.parent; a && a !== fn; a = a.parent) {
+      if (a.type !== 'for_statement' || a.childForFieldName('left')?.text !== name) continue;
+      const right = a.childForFieldName('right')?.text ?? '';
+      return /\.objects\b|\.all\(|\.iterator\(|\.filter\(/.test(right) || vars.has(right) || querysets.has(right) || [...models].some((m) => right.startsWith(`${m}.`));
+    }
+    return false;
+  };
+  /** A local helper whose body returns something new on every call (get_token → uuid4()). */
+  const volatileHelper = (callee: string): boolean => {
+    const helper = functions.get(callee);
+    return !!helper && [...descendants(helper, isCall)].some((d) => VOLATILE.test(callName(d)));
+  };
+  // `row.field = <new value>` then `row.save()` for every row of a loop over the database.
+  for (const d of descendants(fn, (t) => t === 'assignment')) {
+    const left = d.childForFieldName('left');
+    const right = d.childForFieldName('right');
+    if (left?.type !== 'attribute' || !right) continue;
+    const row = left.childForFieldName('object');
+    const field = left.childForFieldName('attribute')?.text;
+    if (row?.type !== 'identifier' || !field || !rowVariable(row.text, d)) continue;
+    const volatile = [...descendants(right, isCall)].find((c) => VOLATILE.test(callName(c)) || volatileHelper(callName(c)));
+    if (!volatile && !(right.type === 'call' && (VOLATILE.test(callName(right)) || volatileHelper(callName(right))))) continue;
+    const saved = [...descendants(fn, isCall)].some((c) => c.startIndex > d.startIndex && callName(c) === `${row.text}.save`);
+    // Rows selected by the field being empty (filter(field=None), field__isnull=True) are skipped once filled.
+    const filled = new RegExp(`\\b${field}(__isnull\\s*=\\s*True|\\s*=\\s*None)`).test(fn.text);
+    if (!saved || filled) continue;
+    writes.push({ start: d.startIndex, end: d.endIndex, text: short(d.text), func: name, kind: 'update', field, reason: `${callName(volatile ?? right)}() differs on every run`, guard: guardOf(d), loop: loopOf(d) });
+  }
+  const deletes: { call: PyNode; manager: string; filters: Map<string, string> }[] = [];
+  const updates: { start: number; manager: string; after: Map<string, string> }[] = [];
   for (const call of descendants(fn, isCall)) {
     const f = call.childForFieldName('function');
     if (f?.type === 'identifier' && functions.has(f.text) && !seen.has(f.text)) {
       seen.add(f.text);
+      // A helper called behind a check is as guarded as its call site.
+      const siteGuard = guardOf(call);
+      const before = writes.length;
       analyseFunction(functions.get(f.text)!, f.text, text, functions, seen, writes);
+      queryVars = vars;
+      if (siteGuard) for (let i = before; i < writes.length; i++) writes[i] = { ...writes[i]!, guard: writes[i]!.guard ?? `${siteGuard} (at the call in ${name})` };
       continue;
     }
     if (f?.type !== 'attribute') continue;
     const attr = f.childForFieldName('attribute')?.text ?? '';
-    const obj = f.childForFieldName('object');
-    if (!obj) continue;
+    const written = f.childForFieldName('object');
+    if (!written) continue;
+    const obj = managerOf(written);
     const base = { start: call.startIndex, end: call.endIndex, text: short(call.text), func: name };
     const { keywords } = args(call);
-    if (attr === 'create' && MANAGER.test(obj.text)) {
+    const relatedOfRow = obj.type === 'attribute' && obj.childForFieldName('object')?.type === 'identifier' && rowVariable(obj.childForFieldName('object')!.text, call);
+    if (attr === 'create' && (MANAGER.test(obj.text) || relatedOfRow)) {
       writes.push({ ...base, kind: 'create', guard: guardOf(call), loop: loopOf(call) });
     } else if (attr === 'bulk_create' && MANAGER.test(obj.text)) {
       const safe = ['ignore_conflicts', 'update_conflicts'].some((k) => keywords.get(k)?.text === 'True');
@@ -165,7 +248,21 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
       const fromCtor = obj.type === 'call' && isModel(callName(obj));
       const fromVar = obj.type === 'identifier' && instances.has(obj.text) && instances.get(obj.text)! < call.startIndex;
       if (fromCtor || fromVar) writes.push({ ...base, kind: 'save', guard: guardOf(call), loop: loopOf(call) });
-    } else if (attr === 'update' && keywords.size) {
+    }
+    if ((attr === 'delete' || attr === 'update') && written.type === 'call') {
+      const chain = literalFilters(written, text);
+      if (chain && attr === 'delete') deletes.push({ call, manager: chain.manager, filters: chain.filters });
+      if (chain && attr === 'update') {
+        const after = new Map(chain.filters);
+        for (const [k, v] of keywords) {
+          const lit = decodeString(v, text)?.value;
+          if (lit === undefined) after.delete(k);
+          else after.set(k, lit);
+        }
+        updates.push({ start: call.startIndex, manager: chain.manager, after });
+      }
+    }
+    if (attr === 'update' && keywords.size) {
       const fields = new Set(keywords.keys());
       const guards = filteredFields(obj);
       for (const [field, value] of keywords) {
@@ -196,6 +293,34 @@ function analyseFunction(fn: PyNode, name: string, text: string, functions: Map<
       writes.push({ ...base, kind: 'delete', guard: guardOf(call), loop: loopOf(call) });
     }
   }
+  // Delete-then-move: filter(app_label='core', model='x').delete() followed by
+  // filter(app_label='extras', model='x').update(app_label='core'). The first run deletes a stale
+  // row and moves the right one in; a rerun deletes the row the first run moved.
+  for (const d of deletes) {
+    const moved = updates.find((u) => u.start > d.call.startIndex && u.manager === d.manager && [...d.filters].every(([k, v]) => u.after.get(k) === v));
+    if (!moved) continue;
+    writes.push({ start: d.call.startIndex, end: d.call.endIndex, text: short(d.call.text), func: name, kind: 'delete', reason: 'the update after it moves rows into what it deletes, so a rerun deletes them', guard: guardOf(d.call), loop: loopOf(d.call) });
+  }
+  queryVars = outerVars;
+}
+
+/** `Model.objects[.using(a)].filter(k='v', …)` with only string literals: the manager text and the filters. */
+function literalFilters(chain: PyNode, text: string): { manager: string; filters: Map<string, string> } | undefined {
+  const f = chain.childForFieldName('function');
+  if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'filter') return undefined;
+  const inner = f.childForFieldName('object');
+  if (!inner) return undefined;
+  const manager = managerOf(inner);
+  if (!MANAGER.test(manager.text)) return undefined;
+  const { positional, keywords } = args(chain);
+  if (positional.length || !keywords.size) return undefined;
+  const filters = new Map<string, string>();
+  for (const [k, v] of keywords) {
+    const lit = v.type === 'string' ? decodeString(v, text)?.value : undefined;
+    if (lit === undefined) return undefined;
+    filters.set(k, lit);
+  }
+  return { manager: manager.text, filters };
 }
 
 /**
@@ -208,15 +333,22 @@ function withPlaceholders(sql: DecodedString): DecodedString {
   return { value, offsets: sql.offsets };
 }
 
-function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number][], dynamic: DjangoUnit['dynamicSql'][number][], params = false): void {
+/**
+ * `constants`: module-level `NAME = "…"` strings, so RunSQL(NAME) is checked as the SQL it runs.
+ */
+function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number][], dynamic: DjangoUnit['dynamicSql'][number][], constants: ReadonlyMap<string, PyNode>, params = false): void {
+  if (value.type === 'identifier' && constants.has(value.text)) {
+    sqlPieces(constants.get(value.text)!, text, out, dynamic, constants, params);
+    return;
+  }
   if (value.type === 'list' || value.type === 'tuple') {
     for (const item of value.namedChildren) {
       if (!item || item.type === 'comment') continue;
       // RunSQL accepts [(sql, params), …]: the SQL is the first element.
       if (item.type === 'tuple' || item.type === 'parenthesized_expression') {
         const first = item.namedChildren.find((c) => c && c.type !== 'comment');
-        if (first) sqlPieces(first, text, out, dynamic, true);
-      } else sqlPieces(item, text, out, dynamic);
+        if (first) sqlPieces(first, text, out, dynamic, constants, true);
+      } else sqlPieces(item, text, out, dynamic, constants);
     }
     return;
   }
@@ -249,6 +381,15 @@ export async function parseDjango(text: string): Promise<DjangoParse> {
       }
       if (n.type === 'call') calls.push(n);
     }
+    const named = new Map<string, PyNode>();
+    for (const st of root.namedChildren) {
+      const a = st?.type === 'expression_statement' ? st.namedChildren[0] : undefined;
+      const left = a?.type === 'assignment' ? a.childForFieldName('left') : undefined;
+      const right = a?.childForFieldName('right');
+      // A name assigned twice is not a constant.
+      if (left?.type === 'identifier' && right) named.set(left.text, named.has(left.text) ? (undefined as unknown as PyNode) : right);
+    }
+    const constants = new Map([...named].filter(([, v]) => v && (v.type === 'string' || v.type === 'concatenated_string')));
     const runSql: DjangoUnit['runSql'][number][] = [];
     const dynamicSql: DjangoUnit['dynamicSql'][number][] = [];
     const writes: DjangoWrite[] = [];
@@ -258,7 +399,7 @@ export async function parseDjango(text: string): Promise<DjangoParse> {
       const { positional, keywords } = args(call);
       if (/(^|\.)RunSQL$/.test(name)) {
         const sql = keywords.get('sql') ?? positional[0];
-        if (sql) sqlPieces(sql, text, runSql, dynamicSql);
+        if (sql) sqlPieces(sql, text, runSql, dynamicSql, constants);
       } else if (/(^|\.)RunPython$/.test(name)) {
         const code = keywords.get('code') ?? positional[0];
         if (!code) continue;

@@ -43,6 +43,15 @@ function dropKeys(node: PgNode): string[] {
   return out;
 }
 
+/**
+ * The name a table constraint gets: its own, or for an unnamed PRIMARY KEY the one PostgreSQL
+ * gives it (<table>_pkey), so a DROP CONSTRAINT <table>_pkey before it pairs with it.
+ */
+export function constraintName(con: PgNode, table: string | undefined): string | undefined {
+  if (con.conname) return con.conname;
+  return con.contype === 'CONSTR_PRIMARY' && table ? `${table}_pkey` : undefined;
+}
+
 /** What one statement creates, drops, clears or inserts into. */
 export function effectsOf(stmt: SqlStatement): { effect: Effect; key: string }[] {
   const n = stmt.node;
@@ -91,7 +100,10 @@ export function effectsOf(stmt: SqlStatement): { effect: Effect; key: string }[]
         if (cmd.subtype === 'AT_DropColumn') out.push({ effect: 'drop', key: `col:${table}.${cmd.name}` });
         if (cmd.subtype === 'AT_DropConstraint') out.push({ effect: 'drop', key: `con:${table}.${cmd.name}` });
         const con = bodyOf(cmd.def, 'Constraint');
-        if (cmd.subtype === 'AT_AddConstraint' && con?.conname) out.push({ effect: 'create', key: `con:${table}.${con.conname}` });
+        if (cmd.subtype === 'AT_AddConstraint' && con) {
+          const name = constraintName(con, n.relation?.relname);
+          if (name) out.push({ effect: 'create', key: `con:${table}.${name}` });
+        }
       }
       return out;
     }
@@ -100,6 +112,14 @@ export function effectsOf(stmt: SqlStatement): { effect: Effect; key: string }[]
         return [
           { effect: 'drop', key: `rel:${relKey(n.relation)}` },
           { effect: 'create', key: `rel:${n.relation?.schemaname ?? 'public'}.${n.newname}` },
+        ];
+      }
+      if ((n.renameType === 'OBJECT_TYPE' || n.renameType === 'OBJECT_DOMAIN') && n.newname) {
+        const parts = names(bodyOf(n.object, 'List')?.items ?? n.object);
+        if (!parts.length) return [];
+        return [
+          { effect: 'drop', key: typeKey(parts) },
+          { effect: 'create', key: typeKey([...parts.slice(0, -1), n.newname]) },
         ];
       }
       if (n.renameType === 'OBJECT_COLUMN') {
@@ -127,8 +147,10 @@ export interface Facts {
   droppedBefore(key: string, index: number, owner?: string): boolean;
   droppedAfter(key: string, index: number, owner?: string): boolean;
   createdBefore(key: string, index: number): boolean;
+  createdAfter(key: string, index: number): boolean;
   freshTable(rel: string, index: number): boolean;
   clearedBefore(rel: string, index: number): boolean;
+  clearedAfter(rel: string, index: number): boolean;
   insertsInto(rel: string): boolean;
   insertTargets(): ReadonlySet<string>;
 }
@@ -185,6 +207,14 @@ export class FileFacts implements Facts {
   }
 
   /**
+   * Whether the file creates `key` again after `index`: a DROP (or a rename away) there finds it
+   * on the next run, because the first run ended by re-creating it.
+   */
+  createdAfter(key: string, index: number): boolean {
+    return this.#records(key).some((r) => r.index > index && r.effect.startsWith('create'));
+  }
+
+  /**
    * Whether table `rel` is new at `index` on every run: this file dropped it before (and so
    * creates it anew), or it is a temporary table created in this session. A plain CREATE TABLE
    * alone does not count: it is itself flagged, and once fixed with IF NOT EXISTS the table
@@ -197,6 +227,14 @@ export class FileFacts implements Facts {
   /** Whether the table's rows are removed (TRUNCATE, DELETE) or the table is new before `index`. */
   clearedBefore(rel: string, index: number): boolean {
     return this.freshTable(rel, index) || this.#records(rel).some((r) => r.index < index && r.effect === 'clear');
+  }
+
+  /**
+   * Whether the table's rows are removed (DELETE, TRUNCATE, DROP) after `index`: what a statement
+   * there reads from it is gone when the next run reaches it.
+   */
+  clearedAfter(rel: string, index: number): boolean {
+    return this.#records(rel).some((r) => r.index > index && (r.effect === 'clear' || r.effect === 'drop'));
   }
 
   /** Whether the file inserts into `rel` anywhere (a marker row used by a NOT EXISTS guard). */

@@ -204,6 +204,17 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
     });
   };
 
+  const readsCatalog = (query: string | undefined): boolean => {
+    if (!query || !/\b(pg_|information_schema)/i.test(query)) return false;
+    let tree: PgNode;
+    try {
+      tree = parseSync(query);
+    } catch {
+      return false;
+    }
+    return some(tree, (k, b) => k === 'RangeVar' && (/^pg_/.test(String(b.relname)) || b.schemaname === 'information_schema' || b.schemaname === 'pg_catalog'));
+  };
+
   const targetNames = (target: PgNode): string[] => {
     const row = bodyOf(target, 'PLpgSQL_row');
     if (row) return (row.fields ?? []).map((f: PgNode) => String(f.name).toLowerCase());
@@ -260,12 +271,18 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
         visitList(b.body, inner);
         return;
       }
+      case 'PLpgSQL_stmt_fors':
+      case 'PLpgSQL_stmt_dynfors': {
+        // FOR r IN SELECT … FROM pg_indexes (or another catalog) LOOP: the body runs only for
+        // objects that exist now, so what it drops or alters is there by construction.
+        const inner = readsCatalog(exprText(b.query)) ? { ...ctx, conditional: true } : ctx;
+        visitList(b.body, inner);
+        return;
+      }
       case 'PLpgSQL_stmt_loop':
       case 'PLpgSQL_stmt_fori':
-      case 'PLpgSQL_stmt_fors':
       case 'PLpgSQL_stmt_forc':
       case 'PLpgSQL_stmt_foreach_a':
-      case 'PLpgSQL_stmt_dynfors':
         visitList(b.body, ctx);
         return;
       case 'PLpgSQL_stmt_execsql': {

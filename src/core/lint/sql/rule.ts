@@ -11,7 +11,7 @@ export interface SqlCheck {
   report(stmt: SqlStatement, message: string, fix?: Fix, span?: Span): void;
 }
 
-type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'freshTable' | 'clearedBefore' | 'insertsInto' | 'insertTargets';
+type FactName = 'droppedBefore' | 'droppedAfter' | 'createdBefore' | 'createdAfter' | 'freshTable' | 'clearedBefore' | 'clearedAfter' | 'insertsInto' | 'insertTargets';
 
 /** One question a check asked about the file, and the answer it got. */
 interface Asked {
@@ -40,8 +40,10 @@ function ask(facts: FileFacts, q: Asked, index: number): boolean | string {
     case 'droppedAfter':
       return facts[q.name](q.key!, index, q.owner);
     case 'createdBefore':
+    case 'createdAfter':
     case 'freshTable':
     case 'clearedBefore':
+    case 'clearedAfter':
       return facts[q.name](q.key!, index);
     case 'insertsInto':
       return facts.insertsInto(q.key!);
@@ -111,12 +113,20 @@ class RecordingCheck implements SqlCheck, Facts {
     return this.#record('createdBefore', key, index, undefined, this.#facts.createdBefore(key, index));
   }
 
+  createdAfter(key: string, index: number): boolean {
+    return this.#record('createdAfter', key, index, undefined, this.#facts.createdAfter(key, index));
+  }
+
   freshTable(rel: string, index: number): boolean {
     return this.#record('freshTable', rel, index, undefined, this.#facts.freshTable(rel, index));
   }
 
   clearedBefore(rel: string, index: number): boolean {
     return this.#record('clearedBefore', rel, index, undefined, this.#facts.clearedBefore(rel, index));
+  }
+
+  clearedAfter(rel: string, index: number): boolean {
+    return this.#record('clearedAfter', rel, index, undefined, this.#facts.clearedAfter(rel, index));
   }
 
   insertsInto(rel: string): boolean {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
 import { parseSchemaOps } from '../../../../src/core/migrate/arango/schemaOps';
-import { ruleTable } from './tester';
+import { ruleTester } from '../ruleTester';
 
 const linter = createDefaultLinter();
 const F = 'migrations/0002_schema.json';
@@ -33,16 +33,16 @@ suite('(unit) lint arango json rules', () => {
     assert.ok(files.length >= 6);
     for (const f of files) assert.doesNotThrow(() => parseSchemaOps(readFileSync(path.join(dir, f), 'utf8'), f), f);
   });
-  ruleTable(linter, F, 'aql-json-truncate-collection', {
+  ruleTester('aql-json-truncate-collection', { linter, file: F,
     valid: [wrap('{ "type": "aql", "query": "FOR s IN sessions FILTER s.expired REMOVE s IN sessions" }')],
-    invalid: [{ text: wrap('{ "type": "truncate_collection", "name": "sessions" }'), errors: [{ line: 3, column: 5 }] }],
+    invalid: [{ code: wrap('{ "type": "truncate_collection", "name": "sessions" }'), errors: [{ line: 3, column: 5 }] }],
   });
-  ruleTable(linter, F, 'aql-json-unknown-operation', {
+  ruleTester('aql-json-unknown-operation', { linter, file: F,
     valid: [wrap('{ "type": "drop_view", "name": "v", "ifExists": true }')],
     invalid: [
-      { text: wrap('{ "type": "ensureIndex", "collection": "users", "fields": ["a"] }'), errors: [{ line: 3, column: 15, endColumn: 28, message: /did you mean "ensure_index"/ }], output: wrap('{ "type": "ensure_index", "collection": "users", "fields": ["a"] }') },
-      { text: wrap('{ "name": "users" }'), errors: [{ line: 3, column: 5, message: /no "type"/ }] },
-      { text: wrap('{ "type": "launch_rockets" }'), errors: [{ line: 3, column: 15, message: /Unknown operation type "launch_rockets"\.$/ }] },
+      { code: wrap('{ "type": "ensureIndex", "collection": "users", "fields": ["a"] }'), errors: [{ line: 3, column: 15, endColumn: 28, message: /did you mean "ensure_index"/ }], output: wrap('{ "type": "ensure_index", "collection": "users", "fields": ["a"] }') },
+      { code: wrap('{ "name": "users" }'), errors: [{ line: 3, column: 5, message: /no "type"/ }] },
+      { code: wrap('{ "type": "launch_rockets" }'), errors: [{ line: 3, column: 15, message: /Unknown operation type "launch_rockets"\.$/ }] },
     ],
   });
 

@@ -1,12 +1,12 @@
 // Valid/invalid tables for the AQL rules, with exact positions and fix results.
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
-import { ruleTable } from './tester';
+import { ruleTester } from '../ruleTester';
 
 const linter = createDefaultLinter();
 const F = 'migrations/0001.aql';
 
 suite('(unit) lint aql rules', () => {
-  ruleTable(linter, F, 'aql-update-not-idempotent', {
+  ruleTester('aql-update-not-idempotent', { linter, file: F,
     valid: [
       // Constant values: a rerun writes the same thing again.
       'FOR u IN users\n  UPDATE u WITH { role: "user", active: true } IN users',
@@ -25,33 +25,33 @@ suite('(unit) lint aql rules', () => {
     ],
     invalid: [
       {
-        text: 'FOR u IN users\n  UPDATE u WITH { visits: u.visits + 1 } IN users',
+        code: 'FOR u IN users\n  UPDATE u WITH { visits: u.visits + 1 } IN users',
         errors: [{ line: 2, column: 19, endLine: 2, endColumn: 39, message: /"visits" from its own current value/ }],
       },
       {
-        text: 'FOR u IN users\n  UPDATE u WITH { fullName: u.name, name: null } IN users OPTIONS { keepNull: false }',
+        code: 'FOR u IN users\n  UPDATE u WITH { fullName: u.name, name: null } IN users OPTIONS { keepNull: false }',
         errors: [{ line: 2, column: 19, message: /from "u\.name", which the same UPDATE also changes/ }],
       },
       {
-        text: 'FOR u IN users\n  UPDATE u WITH { touchedAt: DATE_NOW() } IN users',
+        code: 'FOR u IN users\n  UPDATE u WITH { touchedAt: DATE_NOW() } IN users',
         errors: [{ line: 2, column: 19, message: /DATE_NOW\(\)/ }],
       },
       {
-        text: 'FOR u IN users\n  REPLACE u WITH MERGE(UNSET(u, "old"), { neu: u.old }) IN users',
+        code: 'FOR u IN users\n  REPLACE u WITH MERGE(UNSET(u, "old"), { neu: u.old }) IN users',
         errors: [{ line: 2, column: 43, message: /"neu" from "u\.old"/ }],
       },
       {
-        text: 'FOR u IN users\n  FILTER u.active == true\n  UPDATE { _key: u._key, logins: u.logins * 2 } IN users',
+        code: 'FOR u IN users\n  FILTER u.active == true\n  UPDATE { _key: u._key, logins: u.logins * 2 } IN users',
         errors: [{ line: 3, column: 26 }],
       },
       {
-        text: 'UPSERT { name: "home" }\nINSERT { name: "home", hits: 1 }\nUPDATE { hits: OLD.hits + 1 } IN pages',
+        code: 'UPSERT { name: "home" }\nINSERT { name: "home", hits: 1 }\nUPDATE { hits: OLD.hits + 1 } IN pages',
         errors: [{ line: 3, column: 10, message: /UPSERT … UPDATE computes "hits"/ }],
       },
     ],
   });
 
-  ruleTable(linter, F, 'aql-insert-without-guard', {
+  ruleTester('aql-insert-without-guard', { linter, file: F,
     valid: [
       'INSERT { _key: "admin", name: "Admin" } INTO roles OPTIONS { overwriteMode: "ignore" }',
       'INSERT { _key: "admin" } INTO roles OPTIONS { ignoreErrors: true }',
@@ -62,65 +62,65 @@ suite('(unit) lint aql rules', () => {
     ],
     invalid: [
       {
-        text: 'INSERT { _key: "admin", name: "Admin" } INTO roles',
+        code: 'INSERT { _key: "admin", name: "Admin" } INTO roles',
         errors: [{ line: 1, column: 1, endColumn: 40, message: /fails on rerun/ }],
         output: 'INSERT { _key: "admin", name: "Admin" } INTO roles OPTIONS { overwriteMode: "ignore" }',
       },
       {
-        text: '// roles\nFOR r IN ["a", "b"]\n  INSERT { name: r } INTO roles',
+        code: '// roles\nFOR r IN ["a", "b"]\n  INSERT { name: r } INTO roles',
         errors: [{ line: 3, column: 3, message: /adds another copy/ }],
       },
       {
         // A FILTER that does not look at the target collection is no guard.
-        text: 'FOR r IN @roles\n  FILTER r.enabled\n  INSERT r INTO roles OPTIONS { waitForSync: true }',
+        code: 'FOR r IN @roles\n  FILTER r.enabled\n  INSERT r INTO roles OPTIONS { waitForSync: true }',
         errors: [{ line: 3, column: 3 }],
       },
       {
         // "overwriteMode" in a comment or a string is not an option.
-        text: 'INSERT { _key: "a", note: "overwriteMode" } INTO roles // OPTIONS { overwriteMode: "ignore" }',
+        code: 'INSERT { _key: "a", note: "overwriteMode" } INTO roles // OPTIONS { overwriteMode: "ignore" }',
         errors: [{ line: 1, column: 1 }],
       },
     ],
   });
 
-  ruleTable(linter, F, 'aql-overwrite-without-key', {
+  ruleTester('aql-overwrite-without-key', { linter, file: F,
     valid: ['INSERT { _key: "a", n: 1 } INTO c OPTIONS { overwriteMode: "replace" }', 'FOR d IN @docs INSERT d INTO c OPTIONS { overwriteMode: "update" }'],
-    invalid: [{ text: 'INSERT { name: "a" } INTO c OPTIONS { overwriteMode: "ignore" }', errors: [{ line: 1, column: 8, endColumn: 21 }] }],
+    invalid: [{ code: 'INSERT { name: "a" } INTO c OPTIONS { overwriteMode: "ignore" }', errors: [{ line: 1, column: 8, endColumn: 21 }] }],
   });
 
-  ruleTable(linter, F, 'aql-upsert-search-mismatch', {
+  ruleTester('aql-upsert-search-mismatch', { linter, file: F,
     valid: [
       'UPSERT { email: @email } INSERT { email: @email, name: @name } UPDATE { name: @name } IN users',
       'UPSERT { email: @email } INSERT MERGE({ email: @email }, @doc) UPDATE @doc IN users',
     ],
     invalid: [
-      { text: 'UPSERT { email: @email }\n  INSERT { name: @name }\n  UPDATE {} IN users', errors: [{ line: 2, column: 10, message: /has no "email"/ }] },
-      { text: 'UPSERT { email: LOWER(@email) } INSERT { email: @email } UPDATE {} IN users', errors: [{ line: 1, column: 42 }] },
-      { text: 'UPSERT { token: UUID() } INSERT { token: UUID() } UPDATE {} IN tokens', errors: [{ line: 1, column: 8, message: /UUID\(\)/ }] },
+      { code: 'UPSERT { email: @email }\n  INSERT { name: @name }\n  UPDATE {} IN users', errors: [{ line: 2, column: 10, message: /has no "email"/ }] },
+      { code: 'UPSERT { email: LOWER(@email) } INSERT { email: @email } UPDATE {} IN users', errors: [{ line: 1, column: 42 }] },
+      { code: 'UPSERT { token: UUID() } INSERT { token: UUID() } UPDATE {} IN tokens', errors: [{ line: 1, column: 8, message: /UUID\(\)/ }] },
     ],
   });
 
-  ruleTable(linter, F, 'aql-unfiltered-remove', {
+  ruleTester('aql-unfiltered-remove', { linter, file: F,
     valid: [
       'FOR s IN sessions\n  FILTER s.expiresAt < @now\n  REMOVE s IN sessions',
       'FOR k IN @keys REMOVE k IN sessions OPTIONS { ignoreErrors: true }',
     ],
     invalid: [
-      { text: 'FOR s IN sessions\n  REMOVE s IN sessions', errors: [{ line: 2, column: 3, endColumn: 23 }] },
-      { text: 'FOR s IN @@coll\n  LIMIT 1000\n  REMOVE s IN @@coll', errors: [{ line: 3, column: 3 }] },
+      { code: 'FOR s IN sessions\n  REMOVE s IN sessions', errors: [{ line: 2, column: 3, endColumn: 23 }] },
+      { code: 'FOR s IN @@coll\n  LIMIT 1000\n  REMOVE s IN @@coll', errors: [{ line: 3, column: 3 }] },
     ],
   });
 
-  ruleTable(linter, F, 'aql-remove-without-ignore-errors', {
+  ruleTester('aql-remove-without-ignore-errors', { linter, file: F,
     valid: [
       'REMOVE "legacy" IN settings OPTIONS { ignoreErrors: true }',
       'FOR s IN settings FILTER s._key == "legacy" REMOVE s IN settings',
       'FOR s IN settings FILTER s._key IN @keys REMOVE { _key: s._key } IN settings',
     ],
     invalid: [
-      { text: 'REMOVE "legacy" IN settings', errors: [{ line: 1, column: 1, endColumn: 16 }], output: 'REMOVE "legacy" IN settings OPTIONS { ignoreErrors: true }' },
-      { text: 'FOR k IN ["a", "b"]\n  REMOVE { _key: k } IN settings', errors: [{ line: 2, column: 3 }] },
-      { text: 'REMOVE @key IN settings OPTIONS { waitForSync: true }', errors: [{ line: 1, column: 1 }] },
+      { code: 'REMOVE "legacy" IN settings', errors: [{ line: 1, column: 1, endColumn: 16 }], output: 'REMOVE "legacy" IN settings OPTIONS { ignoreErrors: true }' },
+      { code: 'FOR k IN ["a", "b"]\n  REMOVE { _key: k } IN settings', errors: [{ line: 2, column: 3 }] },
+      { code: 'REMOVE @key IN settings OPTIONS { waitForSync: true }', errors: [{ line: 1, column: 1 }] },
     ],
   });
 });

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
-import { matchSnapshot, renderFindings } from './tester';
+import { matchSnapshot, renderReport } from '../ruleTester';
 
 const CORPUS = path.join(__dirname, '..', '..', '..', 'fixtures', 'lint-corpus');
 const SNAPSHOTS = path.join(__dirname, '__snapshots__');
@@ -36,13 +36,13 @@ for (const folder of ['aql', 'seed', 'django']) {
     }
 
     test('snapshot of every finding', async () => {
-      const parts: string[] = [];
+      const parts: { file: string; text: string; findings: Awaited<ReturnType<typeof linter.lint>>['findings'] }[] = [];
       for (const f of files) {
         const text = readFileSync(path.join(dir, f), 'utf8');
         const { findings } = await linter.lint(path.join(dir, f), text);
-        parts.push(`=== ${f}\n${renderFindings(text, findings)}`);
+        parts.push({ file: path.join(dir, f), text, findings });
       }
-      matchSnapshot(path.join(SNAPSHOTS, `${folder}.snap`), parts.join('\n\n'));
+      matchSnapshot(path.join(SNAPSHOTS, `${folder}.snap`), renderReport(dir, parts));
     });
   });
 }

@@ -2,7 +2,7 @@
 // positions mapped back into the .py file.
 import * as assert from 'node:assert/strict';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
-import { ruleTable } from '../aql/tester';
+import { ruleTester } from '../ruleTester';
 
 const linter = createDefaultLinter();
 const F = 'shop/migrations/0003_data.py';
@@ -15,7 +15,7 @@ const withForward = (body: string, extra = ''): string =>
     .join('\n')}\n${extra}\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n`;
 
 suite('(unit) lint django rules', () => {
-  ruleTable(linter, F, 'django-runpython-create', {
+  ruleTester('django-runpython-create', { linter, file: F,
     valid: [
       withForward('Product.objects.get_or_create(sku="A1", defaults={"name": "Apple"})'),
       withForward('Product.objects.update_or_create(sku="A1", defaults={"name": "Apple"})'),
@@ -30,43 +30,43 @@ suite('(unit) lint django rules', () => {
     ],
     invalid: [
       {
-        text: withForward('Product.objects.create(sku="A1", name="Apple")'),
+        code: withForward('Product.objects.create(sku="A1", name="Apple")'),
         errors: [{ line: 7, column: 5, endLine: 7, endColumn: 51, message: /In forwards\(\): objects\.create\(\) inserts a new row/ }],
         output: withForward('Product.objects.get_or_create(sku="A1", name="Apple")'),
       },
-      { text: withForward('for sku in ["A1", "B2"]:\n    Product(sku=sku).save()'), errors: [{ line: 8, column: 9, message: /every iteration of the for loop/ }] },
-      { text: withForward('p = Product(sku="A1")\np.save()'), errors: [{ line: 8, column: 5 }] },
-      { text: withForward('Product.objects.bulk_create([Product(sku="A1")])'), errors: [{ line: 7, column: 5, message: /ignore_conflicts/ }] },
+      { code: withForward('for sku in ["A1", "B2"]:\n    Product(sku=sku).save()'), errors: [{ line: 8, column: 9, message: /every iteration of the for loop/ }] },
+      { code: withForward('p = Product(sku="A1")\np.save()'), errors: [{ line: 8, column: 5 }] },
+      { code: withForward('Product.objects.bulk_create([Product(sku="A1")])'), errors: [{ line: 7, column: 5, message: /ignore_conflicts/ }] },
       // A condition that does not query the database is no guard.
-      { text: withForward('if settings.DEBUG:\n    Product.objects.create(sku="demo")'), errors: [{ line: 8, column: 9 }] },
+      { code: withForward('if settings.DEBUG:\n    Product.objects.create(sku="demo")'), errors: [{ line: 8, column: 9 }] },
       // A helper called from the forward function is followed.
-      { text: withForward('add_defaults(Product)', '\n\ndef add_defaults(model):\n    model.objects.create(sku="D")'), errors: [{ line: 11, column: 5, message: /In add_defaults\(\)/ }] },
+      { code: withForward('add_defaults(Product)', '\n\ndef add_defaults(model):\n    model.objects.create(sku="D")'), errors: [{ line: 11, column: 5, message: /In add_defaults\(\)/ }] },
     ],
   });
 
-  ruleTable(linter, F, 'django-runpython-update-not-idempotent', {
+  ruleTester('django-runpython-update-not-idempotent', { linter, file: F,
     valid: [
       withForward('Product.objects.update(active=True)'),
       withForward('Product.objects.filter(price_version__lt=2).update(price=F("price") * 2, price_version=2)'),
       withForward('Product.objects.update(display_name=F("name"))'),
     ],
     invalid: [
-      { text: withForward('Product.objects.update(price=F("price") * 2)'), errors: [{ line: 7, column: 5, message: /"price" so that it is computed from its own current value/ }] },
-      { text: withForward('Product.objects.filter(active=True).update(touched_at=timezone.now())'), errors: [{ line: 7, column: 5, message: /timezone\.now\(\) differs on every run/ }] },
-      { text: withForward('Product.objects.update(title=F("name"), name="")'), errors: [{ line: 7, column: 5, message: /copies F\('name'\)/ }] },
+      { code: withForward('Product.objects.update(price=F("price") * 2)'), errors: [{ line: 7, column: 5, message: /"price" so that it is computed from its own current value/ }] },
+      { code: withForward('Product.objects.filter(active=True).update(touched_at=timezone.now())'), errors: [{ line: 7, column: 5, message: /timezone\.now\(\) differs on every run/ }] },
+      { code: withForward('Product.objects.update(title=F("name"), name="")'), errors: [{ line: 7, column: 5, message: /copies F\('name'\)/ }] },
     ],
   });
 
-  ruleTable(linter, F, 'django-runpython-delete-all', {
+  ruleTester('django-runpython-delete-all', { linter, file: F,
     valid: [withForward('Product.objects.filter(sku__startswith="TMP").delete()')],
-    invalid: [{ text: withForward('Product.objects.all().delete()'), errors: [{ line: 7, column: 5, endColumn: 35 }] }],
+    invalid: [{ code: withForward('Product.objects.all().delete()'), errors: [{ line: 7, column: 5, endColumn: 35 }] }],
   });
 
-  ruleTable(linter, F, 'django-runsql-not-literal', {
+  ruleTester('django-runsql-not-literal', { linter, file: F,
     valid: ['from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL("SELECT 1", migrations.RunSQL.noop)]\n'],
     invalid: [
-      { text: 'from django.db import migrations\nT = "x"\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(f"DROP TABLE {T}")]\n', errors: [{ line: 5, column: 37, message: /f-string/ }] },
-      { text: 'from django.db import migrations\nSQL = open("x.sql").read()\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(SQL)]\n', errors: [{ line: 5, column: 37, message: /computed \(identifier\)/ }] },
+      { code: 'from django.db import migrations\nT = "x"\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(f"DROP TABLE {T}")]\n', errors: [{ line: 5, column: 37, message: /f-string/ }] },
+      { code: 'from django.db import migrations\nSQL = open("x.sql").read()\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(SQL)]\n', errors: [{ line: 5, column: 37, message: /computed \(identifier\)/ }] },
     ],
   });
 

@@ -1,13 +1,13 @@
 // Valid/invalid tables for the Rails seed rules, with exact positions.
 import * as assert from 'node:assert/strict';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
-import { ruleTable } from '../aql/tester';
+import { ruleTester } from '../ruleTester';
 
 const linter = createDefaultLinter();
 const F = 'db/seeds.rb';
 
 suite('(unit) lint seed rules', () => {
-  ruleTable(linter, F, 'seed-unguarded-create', {
+  ruleTester('seed-unguarded-create', { linter, file: F,
     valid: [
       'User.find_or_create_by!(email: "admin@example.com") do |u|\n  u.name = "Admin"\nend',
       'Role.where(name: "admin").first_or_create!',
@@ -24,62 +24,62 @@ suite('(unit) lint seed rules', () => {
     ],
     invalid: [
       {
-        text: '# Admin user\nUser.create!(email: "admin@example.com", name: "Admin")\n',
+        code: '# Admin user\nUser.create!(email: "admin@example.com", name: "Admin")\n',
         errors: [{ line: 2, column: 1, endLine: 2, endColumn: 56, message: /User\.create! inserts a new row every time/ }],
         output: '# Admin user\nUser.find_or_create_by!(email: "admin@example.com", name: "Admin")\n',
       },
-      { text: '10.times do |i|\n  Post.create(title: "Post #{i}")\nend', errors: [{ line: 2, column: 3, message: /inside `times`/ }], output: '10.times do |i|\n  Post.find_or_create_by(title: "Post #{i}")\nend' },
+      { code: '10.times do |i|\n  Post.create(title: "Post #{i}")\nend', errors: [{ line: 2, column: 3, message: /inside `times`/ }], output: '10.times do |i|\n  Post.find_or_create_by(title: "Post #{i}")\nend' },
       // A condition that does not ask the database is no guard.
-      { text: 'User.create!(email: "a") if Rails.env.development?', errors: [{ line: 1, column: 1 }] },
+      { code: 'User.create!(email: "a") if Rails.env.development?', errors: [{ line: 1, column: 1 }] },
       // "exists?" in a comment or string is no guard.
-      { text: '# unless User.exists?\nUser.create!(note: "unless User.exists?")', errors: [{ line: 2, column: 1 }] },
-      { text: 'admin = User.first\nadmin.posts.create!(title: "Hello")', errors: [{ line: 2, column: 1, message: /admin\.posts\.create!/ }] },
+      { code: '# unless User.exists?\nUser.create!(note: "unless User.exists?")', errors: [{ line: 2, column: 1 }] },
+      { code: 'admin = User.first\nadmin.posts.create!(title: "Hello")', errors: [{ line: 2, column: 1, message: /admin\.posts\.create!/ }] },
       // Multi-byte characters before the call: columns are UTF-16, not bytes.
-      { text: '# Café ☕ seeds\nCity.create!(name: "Zürich")', errors: [{ line: 2, column: 1, endLine: 2, endColumn: 29 }] },
+      { code: '# Café ☕ seeds\nCity.create!(name: "Zürich")', errors: [{ line: 2, column: 1, endLine: 2, endColumn: 29 }] },
     ],
   });
 
-  ruleTable(linter, F, 'seed-new-save', {
+  ruleTester('seed-new-save', { linter, file: F,
     valid: [
       'u = User.find_or_initialize_by(email: "a")\nu.name = "A"\nu.save!',
       'u = User.new(email: "a")\nu.save! if u.new_record? && !User.exists?(email: "a")',
     ],
     invalid: [
-      { text: 'u = User.new(email: "a")\nu.name = "A"\nu.save!', errors: [{ line: 3, column: 1, endColumn: 8 }] },
-      { text: 'Tag.new(name: "x").save', errors: [{ line: 1, column: 1 }] },
+      { code: 'u = User.new(email: "a")\nu.name = "A"\nu.save!', errors: [{ line: 3, column: 1, endColumn: 8 }] },
+      { code: 'Tag.new(name: "x").save', errors: [{ line: 1, column: 1 }] },
     ],
   });
 
-  ruleTable(linter, F, 'seed-insert-all-without-unique-by', {
+  ruleTester('seed-insert-all-without-unique-by', { linter, file: F,
     valid: ['Tag.insert_all([{ name: "a" }], unique_by: :name)', 'list = [1]\nlist.insert(0, 2)'],
     invalid: [
-      { text: 'Tag.insert_all([{ name: "a" }, { name: "b" }])', errors: [{ line: 1, column: 1, message: /without unique_by/ }] },
-      { text: 'Tag.insert_all!([{ name: "a" }], unique_by: :name)', errors: [{ line: 1, column: 1, message: /raises on the second run/ }] },
-      { text: 'Setting.insert({ key: "theme", value: "dark" })', errors: [{ line: 1, column: 1 }] },
+      { code: 'Tag.insert_all([{ name: "a" }, { name: "b" }])', errors: [{ line: 1, column: 1, message: /without unique_by/ }] },
+      { code: 'Tag.insert_all!([{ name: "a" }], unique_by: :name)', errors: [{ line: 1, column: 1, message: /raises on the second run/ }] },
+      { code: 'Setting.insert({ key: "theme", value: "dark" })', errors: [{ line: 1, column: 1 }] },
     ],
   });
 
-  ruleTable(linter, F, 'seed-upsert-without-unique-by', {
+  ruleTester('seed-upsert-without-unique-by', { linter, file: F,
     valid: ['Tag.upsert_all([{ name: "a" }], unique_by: :name)', 'Tag.upsert_all([{ id: 1, name: "a" }])', 'Setting.upsert({ key: "x", value: 1 }, unique_by: :key)'],
-    invalid: [{ text: 'Tag.upsert_all([{ name: "a" }])', errors: [{ line: 1, column: 1, endColumn: 32 }] }],
+    invalid: [{ code: 'Tag.upsert_all([{ name: "a" }])', errors: [{ line: 1, column: 1, endColumn: 32 }] }],
   });
 
-  ruleTable(linter, F, 'seed-delete-all', {
+  ruleTester('seed-delete-all', { linter, file: F,
     valid: ['User.where(email: "old@example.com").delete_all', 'Session.where("expires_at < ?", Time.now).destroy_all', 'conn.execute("DELETE FROM sessions WHERE expired")'],
     invalid: [
-      { text: 'User.delete_all', errors: [{ line: 1, column: 1, endColumn: 16 }] },
-      { text: 'Post.all.destroy_all', errors: [{ line: 1, column: 1 }] },
-      { text: 'ActiveRecord::Base.connection.execute("TRUNCATE users CASCADE")', errors: [{ line: 1, column: 1 }] },
-      { text: 'ActiveRecord::Base.connection.truncate_tables(:users)', errors: [{ line: 1, column: 1 }] },
+      { code: 'User.delete_all', errors: [{ line: 1, column: 1, endColumn: 16 }] },
+      { code: 'Post.all.destroy_all', errors: [{ line: 1, column: 1 }] },
+      { code: 'ActiveRecord::Base.connection.execute("TRUNCATE users CASCADE")', errors: [{ line: 1, column: 1 }] },
+      { code: 'ActiveRecord::Base.connection.truncate_tables(:users)', errors: [{ line: 1, column: 1 }] },
     ],
   });
 
-  ruleTable(linter, F, 'seed-random-lookup-key', {
+  ruleTester('seed-random-lookup-key', { linter, file: F,
     valid: ['User.find_or_create_by!(email: "demo@example.com") { |u| u.name = Faker::Name.name }'],
     invalid: [
-      { text: 'User.find_or_create_by!(email: Faker::Internet.email)', errors: [{ line: 1, column: 25, message: /Faker/ }] },
-      { text: 'Token.where(value: SecureRandom.hex(8)).first_or_create', errors: [{ line: 1, column: 13, message: /SecureRandom/ }] },
-      { text: 'Day.find_or_create_by(date: Date.today)', errors: [{ line: 1, column: 23, message: /Date\.today/ }] },
+      { code: 'User.find_or_create_by!(email: Faker::Internet.email)', errors: [{ line: 1, column: 25, message: /Faker/ }] },
+      { code: 'Token.where(value: SecureRandom.hex(8)).first_or_create', errors: [{ line: 1, column: 13, message: /SecureRandom/ }] },
+      { code: 'Day.find_or_create_by(date: Date.today)', errors: [{ line: 1, column: 23, message: /Date\.today/ }] },
     ],
   });
 

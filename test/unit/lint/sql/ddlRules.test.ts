@@ -1,4 +1,4 @@
-import { ruleTester } from './ruleTester';
+import { ruleTester } from '../ruleTester';
 
 ruleTester('sql-create-table-if-not-exists', {
   valid: [

@@ -1,4 +1,4 @@
-import { ruleTester } from './ruleTester';
+import { ruleTester } from '../ruleTester';
 
 ruleTester('sql-insert-without-conflict-handling', {
   valid: [

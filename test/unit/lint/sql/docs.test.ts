@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqlRules } from '../../../../src/core/lint/languages/sql';
-import { lintSql } from './ruleTester';
+import { lintSql } from '../ruleTester';
 
 const DOCS = join(__dirname, '..', '..', '..', '..', 'docs', 'rules');
 

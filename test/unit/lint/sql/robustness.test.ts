@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { lintSql } from './ruleTester';
+import { lintSql } from '../ruleTester';
 
 const CORPUS = join(__dirname, '..', '..', '..', 'fixtures', 'lint-corpus', 'sql');
 const SAMPLES = readdirSync(CORPUS).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(join(CORPUS, f), 'utf8'));

@@ -1,27 +1,12 @@
-// Readable snapshots (squawk-style): each case renders the findings with the source line and a
-// caret underline, compared with a stored .snap file. Regenerate after an intended change with
-// UPDATE_SNAPSHOTS=1 and review the diff.
-import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Readable snapshots: each case's findings as `greenlight lint` prints them (source line, caret
+// underline, help, fix), compared with a stored .snap file. Regenerate after an intended change
+// with UPDATE_SNAPSHOTS=1 and review the diff.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lintSql } from './ruleTester';
+import { lintSql, matchSnapshot, renderReport } from '../ruleTester';
 
 const SNAP_DIR = join(__dirname, '__snapshots__');
 const CORPUS = join(__dirname, '..', '..', '..', 'fixtures', 'lint-corpus', 'sql');
-
-async function render(text: string): Promise<string> {
-  const lines = text.split('\n');
-  const out: string[] = [];
-  for (const f of await lintSql(text)) {
-    out.push(`${f.severity}[${f.code}] ${f.startPos.line}:${f.startPos.column}-${f.endPos.line}:${f.endPos.column} ${f.message}`);
-    const src = lines[f.startPos.line - 1] ?? '';
-    const width = f.endPos.line === f.startPos.line ? Math.max(1, f.endPos.column - f.startPos.column) : Math.max(1, src.length - f.startPos.column + 1);
-    out.push(`  | ${src}`, `  | ${' '.repeat(f.startPos.column - 1)}${'^'.repeat(width)}`);
-    out.push(`  = help: ${f.help}`);
-    if (f.fix) out.push(`  = fix: ${f.fix.title}: ${f.fix.edits.map((e) => JSON.stringify(e.newText)).join(', ')}`);
-  }
-  return out.length ? `${out.join('\n')}\n` : '(no findings)\n';
-}
 
 const CASES: Record<string, () => string> = {
   'mixed-safe-then-unsafe': () => readFileSync(join(CORPUS, 'n059_mixed_safe_then_unsafe.sql'), 'utf8'),
@@ -36,14 +21,9 @@ const CASES: Record<string, () => string> = {
 suite('(unit) lint sql snapshots', () => {
   for (const [name, text] of Object.entries(CASES)) {
     test(name, async () => {
-      const actual = await render(text());
-      const file = join(SNAP_DIR, `${name}.snap`);
-      if (process.env.UPDATE_SNAPSHOTS === '1' || !existsSync(file)) {
-        if (process.env.CI && !existsSync(file)) assert.fail(`missing snapshot ${file}: run with UPDATE_SNAPSHOTS=1 and commit it`);
-        mkdirSync(SNAP_DIR, { recursive: true });
-        writeFileSync(file, actual);
-      }
-      assert.equal(actual, readFileSync(file, 'utf8'));
+      const file = `${name}.sql`;
+      const findings = await lintSql(text());
+      matchSnapshot(join(SNAP_DIR, `${name}.snap`), renderReport('/', [{ file: `/${file}`, text: text(), findings }]));
     });
   }
 });

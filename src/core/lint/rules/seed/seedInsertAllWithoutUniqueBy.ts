@@ -25,7 +25,7 @@ export const seedInsertAllWithoutUniqueBy: Rule<RubyUnit> = {
       if ((call.name === 'insert' || call.name === 'insert!') && !['ConstantReadNode', 'ConstantPathNode'].includes(kind(call.receiver))) continue;
       const bang = call.name.endsWith('!');
       if (!bang && keywordNames(call).includes('unique_by')) continue;
-      if (guardOf(info)) continue;
+      if (guardOf(info, unit)) continue;
       ctx.report({
         ...unit.span(call.location),
         message: bang

@@ -33,7 +33,7 @@ export const seedNewSave: Rule<RubyUnit> = {
         if (value && kind(value) === 'CallNode' && FIND_OR_CREATE.has((value as Prism.CallNode).name)) continue;
         fromNew = isNew(value ?? null);
       }
-      if (!fromNew || guardOf(info)) continue;
+      if (!fromNew || guardOf(info, unit)) continue;
       const loop = loopOf(info);
       ctx.report({
         ...unit.span(call.location),

@@ -2,50 +2,8 @@
 // is new on every run, so it never finds the row it created last time and always inserts.
 import type * as Prism from '@ruby/prism';
 import type { Rule } from '../../types';
-import { children, kind, type RubyUnit } from '../../ruby/prism';
-import { constantName, FIND_OR_CREATE } from '../../ruby/seeds';
-
-const RANDOM_CONSTANTS = new Set(['Faker', 'SecureRandom', 'Random', 'FFaker']);
-const RANDOM_CALLS = new Set(['rand', 'sample', 'shuffle', 'uuid', 'hex', 'urlsafe_base64']);
-const CLOCKS = new Set(['Time', 'DateTime', 'Date']);
-const CLOCK_CALLS = new Set(['now', 'current', 'today']);
-
-function randomSource(node: Prism.Node): string | undefined {
-  // Constants (Faker, SecureRandom) name the source better than the method called on them.
-  return randomConstant(node) ?? randomCall(node);
-}
-
-function randomConstant(node: Prism.Node): string | undefined {
-  const stack: Prism.Node[] = [node];
-  while (stack.length) {
-    const n = stack.pop()!;
-    const k = kind(n);
-    if ((k === 'ConstantReadNode' || k === 'ConstantPathNode') && RANDOM_CONSTANTS.has(constantName(n))) return constantName(n);
-    if (k === 'ConstantPathNode') {
-      // Faker::Internet: the root of the path is what matters.
-      let p: Prism.Node | null = n;
-      while (kind(p) === 'ConstantPathNode') p = (p as Prism.ConstantPathNode).parent;
-      if (p && RANDOM_CONSTANTS.has(constantName(p))) return constantName(p);
-    }
-    stack.push(...children(n));
-  }
-  return undefined;
-}
-
-function randomCall(node: Prism.Node): string | undefined {
-  const stack: Prism.Node[] = [node];
-  while (stack.length) {
-    const n = stack.pop()!;
-    const k = kind(n);
-    if (k === 'CallNode') {
-      const c = n as Prism.CallNode;
-      if (RANDOM_CALLS.has(c.name) && (!c.receiver || kind(c.receiver) !== 'ConstantReadNode' || RANDOM_CONSTANTS.has(constantName(c.receiver)))) return c.name;
-      if (CLOCK_CALLS.has(c.name) && CLOCKS.has(constantName(c.receiver))) return `${constantName(c.receiver)}.${c.name}`;
-    }
-    stack.push(...children(n));
-  }
-  return undefined;
-}
+import { kind, type RubyUnit } from '../../ruby/prism';
+import { FIND_OR_CREATE, randomSource } from '../../ruby/seeds';
 
 export const seedRandomLookupKey: Rule<RubyUnit> = {
   meta: {

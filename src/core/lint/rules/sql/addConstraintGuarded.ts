@@ -1,7 +1,10 @@
 // ALTER TABLE … ADD CONSTRAINT has no IF NOT EXISTS. A named constraint fails on the second run
 // (duplicate_object, or duplicate_table for the index of a UNIQUE/PRIMARY KEY); an unnamed CHECK,
-// UNIQUE or FOREIGN KEY is added again under a new name every run.
+// UNIQUE or FOREIGN KEY is added again under a new name every run. A DROP CONSTRAINT of the same
+// name before it — an earlier statement, or an earlier action of the same ALTER TABLE — makes it
+// re-runnable (an unnamed PRIMARY KEY is named <table>_pkey).
 import { bodyOf, relKey, relName } from '../../sql/ast';
+import { constraintName } from '../../sql/facts';
 import { guardedByBlock, ident, insertAt, sqlRule } from '../../sql/rule';
 
 export const addConstraintGuarded = sqlRule(
@@ -20,12 +23,16 @@ export const addConstraintGuarded = sqlRule(
     if (c.facts.freshTable(table, stmt.index) || c.facts.droppedAfter(table, stmt.index)) return;
     if (guardedByBlock(stmt, ['duplicate_object', 'duplicate_table', 'invalid_table_definition'])) return;
     const cmds = n.cmds ?? [];
+    const droppedHere = new Set<string>();
     for (const item of cmds) {
       const cmd = bodyOf(item, 'AlterTableCmd');
+      if (cmd?.subtype === 'AT_DropConstraint') droppedHere.add(String(cmd.name));
       if (cmd?.subtype !== 'AT_AddConstraint') continue;
       const con = bodyOf(cmd.def, 'Constraint');
       if (!con) continue;
       const kind = String(con.contype).replace('CONSTR_', '').replace('_', ' ');
+      const implicit = constraintName(con, n.relation?.relname);
+      if (implicit && (droppedHere.has(implicit) || c.facts.droppedBefore(`con:${relKey(n.relation)}.${implicit}`, stmt.index, table))) continue;
       if (!con.conname) {
         if (con.contype === 'CONSTR_PRIMARY') {
           c.report(stmt, `ADD PRIMARY KEY on ${relName(n.relation)} fails on the second run: the table already has a primary key.`);

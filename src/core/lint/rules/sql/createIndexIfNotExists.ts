@@ -1,6 +1,8 @@
 // CREATE INDEX fails with duplicate_table on the second run unless it says IF NOT EXISTS; an index
 // without a name is worse: PostgreSQL picks a new name every run and builds a duplicate index.
-import { relKey, relName } from '../../sql/ast';
+// An index on a column this file dropped (and added back) before it is gone on every run: dropping
+// the column dropped the index with it.
+import { bodyOf, relKey, relName } from '../../sql/ast';
 import { guardedByBlock, insertAfterKeywords, sqlRule } from '../../sql/rule';
 
 export const createIndexIfNotExists = sqlRule(
@@ -25,6 +27,8 @@ export const createIndexIfNotExists = sqlRule(
     const key = `rel:${n.relation?.schemaname ?? 'public'}.${n.idxname}`;
     if (guardedByBlock(stmt, ['duplicate_table', 'duplicate_object'])) return;
     if (c.facts.droppedBefore(key, stmt.index, table) || c.facts.droppedAfter(key, stmt.index, table)) return;
+    const columns = (n.indexParams ?? []).map((p: unknown) => bodyOf(p, 'IndexElem')?.name).filter((x: unknown): x is string => typeof x === 'string');
+    if (columns.some((col: string) => c.facts.droppedBefore(`col:${relKey(n.relation)}.${col}`, stmt.index))) return;
     const fix = insertAfterKeywords(stmt, ['CREATE', 'UNIQUE?', 'INDEX', 'CONCURRENTLY?'], 'IF NOT EXISTS', 'Add IF NOT EXISTS');
     c.report(stmt, `CREATE INDEX ${n.idxname} fails on the second run: the index already exists.`, fix);
   },

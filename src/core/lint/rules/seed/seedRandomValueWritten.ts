@@ -1,0 +1,90 @@
+// `user = User.find_or_initialize_by(email: …); user.password = SecureRandom.hex; user.save!`
+// finds last run's row, as a re-runnable seed should, and then overwrites it with a new random
+// value: every run changes the data again (a new password, new Faker tags). The random value may
+// come through a local variable or a helper method of the file.
+import type * as Prism from '@ruby/prism';
+import type { Rule } from '../../types';
+import { kind, type RubyNode, type RubyUnit } from '../../ruby/prism';
+import { guardOf, randomSource } from '../../ruby/seeds';
+
+const UPDATES = new Set(['update', 'update!', 'update_columns', 'update_column', 'update_attribute', 'update_attributes', 'update_attributes!']);
+const SAVES = new Set(['save', 'save!']);
+const NOT_WRITERS = new Set(['==', '!=', '<=', '>=', '===', '[]=']);
+const FRESH = new Set(['new', 'create', 'create!', 'build']);
+
+/** Per file: helper methods (def) whose result is random. */
+const randomHelpersCache = new WeakMap<RubyUnit, Map<string, string>>();
+
+function randomHelpers(unit: RubyUnit): Map<string, string> {
+  let m = randomHelpersCache.get(unit);
+  if (m) return m;
+  m = new Map();
+  const stack: RubyNode[] = [unit.program];
+  while (stack.length) {
+    const n = stack.pop()!;
+    const def = kind(n) === 'DefNode' ? (n as Prism.DefNode) : undefined;
+    const source = def?.body ? randomSource(def.body) : undefined;
+    if (def && source) m.set(def.name, source);
+    stack.push(...((n as unknown as { compactChildNodes(): RubyNode[] }).compactChildNodes()));
+  }
+  randomHelpersCache.set(unit, m);
+  return m;
+}
+
+/** The last assignment to a local or instance variable before `at`. */
+function lastValue(unit: RubyUnit, name: string, at: number): RubyNode | null | undefined {
+  const a = unit.assignments.filter((x) => (x.node as Prism.LocalVariableWriteNode).name === name && x.node.location.startOffset < at).pop();
+  return a ? (a.node as Prism.LocalVariableWriteNode).value : undefined;
+}
+
+/** Where a written value comes from when it is new on every run, or undefined. */
+function randomOrigin(unit: RubyUnit, value: RubyNode | null | undefined, at: number, depth = 0): string | undefined {
+  if (!value || depth > 3) return undefined;
+  const k = kind(value);
+  if (k === 'LocalVariableReadNode' || k === 'InstanceVariableReadNode') return randomOrigin(unit, lastValue(unit, (value as Prism.LocalVariableReadNode).name, at), at, depth + 1);
+  if (k === 'CallNode' && !(value as Prism.CallNode).receiver) {
+    const helper = randomHelpers(unit).get((value as Prism.CallNode).name);
+    if (helper) return `${helper} (through ${(value as Prism.CallNode).name})`;
+  }
+  return randomSource(value as Prism.Node);
+}
+
+function variableName(node: RubyNode | null): string | undefined {
+  const k = kind(node);
+  return k === 'LocalVariableReadNode' || k === 'InstanceVariableReadNode' ? (node as Prism.LocalVariableReadNode).name : undefined;
+}
+
+export const seedRandomValueWritten: Rule<RubyUnit> = {
+  meta: {
+    code: 'seed-random-value-written',
+    language: 'ruby',
+    tags: ['idempotency', 'correctness'],
+    defaultSeverity: 'warning',
+    description: 'A random or time-based value (Faker, SecureRandom, rand, Time.now) written to an existing record and saved: every run of the seeds changes it again.',
+    help: 'Set random attributes only when the record is created (inside the find_or_create_by block, or with create_with), or use a fixed value.',
+    fixable: false,
+  },
+  check(unit, ctx) {
+    for (const info of unit.calls) {
+      const call = info.node;
+      const record = variableName(call.receiver);
+      if (!record) continue;
+      const at = call.location.startOffset;
+      let value: RubyNode | null | undefined;
+      if (call.name.endsWith('=') && !NOT_WRITERS.has(call.name)) {
+        // A writer needs a save of the same record after it to reach the database.
+        const saved = unit.calls.some((c) => SAVES.has(c.node.name) && variableName(c.node.receiver) === record && c.node.location.startOffset > at);
+        if (!saved) continue;
+        value = call.arguments_?.arguments_?.[0];
+      } else if (UPDATES.has(call.name)) {
+        value = call.arguments_;
+      } else continue;
+      // A record built fresh on this run is the business of the insert rules, not this one.
+      const origin = lastValue(unit, record, at);
+      if (kind(origin) === 'CallNode' && FRESH.has((origin as Prism.CallNode).name)) continue;
+      const source = randomOrigin(unit, value, at);
+      if (!source || guardOf(info, unit)) continue;
+      ctx.report({ ...unit.span(call.location), message: `${unit.source(call)} writes a value from ${source} to an existing record: every run of the seeds changes it again.` });
+    }
+  },
+};
