@@ -25,9 +25,8 @@ import { resolveEnvironment } from '../../src/core/deploy/environment';
 import { LABEL } from '../../src/core/deploy/plan';
 import { rollback } from '../../src/core/deploy/rollback';
 import { buildImages } from '../../src/core/images/build';
-import { connectDocker } from '../../src/core/images/dockerAdapter';
 import { openLedger } from '../../src/core/images/ledger';
-import { localDocker } from '../../src/core/ship/dockerAdapter';
+import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { RemoteHost } from '../../src/core/ship/remoteHost';
 import { shipImage } from '../../src/core/ship/ship';
 import { testbed } from '../../test/integration/testbed';
@@ -65,12 +64,13 @@ void (async () => {
   })();
   const sshConfig = path.join(bed.root, 'ssh', 'config');
   const target = { host: bed.sshHost, port: bed.sshPort, user: bed.sshUser, identityFile: bed.sshKeyFile, hostKey: bed.hostKey };
-  const engine = connectDocker();
+  const engine = localDocker();
   await engine.ping().catch((e: Error) => {
     console.error(`deploy bench: no Docker engine at ${engine.endpoint} (${e.message}); run bash test/testbed/up.sh`);
     process.exit(1);
   });
-  const local = localDocker();
+  // The engine that built and tested the image is the one ship reads it from.
+  const local = engine;
   const ctx = quietContext();
   const host = await RemoteHost.connect(target, bed.prodDockerSock, ctx);
   const work = mkdtempSync(path.join(tmpdir(), 'gl-bench-deploy-'));

@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildImages } from '../../src/core/images/build';
 import { gzipToFileWithSha256 } from '../../src/core/images/checksum';
-import { connectDocker } from '../../src/core/images/dockerAdapter';
+import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { quietContext } from '../../src/core/common/job';
 import { median, replaceSection } from './_report';
 
@@ -17,7 +17,7 @@ const root = path.resolve(__dirname, '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 void (async () => {
-  const engine = connectDocker();
+  const engine = localDocker();
   try {
     await engine.ping();
   } catch (e) {

@@ -10,9 +10,8 @@ import { deploy } from '../../src/core/deploy/deploy';
 import { rollback, listRetained } from '../../src/core/deploy/rollback';
 import { openEnvironment } from '../../src/core/deploy/session';
 import { buildAndTestDemo } from '../../src/core/images/demo';
-import { connectDocker, dockerEndpoint } from '../../src/core/images/dockerAdapter';
 import { openLedger } from '../../src/core/images/ledger';
-import { localDocker } from '../../src/core/ship/dockerAdapter';
+import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { runStep } from './result';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -41,7 +40,7 @@ function printer(prefix: string): JobContext {
 
 runStep(async () => {
   if (!existsSync(TESTBED_ENV)) return { status: 'failed', summary: `no production host: the "${ENV_NAME}" environment is the test bed's (start it with bash test/testbed/up.sh; ${TESTBED_ENV} is missing)` };
-  const engine = connectDocker(dockerEndpoint(process.env));
+  const engine = localDocker(process.env);
   try {
     await engine.ping();
   } catch (e) {
@@ -67,7 +66,8 @@ runStep(async () => {
   } catch (e) {
     return { status: 'failed', summary: `the ${ENV_NAME} host does not answer over SSH (${(e as Error).message}); start the test bed with bash test/testbed/up.sh` };
   }
-  const local = localDocker();
+  // The engine that built and tested the image is the one ship reads it from.
+  const local = engine;
   try {
     const s = session;
     const request = { config: s.config, environment: s.environment, image, ledger, secrets: s.secrets, who: 'npm run demo' };

@@ -5,7 +5,8 @@
 // An engine that is down or restarts is retried with a growing pause, quietly: the view itself
 // says when Docker cannot be reached.
 import type { Connection } from 'vscode-languageserver/node';
-import { connectDocker, dockerEndpoint, type DockerEngine } from '../core/images/dockerAdapter';
+import { localDocker } from '../core/images/adapters/dockerodeAdapter';
+import type { DockerEngine } from '../core/images/docker';
 import type { ServiceFeature } from './features';
 import { StateChangedNotification } from './protocol';
 
@@ -22,7 +23,7 @@ export function dockerImageEvents(connection: Connection, opts: DockerImageEvent
   const debounceMs = opts.debounceMs ?? 250;
   const retryMs = opts.retryMs ?? 2000;
   const maxRetryMs = opts.maxRetryMs ?? 60_000;
-  const engine = opts.engine ?? (() => connectDocker(dockerEndpoint()));
+  const engine = opts.engine ?? (() => localDocker());
   const stop = new AbortController();
   let timer: NodeJS.Timeout | undefined;
 

@@ -3,7 +3,8 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildImages } from '../../core/images/build';
-import { connectDocker, dockerEndpoint, type DockerEngine } from '../../core/images/dockerAdapter';
+import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
+import type { DockerEngine } from '../../core/images/docker';
 import { OperationError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { cliContext, type CliIo } from '../io';
@@ -25,7 +26,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
 
 /** The local Docker engine, checked up front so "cannot connect" is one clear line. */
 export async function localEngine(io: CliIo): Promise<DockerEngine> {
-  const engine = connectDocker(dockerEndpoint(io.env));
+  const engine = localDocker(io.env);
   try {
     await engine.ping();
   } catch (e) {

@@ -11,7 +11,7 @@ import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
 import { breakLock } from '../../core/deploy/lock';
 import { openEnvironment } from '../../core/deploy/session';
 import { openLedger } from '../../core/images/ledger';
-import { localDocker } from '../../core/ship/dockerAdapter';
+import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
 import type { ShipMode } from '../../core/ship/ship';
 import { cliContext, colorsOf, type CliIo } from '../io';
 import { withSignal } from './ship';

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { openEnvironment } from '../../core/deploy/session';
-import { localDocker } from '../../core/ship/dockerAdapter';
+import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
 import { shipImage, type ShipMode } from '../../core/ship/ship';
 import { cliContext, type CliIo } from '../io';
 

@@ -17,7 +17,7 @@ import { describeArango, probeArango } from '../backup/arangoRemote';
 import { pgCommands } from '../backup/pgCommands';
 import { fileCommands } from '../backup/pgCommands';
 import { networkModeOf, type GreenlightConfig, type ServiceConfig, type TaskPhase } from '../config/schema';
-import type { DockerEngine } from '../ship/docker';
+import type { DockerEngine } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode, type ShipResult } from '../ship/ship';
 import { appendAudit, type AuditRecord } from './audit';

@@ -7,7 +7,7 @@
 //     address on its first network, which the host can reach directly.
 import { OperationError } from '../common/errors';
 import { networkModeOf, type EnvironmentConfig, type ServiceConfig } from '../config/schema';
-import type { DockerEngine } from '../ship/docker';
+import type { DockerEngine } from '../images/docker';
 import type { HealthOptions } from './health';
 import { listenPortOf } from './plan';
 

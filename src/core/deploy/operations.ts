@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { InputError, OperationError } from '../common/errors';
 import type { JobContext } from '../common/job';
 import type { GreenlightConfig } from '../config/schema';
-import type { OutputStreams } from '../ship/docker';
+import type { OutputStreams } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { pickService } from './environment';
 import { LABEL, namesFor } from './plan';

@@ -5,7 +5,7 @@ import { timestamp } from '../backup/naming';
 import { Secret } from '../common/secret';
 import type { PgTarget } from '../backup/pgCommands';
 import { networkModeOf, type EnvironmentConfig, type GreenlightConfig, type ServiceConfig, type TaskPhase } from '../config/schema';
-import type { ContainerSpec } from '../ship/docker';
+import type { ContainerSpec } from '../images/docker';
 
 export const LABEL = {
   project: 'greenlight.project',

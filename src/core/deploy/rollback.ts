@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import type { JobContext } from '../common/job';
 import type { GreenlightConfig } from '../config/schema';
-import type { ContainerSummary } from '../ship/docker';
+import type { ContainerSummary } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, tailAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';

@@ -8,7 +8,7 @@ import { throwIfCancelled, type JobContext } from '../common/job';
 import type { ServiceConfig } from '../config/schema';
 import { BuildOutput, instructionLine } from './buildOutput';
 import { packContext } from './context';
-import type { DockerEngine } from './dockerAdapter';
+import type { DockerEngine } from './docker';
 import { readGitState } from './git';
 import { runCommand } from './process';
 import { loadProject, selectServices, type Project } from './project';

@@ -3,7 +3,7 @@
 // runs the rest of the demo). The CLI equivalent is `greenlight build && greenlight test`.
 import type { JobContext } from '../common/job';
 import { buildImages, type BuildRecord } from './build';
-import { connectDocker, dockerEndpoint } from './dockerAdapter';
+import { localDocker } from './adapters/dockerodeAdapter';
 import { builtinMigrations } from './migrations';
 import { testImages, type TestResult } from './testRun';
 
@@ -12,7 +12,7 @@ export type DemoImagesOutcome =
   | { readonly status: 'ok' | 'failed'; readonly build: BuildRecord; readonly test: TestResult };
 
 export async function buildAndTestDemo(workspaceRoot: string, ctx: JobContext, env: NodeJS.ProcessEnv = process.env): Promise<DemoImagesOutcome> {
-  const engine = connectDocker(dockerEndpoint(env));
+  const engine = localDocker(env);
   try {
     await engine.ping();
   } catch (e) {

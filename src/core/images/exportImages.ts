@@ -9,7 +9,7 @@ import { InputError } from '../common/errors';
 import { throwIfCancelled, type JobContext } from '../common/job';
 import { readBuildOf } from './build';
 import { gzipToFileWithSha256, sha256Line } from './checksum';
-import type { DockerEngine } from './dockerAdapter';
+import type { DockerEngine } from './docker';
 import { openLedger, type TestRecord } from './ledger';
 import { loadProject, selectServices } from './project';
 import { ensureStateDir, withFileLock, writeFileAtomic } from './stateDir';

@@ -1,7 +1,7 @@
 // What the Images view and `greenlight images` show: every image Greenlight built for the project,
 // grouped by service, newest first, each with its tested state (from the ledger, by image ID),
 // whether it was exported, its size and age.
-import type { DockerEngine } from './dockerAdapter';
+import type { DockerEngine } from './docker';
 import { readExportRecords } from './exportImages';
 import { openLedger } from './ledger';
 import { LABEL, parseVersion } from './version';
@@ -29,13 +29,13 @@ export interface ServiceImages {
 export async function listProjectImages(root: string, project: string, engine: DockerEngine): Promise<ServiceImages[]> {
   const ledger = await openLedger(root);
   const exported = new Set(readExportRecords(root).map((r) => r.imageId));
-  const list = await engine.listImages([`${LABEL.project}=${project}`]);
+  const list = await engine.listImages({ [LABEL.project]: project });
   const rows: ImageRow[] = [];
   for (const img of list) {
     const service = img.labels[LABEL.service];
     const version = img.labels[LABEL.version];
     if (!service || !version) continue;
-    const tag = img.tags.find((t) => t === `${service}:${version}`) ?? img.tags[0] ?? `${service}@${img.id.slice(7, 19)}`;
+    const tag = img.repoTags.find((t) => t === `${service}:${version}`) ?? img.repoTags[0] ?? `${service}@${img.id.slice(7, 19)}`;
     const rec = ledger.get(img.id);
     rows.push({
       service,
@@ -43,7 +43,7 @@ export async function listProjectImages(root: string, project: string, engine: D
       tag,
       imageId: img.id,
       sizeBytes: img.sizeBytes,
-      createdAt: img.labels[LABEL.ociCreated] ?? img.created,
+      createdAt: img.labels[LABEL.ociCreated] ?? img.created ?? '',
       dirty: img.labels[LABEL.dirty] === 'true' || parseVersion(version)?.dirty === true,
       gitSha: img.labels[LABEL.ociRevision] ?? '',
       tested: rec ? rec.result : 'untested',

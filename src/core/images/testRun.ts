@@ -12,13 +12,19 @@ import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../com
 import { redact, type Secret } from '../common/secret';
 import type { GreenlightConfig, ServiceConfig } from '../config/schema';
 import { readBuildOf, readLastBuild } from './build';
-import type { ContainerState, DockerEngine } from './dockerAdapter';
+import type { ContainerState, DockerEngine } from './docker';
 import { openLedger } from './ledger';
 import { runCommand } from './process';
 import { loadProject, testPortOf } from './project';
 import { ensureStateDir, writeFileAtomic } from './stateDir';
 import { dropLeftoverTestDatabases, prepareTestDatabase, type TestDatabase, type TestMode } from './testDatabase';
 import { LABEL } from './version';
+
+/**
+ * What every test container shares: no secrets of their own (the test database URL is plain env),
+ * no restart (a crash is a test failure), no mounts, and the image's own PID 1, as `docker run` would.
+ */
+const TEST_CONTAINER = { secretEnv: {}, restart: 'no', volumes: [], init: false } as const;
 
 export interface TestedImage {
   readonly service: string;
@@ -137,6 +143,7 @@ export async function testImages(opts: TestOptions, outer: JobContext): Promise<
           env: containerEnv(s, port, db, env, file),
           labels: testLabels(config.project, s.name, version, runId, now),
           networkMode: 'host',
+          ...TEST_CONTAINER,
         });
         containers.push({ service: s.name, id, name });
         await opts.engine.startContainer(id);
@@ -291,15 +298,16 @@ async function runMigrations(opts: TestOptions, config: GreenlightConfig, root: 
       env: { ...containerEnv(s, testPortOf(s), db, opts.env ?? process.env, 'greenlight.yaml') },
       labels: testLabels(config.project, s.name, version, runId, new Date()),
       networkMode: 'host',
+      ...TEST_CONTAINER,
     });
     try {
       await opts.engine.startContainer(id);
-      const code = await opts.engine.waitContainer(id, ctx.signal);
-      const logs = (await opts.engine.containerLogs(id, 200)).trimEnd();
+      const code = await opts.engine.wait(id, ctx.signal);
+      const logs = (await opts.engine.logs(id, 200)).trimEnd();
       for (const l of logs.split('\n')) if (l) ctx.log(`  ${l}`);
       if (code !== 0) throw new Error(`the migrate command ${JSON.stringify(cmd)} exited with ${code}`);
     } finally {
-      await opts.engine.removeContainer(id).catch(() => undefined);
+      await opts.engine.removeContainer(id, { volumes: true }).catch(() => undefined);
     }
     return;
   }
@@ -318,7 +326,7 @@ async function waitHealthy(engine: DockerEngine, id: string, port: number, url: 
   for (;;) {
     throwIfCancelled(ctx.signal);
     attempt++;
-    const state = await engine.inspectContainer(id);
+    const state = (await engine.inspectContainer(id))?.stateDetail;
     if (!state) throw new Error('the container disappeared');
     if (!state.running) throw new Error(`the container stopped before it became healthy: ${describeState(state)}`);
     const p = await httpProbe(() => connectLocal(port), { address: '127.0.0.1', port, path: health.path, hostHeader: health.host, timeoutMs: Math.min(5000, Math.max(500, deadline - Date.now())) });
@@ -348,14 +356,14 @@ function describeState(s: ContainerState): string {
 async function teardown(engine: DockerEngine, containers: { service: string; id: string; name: string }[], db: TestDatabase | undefined, failed: boolean, ctx: JobContext): Promise<void> {
   for (const c of containers) {
     try {
-      const state = await engine.inspectContainer(c.id);
+      const state = (await engine.inspectContainer(c.id))?.stateDetail;
       if (failed && state) {
         ctx.log(`[${c.service}] container ${c.name}: ${describeState(state)}; last log lines:`);
-        const logs = (await engine.containerLogs(c.id, 60)).trimEnd();
+        const logs = (await engine.logs(c.id, 60)).trimEnd();
         for (const l of logs.split('\n')) ctx.log(`[${c.service}] | ${l}`);
       }
       await engine.stopContainer(c.id, 5);
-      await engine.removeContainer(c.id);
+      await engine.removeContainer(c.id, { volumes: true });
       ctx.log(`[${c.service}] removed ${c.name}`);
     } catch (e) {
       ctx.log(`[${c.service}] could not remove ${c.name}: ${errorMessage(e)} (removed by label with the next run's leftovers)`, 'warn');
@@ -373,12 +381,12 @@ async function teardown(engine: DockerEngine, containers: { service: string; id:
 
 /** Removes test containers of the project (by label) created more than maxAgeMs ago. */
 export async function cleanupTestLeftovers(engine: DockerEngine, project: string, maxAgeMs: number, ctx: JobContext): Promise<string[]> {
-  const list = await engine.listContainers([`${LABEL.test}=true`, `${LABEL.project}=${project}`]);
+  const list = await engine.listContainers({ [LABEL.test]: 'true', [LABEL.project]: project });
   const removed: string[] = [];
   for (const c of list) {
-    const created = Date.parse(c.labels[LABEL.testCreated] ?? '') || c.created * 1000;
+    const created = Date.parse(c.labels[LABEL.testCreated] ?? '') || c.createdAt;
     if (Date.now() - created < maxAgeMs) continue;
-    await engine.removeContainer(c.id);
+    await engine.removeContainer(c.id, { volumes: true });
     removed.push(c.name);
     ctx.log(`removed leftover test container ${c.name} (${c.state}, from ${new Date(created).toISOString()})`);
   }

@@ -5,7 +5,7 @@
 // and the listener accepts connections from 127.0.0.1 only, for as long as the deploy runs.
 import * as net from 'node:net';
 import { OperationError } from '../common/errors';
-import type { DockerEngine } from './docker';
+import type { DockerEngine } from '../images/docker';
 import type { RemoteHost } from './remoteHost';
 
 export interface DbTunnel {

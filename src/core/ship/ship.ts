@@ -17,7 +17,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { sha256File } from '../images/checksum';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
-import type { DockerEngine } from './docker';
+import type { DockerEngine } from '../images/docker';
 import type { RemoteHost } from './remoteHost';
 import { sharedPrefix, spoolArchive, withoutLayers } from './layerDelta';
 import { ConnectionLostError } from './sshAdapter';

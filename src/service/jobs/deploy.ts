@@ -8,7 +8,7 @@ import { redact } from '../../core/common/secret';
 import { deploy } from '../../core/deploy/deploy';
 import { breakLock } from '../../core/deploy/lock';
 import { openLedger } from '../../core/images/ledger';
-import { localDocker } from '../../core/ship/dockerAdapter';
+import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
 import type { JobParams, JobResult } from '../protocol';
 import { secretsOf, withEnvironment } from './deploySession';
 

@@ -7,19 +7,21 @@ import { isMap, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
 import { InputError } from '../../core/common/errors';
 import type { JobContext } from '../../core/common/job';
 import { resolveEnvironment } from '../../core/deploy/environment';
+import { openEnvironment } from '../../core/deploy/session';
 import { keyLine } from '../../core/ship/hostKey';
 import { HostKeyError } from '../../core/ship/remoteHost';
-import { SshConnection } from '../../core/ship/sshAdapter';
 import type { JobParams, JobResult } from '../protocol';
 import { loadWorkspace } from './deploySession';
 
 export async function deployHostKeyJob(params: JobParams<'deploy.hostKey'>, ctx: JobContext): Promise<JobResult<'deploy.hostKey'>> {
-  const { config, root } = await loadWorkspace(params.workspaceRoot);
-  const env = resolveEnvironment(config, root, params.env);
+  const project = await loadWorkspace(params.workspaceRoot);
+  // Resolved here only to name the host in the answer (an unknown environment is an error at once).
+  const env = resolveEnvironment(project.config, project.root, params.env);
   const base = { env: params.env, host: env.ssh.host, port: env.ssh.port };
   try {
-    const conn = await SshConnection.open(env.ssh, { signal: ctx.signal, readyTimeoutMs: 15_000 });
-    conn.close();
+    // Connecting is the check: the pinned key is compared before anything else happens.
+    const session = await openEnvironment(ctx, { project, envName: params.env, needsSecrets: false, retryForMs: 0, readyTimeoutMs: 15_000 });
+    session.close();
     return { ...base, status: 'trusted' };
   } catch (e) {
     if (e instanceof HostKeyError) {

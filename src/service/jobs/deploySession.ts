@@ -1,17 +1,17 @@
-// Opens one environment for one service job: greenlight.yaml of the workspace, the environment
-// resolved with the secrets the editor sent (wrapped in Secret at once, never logged), one SSH
-// connection for the whole operation. Views pass a timeout so an unreachable host is an error row
-// after a few seconds, never a hang.
+// Opens one environment for one service job through the engine's one door (core/deploy/session.ts
+// openEnvironment): greenlight.yaml of the workspace, the secrets the editor sent (wrapped in
+// Secret at once, never logged), one SSH connection for the whole operation. Views pass a timeout
+// so an unreachable host is an error row after a few seconds, never a hang.
 import * as path from 'node:path';
 import { InputError, errorMessage } from '../../core/common/errors';
 import type { JobContext } from '../../core/common/job';
 import { Secret } from '../../core/common/secret';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import type { GreenlightConfig } from '../../core/config/schema';
-import { resolveEnvironment, type ResolvedEnvironment } from '../../core/deploy/environment';
+import type { ResolvedEnvironment } from '../../core/deploy/environment';
 import type { DeploySecrets } from '../../core/deploy/plan';
-import { loadProject } from '../../core/deploy/session';
-import { HostKeyError, RemoteHost } from '../../core/ship/remoteHost';
+import { loadProject, openEnvironment, type EnvironmentSession } from '../../core/deploy/session';
+import { HostKeyError, type RemoteHost } from '../../core/ship/remoteHost';
 import type { EnvironmentSecretsParams } from '../protocol';
 
 export interface JobSession {
@@ -42,9 +42,7 @@ export async function withEnvironment<T>(
   opts: { workspaceRoot: string; env: string; secrets?: EnvironmentSecretsParams; timeoutMs?: number; retryForMs?: number },
   fn: (s: JobSession, ctx: JobContext) => Promise<T>,
 ): Promise<T> {
-  const { config, root } = await loadWorkspace(opts.workspaceRoot);
-  const secrets = secretsOf(opts.secrets);
-  const environment = resolveEnvironment(config, root, opts.env, secrets.dbPassword);
+  const project = await loadWorkspace(opts.workspaceRoot);
   let jobCtx = ctx;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
@@ -58,16 +56,20 @@ export async function withEnvironment<T>(
     }, opts.timeoutMs);
     jobCtx = { ...ctx, signal: ac.signal };
   }
-  let host: RemoteHost | undefined;
+  let session: EnvironmentSession | undefined;
   try {
-    host = await RemoteHost.connect(environment.ssh, environment.dockerSocket, jobCtx, { retryForMs: opts.retryForMs ?? 0 });
-    return await fn({ config, root, environment, secrets, host }, jobCtx);
+    session = await openEnvironment(jobCtx, { project, envName: opts.env, secrets: secretsOf(opts.secrets), retryForMs: opts.retryForMs ?? 0 });
+    return await fn(session, jobCtx);
   } catch (e) {
-    if (timedOut) throw new InputError(`${environment.ssh.user}@${environment.ssh.host}:${environment.ssh.port} did not answer within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`);
+    if (timedOut) {
+      const ssh = project.config.environments[opts.env]?.ssh;
+      const who = ssh ? `${ssh.user}@${ssh.host}:${ssh.port}` : `environment "${opts.env}"`;
+      throw new InputError(`${who} did not answer within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`);
+    }
     throw e;
   } finally {
     if (timer) clearTimeout(timer);
-    host?.close();
+    session?.close();
   }
 }
 

@@ -3,12 +3,12 @@
 import * as path from 'node:path';
 import type { JobContext } from '../../core/common/job';
 import { CONFIG_FILE_NAME, loadConfig } from '../../core/config/load';
-import { connectDocker, dockerEndpoint } from '../../core/images/dockerAdapter';
+import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
 import { listProjectImages } from '../../core/images/listImages';
 import type { JobParams, JobResult } from '../protocol';
 
 export async function imagesListJob(params: JobParams<'images.list'>, _ctx: JobContext): Promise<JobResult<'images.list'>> {
-  const engine = connectDocker(dockerEndpoint());
+  const engine = localDocker();
   const cfg = await loadConfig(path.join(params.workspaceRoot, CONFIG_FILE_NAME));
   if (!cfg.ok) return { dockerAvailable: true, endpoint: engine.endpoint, problem: 'greenlight.yaml has problems', services: [] };
   try {

@@ -1,11 +1,11 @@
 // Removes one image tag (Docker refuses while a container uses it, and says so).
 import type { JobContext } from '../../core/common/job';
 import { OperationError } from '../../core/common/errors';
-import { connectDocker, dockerEndpoint } from '../../core/images/dockerAdapter';
+import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
 import type { JobParams, JobResult } from '../protocol';
 
 export async function imagesRemoveJob(params: JobParams<'images.remove'>, ctx: JobContext): Promise<JobResult<'images.remove'>> {
-  const engine = connectDocker(dockerEndpoint());
+  const engine = localDocker();
   try {
     await engine.removeImage(params.ref);
   } catch (e) {

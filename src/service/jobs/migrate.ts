@@ -3,14 +3,13 @@
 // one target. The engine (src/core/migrate) does the work; this file only picks targets, bounds
 // how long an unreachable database may take, and turns the engine's reports into protocol DTOs.
 import { existsSync } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { errorMessage, InputError, OperationError } from '../../core/common/errors';
 import type { JobContext } from '../../core/common/job';
 import { Secret } from '../../core/common/secret';
 import { CONFIG_FILE_NAME, formatProblem, loadConfig } from '../../core/config/load';
 import type { EnvironmentConfig, GreenlightConfig } from '../../core/config/schema';
-import { secretsFrom } from '../../core/deploy/session';
+import { openEnvironment, secretsFrom } from '../../core/deploy/session';
 import { ensureStateDir, writeFileAtomic } from '../../core/images/stateDir';
 import { ARANGO_DEFAULT_PORT } from '../../core/backup/arangoRemote';
 import { openDbTunnel } from '../../core/ship/dbTunnel';
@@ -28,8 +27,6 @@ import { pgliteScratchProvider } from '../../core/migrate/adapters/pgliteAdapter
 import type { ScratchProvider } from '../../core/migrate/session';
 import { openBackend, openTargetSession, resolveTarget, scratchProviderFor, targetMigrations, type MigrateTarget } from '../../core/migrate/target';
 import { verifyMigrations, type RerunVerdict } from '../../core/migrate/verify';
-import { sshTargetOf } from '../../core/ship/remoteHost';
-import { SshConnection } from '../../core/ship/sshAdapter';
 import { VERIFY_REPORT_FILE, type JobParams, type JobResult, type MigrationDriftDto, type MigrationDryRunDto, type MigrationProblemDto, type MigrationTargetDto } from '../protocol';
 
 /** How long an environment's database may take to answer a status request before it is shown as unreachable. */
@@ -156,26 +153,29 @@ interface EnvironmentAccess {
  * PostgreSQL gets a `pg` session, ArangoDB an arangojs driver; nothing is written by either here.
  */
 async function openEnvironmentTunnel(a: EnvironmentAccess, dbPort: number): Promise<{ port: number; forwardError(): string | undefined; close(): Promise<void> }> {
-  const { root, name, env, signal, timeoutMs } = a;
+  const { config, root, name, env, signal, timeoutMs } = a;
   const db = env.database;
   if (!db) throw new InputError(`environment "${name}" declares no database (environments.${name}.database in ${CONFIG_FILE_NAME})`);
-  // A host that accepts the connection but never says its SSH banner is found out here: ssh2's own
-  // handshake timeout emits a second 'error' after the one SshConnection.open handles, and that
-  // unhandled one would take the whole service down.
-  await probeSshBanner(env.ssh.host, env.ssh.port, timeoutMs, signal);
-  const ssh = await SshConnection.open(sshTargetOf(env, root), { signal, readyTimeoutMs: timeoutMs + 30_000 });
+  // The same door as deploys, with the panel's options: no secrets needed for the connection (the
+  // database password is read when the database is), no retry, and a host that accepts the
+  // connection but never says its SSH banner fails within the panel's deadline. Nothing is logged
+  // while connecting without retries, so the log goes nowhere.
+  const session = await openEnvironment(
+    { signal, log: () => undefined },
+    { project: { config, root }, envName: name, needsSecrets: false, retryForMs: 0, bannerTimeoutMs: timeoutMs, readyTimeoutMs: timeoutMs + 30_000 },
+  );
   try {
-    const tunnel = await openDbTunnel({ connection: ssh }, db.host, dbPort);
+    const tunnel = await openDbTunnel(session.host, db.host, dbPort);
     return {
       port: tunnel.port,
       forwardError: tunnel.forwardError,
       close: async () => {
         await tunnel.close();
-        ssh.close();
+        session.close();
       },
     };
   } catch (e) {
-    ssh.close();
+    session.close();
     throw e;
   }
 }
@@ -247,31 +247,6 @@ async function openEnvironmentArango(a: EnvironmentAccess): Promise<{ backend: A
       await tunnel.close();
     },
   };
-}
-
-/** Resolves once host:port sends an SSH identification line; fails (and closes) otherwise. */
-function probeSshBanner(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port });
-    let seen = '';
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onAbort = (): void => finish(new OperationError(`ssh ${host}:${port}: cancelled`));
-    const timer = setTimeout(() => finish(new OperationError(`ssh ${host}:${port}: the connection was accepted, but no SSH server answered within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('data', (d: Buffer) => {
-      seen += d.toString('latin1');
-      if (seen.startsWith('SSH-')) finish();
-      else if (seen.includes('\n') && !/^SSH-|\nSSH-/.test(seen)) finish(new OperationError(`ssh ${host}:${port}: the server there does not speak SSH`));
-    });
-    sock.on('error', (e) => finish(new OperationError(`ssh ${host}:${port}: ${e.message}`)));
-    sock.on('end', () => finish(new OperationError(`ssh ${host}:${port}: the server closed the connection before saying anything`)));
-  });
 }
 
 async function environmentStatus(

@@ -8,14 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { connectDocker, type DockerEngine } from '../../../src/core/images/dockerAdapter';
+import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
+import type { DockerEngine } from '../../../src/core/images/docker';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const DEMO_WEB = path.join(REPO, 'demo/web');
 export const FIXTURES = path.join(REPO, 'test/fixtures/images');
 
 export async function requireDocker(): Promise<DockerEngine> {
-  const engine = connectDocker();
+  const engine = localDocker();
   try {
     await engine.ping();
   } catch (e) {
@@ -73,9 +74,9 @@ export function workspace(yaml: (w: { project: string; service: string; port: nu
 
 /** Removes everything a project left in Docker: containers (by label), then images. */
 export async function removeProjectArtifacts(engine: DockerEngine, project: string): Promise<void> {
-  for (const c of await engine.listContainers([`greenlight.project=${project}`])) await engine.removeContainer(c.id);
-  for (const i of await engine.listImages([`greenlight.project=${project}`])) {
-    for (const t of i.tags) await engine.removeImage(t).catch(() => undefined);
+  for (const c of await engine.listContainers({ 'greenlight.project': project })) await engine.removeContainer(c.id, { volumes: true });
+  for (const i of await engine.listImages({ 'greenlight.project': project })) {
+    for (const t of i.repoTags) await engine.removeImage(t).catch(() => undefined);
     await engine.removeImage(i.id).catch(() => undefined);
   }
 }

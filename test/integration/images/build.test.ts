@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildImages } from '../../../src/core/images/build';
-import type { DockerEngine } from '../../../src/core/images/dockerAdapter';
+import type { DockerEngine } from '../../../src/core/images/docker';
 import { DEMO_WEB, FIXTURES, git, recordingContext, removeProjectArtifacts, requireDocker, stageDemo, workspace, type Workspace } from './bed';
 
 suite('(integration) images: build on the real engine', function () {

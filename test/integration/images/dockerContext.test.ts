@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chooseDockerEndpoint } from '../../../src/core/images/adapters/dockerContextAdapter';
-import { connectDocker } from '../../../src/core/images/dockerAdapter';
+import { connectDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import { testbed } from '../testbed';
 
 suite('(integration) images: a docker context selects the engine', () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { DockerEngine, ImageEvent } from '../../../src/core/images/dockerAdapter';
+import type { DockerEngine, ImageEvent } from '../../../src/core/images/docker';
 import { requireDocker, uniqueName } from './bed';
 
 const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +65,7 @@ suite('(integration) images: image events from the real engine', function () {
   });
 
   test('an engine that cannot be reached rejects the watch with the reason', async () => {
-    const { connectDocker } = await import('../../../src/core/images/dockerAdapter');
+    const { connectDocker } = await import('../../../src/core/images/adapters/dockerodeAdapter');
     const nowhere = connectDocker(`unix://${path.join(tmpdir(), 'gl-no-such-docker.sock')}`);
     await assert.rejects(nowhere.watchImageEvents(() => undefined, new AbortController().signal), /ENOENT|connect/);
   });

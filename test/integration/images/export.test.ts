@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildImages } from '../../../src/core/images/build';
-import type { DockerEngine } from '../../../src/core/images/dockerAdapter';
+import type { DockerEngine } from '../../../src/core/images/docker';
 import { exportImages } from '../../../src/core/images/exportImages';
 import { openLedger } from '../../../src/core/images/ledger';
 import { testImages } from '../../../src/core/images/testRun';

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { extract } from 'tar-stream';
 import { buildImages } from '../../../src/core/images/build';
-import type { DockerEngine } from '../../../src/core/images/dockerAdapter';
+import type { DockerEngine } from '../../../src/core/images/docker';
 import { recordingContext, removeProjectArtifacts, requireDocker, workspace, type Workspace } from './bed';
 
 const run = promisify(execFile);

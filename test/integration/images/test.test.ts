@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import pg from 'pg';
 import { buildImages } from '../../../src/core/images/build';
-import type { DockerEngine } from '../../../src/core/images/dockerAdapter';
+import type { DockerEngine } from '../../../src/core/images/docker';
 import { openLedger } from '../../../src/core/images/ledger';
 import { testImages } from '../../../src/core/images/testRun';
 import { testbed } from '../testbed';
@@ -70,7 +70,7 @@ suite('(integration) images: test built images locally', function () {
   }
 
   async function leftovers(w: Workspace): Promise<number> {
-    return (await engine.listContainers(['greenlight.test=true', `greenlight.project=${w.project}`])).length;
+    return (await engine.listContainers({ 'greenlight.test': 'true', 'greenlight.project': w.project })).length;
   }
 
   async function testDatabases(): Promise<string[]> {
@@ -184,6 +184,10 @@ suite('(integration) images: test built images locally', function () {
       env: {},
       labels: { 'greenlight.test': 'true', 'greenlight.project': w.project, 'greenlight.test.created': old },
       networkMode: 'none',
+      secretEnv: {},
+      restart: 'no',
+      volumes: [],
+      init: false,
     });
     const { cleanupTestLeftovers } = await import('../../../src/core/images/testRun');
     assert.deepEqual(await cleanupTestLeftovers(engine, w.project, 3600_000, recordingContext().ctx), [`${w.project}-crashed`]);

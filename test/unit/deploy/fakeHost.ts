@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { RemoteHost, RunOptions } from '../../../src/core/ship/remoteHost';
-import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine } from '../../../src/core/ship/docker';
+import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine } from '../../../src/core/images/docker';
 
 export interface Policy {
   /** The HTTP status a container answers health probes with, by its version label and name. */
@@ -88,7 +88,13 @@ export class FakeHost {
 
   readonly docker: DockerEngine = {
     where: 'fake host',
+    endpoint: 'fake://host',
+    ping: async () => undefined,
     version: async () => ({ version: '20.10.24', apiVersion: '1.41' }),
+    build: async () => {
+      throw new Error('not used: deploys never build on the host');
+    },
+    watchImageEvents: async () => undefined,
     inspectImage: async (ref) => this.images.get(ref) ?? [...this.images.values()].find((i) => i.repoTags.includes(ref)),
     listImages: async () => [...this.images.values()],
     saveImage: async () => {

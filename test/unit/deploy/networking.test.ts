@@ -3,7 +3,7 @@ import { Secret } from '../../../src/core/common/secret';
 import { configSchema, networkModeOf } from '../../../src/core/config/schema';
 import { endpointOf } from '../../../src/core/deploy/endpoint';
 import { currentSpec, listenPortOf, nextSpec, releaseTasksOf, taskSpec, type SpecInput } from '../../../src/core/deploy/plan';
-import type { ContainerState, ContainerSummary } from '../../../src/core/ship/docker';
+import type { ContainerState, ContainerSummary } from '../../../src/core/images/docker';
 
 function project(service: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return configSchema.parse({

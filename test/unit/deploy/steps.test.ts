@@ -3,7 +3,7 @@ import type { JobContext } from '../../../src/core/common/job';
 import { configSchema } from '../../../src/core/config/schema';
 import { deploy, type DeployResult, type TestedImages } from '../../../src/core/deploy/deploy';
 import { resolveEnvironment } from '../../../src/core/deploy/environment';
-import type { DockerEngine, ImageInfo } from '../../../src/core/ship/docker';
+import type { DockerEngine, ImageInfo } from '../../../src/core/images/docker';
 import { FakeHost, type Policy } from './fakeHost';
 
 const IMAGE: ImageInfo = { id: 'sha256:' + 'c'.repeat(64), repoTags: ['shop-api:v2'], sizeBytes: 1000, labels: {}, env: [], layers: [] };

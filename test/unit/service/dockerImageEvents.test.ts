@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Connection } from 'vscode-languageserver/node';
-import type { DockerEngine, ImageEvent } from '../../../src/core/images/dockerAdapter';
+import type { DockerEngine, ImageEvent } from '../../../src/core/images/docker';
 import { dockerImageEvents } from '../../../src/service/dockerImageEvents';
 
 /**

@@ -1,8 +1,11 @@
-// What the ship and deploy engines need from a Docker engine, as plain data. The adapter
-// (dockerAdapter.ts) implements it over dockerode; the engines never see dockerode, so container
-// specs are data that unit tests compare exactly.
+// The one Docker contract of the engine: what build, test, export, ship, backup and deploy need
+// from a Docker engine, as plain data. One adapter (adapters/dockerodeAdapter.ts) implements it over
+// dockerode for the local engine and for remote engines over SSH; the engines never see dockerode,
+// so container specs are data that unit tests compare exactly. It lives in images, the lowest
+// folder that uses it, so ship and deploy (above) can import it and images need not import them.
 import type { Readable, Writable } from 'node:stream';
 import type { Secret } from '../common/secret';
+import type { BuildEvent } from './buildOutput';
 
 export interface ImageInfo {
   /** "sha256:…" — the digest of the image config, identical on every engine that holds the image. */
@@ -13,6 +16,27 @@ export interface ImageInfo {
   readonly env: readonly string[];
   /** The image's layers (diff IDs), base first. */
   readonly layers: readonly string[];
+  /** ISO time the image was created (absent where a fake engine does not say). */
+  readonly created?: string;
+}
+
+export interface ImageEvent {
+  /** Docker's action name: tag, untag, delete, load, import, pull. */
+  readonly action: string;
+  /** The image ID or reference the event is about. */
+  readonly id: string;
+}
+
+/** The image actions that change what `docker images` lists. */
+export const IMAGE_LIST_ACTIONS = ['tag', 'untag', 'delete', 'load', 'import', 'pull'] as const;
+
+export interface BuildRequest {
+  readonly context: Readable;
+  readonly dockerfile: string;
+  readonly tag: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  readonly noCache?: boolean;
 }
 
 export interface ContainerSpec {
@@ -23,8 +47,11 @@ export interface ContainerSpec {
   readonly secretEnv: Readonly<Record<string, Secret>>;
   readonly cmd?: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
-  /** "host": the host's network stack; "bridge": the engine's networks (`networks`, `publish`). */
-  readonly networkMode: 'host' | 'bridge';
+  /**
+   * "host": the host's network stack; "bridge": the engine's networks (`networks`, `publish`);
+   * "none": no network at all (a one-off that must not reach anything).
+   */
+  readonly networkMode: 'host' | 'bridge' | 'none';
   /** User-defined networks to join (bridge only), each with the extra DNS names the container answers to there. */
   readonly networks?: readonly ContainerNetwork[];
   /** Published ports (bridge only), as `docker run -p`. */
@@ -71,6 +98,10 @@ export interface ContainerState {
   readonly startedAt: string;
   readonly restartCount: number;
   readonly oomKilled: boolean;
+  /** The engine's own error for a container that could not start (absent or empty when none). */
+  readonly error?: string;
+  /** When it last exited (absent while it never has). */
+  readonly finishedAt?: string;
   /** The container's address on each network it is attached to (bridge networking; empty with host). */
   readonly addresses: Readonly<Record<string, string>>;
 }
@@ -107,10 +138,27 @@ export interface RunSettings {
 export interface DockerEngine {
   /** Where it is, for messages ("local engine", "198.18.77.2"). */
   readonly where: string;
+  /** Its address as the docker CLI would name it ("unix:///var/run/docker.sock (context default)", "ssh://198.18.77.2…"). */
+  readonly endpoint: string;
+  /** Fails when the engine does not answer. */
+  ping(): Promise<void>;
   version(): Promise<{ version: string; apiVersion: string }>;
+  /**
+   * Builds an image without network access (what goes into it comes from the context), feeding
+   * every daemon event to onEvent; resolves when the stream ends, rejects with CancelledError on abort.
+   */
+  build(req: BuildRequest, onEvent: (e: BuildEvent) => void, signal: AbortSignal): Promise<void>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
-  /** Every image the engine holds (for the layers a ship can leave out). */
-  listImages(): Promise<ImageInfo[]>;
+  /**
+   * The images the engine holds, or those carrying all these labels, each as inspectImage reads it
+   * (the image list shows tags, size and age; a ship compares layers).
+   */
+  listImages(labels?: Readonly<Record<string, string>>): Promise<ImageInfo[]>;
+  /**
+   * Follows the engine's image events (IMAGE_LIST_ACTIONS) until `signal` aborts (resolves) or the
+   * connection ends (resolves: the daemon restarted) or fails (rejects).
+   */
+  watchImageEvents(onEvent: (e: ImageEvent) => void, signal: AbortSignal): Promise<void>;
   /** `docker save` as a stream. */
   saveImage(ref: string): Promise<Readable>;
   /** `docker load`; resolves with the engine's "Loaded image…" lines once the engine has committed the load. */
@@ -123,7 +171,8 @@ export interface DockerEngine {
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
-  removeContainer(id: string): Promise<void>;
+  /** Removes it, running or not; absent is fine. `volumes` also removes its anonymous volumes (`docker rm -v`). */
+  removeContainer(id: string, opts?: { readonly volumes?: boolean }): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
   /** Creates a user-defined bridge network unless one of that name exists; true when it created it. */
   ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<boolean>;
@@ -137,7 +186,8 @@ export interface DockerEngine {
   exec(id: string, argv: readonly string[], out: OutputStreams, signal?: AbortSignal): Promise<number>;
   /** The image, environment, network and mounts of a container; undefined when there is none. */
   runSettings(id: string): Promise<RunSettings | undefined>;
-  /** Waits for the container to exit and returns its exit code. */
+  /** Waits for the container to exit and returns its exit code; rejects with CancelledError on abort. */
   wait(id: string, signal?: AbortSignal): Promise<number>;
+  /** Releases its connections (a remote engine's SSH channels); the local engine holds none. */
   close(): void;
 }

@@ -1,19 +1,45 @@
-// dockerode behind the DockerEngine interface. The remote engine is reached over the operation's
-// one SSH connection: a keep-alive http.Agent whose sockets are SSH channels (streamlocal forwards
-// to the engine's unix socket, or `docker system dial-stdio`), so API calls never open a new SSH
-// connection the way docker-modem's built-in "ssh" protocol does.
+// The one dockerode adapter: the DockerEngine contract (../docker.ts) for the local engine (build,
+// test, export, image events, and the local side of ship) and for remote engines. The protocol
+// details (JSON progress streams, multiplexed logs, 304s) stay here. A remote engine is reached
+// over the operation's one SSH connection: a keep-alive http.Agent whose sockets are SSH channels
+// (streamlocal forwards to the engine's unix socket, or `docker system dial-stdio`), so API calls
+// never open a new SSH connection the way docker-modem's built-in "ssh" protocol does.
 import * as http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import Docker from 'dockerode';
-import { OperationError } from '../common/errors';
-import { CancelledError } from '../common/job';
-import { Secret } from '../common/secret';
-import type { ContainerSpec, ContainerState, ContainerSummary, DockerEngine, ImageInfo, LogLine, LogsOptions, OutputStreams, PublishedPort, RunSettings } from './docker';
-import type { SshConnection } from './sshAdapter';
-import { chooseDockerEndpoint, modemOptions } from '../images/adapters/dockerContextAdapter';
+import { OperationError } from '../../common/errors';
+import { CancelledError } from '../../common/job';
+import { Secret } from '../../common/secret';
+import type { BuildEvent } from '../buildOutput';
+import {
+  IMAGE_LIST_ACTIONS,
+  type BuildRequest,
+  type ContainerSpec,
+  type ContainerState,
+  type ContainerSummary,
+  type DockerEngine,
+  type ImageEvent,
+  type ImageInfo,
+  type LogLine,
+  type LogsOptions,
+  type OutputStreams,
+  type PublishedPort,
+  type RunSettings,
+} from '../docker';
+import { chooseDockerEndpoint, describeDockerEndpoint, modemOptions, type DockerEndpointChoice } from './dockerContextAdapter';
 
 export type RemoteDockerTransport = 'socket' | 'dial-stdio';
+
+/**
+ * The channels of an SSH connection a remote engine is reached through. Ship's SshConnection is
+ * one; it is named structurally here because images sit below ship and cannot import it.
+ */
+export interface DockerSshChannels {
+  readonly target: { readonly host: string };
+  forwardUnix(socketPath: string): Promise<Duplex>;
+  dialStdio(): Promise<Duplex>;
+}
 
 class SshAgent extends http.Agent {
   constructor(private readonly open: () => Promise<Duplex>) {
@@ -34,19 +60,36 @@ export interface ChannelStats {
   opened: number;
 }
 
-export function remoteDocker(conn: SshConnection, socketPath: string, transport: RemoteDockerTransport = 'socket', stats?: ChannelStats): DockerEngine {
+/** A remote engine over one SSH connection: its unix socket forwarded, or `docker system dial-stdio`. */
+export function remoteDocker(conn: DockerSshChannels, socketPath: string, transport: RemoteDockerTransport = 'socket', stats?: ChannelStats): DockerEngine {
   const agent = new SshAgent(() => {
     if (stats) stats.opened++;
     return transport === 'socket' ? conn.forwardUnix(socketPath) : conn.dialStdio();
   });
   const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
-  return new DockerodeEngine(docker, conn.target.host, () => agent.destroy());
+  const endpoint = transport === 'socket' ? `ssh://${conn.target.host}${socketPath}` : `ssh://${conn.target.host} (docker system dial-stdio)`;
+  return new DockerodeEngine(docker, conn.target.host, endpoint, () => agent.destroy());
 }
 
-/** The engine on this machine: $DOCKER_HOST or /var/run/docker.sock. */
-export function localDocker(): DockerEngine {
-  // The engine `docker` would use here, current docker context included.
-  return new DockerodeEngine(new Docker(modemOptions(chooseDockerEndpoint())), 'local engine', () => undefined);
+/** The engine at an explicit URL, or at a chosen endpoint (docker-modem resolves DOCKER_HOST and the default itself). */
+export function connectDocker(endpoint: string | DockerEndpointChoice): DockerEngine {
+  const docker = new Docker(typeof endpoint === 'string' ? urlOptions(endpoint) : modemOptions(endpoint));
+  return new DockerodeEngine(docker, 'local engine', typeof endpoint === 'string' ? endpoint : describeDockerEndpoint(endpoint), () => undefined);
+}
+
+/**
+ * The engine on this machine that `docker` would use with these variables: DOCKER_HOST, the
+ * current docker context, the user or system socket (dockerContextAdapter.ts finds it).
+ */
+export function localDocker(env: NodeJS.ProcessEnv = process.env): DockerEngine {
+  return connectDocker(chooseDockerEndpoint(env));
+}
+
+function urlOptions(endpoint: string): Docker.DockerOptions {
+  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
+  if (endpoint.startsWith('/')) return { socketPath: endpoint };
+  const u = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http' };
 }
 
 function notFound(e: unknown): boolean {
@@ -75,8 +118,87 @@ class DockerodeEngine implements DockerEngine {
   constructor(
     private readonly docker: Docker,
     readonly where: string,
+    readonly endpoint: string,
     private readonly onClose: () => void,
   ) {}
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  build(req: BuildRequest, onEvent: (e: BuildEvent) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new CancelledError());
+      const opts = {
+        t: req.tag,
+        dockerfile: req.dockerfile,
+        labels: { ...req.labels },
+        buildargs: { ...(req.buildArgs ?? {}) },
+        // Builds never reach the network: what goes into an image comes from the workspace.
+        networkmode: 'none',
+        nocache: req.noCache ?? false,
+        rm: true,
+        forcerm: true,
+      };
+      this.docker.buildImage(req.context, opts, (err, stream) => {
+        if (err || !stream) return reject(err ?? new Error('the daemon returned no build stream'));
+        const onAbort = (): void => {
+          // Closing the connection makes the daemon cancel the build.
+          (stream as Readable).destroy();
+          req.context.destroy();
+          reject(new CancelledError());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.docker.modem.followProgress(
+          stream,
+          (e: Error | null) => {
+            signal.removeEventListener('abort', onAbort);
+            if (signal.aborted) return;
+            if (e) reject(e);
+            else resolve();
+          },
+          (ev: BuildEvent) => onEvent(ev),
+        );
+      });
+    });
+  }
+
+  async watchImageEvents(onEvent: (e: ImageEvent) => void, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const stream = (await this.docker.getEvents({ filters: { type: ['image'], event: [...IMAGE_LIST_ACTIONS] }, abortSignal: signal })) as unknown as Readable;
+    await new Promise<void>((resolve, reject) => {
+      let rest = '';
+      const finish = (err?: Error): void => {
+        signal.removeEventListener('abort', onAbort);
+        if (err && !signal.aborted) reject(err);
+        else resolve();
+      };
+      const onAbort = (): void => {
+        stream.destroy();
+        finish();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      // The daemon writes one JSON object per event; a chunk may hold several or part of one.
+      stream.on('data', (chunk: Buffer) => {
+        rest += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = rest.indexOf('\n')) >= 0) {
+          const line = rest.slice(0, nl).trim();
+          rest = rest.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const e = JSON.parse(line) as { Action?: string; status?: string; Actor?: { ID?: string }; id?: string };
+            onEvent({ action: e.Action ?? e.status ?? '', id: e.Actor?.ID ?? e.id ?? '' });
+          } catch {
+            // A line the daemon did not mean as an event; the next one still counts.
+          }
+        }
+      });
+      stream.on('end', () => finish());
+      stream.on('close', () => finish());
+      stream.on('error', (e) => finish(e));
+    });
+  }
 
   async version(): Promise<{ version: string; apiVersion: string }> {
     try {
@@ -90,17 +212,26 @@ class DockerodeEngine implements DockerEngine {
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     try {
       const i = await this.docker.getImage(ref).inspect();
-      return { id: i.Id, repoTags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Config?.Labels ?? {}, env: i.Config?.Env ?? [], layers: i.RootFS?.Layers ?? [] };
+      return {
+        id: i.Id,
+        repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+        sizeBytes: i.Size,
+        labels: i.Config?.Labels ?? {},
+        env: i.Config?.Env ?? [],
+        layers: i.RootFS?.Layers ?? [],
+        created: i.Created,
+      };
     } catch (e) {
       if (notFound(e)) return undefined;
       throw apiError(this.where, `inspect image ${ref}`, e);
     }
   }
 
-  async listImages(): Promise<ImageInfo[]> {
+  async listImages(labels?: Readonly<Record<string, string>>): Promise<ImageInfo[]> {
     let ids: string[];
     try {
-      ids = (await this.docker.listImages()).map((i) => i.Id);
+      const filters = labels ? { filters: JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }) } : {};
+      ids = (await this.docker.listImages(filters as Docker.ListImagesOptions)).map((i) => i.Id);
     } catch (e) {
       throw apiError(this.where, 'list images', e);
     }
@@ -202,7 +333,7 @@ class DockerodeEngine implements DockerEngine {
         Labels: { ...spec.labels },
         HostConfig: {
           Init: spec.init,
-          NetworkMode: spec.networkMode === 'host' ? 'host' : (first?.name ?? 'bridge'),
+          NetworkMode: spec.networkMode === 'bridge' ? (first?.name ?? 'bridge') : spec.networkMode,
           RestartPolicy: { Name: spec.restart },
           Binds: spec.volumes.length ? [...spec.volumes] : undefined,
           PortBindings: publish.length ? portBindings(publish) : undefined,
@@ -237,9 +368,9 @@ class DockerodeEngine implements DockerEngine {
     }
   }
 
-  async removeContainer(id: string): Promise<void> {
+  async removeContainer(id: string, opts?: { readonly volumes?: boolean }): Promise<void> {
     try {
-      await this.docker.getContainer(id).remove({ force: true });
+      await this.docker.getContainer(id).remove({ force: true, v: opts?.volumes ?? false });
     } catch (e) {
       if (!notFound(e)) throw apiError(this.where, `remove ${id}`, e);
     }
@@ -289,6 +420,8 @@ class DockerodeEngine implements DockerEngine {
           startedAt: c.State.StartedAt,
           restartCount: c.RestartCount,
           oomKilled: c.State.OOMKilled,
+          error: c.State.Error,
+          finishedAt: c.State.FinishedAt,
           addresses: Object.fromEntries(
             Object.entries(c.NetworkSettings?.Networks ?? {})
               .filter(([, n]) => !!n.IPAddress)
@@ -395,6 +528,7 @@ class DockerodeEngine implements DockerEngine {
       const r = (await this.docker.getContainer(id).wait({ abortSignal: signal } as object)) as { StatusCode: number };
       return r.StatusCode;
     } catch (e) {
+      if (signal?.aborted) throw new CancelledError();
       throw apiError(this.where, `wait ${id}`, e);
     }
   }
