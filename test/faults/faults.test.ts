@@ -19,8 +19,8 @@ import { acquireLock, readLock, type LockHolder } from '../../src/core/deploy/lo
 import { LABEL } from '../../src/core/deploy/plan';
 import { listRetained } from '../../src/core/deploy/rollback';
 import { openLedger, type TestedImageLedger } from '../../src/core/images/ledger';
-import { localDocker } from '../../src/core/ship/dockerAdapter';
-import type { DockerEngine } from '../../src/core/ship/docker';
+import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
+import type { DockerEngine } from '../../src/core/images/docker';
 import type { RemoteHost } from '../../src/core/ship/remoteHost';
 import { buildAppImage } from '../integration/deploy/appImages';
 import { DB_PASSWORD, bed, connect, recordingContext, type Bed } from '../integration/deploy/bed';
