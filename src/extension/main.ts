@@ -33,7 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
     const images = new ImagesView(client, () => project.root);
     context.subscriptions.push(images);
     const prompts = windowPrompts();
-    const secrets = new EnvironmentSecrets(context.secrets, prompts);
+    const secrets = new EnvironmentSecrets(context.secrets, prompts, () => vscode.workspace.workspaceFolders?.[0]?.uri.toString());
     const migrations = new MigrationsModel(client, project, secrets);
     const migrationPanel = new MigrationPanel(context.extensionUri, migrations, output);
     context.subscriptions.push(migrations, migrationPanel);

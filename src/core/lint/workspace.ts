@@ -12,6 +12,13 @@ import { CONFIG_FILE_NAME, loadConfig, type ConfigProblem } from '../config/load
  */
 export const CONVENTIONAL_LINT_PATHS: readonly string[] = ['migrations', 'db/migrate', 'db/seeds.rb', 'db/seeds', '*/migrations/*.py'];
 
+/**
+ * Seed files where Rails and Django keep them. They stay linted when greenlight.yaml exists but
+ * does not list them in database.seeds: writing the project file must not silently switch off
+ * the warnings the same files had a moment before.
+ */
+export const CONVENTIONAL_SEED_PATHS: readonly string[] = ['db/seeds.rb', 'db/seeds', '*/migrations/*.py'];
+
 /** File name endings a lint language may handle; other files in a directory are not even read. */
 export const LINTABLE_EXTENSIONS: readonly string[] = ['.sql', '.pgsql', '.psql', '.aql', '.json', '.rb', '.py'];
 
@@ -45,7 +52,7 @@ export async function resolveLintTargets(root: string, extra: readonly string[] 
   if (result.ok) {
     const db = result.config.database;
     const own = db ? [db.migrations, ...db.seeds] : [];
-    return { root, patterns: dedupe([...own, ...extra]), origin: 'config', configFile };
+    return { root, patterns: dedupe([...own, ...CONVENTIONAL_SEED_PATHS, ...extra]), origin: 'config', configFile };
   }
   const missing = result.missing === true;
   return {

@@ -9,7 +9,7 @@ import { redact, type Secret } from '../common/secret';
 import type { EnvironmentConfig } from '../config/schema';
 import type { DockerEngine } from './docker';
 import { remoteDocker, type ChannelStats, type RemoteDockerTransport } from './dockerAdapter';
-import { ConnectionLostError, HostKeyError, SshConnection, describeTarget, type ExecResult, type SshTarget } from './sshAdapter';
+import { AuthenticationError, ConnectionLostError, HostKeyError, SshConnection, SshNotConfiguredError, describeTarget, type ExecResult, type SshTarget } from './sshAdapter';
 
 export function sshTargetOf(env: EnvironmentConfig, configRoot: string): SshTarget {
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : p.startsWith('~/') || path.isAbsolute(p) ? p : path.resolve(configRoot, p));
@@ -116,4 +116,4 @@ async function connectWithRetry(target: SshTarget, ctx: Pick<JobContext, 'signal
   }
 }
 
-export { ConnectionLostError, HostKeyError };
+export { AuthenticationError, ConnectionLostError, HostKeyError, SshNotConfiguredError };
