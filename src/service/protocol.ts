@@ -308,6 +308,8 @@ export interface JobKinds {
   'deploy.rollback': { params: EnvParams & { service?: string; toVersion?: string }; result: RollbackResultDto };
   'deploy.hostKey': { params: EnvParams; result: HostKeyCheckDto };
   'deploy.pinHostKeyEdit': { params: { text: string; file: string; env: string; keyLine: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
+  /** What an `ssh` client needs to open a shell on the environment's host: target, key file, and the pinned host keys as known_hosts lines. */
+  'deploy.sshTarget': { params: EnvParams; result: { host: string; port: number; user: string; identityFile?: string; knownHosts: string[] } };
   'deploy.setIdentityFileEdit': { params: { text: string; file: string; env: string; identityFile: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
   'backup.list': { params: EnvParams & { timeoutMs?: number }; result: BackupsListDto };
   'backup.create': { params: EnvParams & { secrets: EnvironmentSecretsParams }; result: BackupRowDto };

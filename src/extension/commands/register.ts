@@ -13,6 +13,7 @@ import { restoreBackup } from './deploy/restoreBackup';
 import { rollBack } from './deploy/rollBack';
 import { setDatabasePassword } from './deploy/setDatabasePassword';
 import { setIdentityFile } from './deploy/setIdentityFile';
+import { openShell } from './environments/openShell';
 import { trustHostKey } from './deploy/trustHostKey';
 import { verifyBackup } from './deploy/verifyBackup';
 import { buildImages } from './images/buildImages';
@@ -58,6 +59,7 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.deploy.trustHostKey': trustHostKey,
   'greenlight.deploy.setDatabasePassword': setDatabasePassword,
   'greenlight.deploy.setIdentityFile': setIdentityFile,
+  'greenlight.environments.openShell': openShell,
   'greenlight.deploy.forgetDatabasePassword': forgetDatabasePassword,
   'greenlight.backups.verify': verifyBackup,
   'greenlight.backups.restore': restoreBackup,
@@ -87,6 +89,7 @@ export const NEEDS_TRUST: ReadonlySet<string> = new Set([
   'greenlight.deploy.rollBack',
   'greenlight.deploy.backUpNow',
   'greenlight.deploy.trustHostKey',
+  'greenlight.environments.openShell',
   'greenlight.backups.verify',
   'greenlight.backups.restore',
   'greenlight.backups.download',

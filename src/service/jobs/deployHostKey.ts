@@ -7,7 +7,7 @@ import { isMap, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
 import { InputError } from '../../core/common/errors';
 import type { JobContext } from '../../core/common/job';
 import { resolveEnvironment } from '../../core/deploy/environment';
-import { keyLine } from '../../core/ship/hostKey';
+import { keyLine, pinnedKeys } from '../../core/ship/hostKey';
 import { AuthenticationError, HostKeyError } from '../../core/ship/remoteHost';
 import { SshConnection } from '../../core/ship/sshAdapter';
 import type { JobParams, JobResult } from '../protocol';
@@ -76,4 +76,12 @@ export async function deployPinHostKeyEditJob(params: JobParams<'deploy.pinHostK
 
 export async function deploySetIdentityFileEditJob(params: JobParams<'deploy.setIdentityFileEdit'>, _ctx: JobContext): Promise<JobResult<'deploy.setIdentityFileEdit'>> {
   return { edits: sshFieldEdits(params.text, params.file, params.env, 'identityFile', params.identityFile) };
+}
+
+/** The environment's SSH target with its pinned keys as known_hosts lines ("Open Shell" pins them for ssh). */
+export async function deploySshTargetJob(params: JobParams<'deploy.sshTarget'>, _ctx: JobContext): Promise<JobResult<'deploy.sshTarget'>> {
+  const { config, root } = await loadWorkspace(params.workspaceRoot);
+  const t = resolveEnvironment(config, root, params.env).ssh;
+  const name = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
+  return { host: t.host, port: t.port, user: t.user, identityFile: t.identityFile, knownHosts: pinnedKeys(t).map((k) => `${name} ${keyLine(k)}`) };
 }

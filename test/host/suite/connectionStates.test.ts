@@ -87,6 +87,40 @@ suite('(host) connection states: say what is wrong and offer the fix', function 
     await vscode.workspace.getConfiguration('greenlight').update('activeEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
+  test('"Open Shell" runs ssh in a terminal with the pinned host key only: it logs in to the test bed, and refuses a host whose key is not the pinned one', async function () {
+    this.timeout(90_000);
+    const bed = Object.fromEntries([...readFileSync('/tmp/greenlight-testbed/env', 'utf8').matchAll(/^export ([A-Z_][A-Z0-9_]*)=(?:'([^']*)'|(\S*))$/gm)].map((m) => [m[1]!, m[2] ?? m[3] ?? '']));
+    const text = readFileSync(configFile, 'utf8').replace(
+      /^environments:\n/m,
+      `environments:\n  bed:\n    ssh:\n      host: ${bed.PROD_SSH_HOST}\n      port: ${bed.PROD_SSH_PORT}\n      user: ${bed.PROD_SSH_USER}\n      identityFile: ${bed.PROD_SSH_KEY}\n      hostKey: "${bed.PROD_SSH_HOST_KEY}"\n    database: { name: shop, user: shop }\n` +
+        `  impostor:\n    ssh:\n      host: ${bed.PROD_SSH_HOST}\n      port: ${bed.PROD_SSH_PORT}\n      user: ${bed.PROD_SSH_USER}\n      identityFile: ${bed.PROD_SSH_KEY}\n      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyPinnedForTheFixtureOnly0000000000"\n    database: { name: shop, user: shop }\n`,
+    );
+    writeFileSync(configFile, text);
+    await waitFor('the bed environments', async () => (await s.project.refresh())?.environments.some((e) => e.name === 'impostor'));
+    const closed = (t: vscode.Terminal): Promise<number | undefined> =>
+      new Promise((resolve) => {
+        const sub = vscode.window.onDidCloseTerminal((x) => {
+          if (x !== t) return;
+          sub.dispose();
+          resolve(x.exitStatus?.code);
+        });
+      });
+
+    const refused = await vscode.commands.executeCommand<vscode.Terminal>('greenlight.environments.openShell', 'impostor');
+    assert.ok(refused, 'no terminal for impostor');
+    assert.equal(await closed(refused), 255, 'ssh must refuse a host whose key is not the pinned one');
+
+    const shell = await vscode.commands.executeCommand<vscode.Terminal>('greenlight.environments.openShell', 'bed');
+    assert.ok(shell, 'no terminal for bed');
+    const exit = closed(shell);
+    // Typed into the remote shell: its exit code comes back only if ssh logged in.
+    await new Promise((r) => setTimeout(r, 3000));
+    shell.sendText('exit 7');
+    assert.equal(await exit, 7);
+    writeFileSync(configFile, original);
+    await s.project.refresh();
+  });
+
   test('database passwords are kept per workspace folder: two projects named alike do not share one', async () => {
     const a = new EnvironmentSecrets(s.context.secrets, s.prompts, () => 'file:///work/a');
     const b = new EnvironmentSecrets(s.context.secrets, s.prompts, () => 'file:///work/b');
