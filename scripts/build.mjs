@@ -22,7 +22,7 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  sourcemap: true,
+  sourcemap: !production,
   minify: production,
   logLevel: 'warning',
   external: ['vscode', ...ASSET_PACKAGES, ...OPTIONAL_NATIVE],
@@ -66,7 +66,7 @@ if (existsSync(webviewDir)) {
       platform: 'browser',
       format: 'esm',
       target: 'es2022',
-      sourcemap: true,
+      sourcemap: !production,
       minify: production,
       logLevel: 'warning',
       entryPoints: entries.map((f) => path.join('media/src', f)),
@@ -95,8 +95,24 @@ function copyAssetPackages() {
     // whose code lives in src/, like @ruby/prism, keeps src/).
     const skip = /^(\.\/)?src\//.test(String(manifest.main ?? '')) ? /[/\\](bindings|prebuilds|build|debug|test)([/\\]|$)/ : /[/\\](src|bindings|prebuilds|build|debug|test)([/\\]|$)/;
     // The TSX grammar is never loaded (migrations are .js/.ts), so its 1.4 MB stay out of the .vsix.
-    cpSync(src, dst, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) && !p.endsWith('tree-sitter-tsx.wasm') });
+    cpSync(src, dst, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) && !p.endsWith('tree-sitter-tsx.wasm') && !(production && dropInProduction(pkg, p.slice(src.length + 1))) });
   }
+}
+
+/**
+ * What a production build (vscode:prepublish) leaves out of dist/node_modules: source maps, type
+ * declarations, docs and C sources nobody loads; the ESM copy of a package the bundles require()
+ * as CommonJS (web-tree-sitter); and of PGlite everything but the one CommonJS entry the bundles
+ * load and its wasm and data files (no contrib extensions: Greenlight loads none, no ESM chunks,
+ * no node-postgres/worker/live builds). The vsix host run loads every package and runs PGlite.
+ */
+function dropInProduction(pkg, rel) {
+  const p = rel.split(path.sep).join('/');
+  if (p === '' || p === 'package.json' || /^LICEN[CS]E/i.test(p)) return false;
+  if (/\.(map|d\.ts|d\.cts|d\.mts|md|c|h)$/i.test(p)) return true;
+  if (pkg === '@electric-sql/pglite') return !(p === 'dist' || ['dist/index.cjs', 'dist/pglite.wasm', 'dist/pglite.data'].includes(p));
+  if (pkg === 'web-tree-sitter') return p === 'tree-sitter.js' || p === 'lib' || p.startsWith('lib/');
+  return false;
 }
 
 function writeJsonSchema() {

@@ -158,7 +158,14 @@ function targetCard(t: PanelTarget, state: PanelState): HTMLElement {
     h('div', { class: 'target-head' }, h('span', { class: 'target-label' }, t.kind === 'local' ? t.label : `Environment ${t.label}`), h('span', { class: 'muted target-db', title: t.database }, t.database)),
     t.reachable
       ? h('div', { class: 'target-summary' }, t.ledgerExists ? summarizeCounts(t.counts) : `no ledger yet: ${summarizeCounts(t.counts)}`)
-      : h('div', { class: 'target-problem' }, h('span', { class: 'state state-failed' }, 'unreachable'), ' ', t.problem ?? ''),
+      : h(
+          'div',
+          { class: 'target-problem' },
+          h('span', { class: 'state state-failed' }, t.problemLabel ?? 'unreachable'),
+          ' ',
+          t.problem ?? '',
+          t.fix ? h('div', { class: 'target-fix' }, button(t.fix.title, { type: 'fix', target: t.id, kind: t.fix.kind }, { action: `fix:${t.id}` })) : undefined,
+        ),
     d
       ? h(
           'div',

@@ -44,6 +44,10 @@ export class ProjectState implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'greenlight.configFound', Boolean(this.#summary?.found));
     // Completes the walkthrough's "Trust the host key" step: some environment has a pinned key.
     void vscode.commands.executeCommand('setContext', 'greenlight.hostKeyPinned', Boolean(this.#summary?.environments.some((e) => e.hostKeyPinned)));
+    // Deploy, Roll Back and Back Up Now are enabled only when they can work (package.json enablement).
+    const envs = this.#summary?.ok ? this.#summary.environments : [];
+    void vscode.commands.executeCommand('setContext', 'greenlight.hasEnvironments', envs.length > 0);
+    void vscode.commands.executeCommand('setContext', 'greenlight.hasDatabaseEnvironment', envs.some((e) => e.database));
     this.#onDidChange.fire(this.#summary);
     return this.#summary;
   }

@@ -1,5 +1,8 @@
 // Database passwords of environments, kept in VS Code's SecretStorage (the OS keychain where there
-// is one), one entry per project and environment; never in settings, files or logs. Asked for once
+// is one), one entry per workspace folder, project and environment; never in settings, files or
+// logs. The folder is part of the key because SecretStorage is shared by every window: two
+// checkouts whose greenlight.yaml say the same `project:` (a fork, a template, "my-app") must not
+// share, and so send, one database's password to the other's host. Asked for once
 // with a password input box; an empty answer is remembered too and means "this database takes no
 // password". A refused password can be forgotten and asked again. The values of services'
 // secretEnv variables are kept the same way, one entry per project, environment and name: asked
@@ -11,14 +14,20 @@ export class EnvironmentSecrets {
   constructor(
     private readonly storage: vscode.SecretStorage,
     private readonly prompts: Prompts,
+    /** The workspace folder the project file is in (its URI as text). */
+    private readonly folder: () => string | undefined,
   ) {}
 
-  static key(project: string, env: string): string {
-    return `greenlight.dbPassword/${project}/${env}`;
+  static key(folder: string, project: string, env: string): string {
+    return `greenlight.dbPassword/${encodeURIComponent(folder)}/${encodeURIComponent(project)}/${encodeURIComponent(env)}`;
+  }
+
+  private keyOf(project: string, env: string): string {
+    return EnvironmentSecrets.key(this.folder() ?? 'no-folder', project, env);
   }
 
   async stored(project: string, env: string): Promise<string | undefined> {
-    return await this.storage.get(EnvironmentSecrets.key(project, env));
+    return await this.storage.get(this.keyOf(project, env));
   }
 
   /** The stored password, or asks for it once. Undefined when the user cancelled the prompt. */
@@ -33,17 +42,17 @@ export class EnvironmentSecrets {
       ignoreFocusOut: true,
     });
     if (typed === undefined) return undefined;
-    await this.storage.store(EnvironmentSecrets.key(project, env), typed);
+    await this.storage.store(this.keyOf(project, env), typed);
     return typed;
   }
 
   /** Stores (or replaces) the password, as typed into "Set Database Password…". */
   async store(project: string, env: string, password: string): Promise<void> {
-    await this.storage.store(EnvironmentSecrets.key(project, env), password);
+    await this.storage.store(this.keyOf(project, env), password);
   }
 
   async forget(project: string, env: string): Promise<void> {
-    await this.storage.delete(EnvironmentSecrets.key(project, env));
+    await this.storage.delete(this.keyOf(project, env));
   }
 
   static secretEnvKey(project: string, env: string, name: string): string {

@@ -2,6 +2,8 @@
 // greenlight.activeEnvironment, else the first environment of greenlight.yaml), with health in the
 // tooltip. It shows what the Environments view's status cache knows and asks for it when needed.
 import * as vscode from 'vscode';
+import { connectionProblem } from './connectionProblem';
+import { localTime } from './localTime';
 import type { ProjectState } from './projectState';
 import type { EnvironmentStatusCache } from './views/environmentsView';
 
@@ -38,19 +40,25 @@ export class DeployStatusBar implements vscode.Disposable {
       return;
     }
     const st = this.status.peek(env);
+    this.item.command = 'greenlight.views.environments.focus';
     if (!st) {
       this.item.text = `$(sync~spin) ${env}`;
       this.item.tooltip = `Asking ${env} what it runs…`;
       void this.status.get(env);
     } else if (!st.reachable) {
-      this.item.text = `$(warning) ${env}: unreachable`;
-      this.item.tooltip = `${env}: ${st.problem ?? 'not reachable'}`;
+      const p = connectionProblem(st.problemKind, st.hostKeyRefused);
+      this.item.text = `$(${p.icon}) ${env}: ${p.short}`;
+      this.item.tooltip = `${env}: ${st.problem ?? p.label}\n\n${vscode.l10n.t('Click: {0}', p.fix.title)}`;
+      // The click does the fix the state calls for (trust the key, pick a key file, manage trust).
+      this.item.command = { command: p.fix.command, title: p.fix.title, arguments: p.kind === 'restricted' ? [] : [env] };
+      this.item.show();
+      return;
     } else {
       const deployed = st.services.filter((s) => s.version);
       const label = deployed.length === 0 ? 'nothing deployed' : deployed.length === 1 ? deployed[0]!.version! : deployed.map((s) => `${s.service} ${s.version}`).join(', ');
       const healthy = deployed.every((s) => s.healthy);
       this.item.text = `$(${healthy ? 'server-environment' : 'warning'}) ${env}: ${label}`;
-      this.item.tooltip = [`Greenlight: deployed on ${env} (${st.host})`, ...st.services.map((s) => `${s.service}: ${s.version ?? 'not deployed'}, ${s.health}`), `checked ${st.checkedAt}`].join('\n');
+      this.item.tooltip = [`Greenlight: deployed on ${env} (${st.host})`, ...st.services.map((s) => `${s.service}: ${s.version ?? 'not deployed'}, ${s.health}`), vscode.l10n.t('checked {0}', localTime(st.checkedAt, true))].join('\n');
     }
     this.item.show();
   }

@@ -106,6 +106,7 @@ export interface MigrationTargetDto {
   /** False when the database could not be reached; `problem` says why. */
   readonly reachable: boolean;
   readonly problem?: string;
+  readonly problemKind?: ConnectionProblemKind;
   readonly ledgerExists: boolean;
   readonly entries: readonly MigrationEntryDto[];
   readonly durationMs: number;
@@ -194,6 +195,13 @@ export interface LockHolderDto {
   readonly what: string;
 }
 /** An environment's live state; `problem` says why the host could not be asked (never a hang). */
+/**
+ * Why an environment could not be asked, so each gets its own words and fix: no identity file and
+ * no agent (nothing was tried; "Set Identity File…"), a host key that is not pinned or changed
+ * ("Trust Host Key…"), a refused login, or a host that did not answer. 'restricted': the
+ * workspace is not trusted, so Greenlight connects nowhere.
+ */
+export type ConnectionProblemKind = 'not-configured' | 'host-key' | 'auth' | 'unreachable' | 'restricted';
 export interface EnvironmentStatusDto {
   readonly env: string;
   readonly host: string;
@@ -201,6 +209,7 @@ export interface EnvironmentStatusDto {
   readonly problem?: string;
   /** Set when the host key was refused: the view offers "Trust Host Key". */
   readonly hostKeyRefused?: boolean;
+  readonly problemKind?: ConnectionProblemKind;
   readonly services: readonly DeployedServiceDto[];
   readonly lock?: LockHolderDto | 'unknown holder';
   readonly recent: readonly AuditEntryDto[];
@@ -227,6 +236,7 @@ export interface BackupsListDto {
   readonly reachable: boolean;
   readonly problem?: string;
   readonly hostKeyRefused?: boolean;
+  readonly problemKind?: ConnectionProblemKind;
   /** Newest first. */
   readonly backups: readonly BackupRowDto[];
   /** What the retention policy would delete now (a preview; nothing is deleted by listing). */
@@ -301,6 +311,9 @@ export interface JobKinds {
   'deploy.rollback': { params: EnvParams & { service?: string; toVersion?: string }; result: RollbackResultDto };
   'deploy.hostKey': { params: EnvParams; result: HostKeyCheckDto };
   'deploy.pinHostKeyEdit': { params: { text: string; file: string; env: string; keyLine: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
+  /** What an `ssh` client needs to open a shell on the environment's host: target, key file, and the pinned host keys as known_hosts lines. */
+  'deploy.sshTarget': { params: EnvParams; result: { host: string; port: number; user: string; identityFile?: string; knownHosts: string[] } };
+  'deploy.setIdentityFileEdit': { params: { text: string; file: string; env: string; identityFile: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
   'backup.list': { params: EnvParams & { timeoutMs?: number }; result: BackupsListDto };
   'backup.create': { params: EnvParams & { secrets: EnvironmentSecretsParams }; result: BackupRowDto };
   'backup.verify': { params: EnvParams & { id: string }; result: { id: string; ok: boolean; problems: string[]; sha256: string } };

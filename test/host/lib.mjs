@@ -65,14 +65,15 @@ const SETTINGS = {
  * Returns { port, child, root, stop }; stop() ends the server's whole process group (server,
  * extension host, Greenlight's service process) and removes the temporary folders.
  */
-export async function startServer({ verbose = false, extensionsDir, env = {}, settings = {} } = {}) {
+export async function startServer({ verbose = false, extensionsDir, env = {}, settings = {}, workspaceTrust = false } = {}) {
   const root = mkdtempSync(path.join(tmpdir(), 'greenlight-vscode-'));
   const userData = path.join(root, 'user-data');
   // The extensions folder must exist: with a missing folder the server silently skips the
   // development extension.
   const extDir = path.resolve(extensionsDir || path.join(root, 'extensions'));
   mkdirSync(extDir, { recursive: true });
-  const text = JSON.stringify({ ...SETTINGS, ...settings }, null, 2);
+  // workspaceTrust: Restricted Mode is on, and the folder is not trusted (nobody answers the prompt).
+  const text = JSON.stringify({ ...SETTINGS, ...(workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {}), ...settings }, null, 2);
   // The web workbench keeps user settings in the browser; the server reads these two (machine
   // settings apply to the extension host and remote-side features).
   for (const d of [path.join(userData, 'User'), path.join(root, 'server-data/data/User'), path.join(root, 'server-data/data/Machine')]) {
@@ -83,7 +84,7 @@ export async function startServer({ verbose = false, extensionsDir, env = {}, se
   mkdirSync(xdg, { recursive: true });
   const args = [
     SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--without-connection-token', '--accept-server-license-terms',
-    '--enable-smoke-test-driver', '--disable-telemetry', '--disable-workspace-trust',
+    '--enable-smoke-test-driver', '--disable-telemetry', ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--server-data-dir', path.join(root, 'server-data'), '--user-data-dir', userData, '--extensions-dir', extDir,
   ];
   const child = spawn(process.execPath, args, {

@@ -24,6 +24,7 @@ import {
 const RUNS = {
   dev: { title: 'development extension on workspaces/demo', workspace: 'demo', suites: '.', vsix: false },
   vsix: { title: 'installed .vsix on workspaces/demo', workspace: 'demo', suites: 'vsix', vsix: true },
+  restricted: { title: 'development extension on workspaces/demo in Restricted Mode (workspace not trusted)', workspace: 'demo', suites: 'restricted', vsix: false, restricted: true },
 };
 
 const { values: opts } = parseArgs({
@@ -89,7 +90,7 @@ async function runOnce(name, testsDir) {
       ...(opts.grep ? { GREENLIGHT_HOST_GREP: opts.grep } : {}),
       ...(extensionsDir ? { GREENLIGHT_HOST_EXTENSIONS_DIR: extensionsDir } : {}),
     };
-    server = await startServer({ verbose: opts.verbose, extensionsDir, env });
+    server = await startServer({ verbose: opts.verbose, extensionsDir, env, workspaceTrust: Boolean(spec.restricted) });
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 

@@ -31,6 +31,13 @@ export const CONVENTIONAL_LINT_PATHS: readonly string[] = [
 ];
 
 /**
+ * Seed files where Rails and Django keep them. They stay linted when greenlight.yaml exists but
+ * does not list them in database.seeds: writing the project file must not silently switch off
+ * the warnings the same files had a moment before.
+ */
+export const CONVENTIONAL_SEED_PATHS: readonly string[] = ['db/seeds.rb', 'db/seeds', '*/migrations/*.py'];
+
+/**
  * File name endings a lint language may handle; other files in a directory are not even read.
  * Scripts (.js, .ts, …) are read but only linted when they are arangojs migrations.
  */
@@ -71,7 +78,7 @@ export async function resolveLintTargets(root: string, extra: readonly string[] 
     const db = result.config.database;
     const own = db ? [db.migrations, ...db.seeds] : [];
     const lint = result.config.lint;
-    return { root, patterns: dedupe([...own, ...(lint?.paths ?? []), ...extra]), origin: 'config', configFile, options: lintOptionsFromConfig(lint) };
+    return { root, patterns: dedupe([...own, ...CONVENTIONAL_SEED_PATHS, ...(lint?.paths ?? []), ...extra]), origin: 'config', configFile, options: lintOptionsFromConfig(lint) };
   }
   const missing = result.missing === true;
   return {

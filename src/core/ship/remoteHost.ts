@@ -10,7 +10,7 @@ import { redact, type Secret } from '../common/secret';
 import type { EnvironmentConfig } from '../config/schema';
 import type { DockerEngine } from '../images/docker';
 import { remoteDocker, type ChannelStats, type RemoteDockerTransport } from '../images/adapters/dockerodeAdapter';
-import { ConnectionLostError, HostKeyError, SshConnection, describeTarget, type ExecResult, type SshTarget } from './sshAdapter';
+import { AuthenticationError, ConnectionLostError, HostKeyError, SshConnection, SshNotConfiguredError, describeTarget, type ExecResult, type SshTarget } from './sshAdapter';
 
 export function sshTargetOf(env: EnvironmentConfig, configRoot: string): SshTarget {
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : p.startsWith('~/') || path.isAbsolute(p) ? p : path.resolve(configRoot, p));
@@ -159,4 +159,4 @@ export function probeSshBanner(host: string, port: number, timeoutMs: number, si
   });
 }
 
-export { ConnectionLostError, HostKeyError };
+export { AuthenticationError, ConnectionLostError, HostKeyError, SshNotConfiguredError };

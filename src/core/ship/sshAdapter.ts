@@ -51,6 +51,26 @@ export class ConnectionLostError extends OperationError {
   }
 }
 
+/**
+ * No way to authenticate is configured: the identity file cannot be read, or there is none and no
+ * agent runs. Raised before any connection is tried, so the editor can say "not configured" and
+ * offer "Set Identity File…" instead of calling the host unreachable.
+ */
+export class SshNotConfiguredError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SshNotConfiguredError';
+  }
+}
+
+/** The server refused every key offered. Never retried: another attempt offers the same keys. */
+export class AuthenticationError extends OperationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
 export function describeTarget(t: SshTarget): string {
   return `${t.user}@${t.host}:${t.port}`;
 }
@@ -69,7 +89,15 @@ export class SshConnection {
   }
 
   /** Connects, verifying the host key first. Refused keys throw HostKeyError (never retried). */
-  static async open(target: SshTarget, opts: { signal?: AbortSignal; readyTimeoutMs?: number } = {}): Promise<SshConnection> {
+  static async open(
+    target: SshTarget,
+    opts: {
+      signal?: AbortSignal;
+      readyTimeoutMs?: number;
+      /** Only the host key is wanted ("Trust Host Key…"): with no key and no agent, go on without credentials. */
+      hostKeyOnly?: boolean;
+    } = {},
+  ): Promise<SshConnection> {
     let pinned;
     try {
       pinned = pinnedKeys(target);
@@ -82,12 +110,12 @@ export class SshConnection {
       try {
         auth.privateKey = await readFile(file);
       } catch (e) {
-        throw new InputError(`ssh: cannot read identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        if (!opts.hostKeyOnly) throw new SshNotConfiguredError(`ssh: cannot read identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
     } else if (process.env.SSH_AUTH_SOCK) {
       auth.agent = process.env.SSH_AUTH_SOCK;
-    } else {
-      throw new InputError(`ssh: no identityFile configured for ${describeTarget(target)} and no SSH agent ($SSH_AUTH_SOCK) is running`);
+    } else if (!opts.hostKeyOnly) {
+      throw new SshNotConfiguredError(`ssh: no identityFile configured for ${describeTarget(target)} and no SSH agent ($SSH_AUTH_SOCK) is running`);
     }
     const client = new Client();
     let refused: HostKeyVerdict | undefined;
@@ -102,8 +130,8 @@ export class SshConnection {
         done();
         client.destroy();
         if (refused && !refused.ok) return reject(new HostKeyError(refused));
-        const why = e.level === 'client-authentication' ? `authentication as ${target.user} was refused (check identityFile / agent keys)` : e.message;
-        reject(new ConnectionLostError(`ssh ${describeTarget(target)}: ${why}`));
+        if (e.level === 'client-authentication') return reject(new AuthenticationError(`ssh ${describeTarget(target)}: authentication as ${target.user} was refused (check identityFile / agent keys)`));
+        reject(new ConnectionLostError(`ssh ${describeTarget(target)}: ${e.message}`));
       };
       const onAbort = (): void => {
         if (settled) return;

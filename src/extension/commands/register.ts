@@ -13,6 +13,8 @@ import { refreshEnvironment } from './deploy/refreshEnvironment';
 import { restoreBackup } from './deploy/restoreBackup';
 import { rollBack } from './deploy/rollBack';
 import { setDatabasePassword } from './deploy/setDatabasePassword';
+import { setIdentityFile } from './deploy/setIdentityFile';
+import { openShell } from './environments/openShell';
 import { trustHostKey } from './deploy/trustHostKey';
 import { verifyBackup } from './deploy/verifyBackup';
 import { buildImages } from './images/buildImages';
@@ -57,6 +59,8 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.deploy.backUpNow': backUpNow,
   'greenlight.deploy.trustHostKey': trustHostKey,
   'greenlight.deploy.setDatabasePassword': setDatabasePassword,
+  'greenlight.deploy.setIdentityFile': setIdentityFile,
+  'greenlight.environments.openShell': openShell,
   'greenlight.deploy.forgetDatabasePassword': forgetDatabasePassword,
   'greenlight.deploy.forgetSecret': forgetSecret,
   'greenlight.backups.verify': verifyBackup,
@@ -72,6 +76,43 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.migrations.showVerifyReport': showVerifyReport,
 };
 
+/**
+ * Commands that reach a host named in the workspace (SSH, a database behind it) or destroy
+ * something. package.json disables them in Restricted Mode (enablement: isWorkspaceTrusted), but
+ * enablement only greys out menus: executeCommand from a link, a keybinding or another extension
+ * still arrives here, so the handler refuses too.
+ */
+export const NEEDS_TRUST: ReadonlySet<string> = new Set([
+  'greenlight.images.build',
+  'greenlight.images.test',
+  'greenlight.images.remove',
+  'greenlight.deploy.deployTestedImage',
+  'greenlight.deploy.deployWithBackup',
+  'greenlight.deploy.rollBack',
+  'greenlight.deploy.backUpNow',
+  'greenlight.deploy.trustHostKey',
+  'greenlight.environments.openShell',
+  'greenlight.backups.verify',
+  'greenlight.backups.restore',
+  'greenlight.backups.download',
+  'greenlight.backups.delete',
+  'greenlight.migrations.verify',
+  'greenlight.migrations.verifyFile',
+  'greenlight.migrations.dryRun',
+  'greenlight.migrations.drift',
+]);
+
 export function registerCommands(s: Services): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, factory]) => vscode.commands.registerCommand(id, factory(s)));
+  return Object.entries(COMMANDS).map(([id, factory]) => {
+    const handler = factory(s) as (...args: unknown[]) => unknown;
+    if (!NEEDS_TRUST.has(id)) return vscode.commands.registerCommand(id, handler);
+    return vscode.commands.registerCommand(id, (...args: unknown[]) => {
+      if (!vscode.workspace.isTrusted) {
+        s.output.warn(`${id} refused: the workspace is in Restricted Mode`);
+        void s.prompts.showWarningMessage(vscode.l10n.t('Greenlight does not connect to hosts or change anything from a workspace in Restricted Mode. Trust the workspace first.'));
+        return undefined;
+      }
+      return handler(...args);
+    });
+  });
 }

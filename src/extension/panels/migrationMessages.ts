@@ -39,6 +39,10 @@ export interface PanelTarget {
   readonly database: string;
   readonly reachable: boolean;
   readonly problem?: string;
+  /** Why it is not reachable, in the words the views use ("SSH not configured", "Host key not trusted", …). */
+  readonly problemLabel?: string;
+  /** The fix the panel offers as a button next to the problem. */
+  readonly fix?: { readonly kind: PanelFixKind; readonly title: string };
   readonly ledgerExists: boolean;
   readonly counts: Readonly<Record<MigrationEntryDto['state'], number>>;
   /** By file name. */
@@ -71,6 +75,8 @@ export interface PanelState {
   readonly trusted: boolean;
 }
 
+export type PanelFixKind = 'not-configured' | 'host-key' | 'auth' | 'restricted';
+
 /** Extension → webview. */
 export type ToWebview = { readonly type: 'state'; readonly state: PanelState };
 
@@ -82,9 +88,11 @@ export type FromWebview =
   | { readonly type: 'dryRun'; readonly target: string }
   | { readonly type: 'drift'; readonly target: string }
   | { readonly type: 'openFile'; readonly fileName: string; readonly line?: number }
-  | { readonly type: 'showVerifyReport' };
+  | { readonly type: 'showVerifyReport' }
+  | { readonly type: 'fix'; readonly target: string; readonly kind: PanelFixKind };
 
 const FILE_NAME = /^[^/\\]{1,255}$/;
+const FIX_KINDS = new Set<PanelFixKind>(['not-configured', 'host-key', 'auth', 'restricted']);
 const TARGET = /^(local|env:[a-z0-9][a-z0-9_.-]*)$/;
 
 /**
@@ -106,6 +114,10 @@ export function parseWebviewMessage(raw: unknown): FromWebview | undefined {
       return typeof m.target === 'string' && TARGET.test(m.target) ? { type: 'dryRun', target: m.target } : undefined;
     case 'drift':
       return typeof m.target === 'string' && TARGET.test(m.target) ? { type: 'drift', target: m.target } : undefined;
+    case 'fix':
+      return typeof m.target === 'string' && TARGET.test(m.target) && typeof m.kind === 'string' && FIX_KINDS.has(m.kind as PanelFixKind)
+        ? { type: 'fix', target: m.target, kind: m.kind as PanelFixKind }
+        : undefined;
     case 'openFile': {
       if (typeof m.fileName !== 'string' || !FILE_NAME.test(m.fileName)) return undefined;
       if (m.line === undefined) return { type: 'openFile', fileName: m.fileName };

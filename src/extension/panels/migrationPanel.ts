@@ -5,10 +5,17 @@
 // before it is sent anything, and every message it sends is validated (migrationMessages.ts).
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type FromWebview, type PanelState, type ToWebview } from './migrationMessages';
+import { parseWebviewMessage, type FromWebview, type PanelFixKind, type PanelState, type ToWebview } from './migrationMessages';
 import type { MigrationsModel } from './migrationsModel';
 
 export const MIGRATION_PANEL_VIEW_TYPE = 'greenlight.migrations';
+
+const FIX_COMMANDS: Record<PanelFixKind, string> = {
+  'not-configured': 'greenlight.deploy.setIdentityFile',
+  auth: 'greenlight.deploy.setIdentityFile',
+  'host-key': 'greenlight.deploy.trustHostKey',
+  restricted: 'workbench.trust.manage',
+};
 
 export class MigrationPanel implements vscode.WebviewPanelSerializer, vscode.Disposable {
   #panel: vscode.WebviewPanel | undefined;
@@ -121,6 +128,14 @@ export class MigrationPanel implements vscode.WebviewPanelSerializer, vscode.Dis
       case 'showVerifyReport':
         await vscode.commands.executeCommand('greenlight.migrations.showVerifyReport');
         return;
+      case 'fix': {
+        // The command, not the webview, decides: only the known fixes, for an environment by name.
+        const env = m.target.startsWith('env:') ? m.target.slice(4) : undefined;
+        const command = FIX_COMMANDS[m.kind];
+        await vscode.commands.executeCommand(command, ...(env && m.kind !== 'restricted' ? [env] : []));
+        await this.model.refresh();
+        return;
+      }
       case 'openFile': {
         const uri = this.fileUri(m.fileName);
         if (!uri) return;

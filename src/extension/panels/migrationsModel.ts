@@ -5,7 +5,8 @@
 // migrations changed, or a job of ours ends.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobProgressParams, MigrationDriftDto, MigrationDryRunDto, MigrationsStatusDto, MigrationVerifyDto } from '../../service/protocol';
+import { connectionProblem, restrictedProblem } from '../connectionProblem';
+import type { ConnectionProblemKind, JobProgressParams, MigrationDriftDto, MigrationDryRunDto, MigrationsStatusDto, MigrationVerifyDto } from '../../service/protocol';
 import type { ProjectState } from '../projectState';
 import { EnvironmentSecrets } from '../secrets';
 import type { ServiceClient } from '../serviceClient';
@@ -17,6 +18,12 @@ const SEVERITY: Record<number, FindingSeverity> = {
   [vscode.DiagnosticSeverity.Information]: 'info',
   [vscode.DiagnosticSeverity.Hint]: 'info',
 };
+
+/** The panel's words and button for an unreachable target (the panel cannot call vscode.l10n itself). */
+function problemOf(kind: ConnectionProblemKind | undefined): Pick<PanelTarget, 'problemLabel' | 'fix'> {
+  const p = connectionProblem(kind);
+  return { problemLabel: p.label, fix: p.kind === 'unreachable' ? undefined : { kind: p.kind, title: p.fix.title } };
+}
 
 const MIGRATION_EXTENSIONS = new Set(['.sql', '.aql', '.json']);
 
@@ -135,7 +142,11 @@ export class MigrationsModel implements vscode.Disposable {
     }
     await this.track({ kind: 'status', label: 'Reading migration status' }, async () => {
       try {
-        this.#status = await this.client.runJob('migrate.status', { workspaceRoot: root, dbPasswords: await this.storedPasswords() });
+        // Restricted Mode: no SSH tunnel to an environment's database; each environment is shown
+        // as a 'restricted' target instead (see restrictedTargets), and the local one still is.
+        const trusted = vscode.workspace.isTrusted;
+        const status = await this.client.runJob('migrate.status', { workspaceRoot: root, environments: trusted, dbPasswords: trusted ? await this.storedPasswords() : undefined });
+        this.#status = trusted ? status : { ...status, targets: [...status.targets, ...this.restrictedTargets()] };
         this.#statusError = undefined;
         // The editor title and explorer menus show "Verify this migration" for these files.
         void vscode.commands.executeCommand('setContext', 'greenlight.migrationFiles', this.#status.files.map((f) => f.path));
@@ -144,6 +155,22 @@ export class MigrationsModel implements vscode.Disposable {
       }
       this.watchDir();
     });
+  }
+
+  private restrictedTargets(): MigrationsStatusDto['targets'] {
+    const envs = this.project.summary?.ok ? this.project.summary.environments : [];
+    return envs.map((e) => ({
+      id: `env:${e.name}`,
+      label: e.name,
+      kind: 'environment',
+      database: e.database ?? e.sshTarget,
+      reachable: false,
+      problem: restrictedProblem(),
+      problemKind: 'restricted',
+      ledgerExists: false,
+      entries: [],
+      durationMs: 0,
+    }));
   }
 
   /**
@@ -275,6 +302,7 @@ export class MigrationsModel implements vscode.Disposable {
       database: t.database,
       reachable: t.reachable,
       problem: t.problem,
+      ...(t.reachable ? {} : problemOf(t.problemKind)),
       ledgerExists: t.ledgerExists,
       counts: countStates(t.entries),
       entries: Object.fromEntries(t.entries.map((e) => [e.fileName, e])),

@@ -3,7 +3,9 @@
 // Verify, Restore (modal confirmation), Download, Delete (modal confirmation). Listing goes
 // through the service's backup.list job with a timeout: an unreachable host is an error row.
 import * as vscode from 'vscode';
-import type { BackupRowDto, BackupsListDto } from '../../service/protocol';
+import type { BackupRowDto, BackupsListDto, ConnectionProblemKind } from '../../service/protocol';
+import { connectionProblem, problemContextValue, restrictedProblem, type ConnectionFix } from '../connectionProblem';
+import { localTime } from '../localTime';
 import type { ProjectState } from '../projectState';
 import type { ServiceClient } from '../serviceClient';
 import { STATUS_TIMEOUT_MS } from './environmentsView';
@@ -12,7 +14,7 @@ import { formatAge, formatBytes } from './imagesView';
 export type BackupsNode =
   | { readonly kind: 'env'; readonly env: string; readonly dir: string }
   | { readonly kind: 'backup'; readonly env: string; readonly row: BackupRowDto; readonly overRetention: boolean }
-  | { readonly kind: 'message'; readonly env: string; readonly label: string; readonly detail?: string; readonly icon: string; readonly hostKey?: boolean };
+  | { readonly kind: 'message'; readonly env: string; readonly label: string; readonly detail?: string; readonly icon: string; readonly fix?: ConnectionFix; readonly kindOfProblem?: ConnectionProblemKind };
 
 function sizeOf(n: number): string {
   return n < 1000 ? `${n} B` : formatBytes(n);
@@ -31,6 +33,7 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
   ) {
     this.#subs.push(project.onDidChange(() => this.refresh()));
     this.#subs.push(client.onStateChanged((area) => area === 'backups' && this.refresh()));
+    this.#subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()));
   }
 
   /** The last listing of an environment (tests read it to check what the view shows). */
@@ -61,6 +64,12 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
     let d: BackupsListDto;
     try {
       if (!root) throw new Error('no workspace folder is open');
+      // Restricted Mode: no SSH connection to a host the untrusted workspace names.
+      if (!vscode.workspace.isTrusted) {
+        d = { env, dir: '', reachable: false, problem: restrictedProblem(), problemKind: 'restricted', backups: [], wouldPrune: [] };
+        this.#known.set(env, d);
+        return d;
+      }
       d = await this.client.runJob('backup.list', { workspaceRoot: root, env, timeoutMs: STATUS_TIMEOUT_MS });
     } catch (e) {
       d = { env, dir: '', reachable: false, problem: e instanceof Error ? e.message : String(e), backups: [], wouldPrune: [] };
@@ -77,7 +86,10 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
     }
     if (node.kind !== 'env') return [];
     const d = await this.load(node.env);
-    if (!d.reachable) return [{ kind: 'message', env: node.env, label: d.hostKeyRefused ? 'Host key not trusted' : 'Cannot list backups', detail: d.problem, icon: d.hostKeyRefused ? 'shield' : 'warning', hostKey: d.hostKeyRefused }];
+    if (!d.reachable) {
+      const p = connectionProblem(d.problemKind, d.hostKeyRefused);
+      return [{ kind: 'message', env: node.env, label: p.kind === 'unreachable' ? vscode.l10n.t('Cannot list backups') : p.label, detail: d.problem, icon: p.icon, fix: p.kind === 'unreachable' ? undefined : p.fix, kindOfProblem: p.kind }];
+    }
     if (d.backups.length === 0) return [{ kind: 'message', env: node.env, label: 'No backups yet', detail: `in ${d.dir}`, icon: 'info' }];
     const prune = new Set(d.wouldPrune);
     return d.backups.map((row) => ({ kind: 'backup', env: node.env, row, overRetention: prune.has(row.id) }));
@@ -96,14 +108,14 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
       }
       case 'backup': {
         const r = node.row;
-        const item = new vscode.TreeItem(r.createdAt.replace('T', ' ').slice(0, 19) + ' UTC');
+        const item = new vscode.TreeItem(localTime(r.createdAt, true));
         item.id = `backup:${node.env}:${r.id}`;
         const deploy = r.deployVersion ? `before deploy ${r.deployVersion}` : r.reason === 'manual' ? 'on demand' : r.reason;
         item.description = [sizeOf(r.sizeBytes), formatAge(r.createdAt), r.verified ? '✓ verified' : r.checkNote?.startsWith('CHANGED') ? 'CHANGED since checked' : 'unverified', deploy, node.overRetention ? 'over retention' : undefined].filter(Boolean).join(' · ');
         item.iconPath = r.verified ? new vscode.ThemeIcon('archive', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('archive', new vscode.ThemeColor('list.warningForeground'));
         const md = new vscode.MarkdownString(undefined, true);
-        md.appendMarkdown(`**${r.id}**\n\n- \`${r.file}\`\n- ${sizeOf(r.sizeBytes)}, taken ${r.createdAt}\n`);
-        md.appendMarkdown(`- ${r.checkNote ?? (r.verified ? `verified${r.verifiedAt ? ` at ${r.verifiedAt}` : ''}` : 'not verified')}${r.sha256 ? `, sha256 \`${r.sha256.slice(0, 16)}…\`` : ''}\n`);
+        md.appendMarkdown(`**${r.id}**\n\n- \`${r.file}\`\n- ${sizeOf(r.sizeBytes)}, taken ${localTime(r.createdAt, true)} (${r.createdAt})\n`);
+        md.appendMarkdown(`- ${r.checkNote ?? (r.verified ? `verified${r.verifiedAt ? ` at ${localTime(r.verifiedAt, true)}` : ''}` : 'not verified')}${r.sha256 ? `, sha256 \`${r.sha256.slice(0, 16)}…\`` : ''}\n`);
         if (r.deployVersion) md.appendMarkdown(`- taken before deploying \`${r.deployVersion}\` (deploy ${r.deployId})\n`);
         if (node.overRetention) md.appendMarkdown('- beyond the retention policy: the next prune deletes it\n');
         item.tooltip = md;
@@ -115,7 +127,8 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
         item.description = node.detail;
         item.tooltip = node.detail;
         item.iconPath = new vscode.ThemeIcon(node.icon);
-        if (node.hostKey) item.command = { command: 'greenlight.deploy.trustHostKey', title: 'Trust Host Key…', arguments: [node.env] };
+        if (node.fix) item.contextValue = problemContextValue(node.kindOfProblem ?? 'unreachable');
+        if (node.fix) item.command = { command: node.fix.command, title: node.fix.title, arguments: node.fix.command.startsWith('greenlight.') ? [node.env] : [] };
         return item;
       }
     }

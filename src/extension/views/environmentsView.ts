@@ -7,6 +7,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditEntryDto, ConfigProblemDto, ConfigSummary, DeployedServiceDto, EnvironmentStatusDto, EnvironmentSummary } from '../../service/protocol';
+import { connectionProblem, problemContextValue, restrictedProblem } from '../connectionProblem';
+import { localTime } from '../localTime';
 import type { ProjectState } from '../projectState';
 import type { ServiceClient } from '../serviceClient';
 
@@ -42,6 +44,7 @@ export class EnvironmentStatusCache implements vscode.Disposable {
     this.#subs.push(client.onStateChanged((area) => area === 'environments' && this.refresh()));
     this.#subs.push(
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('greenlight.environments.refreshIntervalSeconds') && this.schedule()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
     );
     this.schedule();
   }
@@ -57,7 +60,7 @@ export class EnvironmentStatusCache implements vscode.Disposable {
     const seconds = vscode.workspace.getConfiguration('greenlight').get<number>('environments.refreshIntervalSeconds', 60);
     if (!(seconds > 0)) return;
     this.#timer = setTimeout(() => {
-      if (vscode.window.state.focused && this.#known.size > 0 && this.#pending.size === 0) this.refresh();
+      if (vscode.window.state.focused && vscode.workspace.isTrusted && this.#known.size > 0 && this.#pending.size === 0) this.refresh();
       this.schedule();
     }, seconds * 1000);
   }
@@ -87,6 +90,14 @@ export class EnvironmentStatusCache implements vscode.Disposable {
   private async load(env: string): Promise<EnvironmentStatusDto> {
     const root = this.root();
     let st: EnvironmentStatusDto;
+    // Restricted Mode: the hosts are named by a workspace nobody has trusted yet, so nothing
+    // connects to them; the row says so and offers to manage trust.
+    if (!vscode.workspace.isTrusted) {
+      st = { env, host: env, reachable: false, problem: restrictedProblem(), problemKind: 'restricted', services: [], recent: [], checkedAt: new Date().toISOString() };
+      this.#known.set(env, st);
+      this.#onDidChange.fire(env);
+      return st;
+    }
     try {
       if (!root) throw new Error('no workspace folder is open');
       st = await this.client.runJob('deploy.status', { workspaceRoot: root, env, timeoutMs: STATUS_TIMEOUT_MS });
@@ -196,7 +207,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
             ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
             : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
         const md = new vscode.MarkdownString(undefined, true);
-        md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${x.startedAt}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n`);
+        md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${localTime(x.startedAt, true)}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n`);
         item.tooltip = md;
         item.contextValue = 'greenlight.deployedService';
         return item;
@@ -205,7 +216,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         const l = node.status.lock;
         const item = new vscode.TreeItem(l ? 'Deploy lock held' : 'Deploy lock free');
         item.id = `env:${node.env}:lock`;
-        item.description = l === undefined ? undefined : typeof l === 'string' ? l : `${l.who} on ${l.machine} since ${l.since}: ${l.what}`;
+        item.description = l === undefined ? undefined : typeof l === 'string' ? l : `${l.who} on ${l.machine} since ${localTime(l.since)}: ${l.what}`;
         item.iconPath = new vscode.ThemeIcon(l ? 'lock' : 'unlock');
         return item;
       }
@@ -220,13 +231,13 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         const a = node.entry;
         const item = new vscode.TreeItem(`${a.action} ${a.version ?? ''}`.trim());
         item.id = `env:${node.env}:audit:${a.deployId}:${a.action}`;
-        const when = a.at.replace('T', ' ').slice(0, 16);
+        const when = localTime(a.at);
         item.description = `${a.result} · ${when} · ${a.who}${a.untestedOverride ? ' · UNTESTED' : ''}`;
         const [icon, color] = RESULT_ICON[a.result] ?? ['circle-small-filled', undefined];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         const md = new vscode.MarkdownString(undefined, true);
         md.appendMarkdown(`**${a.action} ${a.service ?? ''} ${a.version ?? ''}**: ${a.result}\n\n`);
-        md.appendMarkdown(`- at ${a.at} by ${a.who} on ${a.machine}\n- previous ${a.previousVersion ?? 'none'}, serving ${a.serving ?? '?'}\n`);
+        md.appendMarkdown(`- at ${localTime(a.at, true)} (${a.at}) by ${a.who} on ${a.machine}\n- previous ${a.previousVersion ?? 'none'}, serving ${a.serving ?? '?'}\n`);
         if (a.backupId) md.appendMarkdown(`- backup \`${a.backupId}\`\n`);
         if (a.releaseTasks?.length) md.appendMarkdown(`- release tasks: ${a.releaseTasks.join(', ')}\n`);
         if (a.untestedOverride) md.appendMarkdown(`- untested image, override: "${a.untestedOverride}"\n`);
@@ -236,13 +247,14 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
       }
       case 'unreachable': {
         const st = node.status;
-        const item = new vscode.TreeItem(st.hostKeyRefused ? 'Host key not trusted' : 'Host not reachable');
+        const p = connectionProblem(st.problemKind, st.hostKeyRefused);
+        const item = new vscode.TreeItem(p.label);
         item.id = `env:${node.env}:unreachable`;
         item.description = st.problem;
-        item.tooltip = `${st.problem ?? ''}\n\nChecked ${st.checkedAt}.${st.hostKeyRefused ? ' Use "Trust Host Key…" after comparing the fingerprint with the server.' : ' Use Refresh to try again.'}`;
-        item.iconPath = new vscode.ThemeIcon(st.hostKeyRefused ? 'shield' : 'warning', new vscode.ThemeColor('list.warningForeground'));
-        item.contextValue = st.hostKeyRefused ? 'greenlight.environmentError.hostKey' : 'greenlight.environmentError';
-        if (st.hostKeyRefused) item.command = { command: 'greenlight.deploy.trustHostKey', title: 'Trust Host Key…', arguments: [node.env] };
+        item.tooltip = `${st.problem ?? ''}\n\n${vscode.l10n.t('Checked {0}.', localTime(st.checkedAt, true))} ${vscode.l10n.t('Fix: {0}', p.fix.title)}`;
+        item.iconPath = new vscode.ThemeIcon(p.icon, new vscode.ThemeColor('list.warningForeground'));
+        item.contextValue = problemContextValue(p.kind);
+        item.command = { command: p.fix.command, title: p.fix.title, arguments: p.kind === 'restricted' ? [] : [node.env] };
         return item;
       }
       case 'detail': {

@@ -64,6 +64,8 @@ export class ImagesView implements vscode.TreeDataProvider<ImagesNode>, vscode.D
         this.#error = e instanceof Error ? e.message : String(e);
       }
     }
+    // "Deploy Tested Image" is enabled only when there is a tested image to deploy.
+    void vscode.commands.executeCommand('setContext', 'greenlight.hasTestedImage', Boolean(this.#data?.services.some((x) => x.images.some((i) => i.tested === 'passed'))));
     this.#onDidChange.fire(undefined);
   }
 

@@ -11,8 +11,8 @@ import type { GreenlightConfig } from '../../core/config/schema';
 import type { ResolvedEnvironment } from '../../core/deploy/environment';
 import type { DeploySecrets } from '../../core/deploy/plan';
 import { loadProject, openEnvironment, type EnvironmentSession } from '../../core/deploy/session';
-import { HostKeyError, type RemoteHost } from '../../core/ship/remoteHost';
-import type { EnvironmentSecretsParams } from '../protocol';
+import { AuthenticationError, HostKeyError, SshNotConfiguredError, type RemoteHost } from '../../core/ship/remoteHost';
+import type { ConnectionProblemKind, EnvironmentSecretsParams } from '../protocol';
 
 export interface JobSession {
   readonly config: GreenlightConfig;
@@ -73,7 +73,16 @@ export async function withEnvironment<T>(
   }
 }
 
+/** Which of the user's fixes applies to a failed connection (see ConnectionProblemKind). */
+export function problemKindOf(e: unknown): ConnectionProblemKind {
+  if (e instanceof SshNotConfiguredError) return 'not-configured';
+  if (e instanceof HostKeyError) return 'host-key';
+  if (e instanceof AuthenticationError) return 'auth';
+  return 'unreachable';
+}
+
 /** What a view shows instead of data when the host could not be asked. */
-export function unreachable(e: unknown): { reachable: false; problem: string; hostKeyRefused?: boolean } {
-  return { reachable: false, problem: errorMessage(e), hostKeyRefused: e instanceof HostKeyError ? true : undefined };
+export function unreachable(e: unknown): { reachable: false; problem: string; hostKeyRefused?: boolean; problemKind: ConnectionProblemKind } {
+  const problemKind = problemKindOf(e);
+  return { reachable: false, problem: errorMessage(e), hostKeyRefused: problemKind === 'host-key' ? true : undefined, problemKind };
 }

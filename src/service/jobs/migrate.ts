@@ -28,6 +28,7 @@ import type { ScratchProvider } from '../../core/migrate/session';
 import { openBackend, openTargetSession, resolveTarget, scratchProviderFor, targetMigrations, type MigrateTarget } from '../../core/migrate/target';
 import { verifyMigrations, type RerunVerdict } from '../../core/migrate/verify';
 import { VERIFY_REPORT_FILE, type JobParams, type JobResult, type MigrationDriftDto, type MigrationDryRunDto, type MigrationProblemDto, type MigrationTargetDto } from '../protocol';
+import { problemKindOf } from './deploySession';
 
 /** How long an environment's database may take to answer a status request before it is shown as unreachable. */
 export const ENVIRONMENT_STATUS_TIMEOUT_MS = 8_000;
@@ -281,7 +282,7 @@ async function environmentStatus(
     });
     return { ...base, reachable: true, ledgerExists: report.ledgerExists, entries: report.entries, durationMs: Date.now() - started };
   } catch (e) {
-    return unreachable(base, errorMessage(e), started);
+    return { ...unreachable(base, errorMessage(e), started), problemKind: problemKindOf(e) };
   }
 }
 

@@ -6,7 +6,7 @@ import { backupCreateJob, backupDeleteJob, backupDownloadJob, backupListJob, bac
 import { configInitJob } from './configInit';
 import { configSummaryJob } from './configSummary';
 import { deployRunJob } from './deploy';
-import { deployHostKeyJob, deployPinHostKeyEditJob } from './deployHostKey';
+import { deployHostKeyJob, deployPinHostKeyEditJob, deploySetIdentityFileEditJob, deploySshTargetJob } from './deployHostKey';
 import { imagesBuildJob } from './imagesBuild';
 import { imagesExportJob } from './imagesExport';
 import { imagesListJob } from './imagesList';
@@ -38,6 +38,8 @@ export const jobHandlers: JobHandlers = {
   'deploy.rollback': deployRollbackJob,
   'deploy.hostKey': deployHostKeyJob,
   'deploy.pinHostKeyEdit': deployPinHostKeyEditJob,
+  'deploy.setIdentityFileEdit': deploySetIdentityFileEditJob,
+  'deploy.sshTarget': deploySshTargetJob,
   'backup.list': backupListJob,
   'backup.create': backupCreateJob,
   'backup.verify': backupVerifyJob,

@@ -38,10 +38,18 @@ suite('(unit) extension: migration panel messages', () => {
     ['a dry run without a target', { type: 'dryRun' }],
     ['a drift check without a target', { type: 'drift' }],
     ['a drift check of a path', { type: 'drift', target: 'env:../../etc' }],
+    ['a fix of an unknown kind', { type: 'fix', target: 'env:prod', kind: 'run-anything' }],
+    ['a fix without a target', { type: 'fix', kind: 'host-key' }],
+    ['a fix of a path', { type: 'fix', target: 'env:../x', kind: 'host-key' }],
   ];
   for (const [what, raw] of invalid) {
     test(`drops ${what}`, () => assert.equal(parseWebviewMessage(raw), undefined));
   }
+
+  test('passes a known fix for a named target', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'fix', target: 'env:prod', kind: 'host-key', extra: 1 }), { type: 'fix', target: 'env:prod', kind: 'host-key' });
+    assert.deepEqual(parseWebviewMessage({ type: 'fix', target: 'env:prod', kind: 'not-configured' }), { type: 'fix', target: 'env:prod', kind: 'not-configured' });
+  });
 
   test('extra fields are not passed on', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'refresh', command: 'rm -rf /' }), { type: 'refresh' });

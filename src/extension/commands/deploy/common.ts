@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { EnvironmentSecretsParams, EnvironmentSummary, JobKind, JobParams, JobResult } from '../../../service/protocol';
 import { JobFailedError } from '../../serviceClient';
 import type { Services } from '../../services';
+import { editProjectFile } from '../../projectFileEdit';
 
 export function envNameOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -167,35 +168,13 @@ export async function offerTrust(s: Services, env: string): Promise<boolean> {
     `Trusting pins it as environments.${env}.ssh.hostKey in greenlight.yaml.`;
   s.output.warn(`${headline} Offered: ${check.keyType} ${check.fingerprint}`);
   const choice = await s.prompts.modal(headline, detail, 'Trust This Key');
-  if (choice !== 'Trust This Key' || !check.keyLine) {
+  const keyLine = check.keyLine;
+  if (choice !== 'Trust This Key' || !keyLine) {
     s.output.info(`host key of ${env} not trusted; nothing changed`);
     return false;
   }
-  const uri = vscode.Uri.file(s.project.summary?.file ?? `${root}/greenlight.yaml`);
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
-  if (doc?.isDirty) {
-    // Unsaved edits in the editor are the user's latest intent: pin into them, then save.
-    const { edits } = await s.client.runJob('deploy.pinHostKeyEdit', { text: doc.getText(), file: uri.fsPath, env, keyLine: check.keyLine });
-    const we = new vscode.WorkspaceEdit();
-    for (const e of edits) we.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.newText);
-    if (!(await vscode.workspace.applyEdit(we)) || !(await doc.save())) {
-      void s.prompts.showErrorMessage(`Could not write the host key into ${uri.fsPath}.`);
-      return false;
-    }
-  } else {
-    // Otherwise edit what is on disk: an open but unmodified copy may not have caught up with a
-    // change made outside the editor, and saving it would then fail as "the file is newer".
-    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-    const { edits } = await s.client.runJob('deploy.pinHostKeyEdit', { text, file: uri.fsPath, env, keyLine: check.keyLine });
-    let next = text;
-    for (const e of [...edits].sort((a, b) => b.offset - a.offset)) next = next.slice(0, e.offset) + e.newText + next.slice(e.offset + e.length);
-    try {
-      await vscode.workspace.fs.writeFile(uri, Buffer.from(next, 'utf8'));
-    } catch (e) {
-      void s.prompts.showErrorMessage(`Could not write the host key into ${uri.fsPath}: ${messageOf(e)}`);
-      return false;
-    }
-  }
+  const uri = await editProjectFile(s, root, 'the host key', (text, file) => s.client.runJob('deploy.pinHostKeyEdit', { text, file, env, keyLine }));
+  if (!uri) return false;
   s.output.info(`pinned the host key of ${env} (${check.keyType} ${check.fingerprint}) in ${uri.fsPath}`);
   await s.project.refresh();
   return true;

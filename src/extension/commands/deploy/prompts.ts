@@ -13,6 +13,7 @@ export interface Prompts {
   showWarningMessage(message: string, ...actions: string[]): Thenable<string | undefined>;
   showErrorMessage(message: string, ...actions: string[]): Thenable<string | undefined>;
   showSaveDialog(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
+  showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
   /** A cancellable progress notification around a task. */
   withProgress<R>(options: vscode.ProgressOptions, task: (progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken) => Thenable<R>): Thenable<R>;
 }
@@ -26,6 +27,7 @@ export function windowPrompts(): Prompts {
     showWarningMessage: (message, ...actions) => vscode.window.showWarningMessage(message, ...actions),
     showErrorMessage: (message, ...actions) => vscode.window.showErrorMessage(message, ...actions),
     showSaveDialog: (options) => vscode.window.showSaveDialog(options),
+    showOpenDialog: (options) => vscode.window.showOpenDialog(options),
     withProgress: (options, task) => vscode.window.withProgress(options, task),
   };
 }

@@ -31,7 +31,10 @@ suite('(host) the installed .vsix', () => {
   test('activates by itself, starts its service and reads the project', async () => {
     const ext = greenlight();
     await waitFor('the extension to activate on its own', () => ext.isActive, 60_000);
-    const { services } = await activeApi();
+    const { services, activationMs } = await activeApi();
+    assert.ok(Number.isFinite(activationMs) && activationMs > 0, `activationMs ${activationMs}`);
+    // Printed for docs/benchmarks.md: activate() of the installed package, service start included.
+    console.log(`greenlight-activation-ms ${activationMs.toFixed(1)}`);
     const h = await services.client.health();
     assert.ok(h.pid !== process.pid);
     assert.equal(h.version, ext.packageJSON.version);
@@ -45,7 +48,7 @@ suite('(host) the installed .vsix', () => {
     const root = greenlight().extensionPath;
     // vsce stores README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt.
     for (const f of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/service.js', 'dist/cli.js',
-      'schemas/greenlight.schema.json', 'media/icons/greenlight.svg', ...readmeImages(root),
+      'schemas/greenlight.schema.json', 'media/icons/greenlight.svg', 'media/icon.png', 'syntaxes/aql.tmLanguage.json', 'docs/rules/sql-add-column-if-not-exists.md', ...readmeImages(root),
       // Every walkthrough step's page, as the manifest names it.
       ...greenlight().packageJSON.contributes.walkthroughs.flatMap((w: { steps: { media: { markdown?: string } }[] }) => w.steps.map((s) => s.media.markdown).filter((m): m is string => !!m))]) {
       assert.ok(fs.existsSync(path.join(root, f)), `${f} missing from the package`);
@@ -63,6 +66,45 @@ suite('(host) the installed .vsix', () => {
     };
     walk(root);
     assert.deepEqual(stray, [], 'sources, source maps or packages inside the package');
+  });
+
+  test('a finding links to its rule page inside the package, and the page opens rendered (Markdown preview), not as raw text', async function () {
+    this.timeout(90_000);
+    const root = greenlight().extensionPath;
+    const file = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'migrations', 'zz_rule_link.sql');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('CREATE TABLE rule_link (id int);\n'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+    const d = await waitFor('a finding with a documentation link', () => vscode.languages.getDiagnostics(file).find((x) => typeof x.code === 'object' && x.code.target), 40_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(file);
+    const target = (d.code as { target: vscode.Uri }).target;
+    assert.equal(target.scheme, 'file');
+    assert.ok(target.fsPath.startsWith(path.join(root, 'docs', 'rules') + path.sep), `${target.fsPath} is not inside the installed package`);
+    assert.ok(fs.existsSync(target.fsPath), `${target.fsPath} is missing`);
+    await vscode.commands.executeCommand('vscode.open', target);
+    const tab = await waitFor('the rule page in a tab', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t && (t.input instanceof vscode.TabInputCustom || t.input instanceof vscode.TabInputText) ? t : undefined;
+    });
+    assert.ok(tab.input instanceof vscode.TabInputCustom && tab.input.viewType === 'vscode.markdown.preview.editor', `opened as ${tab.input instanceof vscode.TabInputText ? 'raw text' : JSON.stringify(tab.input)}`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('.aql files are the AQL language, highlighted by the grammar and linted', async () => {
+    const dir = vscode.workspace.workspaceFolders![0]!.uri;
+    const uri = vscode.Uri.joinPath(dir, 'migrations', 'zz_probe.aql');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from('FOR u IN users REMOVE u IN users\n'));
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      assert.equal(doc.languageId, 'aql');
+      const grammar = (greenlight().packageJSON.contributes.grammars as { language: string; path: string }[]).find((g) => g.language === 'aql');
+      assert.ok(grammar && fs.existsSync(path.join(greenlight().extensionPath, grammar.path)));
+      await vscode.window.showTextDocument(doc);
+      await waitFor('a lint finding on the AQL file', () => vscode.languages.getDiagnostics(uri).some((x) => x.source === 'greenlight' || /aql/.test(String(typeof x.code === 'object' ? x.code.value : x.code))), 60_000);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(uri);
+    }
   });
 
   test('every run-time package in dist/node_modules is complete', async () => {

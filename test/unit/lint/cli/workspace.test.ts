@@ -54,9 +54,23 @@ suite('(unit) lint workspace: which files are linted', () => {
   test('targets come from greenlight.yaml database.migrations and seeds, plus extra paths', async () => {
     const dir = mk({ 'greenlight.yaml': 'project: p\nservices: []\ndatabase:\n  kind: postgres\n  migrations: db/m\n  seeds: [db/seeds.rb]\nenvironments: {}\n' });
     const t = await resolveLintTargets(dir, ['extra/*.aql']);
-    assert.deepEqual(t.patterns, ['db/m', 'db/seeds.rb', 'extra/*.aql']);
+    assert.deepEqual(t.patterns, ['db/m', 'db/seeds.rb', 'db/seeds', '*/migrations/*.py', 'extra/*.aql']);
     assert.equal(t.origin, 'config');
     assert.equal(t.configFile, path.join(dir, 'greenlight.yaml'));
+  });
+
+  test('a greenlight.yaml that lists no seeds keeps the usual seed paths linted (db/seeds.rb, db/seeds/*.rb, Django migrations)', async () => {
+    const dir = mk({
+      'greenlight.yaml': 'project: p\nservices: []\ndatabase:\n  kind: postgres\n  migrations: migrations\nenvironments: {}\n',
+      'db/seeds.rb': '',
+      'db/seeds/users.rb': '',
+      'shop/migrations/0001_initial.py': '',
+      'app/models.py': '',
+    });
+    const t = await resolveLintTargets(dir);
+    const m = new LintPathMatcher(t);
+    for (const f of ['db/seeds.rb', 'db/seeds/users.rb', 'shop/migrations/0001_initial.py']) assert.equal(m.matches(path.join(dir, f)), true, f);
+    assert.equal(m.matches(path.join(dir, 'app/models.py')), false);
   });
 
   test('without greenlight.yaml the conventional paths are used; an invalid one is reported', async () => {
