@@ -2,11 +2,10 @@
 // CLI, without the other verbs and their drivers (docker, ssh, pg, arangojs). A lint run in CI or
 // a pre-commit hook starts in a fraction of the time the whole program takes to load.
 import { setFlagsFromString } from 'node:v8';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { registerLint } from './commands/lint';
 import { processIo, type CliIo } from './io';
-import { runProgram } from './run';
-import { CLI_VERSION } from './version';
+import { programHead, runProgram } from './run';
 
 // A lint run is short: WASM code from V8's baseline compiler is ready at once, while the
 // optimizing tier compiles the 1.7 MB SQL parser in the background and the process waits for it
@@ -16,14 +15,7 @@ setFlagsFromString('--liftoff-only');
 setFlagsFromString('--wasm-lazy-compilation');
 
 function buildLintProgram(io: CliIo): Command {
-  // The same program head as the full CLI (program.ts): program options only before the verb.
-  const program = new Command('greenlight')
-    .description('Build, test, ship, back up and deploy Docker services safely; lint migrations for idempotency.')
-    .version(CLI_VERSION, '-V, --version', 'print the greenlight version')
-    .enablePositionalOptions()
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const program = programHead(io);
   registerLint(program, io);
   return program;
 }

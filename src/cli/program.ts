@@ -1,8 +1,8 @@
 // Builds the `greenlight` command tree. Each verb lives in its own file under ./commands and
 // registers itself here; the CLI layer only parses arguments and prints, the engine does the work.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { CliIo } from './io';
-import { runProgram } from './run';
+import { programHead, runProgram } from './run';
 import { CLI_VERSION } from './version';
 import { registerConfig } from './commands/config';
 import { registerBuild } from './commands/build';
@@ -24,15 +24,7 @@ import { registerCompletion } from './commands/completion';
 export { CLI_VERSION };
 
 export function buildProgram(io: CliIo): Command {
-  const program = new Command('greenlight')
-    .description('Build, test, ship, back up and deploy Docker services safely; lint migrations for idempotency.')
-    .version(CLI_VERSION, '-V, --version', 'print the greenlight version')
-    // Program options are read only before the verb: `deploy … --version v1.2` is deploy's own
-    // --version (a version label), not the program's, which would print and exit 0 silently.
-    .enablePositionalOptions()
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const program = programHead(io);
   registerInit(program, io);
   registerConfig(program, io);
   registerBuild(program, io);
