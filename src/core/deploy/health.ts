@@ -6,8 +6,6 @@ import { httpProbe, isHealthyStatus, type Probe } from '../common/httpProbe';
 import { sleep, type JobContext } from '../common/job';
 import type { RemoteHost } from '../ship/remoteHost';
 
-export { describeProbe, type Probe } from '../common/httpProbe';
-
 /** One GET of `urlPath` at address:port as the host sees it. */
 export async function probe(host: RemoteHost, address: string, port: number, urlPath: string, opts: { hostHeader?: string; timeoutMs?: number } = {}): Promise<Probe> {
   return await httpProbe(() => host.connection.forwardTcp(address, port), { address, port, path: urlPath, hostHeader: opts.hostHeader, timeoutMs: opts.timeoutMs });

@@ -12,7 +12,8 @@ import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, tailAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';
 import { endpointOf, healthAt } from './endpoint';
-import { describeProbe, waitHealthy } from './health';
+import { describeProbe } from '../common/httpProbe';
+import { waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
 

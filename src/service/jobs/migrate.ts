@@ -12,7 +12,7 @@ import type { EnvironmentConfig, GreenlightConfig } from '../../core/config/sche
 import { openEnvironment, secretsFrom } from '../../core/deploy/session';
 import { ensureStateDir, writeFileAtomic } from '../../core/images/stateDir';
 import { ARANGO_DEFAULT_PORT } from '../../core/backup/arangoRemote';
-import { openDbTunnel } from '../../core/ship/dbTunnel';
+import { databaseAddress, openDbTunnel } from '../../core/ship/dbTunnel';
 import { connectArango } from '../../core/migrate/adapters/arangoAdapter';
 import { connectPg } from '../../core/migrate/adapters/pgAdapter';
 import { ArangoBackend } from '../../core/migrate/arango/arangoBackend';
@@ -166,7 +166,10 @@ async function openEnvironmentTunnel(a: EnvironmentAccess, dbPort: number): Prom
     { project: { config, root }, envName: name, needsSecrets: false, retryForMs: 0, bannerTimeoutMs: timeoutMs, readyTimeoutMs: timeoutMs + 30_000 },
   );
   try {
-    const tunnel = await openDbTunnel(session.host, db.host, dbPort);
+    // A database in a container on the services' network is reached at the container's address,
+    // as the deploy reaches it (db.host is then a name only the services resolve).
+    const at = await databaseAddress(session.host.docker, { host: db.host, port: dbPort, container: config.database?.kind === 'arangodb' ? undefined : db.container });
+    const tunnel = await openDbTunnel(session.host, at.host, at.port);
     return {
       port: tunnel.port,
       forwardError: tunnel.forwardError,

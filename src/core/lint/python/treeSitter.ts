@@ -1,6 +1,6 @@
 // Python parsing with web-tree-sitter and the tree-sitter-python grammar (both WASM), loaded on the
 // first Python file through the runtime shared with the other tree-sitter languages (../treeSitter.ts).
-import { descendants as walk, discardTreeSitterParser, firstSyntaxError, treeSitterParser, treeSitterRuntimeFailed, type TsNode } from '../treeSitter';
+import { descendants as walk, discardTreeSitterParser, firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
 import type { Parser } from 'web-tree-sitter';
 
 const GRAMMAR = 'tree-sitter-python/tree-sitter-python.wasm';
@@ -12,11 +12,6 @@ const GRAMMAR = 'tree-sitter-python/tree-sitter-python.wasm';
  */
 export function pythonParser(): Promise<Parser> {
   return treeSitterParser(GRAMMAR);
-}
-
-/** Whether tree-sitter failed in this thread (see ../treeSitter.ts). */
-export function pythonRuntimeFailed(): boolean {
-  return treeSitterRuntimeFailed();
 }
 
 /** Drops the Python parser after a parse failed inside tree-sitter; the next file gets a new one. */
