@@ -392,5 +392,8 @@ fi
 
 # ----------------------------------------------------------------------------------------- env file
 env_text > "$ROOT/env.tmp" && mv "$ROOT/env.tmp" "$ROOT/env"
-all_ok || die "a piece is still unhealthy after bring-up (check the logs under $ROOT)"
+# A piece just started may need a moment more (seen once on a cold start): poll up to 10 s, then
+# name what is still unhealthy.
+unhealthy() { local c; for c in host_docker_ok netns_ok prod_docker_ok prod_docker_bridged ssh_ok prod_pg_ok prod_pg_hba_ok test_pg_ok registry_ok; do "$c" >/dev/null 2>&1 || printf '%s ' "$c"; done; }
+wait_for 100 all_ok || die "still unhealthy after bring-up: $(unhealthy)(check the logs under $ROOT)"
 log "ready: source $ROOT/env"
