@@ -12,6 +12,22 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'realworld');
+
+/**
+ * The development corpus (the rules were improved against it) or the held-out one (projects kept
+ * apart as an independent check, never used to change a rule); each keeps its projects.json and
+ * labels.json in its own directory.
+ */
+export type CorpusSet = 'development' | 'heldout';
+
+export function fixturesOf(set: CorpusSet): string {
+  return set === 'heldout' ? path.join(FIXTURES, 'heldout') : FIXTURES;
+}
+
+export function parseCorpusSet(value: string | undefined): CorpusSet {
+  if (value === undefined || value === 'development' || value === 'heldout') return value ?? 'development';
+  throw new Error(`--set ${value}: expected development or heldout`);
+}
 /** Where gathered files go (git-ignored). */
 export const GATHERED = path.join(ROOT, '.realworld');
 
@@ -35,6 +51,15 @@ export interface Chain {
   readonly contains?: string;
   /** The files hold forward and backward sections; only the forward one is the migration. */
   readonly sections?: 'goose';
+  /**
+   * SQL the project's migration tool runs itself before the first file (its bookkeeping table),
+   * for chains whose files touch that table.
+   */
+  readonly prelude?: string;
+  /** Flyway runs every versioned file (V…) before the repeatable ones (R__…). */
+  readonly order?: 'flyway';
+  /** Migrations of the same project the corpus leaves out, and why (another SQL dialect, code). */
+  readonly leftOut?: readonly { readonly select: string; readonly why: string }[];
 }
 
 export type Verdict = 'idempotent' | 'not-idempotent' | 'unjudged';
@@ -53,23 +78,23 @@ export interface RealWorldLabel {
   readonly source: 'oracle' | 'reading';
 }
 
-export function loadChains(): Chain[] {
-  const doc = JSON.parse(readFileSync(path.join(FIXTURES, 'projects.json'), 'utf8')) as { chains: Chain[] };
+export function loadChains(set: CorpusSet = 'development'): Chain[] {
+  const doc = JSON.parse(readFileSync(path.join(fixturesOf(set), 'projects.json'), 'utf8')) as { chains: Chain[] };
   return doc.chains;
 }
 
-export function loadLabels(): RealWorldLabel[] {
-  const file = path.join(FIXTURES, 'labels.json');
+export function loadLabels(set: CorpusSet = 'development'): RealWorldLabel[] {
+  const file = path.join(fixturesOf(set), 'labels.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { labels: RealWorldLabel[] }).labels : [];
 }
 
-export function saveLabels(labels: readonly RealWorldLabel[]): void {
+export function saveLabels(labels: readonly RealWorldLabel[], set: CorpusSet = 'development'): void {
   const sorted = [...labels].sort((a, b) => a.chain.localeCompare(b.chain) || 0);
   const body = {
-    about: 'Labels of the real-world accuracy corpus (see projects.json): one entry per file, in chain order. SQL labels come from the oracle run over each chain on PostgreSQL 15 (scripts/realworld/labelSql.ts); seed and Django labels from reading the file (reason says why). unjudged = the oracle could not run the file (its first run failed); such files are not scored.',
+    about: `${set === 'heldout' ? 'Held-out set, kept apart as an independent check: no rule was changed to fit it. ' : ''}Labels of the real-world accuracy corpus (see projects.json): one entry per file, in chain order. SQL labels come from the oracle run over each chain on PostgreSQL 15 (scripts/realworld/labelSql.ts); seed and Django labels from reading the file (reason says why). unjudged = the oracle could not run the file (its first run failed); such files are not scored.`,
     labels: sorted,
   };
-  writeFileSync(path.join(FIXTURES, 'labels.json'), `${JSON.stringify(body, null, 1)}\n`);
+  writeFileSync(path.join(fixturesOf(set), 'labels.json'), `${JSON.stringify(body, null, 1)}\n`);
 }
 
 export function mirrorsDir(): string {
@@ -111,11 +136,22 @@ export function chainFiles(c: Chain): string[] {
   if (c.after !== undefined) files = files.filter((f) => Number(re.exec(f)![1]) > c.after!);
   // Tools order by version, and diesel writes versions with dashes (2017-08-31-230457) it ignores.
   files.sort((a, b) => byName.compare(a.replace(/-/g, ''), b.replace(/-/g, '')));
+  if (c.order === 'flyway') {
+    const repeatable = (f: string): boolean => /^R__/.test(path.basename(f));
+    files = [...files.filter((f) => !repeatable(f)), ...files.filter(repeatable)];
+  }
   if (c.contains) {
     const want = new RegExp(c.contains);
     files = files.filter((f) => want.test(readAt(c.repo, c.commit, f)));
   }
   return c.limit ? files.slice(0, c.limit) : files;
+}
+
+/** How many files at the chain's commit each `leftOut` entry matches. */
+export function leftOutCounts(c: Chain): { why: string; files: number }[] {
+  if (!c.leftOut?.length) return [];
+  const all = git(c.repo, ['ls-tree', '-r', '--name-only', c.commit]).split('\n');
+  return c.leftOut.map((l) => ({ why: l.why, files: all.filter((f) => new RegExp(l.select).test(f)).length }));
 }
 
 export function readAt(repo: string, commit: string, file: string): string {

@@ -6,14 +6,16 @@
 // of src/core/migrate/oracle.ts, on the state the real predecessors left. A file whose first run
 // fails cannot be judged and is labelled `unjudged` (not scored).
 //
-// usage: TEST_DATABASE_URL=postgres://… npx tsx scripts/realworld/labelSql.ts [chain-id …]
-//        (the test bed's database: source /tmp/greenlight-testbed/env first)
+// usage: TEST_DATABASE_URL=postgres://… npx tsx scripts/realworld/labelSql.ts [--set heldout] [chain-id …]
+//        (the test bed's database: source /tmp/greenlight-testbed/env first; --set heldout labels
+//        the held-out projects of test/fixtures/realworld/heldout/)
+import { parseArgs } from 'node:util';
 import { serverScratchProvider } from '../../src/core/migrate/adapters/pgAdapter';
 import { hasNoTransactionDirective } from '../../src/core/migrate/files';
 import { describePgError, runStatements } from '../../src/core/migrate/pgBackend';
 import { rerunCheck } from '../../src/core/migrate/rerun';
 import { splitSql, type SqlStatement } from '../../src/core/migrate/statements';
-import { chainFiles, forwardPart, loadChains, loadLabels, missingMirrors, readAt, saveLabels, type Chain, type RealWorldLabel } from './corpus';
+import { chainFiles, forwardPart, loadChains, loadLabels, missingMirrors, parseCorpusSet, readAt, saveLabels, type Chain, type RealWorldLabel } from './corpus';
 
 const CANNOT_RUN_IN_TRANSACTION = '25001';
 
@@ -24,6 +26,10 @@ async function labelChain(url: string, c: Chain): Promise<RealWorldLabel[]> {
   try {
     const scratch = await provider.create(c.id);
     const db = scratch.session;
+    if (c.prelude) {
+      const r = await runStatements(db, await splitSql(c.prelude, `${c.id} prelude`));
+      if (!r.ok) throw new Error(`${c.id}: the prelude failed: ${describePgError(r.error!)}`);
+    }
     if (c.base) {
       // Old schema files start by dropping what a previous install left (without IF EXISTS):
       // on a fresh database those DROPs fail, harmlessly, so each statement runs on its own.
@@ -86,16 +92,17 @@ async function labelChain(url: string, c: Chain): Promise<RealWorldLabel[]> {
 void (async () => {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set: source /tmp/greenlight-testbed/env first');
-  const only = process.argv.slice(2);
-  const chains = loadChains().filter((c) => c.language === 'sql' && (!only.length || only.includes(c.id)));
+  const { values, positionals: only } = parseArgs({ options: { set: { type: 'string' } }, allowPositionals: true });
+  const set = parseCorpusSet(values.set);
+  const chains = loadChains(set).filter((c) => c.language === 'sql' && (!only.length || only.includes(c.id)));
   const missing = missingMirrors(chains);
   if (missing.length) throw new Error(`mirrors missing (fetch them into ${process.env.GREENLIGHT_MIRRORS ?? '/work/.mirror'}):\n${missing.join('\n')}`);
-  let labels = loadLabels();
+  let labels = loadLabels(set);
   for (const c of chains) {
     const t0 = Date.now();
     const fresh = await labelChain(url, c);
     labels = [...labels.filter((l) => l.chain !== c.id), ...fresh];
-    saveLabels(labels);
+    saveLabels(labels, set);
     const n = (v: string): number => fresh.filter((l) => l.label === v).length;
     console.log(`${c.id}: ${fresh.length} files, ${n('not-idempotent')} not idempotent, ${n('idempotent')} idempotent, ${n('unjudged')} unjudged (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
