@@ -15,6 +15,7 @@ import { BackupsView } from './views/backupsView';
 import { MigrationCodeLens, MIGRATION_FILE_SELECTOR } from './migrationCodeLens';
 import { MigrationPanel, MIGRATION_PANEL_VIEW_TYPE } from './panels/migrationPanel';
 import { MigrationsModel } from './panels/migrationsModel';
+import { GreenlightTaskProvider, TASK_TYPE } from './tasks';
 
 /** What activate() returns: the tests use it to reach the live parts without globals. */
 export interface GreenlightApi {
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
       ...registerCommands(services),
       vscode.window.registerWebviewPanelSerializer(MIGRATION_PANEL_VIEW_TYPE, migrationPanel),
       vscode.languages.registerCodeLensProvider(MIGRATION_FILE_SELECTOR, new MigrationCodeLens(migrations)),
+      vscode.tasks.registerTaskProvider(TASK_TYPE, new GreenlightTaskProvider(context.asAbsolutePath('dist/cli.js'))),
     );
 
     // The service process starts in the background: activation does not wait for it (the editor
