@@ -1,0 +1,45 @@
+// The manifest's user-visible strings live in package.nls.json (what a translation's
+// package.nls.<locale>.json replaces): every %key% of package.json has its English text there, no
+// text there is unused, and no command title, view name, walkthrough text or setting description
+// is left as a literal that a translation could not reach.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '../../..');
+const manifestText = readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+const manifest = JSON.parse(manifestText) as Record<string, unknown> & { contributes: Record<string, unknown> };
+const nls = JSON.parse(readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+
+/** Every string value in the manifest, with its JSON path. */
+function strings(x: unknown, at: string, out: [string, string][] = []): [string, string][] {
+  if (typeof x === 'string') out.push([at, x]);
+  else if (Array.isArray(x)) x.forEach((v, i) => strings(v, `${at}[${i}]`, out));
+  else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) strings(v, `${at}.${k}`, out);
+  return out;
+}
+
+const PLACEHOLDER = /^%([^%\s]+)%$/;
+
+suite('(unit) extension: l10n of the manifest (package.nls.json)', () => {
+  test('every %key% of package.json is in package.nls.json, and every key there is used', () => {
+    const used = strings(manifest, '').flatMap(([, v]) => {
+      const m = PLACEHOLDER.exec(v);
+      return m ? [m[1]!] : [];
+    });
+    assert.ok(used.length >= 60, `the manifest refers to its texts (${used.length} found)`);
+    assert.deepEqual(used.filter((k) => !(k in nls)), [], 'keys missing from package.nls.json');
+    assert.deepEqual(Object.keys(nls).filter((k) => !used.includes(k)), [], 'unused keys in package.nls.json');
+    for (const [k, v] of Object.entries(nls)) assert.ok(typeof v === 'string' && v.trim() !== '', `${k} has a text`);
+  });
+
+  test('titles, names, walkthrough texts, welcome texts and setting descriptions are %key% references', () => {
+    const visible = strings(manifest, '').filter(([at]) =>
+      /^\.(displayName|description)$|\.commands\[\d+\]\.title$|\.views\.\w+\[\d+\]\.name$|\.viewsContainers\.\w+\[\d+\]\.title$|\.viewsWelcome\[\d+\]\.contents$|\.walkthroughs\[\d+\](\.steps\[\d+\])?\.(title|description)$|\.configuration\.(title|properties\.[\w.]+\.(markdownDescription|description))$|\.problemMatchers\[\d+\]\.label$|\.taskDefinitions\[\d+\]\.properties\.\w+\.description$|untrustedWorkspaces\.description$/.test(
+        at,
+      ),
+    );
+    assert.ok(visible.length >= 60, `found the manifest's visible texts (${visible.length})`);
+    assert.deepEqual(visible.filter(([, v]) => !PLACEHOLDER.test(v)), [], 'literal texts a translation cannot reach');
+  });
+});
