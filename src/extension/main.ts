@@ -66,18 +66,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
         void images.refresh();
       },
       (e: unknown) => {
-        const message = `Greenlight's background service did not start: ${e instanceof Error ? e.message : String(e)}`;
+        const message = vscode.l10n.t("Greenlight's background service did not start: {0}", e instanceof Error ? e.message : String(e));
         output.error(message);
-        void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && output.show());
+        void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((a) => a && output.show());
       },
     );
     const activationMs = performance.now() - started;
     output.info(`Greenlight ${version} activated in ${activationMs.toFixed(1)} ms`);
     return { services, activationMs };
   } catch (e) {
-    const message = `Greenlight failed to activate: ${e instanceof Error ? e.message : String(e)}`;
+    const message = vscode.l10n.t('Greenlight failed to activate: {0}', e instanceof Error ? e.message : String(e));
     output.error(message);
-    void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && output.show());
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((a) => a && output.show());
     throw e;
   }
 }
