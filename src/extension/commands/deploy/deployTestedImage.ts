@@ -114,9 +114,9 @@ export function deployTestedImage(s: Services) {
     for (const w of r.warnings) s.output.warn(`deploy: ${w}`);
     if (r.outcome === 'succeeded') {
       s.output.info(`deploy ${r.deployId}: ${r.message}`);
-      void s.prompts.showInformationMessage(
-        `${vscode.l10n.t('{0} {1} is serving on {2}', r.service, r.version, env.name)}${r.previousVersion ? vscode.l10n.t(' (was {0}, kept for rollback)', r.previousVersion) : ''}.${r.backupId ? vscode.l10n.t(' Backup {0} taken first.', r.backupId) : ''}`,
-      );
+      const was = r.previousVersion ? vscode.l10n.t(' (was {0}, kept for rollback)', r.previousVersion) : '';
+      const backupNote = r.backupId ? vscode.l10n.t(' Backup {0} taken first.', r.backupId) : '';
+      void s.prompts.showInformationMessage(vscode.l10n.t('{0} {1} is serving on {2}{3}.{4}', r.service, r.version, env.name, was, backupNote));
       return;
     }
     if (r.outcome === 'cancelled') {
