@@ -166,8 +166,8 @@ function siblingKeys(lines: readonly string[], lineNo: number, col: number, item
 }
 
 export type CompletionContext =
-  | { readonly kind: 'key'; readonly path: PathSegment[]; readonly prefixStart: number; readonly present: Set<string>; readonly itemValue: boolean }
-  | { readonly kind: 'value'; readonly path: PathSegment[]; readonly prefixStart: number };
+  | { readonly kind: 'key'; readonly path: PathSegment[]; readonly prefixStart: number; readonly replaceEnd: number; readonly present: Set<string>; readonly itemValue: boolean }
+  | { readonly kind: 'value'; readonly path: PathSegment[]; readonly prefixStart: number; readonly replaceEnd: number };
 
 const KEY_BEING_TYPED = /^(\s*)((?:-\s+)*)([A-Za-z_$][\w$.-]*)?$/;
 const VALUE_BEING_TYPED = /^(\s*)((?:-\s+)*)(?:"([^"]*)"|'([^']*)'|([^\s#'"{}[\],-][^#:]*?))\s*:\s+(["']?)([^\s#'"]*)$/;
@@ -178,6 +178,9 @@ export function completionContext(text: string, position: Position): CompletionC
   const line = lines[position.line];
   if (line === undefined) return undefined;
   const before = line.slice(0, position.character);
+  // Completing inside a word replaces the whole word (and, for a key, its colon): "na|me: web"
+  // becomes "port: web", not "port: me: web".
+  const after = /^[\w$.-]*(?::(?: |$))?/.exec(line.slice(position.character))![0];
   const dashesOf = (indent: string, dashes: string): LineToken[] => {
     const out: LineToken[] = [];
     let col = indent.length;
@@ -197,6 +200,7 @@ export function completionContext(text: string, position: Position): CompletionC
       kind: 'key',
       path: [...container.path, ...dashes.map(segmentOf)],
       prefixStart: keyCol,
+      replaceEnd: position.character + after.length,
       present: siblingKeys(lines, position.line, keyCol, dashes.length > 0),
       itemValue: dashes.length > 0,
     };
@@ -207,7 +211,7 @@ export function completionContext(text: string, position: Position): CompletionC
     const first = dashes[0]?.col ?? m[1]!.length + m[2]!.length;
     const key = m[3] ?? m[4] ?? m[5]!;
     const container = containerOf(lines, position.line, first, dashes.length > 0);
-    return { kind: 'value', path: [...container.path, ...dashes.map(segmentOf), key], prefixStart: position.character - m[7]!.length };
+    return { kind: 'value', path: [...container.path, ...dashes.map(segmentOf), key], prefixStart: position.character - m[7]!.length, replaceEnd: position.character + /^[\w$.-]*/.exec(after)![0].length };
   }
   return undefined;
 }
@@ -221,7 +225,7 @@ function isContainer(schemas: readonly JsonSchema[]): boolean {
 export function completeConfig(schema: JsonSchema, text: string, position: Position): CompletionItem[] {
   const ctx = completionContext(text, position);
   if (!ctx) return [];
-  const range = { start: { line: position.line, character: ctx.prefixStart }, end: position };
+  const range = { start: { line: position.line, character: ctx.prefixStart }, end: { line: position.line, character: ctx.replaceEnd } };
   const valueItems = (schemas: readonly JsonSchema[]): CompletionItem[] =>
     enumValues(schemas).map((v, i) => ({ label: v, kind: CompletionItemKind.EnumMember, textEdit: { range, newText: v }, sortText: String(i).padStart(3, '0') }));
   const here = schemasAt(schema, ctx.path);

@@ -56,6 +56,10 @@ suite('(unit) service: greenlight.yaml completion and hover from the schema', ()
     assert.ok(item && item.textEdit && 'range' in item.textEdit);
     assert.deepEqual(item.textEdit.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 4 } });
     assert.equal(item.textEdit.newText, 'project: ');
+    // Inside an existing key, the whole key and its colon are replaced.
+    const inside = at('services:\n  - na|me: web\n');
+    const port = completeConfig(schema, inside.text, inside.position).find((i) => i.label === 'port');
+    assert.deepEqual(port?.textEdit && 'range' in port.textEdit ? port.textEdit.range : undefined, { start: { line: 1, character: 4 }, end: { line: 1, character: 10 } });
     const services = completeConfig(schema, '', { line: 0, character: 0 }).find((i) => i.label === 'services');
     assert.equal(services?.textEdit?.newText, 'services:');
   });
