@@ -15,6 +15,7 @@ import { BackupsView } from './views/backupsView';
 import { MigrationCodeLens, MIGRATION_FILE_SELECTOR } from './migrationCodeLens';
 import { MigrationPanel, MIGRATION_PANEL_VIEW_TYPE } from './panels/migrationPanel';
 import { MigrationsModel } from './panels/migrationsModel';
+import { GreenlightTaskProvider, TASK_TYPE } from './tasks';
 
 /** What activate() returns: the tests use it to reach the live parts without globals. */
 export interface GreenlightApi {
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
       ...registerCommands(services),
       vscode.window.registerWebviewPanelSerializer(MIGRATION_PANEL_VIEW_TYPE, migrationPanel),
       vscode.languages.registerCodeLensProvider(MIGRATION_FILE_SELECTOR, new MigrationCodeLens(migrations)),
+      vscode.tasks.registerTaskProvider(TASK_TYPE, new GreenlightTaskProvider(context.asAbsolutePath('dist/cli.js'))),
     );
 
     // The service process starts in the background: activation does not wait for it (the editor
@@ -64,18 +66,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Greenl
         void images.refresh();
       },
       (e: unknown) => {
-        const message = `Greenlight's background service did not start: ${e instanceof Error ? e.message : String(e)}`;
+        const message = vscode.l10n.t("Greenlight's background service did not start: {0}", e instanceof Error ? e.message : String(e));
         output.error(message);
-        void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && output.show());
+        void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((a) => a && output.show());
       },
     );
     const activationMs = performance.now() - started;
     output.info(`Greenlight ${version} activated in ${activationMs.toFixed(1)} ms`);
     return { services, activationMs };
   } catch (e) {
-    const message = `Greenlight failed to activate: ${e instanceof Error ? e.message : String(e)}`;
+    const message = vscode.l10n.t('Greenlight failed to activate: {0}', e instanceof Error ? e.message : String(e));
     output.error(message);
-    void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && output.show());
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((a) => a && output.show());
     throw e;
   }
 }

@@ -6,13 +6,21 @@ import type { MigrationsModel } from './panels/migrationsModel';
 
 export const MIGRATION_FILE_SELECTOR: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.{sql,aql,json}' }];
 
-const VERDICT_TITLE = {
-  ok: '$(pass) Verified: ran twice, same result',
-  failed: '$(error) Verify failed',
-  'not-idempotent': '$(error) Not idempotent',
-  'already-applied': '$(circle-outline) Already applied in the restored copy',
-  'not-run': '$(circle-outline) Not run',
-} as const;
+/** The verdict lens's title per status (a function: vscode.l10n.t answers in the display language). */
+function verdictTitle(status: 'ok' | 'failed' | 'not-idempotent' | 'already-applied' | 'not-run'): string {
+  switch (status) {
+    case 'ok':
+      return `$(pass) ${vscode.l10n.t('Verified: ran twice, same result')}`;
+    case 'failed':
+      return `$(error) ${vscode.l10n.t('Verify failed')}`;
+    case 'not-idempotent':
+      return `$(error) ${vscode.l10n.t('Not idempotent')}`;
+    case 'already-applied':
+      return `$(circle-outline) ${vscode.l10n.t('Already applied in the restored copy')}`;
+    case 'not-run':
+      return `$(circle-outline) ${vscode.l10n.t('Not run')}`;
+  }
+}
 
 export class MigrationCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
   readonly #onDidChange = new vscode.EventEmitter<void>();
@@ -28,8 +36,8 @@ export class MigrationCodeLens implements vscode.CodeLensProvider, vscode.Dispos
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
       new vscode.CodeLens(top, {
-        title: '$(beaker) Verify this migration',
-        tooltip: 'Run the migrations through this file on a scratch database, this one twice, and compare the results',
+        title: `$(beaker) ${vscode.l10n.t('Verify this migration')}`,
+        tooltip: vscode.l10n.t('Run the migrations through this file on a scratch database, this one twice, and compare the results'),
         command: 'greenlight.migrations.verifyFile',
         arguments: [doc.uri],
       }),
@@ -40,13 +48,13 @@ export class MigrationCodeLens implements vscode.CodeLensProvider, vscode.Dispos
       const detail = v.problem ? `: ${v.problem.message.split('\n')[0]}` : '';
       lenses.push(
         new vscode.CodeLens(top, {
-          title: `${VERDICT_TITLE[v.status]}${detail.length > 90 ? `${detail.slice(0, 89)}…` : detail}`,
-          tooltip: `${v.problem?.message ?? 'Verified'} (${new Date(v.finishedAt).toLocaleString()}); click for the report`,
+          title: `${verdictTitle(v.status)}${detail.length > 90 ? `${detail.slice(0, 89)}…` : detail}`,
+          tooltip: vscode.l10n.t('{0} ({1}); click for the report', v.problem?.message ?? vscode.l10n.t('Verified'), new Date(v.finishedAt).toLocaleString()),
           command: 'greenlight.migrations.showVerifyReport',
         }),
       );
     }
-    lenses.push(new vscode.CodeLens(top, { title: 'Open Migrations', command: 'greenlight.migrations.openPanel' }));
+    lenses.push(new vscode.CodeLens(top, { title: vscode.l10n.t('Open Migrations'), command: 'greenlight.migrations.openPanel' }));
     return lenses;
   }
 

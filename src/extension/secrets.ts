@@ -7,7 +7,7 @@
 // password". A refused password can be forgotten and asked again. The values of services'
 // secretEnv variables are kept the same way, one entry per project, environment and name: asked
 // once when a deploy needs one that is missing, forgotten one at a time.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { Prompts } from './commands/deploy/prompts';
 
 export class EnvironmentSecrets {
@@ -35,9 +35,9 @@ export class EnvironmentSecrets {
     const have = await this.stored(project, env);
     if (have !== undefined) return have;
     const typed = await this.prompts.showInputBox({
-      title: `Database password for ${env}`,
-      prompt: `Password of ${database} on ${env}. Greenlight keeps it in VS Code's secret storage (never in settings) and asks only once.`,
-      placeHolder: 'leave empty if the database needs no password',
+      title: vscode.l10n.t('Database password for {0}', env),
+      prompt: vscode.l10n.t("Password of {0} on {1}. Greenlight keeps it in VS Code's secret storage (never in settings) and asks only once.", database, env),
+      placeHolder: vscode.l10n.t('leave empty if the database needs no password'),
       password: true,
       ignoreFocusOut: true,
     });
@@ -74,11 +74,11 @@ export class EnvironmentSecrets {
       let value = await this.storedSecretEnv(project, env, name);
       if (value === undefined) {
         value = await this.prompts.showInputBox({
-          title: `Secret ${name} for ${env}`,
-          prompt: `Value of ${name} (secretEnv of ${services}) on ${env}. Greenlight keeps it in VS Code's secret storage (never in settings or logs) and asks only once; "Forget Secret" removes it.`,
+          title: vscode.l10n.t('Secret {0} for {1}', name, env),
+          prompt: vscode.l10n.t('Value of {0} (secretEnv of {1}) on {2}. Greenlight keeps it in VS Code\'s secret storage (never in settings or logs) and asks only once; "Forget Secret" removes it.', name, services, env),
           password: true,
           ignoreFocusOut: true,
-          validateInput: (v) => (v.length > 0 ? undefined : `${name} needs a value; press Escape to cancel the deploy`),
+          validateInput: (v) => (v.length > 0 ? undefined : vscode.l10n.t('{0} needs a value; press Escape to cancel the deploy', name)),
         });
         if (value === undefined || value.length === 0) return undefined;
         await this.storage.store(EnvironmentSecrets.secretEnvKey(project, env, name), value);

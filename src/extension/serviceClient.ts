@@ -151,14 +151,14 @@ export class ServiceClient implements vscode.Disposable {
     const now = Date.now();
     this.#restarts = this.#restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     if (this.#restarts.length >= MAX_RESTARTS) {
-      const message = `The Greenlight background service stopped ${MAX_RESTARTS + 1} times in 3 minutes and will not be restarted. Run "Greenlight: Restart Background Service" after checking the output.`;
-      void vscode.window.showErrorMessage(message, 'Show Output').then((a) => a && this.output.show());
+      const message = vscode.l10n.t('The Greenlight background service stopped {0} times in 3 minutes and will not be restarted. Run "Greenlight: Restart Background Service" after checking the output.', MAX_RESTARTS + 1);
+      void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((a) => a && this.output.show());
       return { action: CloseAction.DoNotRestart, message, handled: true };
     }
     this.#restarts.push(now);
     const count = this.#restarts.length;
     this.output.warn(`background service stopped unexpectedly; restarting (${count} in the last 3 minutes)`);
-    void vscode.window.showWarningMessage('The Greenlight background service stopped unexpectedly and was restarted.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('The Greenlight background service stopped unexpectedly and was restarted.'));
     setTimeout(() => this.#onRestarted.fire(count), 0);
     return { action: CloseAction.Restart, handled: true };
   }

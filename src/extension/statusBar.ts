@@ -43,7 +43,7 @@ export class DeployStatusBar implements vscode.Disposable {
     this.item.command = 'greenlight.views.environments.focus';
     if (!st) {
       this.item.text = `$(sync~spin) ${env}`;
-      this.item.tooltip = `Asking ${env} what it runs…`;
+      this.item.tooltip = vscode.l10n.t('Asking {0} what it runs…', env);
       void this.status.get(env);
     } else if (!st.reachable) {
       const p = connectionProblem(st.problemKind, st.hostKeyRefused);
@@ -55,10 +55,10 @@ export class DeployStatusBar implements vscode.Disposable {
       return;
     } else {
       const deployed = st.services.filter((s) => s.version);
-      const label = deployed.length === 0 ? 'nothing deployed' : deployed.length === 1 ? deployed[0]!.version! : deployed.map((s) => `${s.service} ${s.version}`).join(', ');
+      const label = deployed.length === 0 ? vscode.l10n.t('nothing deployed') : deployed.length === 1 ? deployed[0]!.version! : deployed.map((s) => `${s.service} ${s.version}`).join(', ');
       const healthy = deployed.every((s) => s.healthy);
       this.item.text = `$(${healthy ? 'server-environment' : 'warning'}) ${env}: ${label}`;
-      this.item.tooltip = [`Greenlight: deployed on ${env} (${st.host})`, ...st.services.map((s) => `${s.service}: ${s.version ?? 'not deployed'}, ${s.health}`), vscode.l10n.t('checked {0}', localTime(st.checkedAt, true))].join('\n');
+      this.item.tooltip = [vscode.l10n.t('Greenlight: deployed on {0} ({1})', env, st.host), ...st.services.map((s) => vscode.l10n.t('{0}: {1}, {2}', s.service, s.version ?? vscode.l10n.t('not deployed'), s.health)), vscode.l10n.t('checked {0}', localTime(st.checkedAt, true))].join('\n');
     }
     this.item.show();
   }

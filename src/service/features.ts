@@ -1,8 +1,9 @@
-// Editor features of the service beyond jobs (config diagnostics, lint diagnostics, code
-// actions). Each feature is a module returning a ServiceFeature; this file lists them, so main.ts
+// Editor features of the service beyond jobs (config diagnostics, completion and hover, lint
+// diagnostics, code actions). Each feature is a module returning a ServiceFeature; this file lists them, so main.ts
 // stays a short wiring file and features do not know about each other.
 import type { Connection, InitializeParams, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { configAssist } from './configAssist';
 import { configDiagnostics } from './configDiagnostics';
 import { dockerImageEvents } from './dockerImageEvents';
 import { localStateChanges } from './localStateChanges';
@@ -20,7 +21,7 @@ export interface ServiceFeature {
 export function registerServiceFeatures(connection: Connection, documents: TextDocuments<TextDocument>): ServiceFeature {
   // One handler per notification method is all vscode-languageserver keeps; this fans them out.
   const shared = shareNotifications(connection);
-  const features: ServiceFeature[] = [configDiagnostics(shared, documents), lintDiagnostics(shared, documents), localStateChanges(shared), dockerImageEvents(shared)];
+  const features: ServiceFeature[] = [configDiagnostics(shared, documents), configAssist(connection, documents), lintDiagnostics(shared, documents), localStateChanges(shared), dockerImageEvents(shared)];
   return {
     capabilities: Object.assign({}, ...features.map((f) => f.capabilities)),
     initialize: (params) => features.forEach((f) => f.initialize(params)),

@@ -146,7 +146,7 @@ const taskPhase = z.enum(['before-start', 'after-health']);
 
 export const serviceSchema = z
   .object({
-    name,
+    name: name.describe('Service name; names its images and containers.'),
     context: z.string().default('.').describe('Build context directory, relative to greenlight.yaml.'),
     dockerfile: z.string().default('Dockerfile').describe('Dockerfile path, relative to the context.'),
     port: z.number().int().min(1).max(65535).describe('Port the service listens on inside its container (PORT is set to it).'),
@@ -160,7 +160,7 @@ export const serviceSchema = z
       .describe('User-defined networks to join on the host (existing ones, compose-created ones included; created when missing).'),
     publish: z.array(publishSchema).default([]).describe('Published ports, as `docker run -p` writes them: "8080:3000" or "127.0.0.1:8080:3000".'),
     testPort: z.number().int().min(1).max(65535).optional().describe('Alternate port for local image tests (default port + 10000).'),
-    health: healthSchema.default({ path: '/health', timeoutSeconds: 60, intervalMs: 500 }),
+    health: healthSchema.default({ path: '/health', timeoutSeconds: 60, intervalMs: 500 }).describe('HTTP health check a new version must pass before it serves.'),
     env: z.record(z.string(), z.string()).default({}).describe('Plain environment variables. Secrets go in secretEnv.'),
     secretEnv: z
       .array(z.string().max(128).regex(/^[A-Z_][A-Z0-9_]*$/, 'an upper-case variable name: A-Z, 0-9 and "_"'))
@@ -187,7 +187,7 @@ export const serviceSchema = z
 
 const releaseTask = z
   .object({
-    name,
+    name: name.describe('Task name, as deploy logs and the audit log show it.'),
     command: argv.describe('Command run in a one-off container of the new image.'),
     phase: taskPhase
       .default('before-start')
@@ -197,7 +197,7 @@ const releaseTask = z
 
 export const databaseSchema = z
   .object({
-    kind: z.enum(['postgres', 'arangodb']),
+    kind: z.enum(['postgres', 'arangodb']).describe('Database engine: postgres or arangodb.'),
     name: dbIdentifier.default('app').describe('Database name.'),
     migrations: z.string().default('migrations').describe('Migrations directory, relative to greenlight.yaml.'),
     seeds: z.array(z.string()).default([]).describe('Seed files or directories, relative to greenlight.yaml.'),
@@ -213,13 +213,14 @@ export const databaseSchema = z
         passwordEnv: envVarName.optional().describe('Environment variable holding the local password.'),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe('The database image tests run against: a local server (url) or, absent, embedded PGlite.'),
   })
   .strict();
 
 const testSchema = z
   .object({
-    mode: z.enum(['test-db', 'snapshot', 'none']).default('test-db'),
+    mode: z.enum(['test-db', 'snapshot', 'none']).default('test-db').describe('How images are tested: test-db (a fresh test database), snapshot (loaded from test.snapshot) or none.'),
     command: argv.optional().describe('Test command run against the started images (argv).'),
     snapshot: z.string().optional().describe('Production snapshot or backup file to load into the test database.'),
   })
@@ -233,25 +234,27 @@ export const environmentSchema = z
   .object({
     ssh: z
       .object({
-        host: hostName.min(1),
-        port: z.number().int().min(1).max(65535).default(22),
-        user: userName.min(1),
+        host: hostName.min(1).describe('SSH host name or address of the server.'),
+        port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+        user: userName.min(1).describe('SSH user that runs Docker on the host.'),
         identityFile: z.string().optional().describe('Private key file; absent = SSH agent ($SSH_AUTH_SOCK).'),
         hostKey: hostKey.optional().describe('Pinned host key; an unknown or changed key is refused.'),
         knownHostsFile: z.string().optional().describe('known_hosts file to read the pinned key from instead.'),
       })
-      .strict(),
+      .strict()
+      .describe('How Greenlight reaches the server: SSH host, user, key and pinned host key.'),
     docker: z
       .object({ socket: socketPath.default('/var/run/docker.sock').describe('The Docker engine socket on the host.') })
       .strict()
-      .default({ socket: '/var/run/docker.sock' }),
+      .default({ socket: '/var/run/docker.sock' })
+      .describe('The Docker engine on the host.'),
     host: hostName.optional().describe('Address at which services are reached for health checks (default: ssh.host).'),
     database: z
       .object({
         host: hostName.default('127.0.0.1').describe('As seen from the production host.'),
-        port: z.number().int().min(1).max(65535).optional(),
-        name: dbIdentifier.min(1),
-        user: dbIdentifier.min(1),
+        port: z.number().int().min(1).max(65535).optional().describe('Database port as seen from the production host (default: the engine\'s).'),
+        name: dbIdentifier.min(1).describe('Database name.'),
+        user: dbIdentifier.min(1).describe('Database user; its password never goes in this file.'),
         passwordEnv: envVarName.optional().describe('Environment variable with the password (CLI); the editor uses SecretStorage.'),
         container: z
           .object({
@@ -264,11 +267,12 @@ export const environmentSchema = z
           .describe("PostgreSQL in a container: backups, restores and checks run its own pg_dump/pg_restore through `docker exec` (the host needs no PostgreSQL tools), and Greenlight's migration runner reaches the database at that container's address, so `host` may be a name only the services resolve (the container's name or alias on their network)."),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('The production database as the host reaches it; backups are taken from it before migrations.'),
     backups: z
       .object({
         dir: absoluteHostPath().default('/var/backups/greenlight').describe('Absolute directory on the host for backups.'),
-        keep: z.number().int().min(1).default(10),
+        keep: z.number().int().min(1).default(10).describe('How many backups to keep (the newest).'),
         gfs: z
           .object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) })
           .strict()
@@ -276,18 +280,20 @@ export const environmentSchema = z
           .describe('Grandfather-father-son retention; when set it replaces keep-N.'),
       })
       .strict()
-      .default({ dir: '/var/backups/greenlight', keep: 10 }),
-    releaseTasks: z.array(releaseTask).default([]),
+      .default({ dir: '/var/backups/greenlight', keep: 10 })
+      .describe('Where backups are kept on the host and how many.'),
+    releaseTasks: z.array(releaseTask).default([]).describe('Commands run in one-off containers of the new image during a deploy.'),
     keepVersions: z.number().int().min(1).default(3).describe('How many previous versions to keep for rollback.'),
     stateDir: hostPath.default('.greenlight').describe('Directory on the host for the deploy lock and audit log (relative = SSH user home).'),
     tempPortOffset: z.number().int().min(1).default(1).describe('The new version first starts on port + this offset, beside the old one.'),
     ship: z
       .object({
-        mode: z.enum(['stream', 'artifact', 'registry']).default('stream'),
+        mode: z.enum(['stream', 'artifact', 'registry']).default('stream').describe('How images get to the host: stream (over SSH), artifact or registry.'),
         registry: z.object({ push: registryRef, pull: registryRef }).strict().optional().describe('Registry as seen from here (push) and from the host (pull).'),
       })
       .strict()
-      .default({ mode: 'stream' }),
+      .default({ mode: 'stream' })
+      .describe('How images are shipped to the host.'),
   })
   .strict();
 
@@ -295,10 +301,10 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     project: name.describe('Project name; prefixes container names.'),
-    services: z.array(serviceSchema).default([]),
-    database: databaseSchema.optional(),
-    test: testSchema.default({ mode: 'test-db' }),
-    environments: z.record(name, environmentSchema).default({}),
+    services: z.array(serviceSchema).default([]).describe('The services built into images, tested and deployed.'),
+    database: databaseSchema.optional().describe('The database the migrations, seeds and backups are for.'),
+    test: testSchema.default({ mode: 'test-db' }).describe('How built images are tested before they may be deployed.'),
+    environments: z.record(name, environmentSchema).default({}).describe('Servers to deploy to, by name (staging, production, …).'),
     // One lint configuration for `greenlight lint` (CI, a terminal) and the editor's language server.
     lint: z
       .object({

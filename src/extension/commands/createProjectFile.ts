@@ -13,31 +13,31 @@ export function createProjectFile(s: Services) {
   return async (): Promise<vscode.Uri | undefined> => {
     const root = s.project.root;
     if (!root) {
-      void s.prompts.showWarningMessage('Open a folder first: greenlight.yaml lives at the workspace root.');
+      void s.prompts.showWarningMessage(vscode.l10n.t('Open a folder first: greenlight.yaml lives at the workspace root.'));
       return undefined;
     }
     const uri = vscode.Uri.file(path.join(root, 'greenlight.yaml'));
     if (await exists(uri)) {
-      void s.prompts.showInformationMessage('This workspace already has a greenlight.yaml; it is open now.');
+      void s.prompts.showInformationMessage(vscode.l10n.t('This workspace already has a greenlight.yaml; it is open now.'));
       await vscode.window.showTextDocument(uri);
       return uri;
     }
     const hostText = await s.prompts.showInputBox({
-      title: 'Create Project File (1/2): SSH host of the production server',
-      prompt: 'The server Greenlight deploys to over SSH, e.g. app.example.com or app.example.com:2222. Leave empty to add an environment later.',
+      title: vscode.l10n.t('Create Project File (1/2): SSH host of the production server'),
+      prompt: vscode.l10n.t('The server Greenlight deploys to over SSH, e.g. app.example.com or app.example.com:2222. Leave empty to add an environment later.'),
       placeHolder: 'app.example.com',
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() === '' || HOST.test(v.trim().replace(/:\d{1,5}$/, '')) ? undefined : 'A host name or address, optionally with :port'),
+      validateInput: (v) => (v.trim() === '' || HOST.test(v.trim().replace(/:\d{1,5}$/, '')) ? undefined : vscode.l10n.t('A host name or address, optionally with :port')),
     });
     if (hostText === undefined) return undefined;
     let ssh: { host: string; user: string; port?: number } | undefined;
     if (hostText.trim()) {
       const user = await s.prompts.showInputBox({
-        title: 'Create Project File (2/2): SSH user',
-        prompt: `The user Greenlight logs in as on ${hostText.trim()} (its key comes from the SSH agent, or identityFile in the file).`,
+        title: vscode.l10n.t('Create Project File (2/2): SSH user'),
+        prompt: vscode.l10n.t('The user Greenlight logs in as on {0} (its key comes from the SSH agent, or identityFile in the file).', hostText.trim()),
         placeHolder: 'deploy',
         ignoreFocusOut: true,
-        validateInput: (v) => (USER.test(v.trim()) ? undefined : 'A user name: letters, digits, ".", "_" or "-"'),
+        validateInput: (v) => (USER.test(v.trim()) ? undefined : vscode.l10n.t('A user name: letters, digits, ".", "_" or "-"')),
       });
       if (user === undefined) return undefined;
       const m = /^(.*?)(?::(\d{1,5}))?$/.exec(hostText.trim())!;
@@ -46,14 +46,14 @@ export function createProjectFile(s: Services) {
     const r = await s.client.runJob('config.init', { workspaceRoot: root, useGit: vscode.workspace.isTrusted, ssh });
     // Checked again: the file may have appeared while the questions were open.
     if (await exists(uri)) {
-      void s.prompts.showWarningMessage('greenlight.yaml was created meanwhile; it was left as it is.');
+      void s.prompts.showWarningMessage(vscode.l10n.t('greenlight.yaml was created meanwhile; it was left as it is.'));
     } else {
       await vscode.workspace.fs.writeFile(uri, Buffer.from(r.text, 'utf8'));
       s.output.info(`created ${uri.fsPath} from ${r.found.join(', ') || 'the folder name only'}`);
     }
     await vscode.window.showTextDocument(uri);
     await s.project.refresh();
-    void s.prompts.showInformationMessage(`Created greenlight.yaml from ${r.found.join(', ') || 'the folder name only'}. Check the lines marked "guessed".`);
+    void s.prompts.showInformationMessage(vscode.l10n.t('Created greenlight.yaml from {0}. Check the lines marked "guessed".', r.found.join(', ') || vscode.l10n.t('the folder name only')));
     return uri;
   };
 }

@@ -8,14 +8,14 @@ export function openConfig(s: Services) {
   return async (): Promise<void> => {
     const root = s.project.root;
     if (!root) {
-      void s.prompts.showWarningMessage('Open a folder first: greenlight.yaml lives at the workspace root.');
+      void s.prompts.showWarningMessage(vscode.l10n.t('Open a folder first: greenlight.yaml lives at the workspace root.'));
       return;
     }
     const uri = vscode.Uri.file(path.join(root, 'greenlight.yaml'));
     try {
       await vscode.workspace.fs.stat(uri);
     } catch {
-      const choice = await s.prompts.showInformationMessage('This workspace has no greenlight.yaml yet.', 'Create Project File');
+      const choice = await s.prompts.showInformationMessage(vscode.l10n.t('This workspace has no greenlight.yaml yet.'), vscode.l10n.t('Create Project File'));
       if (choice) await vscode.commands.executeCommand('greenlight.config.create');
       return;
     }

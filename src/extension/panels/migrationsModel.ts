@@ -136,11 +136,11 @@ export class MigrationsModel implements vscode.Disposable {
     const root = this.project.root;
     if (!root) {
       this.#status = undefined;
-      this.#statusError = 'Open a folder to see its migrations.';
+      this.#statusError = vscode.l10n.t('Open a folder to see its migrations.');
       this.#onDidChange.fire();
       return;
     }
-    await this.track({ kind: 'status', label: 'Reading migration status' }, async () => {
+    await this.track({ kind: 'status', label: vscode.l10n.t('Reading migration status') }, async () => {
       try {
         // Restricted Mode: no SSH tunnel to an environment's database; each environment is shown
         // as a 'restricted' target instead (see restrictedTargets), and the local one still is.
@@ -151,7 +151,7 @@ export class MigrationsModel implements vscode.Disposable {
         // The editor title and explorer menus show "Verify this migration" for these files.
         void vscode.commands.executeCommand('setContext', 'greenlight.migrationFiles', this.#status.files.map((f) => f.path));
       } catch (e) {
-        this.#statusError = `Reading the migration status failed: ${e instanceof Error ? e.message : String(e)}`;
+        this.#statusError = vscode.l10n.t('Reading the migration status failed: {0}', e instanceof Error ? e.message : String(e));
       }
       this.watchDir();
     });
@@ -230,7 +230,7 @@ export class MigrationsModel implements vscode.Disposable {
   /** Verifies the chain (through one file when given) on a scratch database; records the verdicts. */
   async verify(through: string | undefined, opts: JobOptions = {}): Promise<MigrationVerifyDto> {
     const root = this.requireRoot();
-    const label = through ? `Verifying ${through}` : 'Verifying all migrations';
+    const label = through ? vscode.l10n.t('Verifying {0}', through) : vscode.l10n.t('Verifying all migrations');
     return this.track({ kind: 'verify', label }, async () => {
       const r = await this.client.runJob('migrate.verify', { workspaceRoot: root, through }, opts);
       this.#lastVerify = r;
@@ -245,7 +245,7 @@ export class MigrationsModel implements vscode.Disposable {
   /** Dry run on one target: pending migrations executed in a transaction that is rolled back. */
   async dryRun(target: string, opts: JobOptions & { execute?: boolean } = {}): Promise<MigrationDryRunDto> {
     const root = this.requireRoot();
-    const label = `Dry run on ${this.#status?.targets.find((t) => t.id === target)?.label ?? target}`;
+    const label = vscode.l10n.t('Dry run on {0}', this.#status?.targets.find((t) => t.id === target)?.label ?? target);
     try {
       return await this.track({ kind: 'dryRun', label }, async () => {
         const r = await this.client.runJob('migrate.dryRun', { workspaceRoot: root, target, execute: opts.execute, dbPassword: await this.storedPassword(target) }, opts);
@@ -261,7 +261,7 @@ export class MigrationsModel implements vscode.Disposable {
   /** Schema drift of one target: its schema against a fresh migrate of the files its ledger lists. */
   async drift(target: string, opts: JobOptions = {}): Promise<MigrationDriftDto> {
     const root = this.requireRoot();
-    const label = `Checking drift on ${this.#status?.targets.find((t) => t.id === target)?.label ?? target}`;
+    const label = vscode.l10n.t('Checking drift on {0}', this.#status?.targets.find((t) => t.id === target)?.label ?? target);
     return this.track({ kind: 'drift', label }, async () => {
       const r = await this.client.runJob('migrate.drift', { workspaceRoot: root, target, dbPassword: await this.storedPassword(target) }, opts);
       this.#drifts.set(target, r);

@@ -27,25 +27,25 @@ export function messageOf(e: unknown): string {
 export async function pickEnvironment(s: Services, arg: unknown, title: string): Promise<EnvironmentSummary | undefined> {
   const summary = s.project.summary ?? (await s.project.refresh());
   if (!summary?.ok) {
-    void s.prompts.showWarningMessage(summary?.found ? 'greenlight.yaml has problems; fix them first (see the Problems panel).' : 'No greenlight.yaml in this workspace.');
+    void s.prompts.showWarningMessage(summary?.found ? vscode.l10n.t('greenlight.yaml has problems; fix them first (see the Problems panel).') : vscode.l10n.t('No greenlight.yaml in this workspace.'));
     return undefined;
   }
   if (summary.environments.length === 0) {
-    void s.prompts.showWarningMessage('greenlight.yaml declares no environments: add one under `environments:` first.');
+    void s.prompts.showWarningMessage(vscode.l10n.t('greenlight.yaml declares no environments: add one under `environments:` first.'));
     return undefined;
   }
   const named = envNameOf(arg);
   if (named) {
     const e = summary.environments.find((x) => x.name === named);
-    if (!e) void s.prompts.showErrorMessage(`No environment "${named}" in greenlight.yaml.`);
+    if (!e) void s.prompts.showErrorMessage(vscode.l10n.t('No environment "{0}" in greenlight.yaml.', named));
     return e;
   }
   const items = summary.environments.map((env) => {
     const st = s.environments.status.peek(env.name);
-    const running = st?.reachable ? st.services.map((x) => (x.version ? `${x.service} ${x.version}` : `${x.service}: not deployed`)).join(', ') : undefined;
-    return { label: env.name, description: env.sshTarget, detail: running ? `running ${running}` : undefined, env };
+    const running = st?.reachable ? st.services.map((x) => (x.version ? `${x.service} ${x.version}` : vscode.l10n.t('{0}: not deployed', x.service))).join(', ') : undefined;
+    return { label: env.name, description: env.sshTarget, detail: running ? vscode.l10n.t('running {0}', running) : undefined, env };
   });
-  const picked = await s.prompts.showQuickPick(items, { title, placeHolder: 'Environment', ignoreFocusOut: true });
+  const picked = await s.prompts.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Environment'), ignoreFocusOut: true });
   return picked?.env;
 }
 
@@ -94,7 +94,7 @@ export async function runEnvJob<K extends JobKind>(s: Services, title: string, k
       const message = messageOf(e);
       if (e instanceof JobFailedError && e.cancelled) {
         s.output.warn(`${title}: cancelled`);
-        void s.prompts.showInformationMessage(`${title}: cancelled.`);
+        void s.prompts.showInformationMessage(vscode.l10n.t('{0}: cancelled.', title));
         return undefined;
       }
       s.output.error(`${title} failed: ${message}`);
@@ -103,7 +103,7 @@ export async function runEnvJob<K extends JobKind>(s: Services, title: string, k
         return undefined;
       }
       if (attempt === 0 && BAD_PASSWORD.test(message) && opts.retrySecrets) {
-        const again = await s.prompts.showErrorMessage(`${title}: the database refused the password stored for ${opts.env}.`, 'Enter Password Again');
+        const again = await s.prompts.showErrorMessage(vscode.l10n.t('{0}: the database refused the password stored for {1}.', title, opts.env), vscode.l10n.t('Enter Password Again'));
         if (again) {
           await s.secrets.forget(s.project.summary?.project ?? 'project', opts.env);
           const secrets = await opts.retrySecrets();
@@ -114,7 +114,7 @@ export async function runEnvJob<K extends JobKind>(s: Services, title: string, k
         }
         return undefined;
       }
-      void s.prompts.showErrorMessage(`${title} failed: ${message.split('\n')[0]}`, 'Show Output').then((a) => a && s.output.show());
+      void s.prompts.showErrorMessage(vscode.l10n.t('{0} failed: {1}', title, message.split('\n')[0]!), vscode.l10n.t('Show Output')).then((a) => a && s.output.show());
       return undefined;
     }
   }
@@ -152,24 +152,24 @@ export async function offerTrust(s: Services, env: string): Promise<boolean> {
   try {
     check = await s.client.runJob('deploy.hostKey', { workspaceRoot: root, env });
   } catch (e) {
-    void s.prompts.showErrorMessage(`Cannot check the host key of ${env}: ${messageOf(e)}`);
+    void s.prompts.showErrorMessage(vscode.l10n.t('Cannot check the host key of {0}: {1}', env, messageOf(e)));
     return false;
   }
   if (check.status === 'trusted') {
-    void s.prompts.showInformationMessage(`The host key of ${env} (${check.host}:${check.port}) is already trusted.`);
+    void s.prompts.showInformationMessage(vscode.l10n.t('The host key of {0} ({1}:{2}) is already trusted.', env, check.host, check.port));
     return true;
   }
   const where = `${check.host}:${check.port}`;
-  const headline = check.status === 'changed' ? `The host key of ${env} (${where}) CHANGED.` : `The host key of ${env} (${where}) is not known yet.`;
+  const headline = check.status === 'changed' ? vscode.l10n.t('The host key of {0} ({1}) CHANGED.', env, where) : vscode.l10n.t('The host key of {0} ({1}) is not known yet.', env, where);
   const detail =
-    `It offers ${check.keyType} ${check.fingerprint}.\n\n` +
-    (check.status === 'changed' ? 'This can be a machine in the middle. Trust the new key only if you know the server was reinstalled or its key rotated.\n\n' : '') +
-    `Compare the fingerprint with the server's own (ssh-keygen -lf /etc/ssh/ssh_host_${(check.keyType ?? 'ed25519').replace(/^ssh-/, '')}_key.pub on the host). ` +
-    `Trusting pins it as environments.${env}.ssh.hostKey in greenlight.yaml.`;
+    `${vscode.l10n.t('It offers {0} {1}.', check.keyType ?? '', check.fingerprint ?? '')}\n\n` +
+    (check.status === 'changed' ? `${vscode.l10n.t('This can be a machine in the middle. Trust the new key only if you know the server was reinstalled or its key rotated.')}\n\n` : '') +
+    vscode.l10n.t("Compare the fingerprint with the server's own ({0} on the host). Trusting pins it as environments.{1}.ssh.hostKey in greenlight.yaml.", `ssh-keygen -lf /etc/ssh/ssh_host_${(check.keyType ?? 'ed25519').replace(/^ssh-/, '')}_key.pub`, env);
   s.output.warn(`${headline} Offered: ${check.keyType} ${check.fingerprint}`);
-  const choice = await s.prompts.modal(headline, detail, 'Trust This Key');
+  const trust = vscode.l10n.t('Trust This Key');
+  const choice = await s.prompts.modal(headline, detail, trust);
   const keyLine = check.keyLine;
-  if (choice !== 'Trust This Key' || !keyLine) {
+  if (choice !== trust || !keyLine) {
     s.output.info(`host key of ${env} not trusted; nothing changed`);
     return false;
   }
@@ -184,20 +184,21 @@ export async function offerTrust(s: Services, env: string): Promise<boolean> {
 export async function restoreWithConfirmation(s: Services, env: EnvironmentSummary, backupId: string, why?: string): Promise<boolean> {
   const root = s.project.root;
   if (!root) return false;
+  const restore = vscode.l10n.t('Restore');
   const choice = await s.prompts.modal(
-    `Restore backup ${backupId} into ${env.database ?? 'the database'} on ${env.name}?`,
-    `${why ? `${why}\n\n` : ''}This replaces the current contents of every object in the backup (pg_restore --clean in one transaction: a failed restore changes nothing). The backup is verified (sha256) first.`,
-    'Restore',
+    vscode.l10n.t('Restore backup {0} into {1} on {2}?', backupId, env.database ?? vscode.l10n.t('the database'), env.name),
+    `${why ? `${why}\n\n` : ''}${vscode.l10n.t('This replaces the current contents of every object in the backup (pg_restore --clean in one transaction: a failed restore changes nothing). The backup is verified (sha256) first.')}`,
+    restore,
   );
-  if (choice !== 'Restore') {
+  if (choice !== restore) {
     s.output.info(`restore of ${backupId} not confirmed; nothing changed`);
     return false;
   }
   const secrets = await environmentSecrets(s, env);
   if (!secrets) return false;
   s.output.warn(`restoring ${backupId} into ${env.database} on ${env.name} (confirmed)`);
-  const r = await runEnvJob(s, `Greenlight: Restoring ${backupId} on ${env.name}`, 'backup.restore', { workspaceRoot: root, env: env.name, id: backupId, confirmed: true, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env) });
-  if (r?.restored) void s.prompts.showInformationMessage(`Restored ${backupId} into ${env.database} on ${env.name} in ${(r.durationMs / 1000).toFixed(1)} s.`);
+  const r = await runEnvJob(s, vscode.l10n.t('Greenlight: Restoring {0} on {1}', backupId, env.name), 'backup.restore', { workspaceRoot: root, env: env.name, id: backupId, confirmed: true, secrets }, { env: env.name, retrySecrets: () => environmentSecrets(s, env) });
+  if (r?.restored) void s.prompts.showInformationMessage(vscode.l10n.t('Restored {0} into {1} on {2} in {3} s.', backupId, env.database ?? '', env.name, (r.durationMs / 1000).toFixed(1)));
   return r?.restored === true;
 }
 

@@ -1,5 +1,6 @@
 // "Greenlight: Forget Secret": removes one stored secretEnv value of an environment from
 // SecretStorage, so the next deploy that needs it asks again (a rotated API key, a typo).
+import * as vscode from 'vscode';
 import type { Services } from '../../services';
 import { pickEnvironment } from './common';
 
@@ -11,7 +12,7 @@ export interface ForgetSecretArgs {
 
 export function forgetSecret(s: Services) {
   return async (arg?: ForgetSecretArgs): Promise<boolean> => {
-    const env = await pickEnvironment(s, arg, 'Forget Secret: environment');
+    const env = await pickEnvironment(s, arg, vscode.l10n.t('Forget Secret: environment'));
     if (!env) return false;
     const project = s.project.summary?.project ?? 'project';
     const names = [...new Set((s.project.summary?.services ?? []).flatMap((x) => x.secretEnv))].sort();
@@ -20,19 +21,23 @@ export function forgetSecret(s: Services) {
     let name = arg?.name;
     if (!name) {
       if (stored.length === 0) {
-        void s.prompts.showInformationMessage(`No secret of ${env.name} is stored${names.length ? ` (secretEnv: ${names.join(', ')})` : ': no service declares secretEnv'}.`);
+        void s.prompts.showInformationMessage(
+          names.length
+            ? vscode.l10n.t('No secret of {0} is stored (secretEnv: {1}).', env.name, names.join(', '))
+            : vscode.l10n.t('No secret of {0} is stored: no service declares secretEnv.', env.name),
+        );
         return false;
       }
       const picked = await s.prompts.showQuickPick(
-        stored.map((n) => ({ label: n, description: 'stored' })),
-        { title: `Forget Secret: which secret of ${env.name}`, ignoreFocusOut: true },
+        stored.map((n) => ({ label: n, description: vscode.l10n.t('stored') })),
+        { title: vscode.l10n.t('Forget Secret: which secret of {0}', env.name), ignoreFocusOut: true },
       );
       if (!picked) return false;
       name = picked.label;
     }
     await s.secrets.forgetSecretEnv(project, env.name, name);
     s.output.info(`forgot the stored secret ${name} of ${env.name}`);
-    void s.prompts.showInformationMessage(`The secret ${name} of ${env.name} was removed from secret storage; the next deploy asks for it.`);
+    void s.prompts.showInformationMessage(vscode.l10n.t('The secret {0} of {1} was removed from secret storage; the next deploy asks for it.', name, env.name));
     return true;
   };
 }

@@ -6,11 +6,12 @@ import { requireTrust, runImageJob, workspaceRootOrWarn } from './runImageJob';
 export function buildImages(s: Services) {
   return async (): Promise<void> => {
     const root = workspaceRootOrWarn(s);
-    if (!root || !requireTrust('Building images')) return;
-    const r = await runImageJob(s, 'Greenlight: Building images', 'images.build', { workspaceRoot: root });
+    if (!root || !requireTrust(vscode.l10n.t('Building images'))) return;
+    const r = await runImageJob(s, vscode.l10n.t('Greenlight: Building images'), 'images.build', { workspaceRoot: root });
     if (!r) return;
-    const note = r.dirty ? ' (from uncommitted changes: -dirty)' : '';
-    const action = await vscode.window.showInformationMessage(`Built ${r.images.map((i) => i.tag).join(', ')}${note}.`, 'Test Images');
+    const tags = r.images.map((i) => i.tag).join(', ');
+    const message = r.dirty ? vscode.l10n.t('Built {0} (from uncommitted changes: -dirty).', tags) : vscode.l10n.t('Built {0}.', tags);
+    const action = await vscode.window.showInformationMessage(message, vscode.l10n.t('Test Images'));
     if (action) await vscode.commands.executeCommand('greenlight.images.test');
   };
 }

@@ -7,6 +7,6 @@ export function copyTag(_s: Services) {
   return async (node?: ImagesNode): Promise<void> => {
     if (node?.kind !== 'image') return;
     await vscode.env.clipboard.writeText(node.row.tag);
-    void vscode.window.setStatusBarMessage(`Copied ${node.row.tag}`, 3000);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', node.row.tag), 3000);
   };
 }

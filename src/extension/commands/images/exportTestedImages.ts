@@ -10,9 +10,9 @@ export function exportTestedImages(s: Services) {
     const root = workspaceRootOrWarn(s);
     if (!root) return;
     const params = node?.kind === 'image' ? { workspaceRoot: root, version: node.row.version, services: [node.row.service] } : { workspaceRoot: root };
-    const r = await runImageJob(s, 'Greenlight: Exporting tested images', 'images.export', params);
+    const r = await runImageJob(s, vscode.l10n.t('Greenlight: Exporting tested images'), 'images.export', params);
     if (!r) return;
-    const a = await vscode.window.showInformationMessage(`Exported ${r.files.map((f) => f.file).join(', ')} with checksums to ${r.dir}.`, 'Reveal');
+    const a = await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} with checksums to {1}.', r.files.map((f) => f.file).join(', '), r.dir), vscode.l10n.t('Reveal'));
     if (a) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(`${r.dir}/${r.deployInfo}`));
   };
 }

@@ -9,9 +9,10 @@ export function removeImage(s: Services) {
     const root = workspaceRootOrWarn(s);
     if (!root || node?.kind !== 'image') return;
     const r = node.row;
-    const warn = r.tested === 'passed' ? ' It passed its tests; a rebuild gets a new image ID that must be tested again.' : '';
-    const ok = await vscode.window.showWarningMessage(`Remove ${r.tag}?${warn}`, { modal: true }, 'Remove');
-    if (ok !== 'Remove') return;
-    await runImageJob(s, `Greenlight: Removing ${r.tag}`, 'images.remove', { workspaceRoot: root, ref: r.tag });
+    const warn = r.tested === 'passed' ? vscode.l10n.t(' It passed its tests; a rebuild gets a new image ID that must be tested again.') : '';
+    const remove = vscode.l10n.t('Remove');
+    const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Remove {0}?{1}', r.tag, warn), { modal: true }, remove);
+    if (ok !== remove) return;
+    await runImageJob(s, vscode.l10n.t('Greenlight: Removing {0}', r.tag), 'images.remove', { workspaceRoot: root, ref: r.tag });
   };
 }

@@ -8,13 +8,13 @@ import type { Services } from '../../services';
 
 export function workspaceRootOrWarn(s: Services): string | undefined {
   const root = s.project.root;
-  if (!root) void vscode.window.showWarningMessage('Open a folder with a greenlight.yaml to build and test images.');
+  if (!root) void vscode.window.showWarningMessage(vscode.l10n.t('Open a folder with a greenlight.yaml to build and test images.'));
   return root;
 }
 
 export function requireTrust(what: string): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage(`${what} runs commands from this workspace; trust the workspace first.`);
+  void vscode.window.showWarningMessage(vscode.l10n.t('{0} runs commands from this workspace; trust the workspace first.', what));
   return false;
 }
 
@@ -40,11 +40,11 @@ export async function runImageJob<K extends JobKind>(s: Services, title: string,
   } catch (e) {
     if (e instanceof JobFailedError && e.cancelled) {
       s.output.warn(`${title}: cancelled`);
-      void vscode.window.showInformationMessage(`${title}: cancelled.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0}: cancelled.', title));
     } else {
       const message = e instanceof Error ? e.message : String(e);
       s.output.error(`${title} failed: ${message}`);
-      void vscode.window.showErrorMessage(`${title} failed: ${message.split('\n')[0]}`, 'Show Output').then((a) => a && s.output.show());
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', title, message.split('\n')[0]!), vscode.l10n.t('Show Output')).then((a) => a && s.output.show());
     }
     return undefined;
   } finally {

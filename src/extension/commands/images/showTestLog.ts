@@ -13,7 +13,7 @@ export function showTestLog(s: Services) {
       const doc = log.file ? await vscode.workspace.openTextDocument(vscode.Uri.file(log.file)) : await vscode.workspace.openTextDocument({ content: log.text, language: 'log' });
       await vscode.window.showTextDocument(doc, { preview: true });
     } catch (e) {
-      void vscode.window.showErrorMessage(`No test log for ${node.row.tag}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('No test log for {0}: {1}', node.row.tag, e instanceof Error ? e.message : String(e)));
     }
   };
 }

@@ -7,15 +7,15 @@ import { requireTrust, runImageJob, workspaceRootOrWarn } from './runImageJob';
 export function testImages(s: Services) {
   return async (node?: ImagesNode): Promise<void> => {
     const root = workspaceRootOrWarn(s);
-    if (!root || !requireTrust('Testing images')) return;
+    if (!root || !requireTrust(vscode.l10n.t('Testing images'))) return;
     const version = node?.kind === 'image' ? node.row.version : undefined;
-    const r = await runImageJob(s, `Greenlight: Testing ${version ?? 'the latest build'}`, 'images.test', { workspaceRoot: root, version });
+    const r = await runImageJob(s, vscode.l10n.t('Greenlight: Testing {0}', version ?? vscode.l10n.t('the latest build')), 'images.test', { workspaceRoot: root, version });
     if (!r) return;
     if (r.passed) {
-      const a = await vscode.window.showInformationMessage(`Tested ${r.version}: passed in ${(r.durationMs / 1000).toFixed(0)} s.`, 'Export Tested Images');
+      const a = await vscode.window.showInformationMessage(vscode.l10n.t('Tested {0}: passed in {1} s.', r.version, (r.durationMs / 1000).toFixed(0)), vscode.l10n.t('Export Tested Images'));
       if (a) await vscode.commands.executeCommand('greenlight.images.export');
     } else {
-      const a = await vscode.window.showErrorMessage(`Test of ${r.version} failed at ${r.failure?.step}: ${r.failure?.message.split('\n')[0]}`, 'Show Test Log');
+      const a = await vscode.window.showErrorMessage(vscode.l10n.t('Test of {0} failed at {1}: {2}', r.version, r.failure?.step ?? '', r.failure?.message.split('\n')[0] ?? ''), vscode.l10n.t('Show Test Log'));
       if (a) await vscode.window.showTextDocument(vscode.Uri.file(`${root}/${r.logFile}`));
     }
   };

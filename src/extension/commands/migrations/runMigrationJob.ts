@@ -8,7 +8,7 @@ import type { Services } from '../../services';
 /** Verify and dry run execute the workspace's SQL, so they need a trusted workspace. */
 export function requireTrustToRun(what: string): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage(`${what} executes the migrations of this workspace; trust the workspace first.`);
+  void vscode.window.showWarningMessage(vscode.l10n.t('{0} executes the migrations of this workspace; trust the workspace first.', what));
   return false;
 }
 
@@ -30,7 +30,7 @@ export async function withMigrationProgress<T>(
     }
     const message = e instanceof Error ? e.message : String(e);
     s.output.error(`${title} failed: ${message}`);
-    void vscode.window.showErrorMessage(`${title} failed: ${message.split('\n')[0]}`, 'Show Output').then((a) => a && s.output.show());
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', title, message.split('\n')[0]!), vscode.l10n.t('Show Output')).then((a) => a && s.output.show());
     return undefined;
   }
 }
@@ -44,8 +44,8 @@ export async function pickMigrationTarget(s: Services, target: string | undefine
   const targets = s.migrations.status?.targets ?? [];
   if (!target) {
     const pick = await vscode.window.showQuickPick(
-      targets.map((t) => ({ label: t.label, description: t.database, detail: t.reachable ? undefined : `unreachable: ${t.problem}`, id: t.id })),
-      { title, placeHolder: 'a database' },
+      targets.map((t) => ({ label: t.label, description: t.database, detail: t.reachable ? undefined : vscode.l10n.t('unreachable: {0}', t.problem ?? ''), id: t.id })),
+      { title, placeHolder: vscode.l10n.t('a database') },
     );
     if (!pick) return undefined;
     target = pick.id;

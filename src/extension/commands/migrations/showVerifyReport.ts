@@ -13,7 +13,7 @@ export function showVerifyReport(s: Services) {
       if (!file) throw new Error('no folder is open');
       await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
     } catch {
-      const a = await vscode.window.showInformationMessage('No migration verify report yet. Verify the migrations first.', 'Verify All Migrations');
+      const a = await vscode.window.showInformationMessage(vscode.l10n.t('No migration verify report yet. Verify the migrations first.'), vscode.l10n.t('Verify All Migrations'));
       if (a) await vscode.commands.executeCommand('greenlight.migrations.verify');
     }
   };

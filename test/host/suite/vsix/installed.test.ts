@@ -44,10 +44,19 @@ suite('(host) the installed .vsix', () => {
     for (const c of ext.packageJSON.contributes.commands as { command: string }[]) assert.ok(registered.has(c.command), `${c.command} not registered`);
   });
 
+  test('shows the manifest texts from package.nls.json, not their %key% references', async () => {
+    const ext = greenlight();
+    const nls = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    assert.equal(ext.packageJSON.displayName, nls.displayName);
+    const create = (ext.packageJSON.contributes.commands as { command: string; title: string }[]).find((c) => c.command === 'greenlight.config.create');
+    assert.equal(create?.title, nls['greenlight.config.create.title']);
+    assert.ok(!JSON.stringify(ext.packageJSON.contributes).match(/"%[\w.-]+%"/), 'no %key% left unresolved in the installed manifest');
+  });
+
   test('holds what runs and nothing of the sources, tests or dev dependencies', () => {
     const root = greenlight().extensionPath;
     // vsce stores README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt.
-    for (const f of ['package.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/service.js', 'dist/cli.js',
+    for (const f of ['package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'dist/extension.js', 'dist/service.js', 'dist/cli.js',
       'schemas/greenlight.schema.json', 'media/icons/greenlight.svg', 'media/icon.png', 'syntaxes/aql.tmLanguage.json', 'docs/rules/sql-add-column-if-not-exists.md', ...readmeImages(root),
       // Every walkthrough step's page, as the manifest names it.
       ...greenlight().packageJSON.contributes.walkthroughs.flatMap((w: { steps: { media: { markdown?: string } }[] }) => w.steps.map((s) => s.media.markdown).filter((m): m is string => !!m))]) {
