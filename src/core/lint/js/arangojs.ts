@@ -16,7 +16,7 @@
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
 import type { Language, Query } from 'web-tree-sitter';
-import { firstSyntaxError, treeSitterParser, treeSitterQuery, type TsNode } from '../treeSitter';
+import { firstSyntaxError, parseTree, treeSitterParser, treeSitterQuery, type TsNode } from '../treeSitter';
 
 export interface DecodedText {
   readonly value: string;
@@ -398,12 +398,13 @@ function walk(root: TsNode, text: string, language: Language) {
   return { calls, comments, statements, handles, results };
 }
 
-export async function parseArangoJs(text: string, dialect: ScriptDialect): Promise<ArangoJsParse> {
+/** `file`: the document's path, so its next version is parsed incrementally (../treeSitter.ts). */
+export async function parseArangoJs(text: string, dialect: ScriptDialect, file?: string): Promise<ArangoJsParse> {
   const parser = await treeSitterParser(GRAMMAR[dialect]);
-  const tree = parser.parse(text);
-  if (!tree) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
+  const parsed = parseTree(parser, GRAMMAR[dialect], text, file);
+  if (!parsed) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
   try {
-    const root = tree.rootNode;
+    const root = parsed.tree.rootNode;
     const label = dialect === 'typescript' ? 'TypeScript' : 'JavaScript';
     const err = firstSyntaxError(root, label);
     if (err) return { ok: false, ...err };
@@ -466,6 +467,6 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
     statements.sort((a, b) => a.start - b.start || b.end - a.end);
     return { ok: true, unit: { queries, schemaCalls, inserts }, statements, comments };
   } finally {
-    tree.delete();
+    parsed.release();
   }
 }

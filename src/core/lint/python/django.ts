@@ -6,7 +6,8 @@
 // Framework-managed operations (CreateModel, AddField, AlterField, …) are Django's business: the
 // migration recorder runs them once, so nothing here looks at them.
 import type { CommentSpan, Span } from '../types';
-import { decodeString, descendants, discardPythonParser, firstError, pythonParser, type DecodedString, type PyNode } from './treeSitter';
+import { parseTree } from '../treeSitter';
+import { decodeString, descendants, discardPythonParser, firstError, PYTHON_GRAMMAR, pythonParser, type DecodedString, type PyNode } from './treeSitter';
 
 export interface DjangoWrite extends Span {
   readonly kind: 'create' | 'bulk_create' | 'save' | 'update' | 'delete';
@@ -360,23 +361,24 @@ function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number
 
 const STATEMENT = /(_statement|_definition)$/;
 
-export async function parseDjango(text: string): Promise<DjangoParse> {
+/** `file`: the document's path, so its next version is parsed incrementally (../treeSitter.ts). */
+export async function parseDjango(text: string, file?: string): Promise<DjangoParse> {
   const parser = await pythonParser();
-  let tree;
+  let parsed;
   try {
-    tree = parser.parse(text);
+    parsed = parseTree(parser, PYTHON_GRAMMAR, text, file);
   } catch (e) {
     // tree-sitter aborted inside its WASM (out of memory on huge input, a trap): this parser's
     // state is gone, so the next file gets a new one rather than a false syntax error.
     discardPythonParser();
     return { ok: false, start: 0, end: Math.min(1, text.length), message: `the Python parser (tree-sitter) could not parse this file: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (!tree) {
+  if (!parsed) {
     discardPythonParser();
     return { ok: false, start: 0, end: 0, message: 'Python parser returned no tree' };
   }
   try {
-    const root = tree.rootNode;
+    const root = parsed.tree.rootNode;
     const error = firstError(root);
     if (error) return { ok: false, ...error };
     const comments: CommentSpan[] = [];
@@ -430,6 +432,6 @@ export async function parseDjango(text: string): Promise<DjangoParse> {
     writes.sort((a, b) => a.start - b.start);
     return { ok: true, unit: { runSql, dynamicSql, writes }, statements, comments };
   } finally {
-    tree.delete();
+    parsed.release();
   }
 }
