@@ -6,8 +6,8 @@
 // Framework-managed operations (CreateModel, AddField, AlterField, …) are Django's business: the
 // migration recorder runs them once, so nothing here looks at them.
 import type { CommentSpan, Span } from '../types';
-import type { Language, Query } from 'web-tree-sitter';
-import { parseTree, treeSitterQuery } from '../treeSitter';
+import type { Language } from 'web-tree-sitter';
+import { parseTree } from '../treeSitter';
 import { decodeString, descendants, discardPythonParser, firstError, PYTHON_GRAMMAR, pythonParser, type DecodedString, type PyNode } from './treeSitter';
 
 export interface DjangoWrite extends Span {
@@ -362,28 +362,24 @@ function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number
 
 const STATEMENT = /(_statement|_definition)$/;
 
-const outlineQueries = new Map<Language, Query>();
+const outlineTypes = new Map<Language, string[]>();
 
 /**
- * The comments, calls and statements of a file in document order (outer before inner), found by
- * one tree-sitter query: it runs inside WASM, which is much cheaper on a large migration than
- * visiting every node from JavaScript.
+ * The comments, calls and statements of a file in document order (outer before inner), collected
+ * inside WASM (descendantsOfType): much cheaper on a large migration than visiting every node from
+ * JavaScript.
  */
 function outline(root: PyNode, language: Language): PyNode[] {
-  let q = outlineQueries.get(language);
-  if (!q) {
-    const types = new Set(['comment', 'call']);
+  let types = outlineTypes.get(language);
+  if (!types) {
+    const found = new Set(['comment', 'call']);
     for (let id = 0; id < language.nodeTypeCount; id++) {
       const t = language.nodeTypeForId(id);
-      // Hidden supertypes (_simple_statement) never appear in a tree; as a pattern they would match their subtypes again.
-      if (t && !t.startsWith('_') && language.nodeTypeIsNamed(id) && STATEMENT.test(t)) types.add(t);
+      if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t)) found.add(t);
     }
-    q = treeSitterQuery(language, [...types].map((t) => `(${t}) @n`).join('\n'));
-    outlineQueries.set(language, q);
+    outlineTypes.set(language, (types = [...found]));
   }
-  const nodes = q.captures(root).map((c) => c.node);
-  nodes.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
-  return nodes;
+  return root.descendantsOfType(types).filter((n): n is PyNode => !!n);
 }
 
 /** `file`: the document's path, so its next version is parsed incrementally (../treeSitter.ts). */
