@@ -350,14 +350,14 @@ function walk(root: TsNode, text: string, language: Language) {
   const handles = new Set<string>();
   /** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
   const results = new Set<string>();
-  const captures = extractionQuery(language).captures(root);
+  // A node's end is asked of WASM on every read: it is read once per capture, not on every comparison of the sort.
+  const captures = extractionQuery(language)
+    .captures(root)
+    .map(({ name, node }) => ({ name, node, start: node.startIndex, end: node.endIndex, rank: name === 'context' ? 0 : 1 }));
   // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
-  const rank = (name: string): number => (name === 'context' ? 0 : 1);
-  captures.sort((x, y) => x.node.startIndex - y.node.startIndex || y.node.endIndex - x.node.endIndex || rank(x.name) - rank(y.name));
+  captures.sort((x, y) => x.start - y.start || y.end - x.end || x.rank - y.rank);
   const stack: Frame[] = [];
-  for (const { name, node } of captures) {
-    const start = node.startIndex;
-    const end = node.endIndex;
+  for (const { name, node, start, end } of captures) {
     while (stack.length > 0 && !(end <= stack[stack.length - 1]!.end && start >= stack[stack.length - 1]!.start)) stack.pop();
     const top = stack[stack.length - 1];
     if (name === 'context') {
