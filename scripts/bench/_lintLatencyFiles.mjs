@@ -1,7 +1,7 @@
 // The files of the per-edit latency benchmark (scripts/bench/lintLatency.mjs), one generator per
-// language at a given line count, and the edits made to them. Shared with the in-process profiling
-// and the incremental-lint unit tests' sizes; the leading underscore keeps `npm run bench` from
-// running this module as a benchmark.
+// language at a given line count, and the edits made to them; a module of its own so a profiling
+// script can lint the same files in-process. The leading underscore keeps `npm run bench` from
+// running it as a benchmark.
 
 /** A realistic migration: guarded DDL, seeds with ON CONFLICT, a few unguarded statements, DO blocks. */
 export function migrationOf(lines) {
