@@ -91,7 +91,13 @@ const trees = new Map<string, Map<string, { text: string; tree: Tree }>>();
 function forgetTrees(wasmModule: string): void {
   const kept = trees.get(wasmModule);
   trees.delete(wasmModule);
-  for (const k of kept?.values() ?? []) k.tree.delete();
+  for (const k of kept?.values() ?? []) {
+    try {
+      k.tree.delete();
+    } catch {
+      // The WASM module that holds the tree failed (which is why it is forgotten): nothing to free.
+    }
+  }
 }
 
 /** Row and column (UTF-16 code units, as web-tree-sitter counts) of `index` in `text`. */
