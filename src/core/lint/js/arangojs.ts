@@ -15,8 +15,8 @@
 // Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
-import type { Language, Query } from 'web-tree-sitter';
-import { firstSyntaxError, parseTree, treeSitterParser, treeSitterQuery, type TsNode } from '../treeSitter';
+import type { Language } from 'web-tree-sitter';
+import { firstSyntaxError, parseTree, treeSitterParser, type TsNode } from '../treeSitter';
 
 export interface DecodedText {
   readonly value: string;
@@ -310,38 +310,43 @@ interface FoundCall {
   readonly frames: readonly Frame[];
 }
 
-const queries = new Map<Language, Query>();
+type CaptureName = 'call' | 'comment' | 'decl' | 'statement';
 
-/**
- * One tree-sitter query for everything the extractor looks at: calls, comments, statements,
- * declarations, the context nodes a guard or a direction comes from, and early-exit `if`s that
- * sit directly in a block. The query runs inside WASM, which is much cheaper than visiting every
- * node from JavaScript. Node types a grammar lacks are left out, so one builder serves both.
- */
-function extractionQuery(language: Language): Query {
-  let q = queries.get(language);
-  if (q) return q;
-  const has = (t: string): boolean => language.idForNodeType(t, true) !== null;
-  const statementTypes: string[] = [];
-  for (let id = 0; id < language.nodeTypeCount; id++) {
-    const t = language.nodeTypeForId(id);
-    if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t) && !CONTEXT_TYPES.has(t) && t !== 'import_statement' && !statementTypes.includes(t)) statementTypes.push(t);
-  }
-  const patterns = [
-    '(call_expression) @call',
-    '(comment) @comment',
-    '(variable_declarator) @decl',
-    '(assignment_expression) @decl',
-    ...[...CONTEXT_TYPES].filter(has).map((t) => `(${t}) @context`),
-    ...statementTypes.filter(has).map((t) => `(${t}) @statement`),
-    ...['statement_block', 'program'].filter(has).map((t) => `(${t} (if_statement) @exit)`),
-  ];
-  q = treeSitterQuery(language, patterns.join('\n'));
-  queries.set(language, q);
-  return q;
+interface Outline {
+  /** Every node type the extractor looks at. */
+  readonly types: string[];
+  /** What a node of each type is, besides being a context (CONTEXT_TYPES). */
+  readonly names: Map<string, CaptureName>;
 }
 
-/** Every capture of the extraction query, walked once with a stack of context ancestors. */
+const outlines = new Map<Language, Outline>();
+
+/**
+ * The node types the extractor looks at: calls, comments, statements, declarations, the context
+ * nodes a guard or a direction comes from, and `if`s (an early exit when it sits directly in a
+ * block). Node types a grammar lacks are left out, so one builder serves both grammars.
+ */
+function outlineOf(language: Language): Outline {
+  let o = outlines.get(language);
+  if (o) return o;
+  const has = (t: string): boolean => language.idForNodeType(t, true) !== null;
+  const names = new Map<string, CaptureName>([
+    ['call_expression', 'call'],
+    ['comment', 'comment'],
+    ['variable_declarator', 'decl'],
+    ['assignment_expression', 'decl'],
+  ]);
+  for (let id = 0; id < language.nodeTypeCount; id++) {
+    const t = language.nodeTypeForId(id);
+    if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t) && !CONTEXT_TYPES.has(t) && t !== 'import_statement' && !names.has(t)) names.set(t, 'statement');
+  }
+  const types = [...new Set([...names.keys(), ...CONTEXT_TYPES, 'if_statement'])].filter(has);
+  o = { types, names };
+  outlines.set(language, o);
+  return o;
+}
+
+/** Every node the extractor looks at (outlineOf), walked once in document order with a stack of context ancestors. */
 function walk(root: TsNode, text: string, language: Language) {
   const calls: FoundCall[] = [];
   const comments: CommentSpan[] = [];
@@ -350,10 +355,22 @@ function walk(root: TsNode, text: string, language: Language) {
   const handles = new Set<string>();
   /** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
   const results = new Set<string>();
-  // A node's end is asked of WASM on every read: it is read once per capture, not on every comparison of the sort.
-  const captures = extractionQuery(language)
-    .captures(root)
-    .map(({ name, node }) => ({ name, node, start: node.startIndex, end: node.endIndex, rank: name === 'context' ? 0 : 1 }));
+  // The nodes are collected inside WASM (descendantsOfType), in document order, which is much
+  // cheaper than visiting every node from JavaScript. A node's end is asked of WASM on every read:
+  // it is read once per node.
+  const { types, names } = outlineOf(language);
+  const captures: { name: CaptureName | 'context' | 'exit'; node: TsNode; start: number; end: number; rank: number }[] = [];
+  for (const node of root.descendantsOfType(types)) {
+    if (!node) continue;
+    const type = node.type;
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (CONTEXT_TYPES.has(type)) captures.push({ name: 'context', node, start, end, rank: 0 });
+    const name = names.get(type);
+    if (name) captures.push({ name, node, start, end, rank: 1 });
+    // An `if` directly in a block or the program may be an early exit for what follows it.
+    if (type === 'if_statement' && (node.parent?.type === 'statement_block' || node.parent?.type === 'program')) captures.push({ name: 'exit', node, start, end, rank: 1 });
+  }
   // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
   captures.sort((x, y) => x.start - y.start || y.end - x.end || x.rank - y.rank);
   const stack: Frame[] = [];
