@@ -131,22 +131,28 @@ function decodeRange(text: string, from: number, to: number, out: { value: strin
 function callee(call: TsNode): { name: string; object?: TsNode } {
   const f = call.childForFieldName('function');
   if (!f) return { name: '' };
-  if (f.type === 'identifier') return { name: f.text };
-  if (f.type === 'member_expression') return { name: f.childForFieldName('property')?.text ?? '', object: f.childForFieldName('object') ?? undefined };
+  // A node's type is asked of WASM on every read: read once.
+  const type = f.type;
+  if (type === 'identifier') return { name: f.text };
+  if (type === 'member_expression') return { name: f.childForFieldName('property')?.text ?? '', object: f.childForFieldName('object') ?? undefined };
   return { name: '' };
 }
 
 /** True for `aql` and `<anything>.aql` used as a template tag. */
 function isAqlTag(call: TsNode): boolean {
-  const f = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (args?.type !== 'template_string') return false;
-  return f?.type === 'identifier' ? f.text === 'aql' : f?.type === 'member_expression' && f.childForFieldName('property')?.text === 'aql';
+  const f = call.childForFieldName('function');
+  const type = f?.type;
+  return type === 'identifier' ? f!.text === 'aql' : type === 'member_expression' && f!.childForFieldName('property')?.text === 'aql';
 }
+
+/** Expressions that stand for what they wrap (the type is read once per node: each read is a WASM call). */
+const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'as_expression', 'non_null_expression', 'satisfies_expression']);
 
 function unwrap(n: TsNode | null | undefined): TsNode | undefined {
   let cur = n ?? undefined;
-  while (cur && (cur.type === 'parenthesized_expression' || cur.type === 'await_expression' || cur.type === 'as_expression' || cur.type === 'non_null_expression' || cur.type === 'satisfies_expression')) {
+  while (cur && WRAPPERS.has(cur.type)) {
     cur = cur.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment') ?? undefined;
   }
   return cur;
@@ -169,10 +175,11 @@ function decodeTemplate(tpl: TsNode, x: Extractor, out: { value: string; offsets
     if (!sub || sub.type !== 'template_substitution') continue;
     decodeRange(x.text, at, sub.startIndex, out);
     const expr = unwrap(sub.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
-    if (expr?.type === 'call_expression' && isAqlTag(expr)) {
+    const exprType = expr?.type;
+    if (expr && exprType === 'call_expression' && isAqlTag(expr)) {
       x.inlined.add(expr.startIndex);
       decodeTemplate(expr.childForFieldName('arguments')!, x, out, counter);
-    } else if (expr?.type === 'call_expression' && /^(aql\.)?literal$/.test(expr.childForFieldName('function')?.text ?? '') && stringArg(expr)) {
+    } else if (expr && exprType === 'call_expression' && /^(aql\.)?literal$/.test(expr.childForFieldName('function')?.text ?? '') && stringArg(expr)) {
       const s = stringArg(expr)!;
       decodeString(s, x, out, counter);
     } else {
@@ -191,7 +198,8 @@ function decodeTemplate(tpl: TsNode, x: Extractor, out: { value: string; offsets
 function stringArg(call: TsNode): TsNode | undefined {
   const first = call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment');
   const u = unwrap(first);
-  return u && (u.type === 'string' || u.type === 'template_string') ? u : undefined;
+  const type = u?.type;
+  return u && (type === 'string' || type === 'template_string') ? u : undefined;
 }
 
 function decodeString(s: TsNode, x: Extractor, out: { value: string; offsets: number[] }, counter: { n: number }): void {
@@ -208,12 +216,14 @@ function finish(out: { value: string; offsets: number[] }, end: number): Decoded
 function queryArgument(call: TsNode): TsNode | undefined {
   const first = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
   if (!first) return undefined;
-  if (first.type === 'string' || first.type === 'template_string') return first;
-  if (first.type === 'object') {
+  const type = first.type;
+  if (type === 'string' || type === 'template_string') return first;
+  if (type === 'object') {
     for (const p of first.namedChildren) {
       if (p?.type !== 'pair' || p.childForFieldName('key')?.text.replace(/^["']|["']$/g, '') !== 'query') continue;
       const v = unwrap(p.childForFieldName('value'));
-      if (v && (v.type === 'string' || v.type === 'template_string')) return v;
+      const vType = v?.type;
+      if (v && (vType === 'string' || vType === 'template_string')) return v;
     }
   }
   return undefined;
