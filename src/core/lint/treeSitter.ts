@@ -3,7 +3,7 @@
 // per process; each grammar is loaded on first use only, so a run that lints no .py or .js file
 // never reads those .wasm files. Files are found with require.resolve, so the same code works from
 // node_modules in the checkout and from dist/node_modules in the bundle.
-import type { Language, Node, Parser, Query } from 'web-tree-sitter';
+import type { Edit, Language, Node, Parser, Point, Query, Tree } from 'web-tree-sitter';
 
 type TreeSitter = typeof import('web-tree-sitter');
 
@@ -65,6 +65,7 @@ export function treeSitterQuery(language: Language, source: string): Query {
 export function discardTreeSitterParser(wasmModule: string): void {
   const old = grammars.get(wasmModule);
   grammars.delete(wasmModule);
+  forgetTrees(wasmModule);
   runtimeFailed = true;
   void old?.then((p) => p.delete()).catch(() => undefined);
 }
@@ -75,6 +76,100 @@ export function discardTreeSitterParser(wasmModule: string): void {
  */
 export function treeSitterRuntimeFailed(): boolean {
   return runtimeFailed;
+}
+
+/**
+ * The last tree of each recently parsed document, per grammar, so the next version of the same
+ * file is parsed incrementally (tree.edit + parse with the old tree): the language server lints an
+ * open file again on every edit, and tree-sitter then re-reads only around the change. A few
+ * documents per grammar are kept (trees live in WASM memory); a CLI run, which parses each file
+ * once, only ever finds no previous tree.
+ */
+const TREES_PER_GRAMMAR = 8;
+const trees = new Map<string, Map<string, { text: string; tree: Tree }>>();
+
+function forgetTrees(wasmModule: string): void {
+  const kept = trees.get(wasmModule);
+  trees.delete(wasmModule);
+  for (const k of kept?.values() ?? []) {
+    try {
+      k.tree.delete();
+    } catch {
+      // The WASM module that holds the tree failed (which is why it is forgotten): nothing to free.
+    }
+  }
+}
+
+/** Row and column (UTF-16 code units, as web-tree-sitter counts) of `index` in `text`. */
+function pointAt(text: string, index: number): Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: index - lineStart };
+}
+
+/** The one edit that turns `before` into `after`: the span between their common prefix and suffix. */
+export function editBetween(before: string, after: string): Edit {
+  const max = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const oldEnd = before.length - suffix;
+  const newEnd = after.length - suffix;
+  return {
+    startIndex: prefix,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: pointAt(before, prefix),
+    oldEndPosition: pointAt(before, oldEnd),
+    newEndPosition: pointAt(after, newEnd),
+  };
+}
+
+/** A parsed tree; `release()` frees it unless it is kept for the document's next version. */
+export interface ParsedTree {
+  readonly tree: Tree;
+  release(): void;
+}
+
+/**
+ * Parses `text` with the grammar's parser. With `document` (the file's path), the previous tree of
+ * that document is reused: edited and handed to tree-sitter, which gives the same tree a fresh
+ * parse would, reading again only what the edit touched; the new tree is kept in its place. Returns
+ * undefined when tree-sitter returns no tree; throws what the parser throws.
+ */
+export function parseTree(parser: Parser, wasmModule: string, text: string, document?: string): ParsedTree | undefined {
+  if (document === undefined) {
+    const tree = parser.parse(text);
+    return tree ? { tree, release: () => tree.delete() } : undefined;
+  }
+  let kept = trees.get(wasmModule);
+  if (!kept) trees.set(wasmModule, (kept = new Map()));
+  const previous = kept.get(document);
+  kept.delete(document);
+  let tree: Tree | null;
+  if (previous?.text === text) tree = previous.tree;
+  else {
+    try {
+      if (previous) previous.tree.edit(editBetween(previous.text, text));
+      tree = parser.parse(text, previous?.tree);
+    } finally {
+      previous?.tree.delete();
+    }
+  }
+  if (!tree) return undefined;
+  // Most recently used last: the oldest document's tree goes first.
+  kept.set(document, { text, tree });
+  for (const [key, k] of kept) {
+    if (kept.size <= TREES_PER_GRAMMAR) break;
+    kept.delete(key);
+    k.tree.delete();
+  }
+  return { tree, release: () => undefined };
 }
 
 export type TsNode = Node;

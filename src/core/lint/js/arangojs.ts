@@ -15,8 +15,8 @@
 // Code in a function that runs when migrating down (`down`, `rollback`, `beforeDown`, …, however it
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
-import type { Language, Query } from 'web-tree-sitter';
-import { firstSyntaxError, treeSitterParser, treeSitterQuery, type TsNode } from '../treeSitter';
+import type { Language } from 'web-tree-sitter';
+import { firstSyntaxError, parseTree, treeSitterParser, type TsNode } from '../treeSitter';
 
 export interface DecodedText {
   readonly value: string;
@@ -131,22 +131,28 @@ function decodeRange(text: string, from: number, to: number, out: { value: strin
 function callee(call: TsNode): { name: string; object?: TsNode } {
   const f = call.childForFieldName('function');
   if (!f) return { name: '' };
-  if (f.type === 'identifier') return { name: f.text };
-  if (f.type === 'member_expression') return { name: f.childForFieldName('property')?.text ?? '', object: f.childForFieldName('object') ?? undefined };
+  // A node's type is asked of WASM on every read: read once.
+  const type = f.type;
+  if (type === 'identifier') return { name: f.text };
+  if (type === 'member_expression') return { name: f.childForFieldName('property')?.text ?? '', object: f.childForFieldName('object') ?? undefined };
   return { name: '' };
 }
 
 /** True for `aql` and `<anything>.aql` used as a template tag. */
 function isAqlTag(call: TsNode): boolean {
-  const f = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (args?.type !== 'template_string') return false;
-  return f?.type === 'identifier' ? f.text === 'aql' : f?.type === 'member_expression' && f.childForFieldName('property')?.text === 'aql';
+  const f = call.childForFieldName('function');
+  const type = f?.type;
+  return type === 'identifier' ? f!.text === 'aql' : type === 'member_expression' && f!.childForFieldName('property')?.text === 'aql';
 }
+
+/** Expressions that stand for what they wrap (the type is read once per node: each read is a WASM call). */
+const WRAPPERS = new Set(['parenthesized_expression', 'await_expression', 'as_expression', 'non_null_expression', 'satisfies_expression']);
 
 function unwrap(n: TsNode | null | undefined): TsNode | undefined {
   let cur = n ?? undefined;
-  while (cur && (cur.type === 'parenthesized_expression' || cur.type === 'await_expression' || cur.type === 'as_expression' || cur.type === 'non_null_expression' || cur.type === 'satisfies_expression')) {
+  while (cur && WRAPPERS.has(cur.type)) {
     cur = cur.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment') ?? undefined;
   }
   return cur;
@@ -169,10 +175,11 @@ function decodeTemplate(tpl: TsNode, x: Extractor, out: { value: string; offsets
     if (!sub || sub.type !== 'template_substitution') continue;
     decodeRange(x.text, at, sub.startIndex, out);
     const expr = unwrap(sub.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
-    if (expr?.type === 'call_expression' && isAqlTag(expr)) {
+    const exprType = expr?.type;
+    if (expr && exprType === 'call_expression' && isAqlTag(expr)) {
       x.inlined.add(expr.startIndex);
       decodeTemplate(expr.childForFieldName('arguments')!, x, out, counter);
-    } else if (expr?.type === 'call_expression' && /^(aql\.)?literal$/.test(expr.childForFieldName('function')?.text ?? '') && stringArg(expr)) {
+    } else if (expr && exprType === 'call_expression' && /^(aql\.)?literal$/.test(expr.childForFieldName('function')?.text ?? '') && stringArg(expr)) {
       const s = stringArg(expr)!;
       decodeString(s, x, out, counter);
     } else {
@@ -191,7 +198,8 @@ function decodeTemplate(tpl: TsNode, x: Extractor, out: { value: string; offsets
 function stringArg(call: TsNode): TsNode | undefined {
   const first = call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment');
   const u = unwrap(first);
-  return u && (u.type === 'string' || u.type === 'template_string') ? u : undefined;
+  const type = u?.type;
+  return u && (type === 'string' || type === 'template_string') ? u : undefined;
 }
 
 function decodeString(s: TsNode, x: Extractor, out: { value: string; offsets: number[] }, counter: { n: number }): void {
@@ -208,12 +216,14 @@ function finish(out: { value: string; offsets: number[] }, end: number): Decoded
 function queryArgument(call: TsNode): TsNode | undefined {
   const first = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
   if (!first) return undefined;
-  if (first.type === 'string' || first.type === 'template_string') return first;
-  if (first.type === 'object') {
+  const type = first.type;
+  if (type === 'string' || type === 'template_string') return first;
+  if (type === 'object') {
     for (const p of first.namedChildren) {
       if (p?.type !== 'pair' || p.childForFieldName('key')?.text.replace(/^["']|["']$/g, '') !== 'query') continue;
       const v = unwrap(p.childForFieldName('value'));
-      if (v && (v.type === 'string' || v.type === 'template_string')) return v;
+      const vType = v?.type;
+      if (v && (vType === 'string' || vType === 'template_string')) return v;
     }
   }
   return undefined;
@@ -310,38 +320,43 @@ interface FoundCall {
   readonly frames: readonly Frame[];
 }
 
-const queries = new Map<Language, Query>();
+type CaptureName = 'call' | 'comment' | 'decl' | 'statement';
 
-/**
- * One tree-sitter query for everything the extractor looks at: calls, comments, statements,
- * declarations, the context nodes a guard or a direction comes from, and early-exit `if`s that
- * sit directly in a block. The query runs inside WASM, which is much cheaper than visiting every
- * node from JavaScript. Node types a grammar lacks are left out, so one builder serves both.
- */
-function extractionQuery(language: Language): Query {
-  let q = queries.get(language);
-  if (q) return q;
-  const has = (t: string): boolean => language.idForNodeType(t, true) !== null;
-  const statementTypes: string[] = [];
-  for (let id = 0; id < language.nodeTypeCount; id++) {
-    const t = language.nodeTypeForId(id);
-    if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t) && !CONTEXT_TYPES.has(t) && t !== 'import_statement' && !statementTypes.includes(t)) statementTypes.push(t);
-  }
-  const patterns = [
-    '(call_expression) @call',
-    '(comment) @comment',
-    '(variable_declarator) @decl',
-    '(assignment_expression) @decl',
-    ...[...CONTEXT_TYPES].filter(has).map((t) => `(${t}) @context`),
-    ...statementTypes.filter(has).map((t) => `(${t}) @statement`),
-    ...['statement_block', 'program'].filter(has).map((t) => `(${t} (if_statement) @exit)`),
-  ];
-  q = treeSitterQuery(language, patterns.join('\n'));
-  queries.set(language, q);
-  return q;
+interface Outline {
+  /** Every node type the extractor looks at. */
+  readonly types: string[];
+  /** What a node of each type is, besides being a context (CONTEXT_TYPES). */
+  readonly names: Map<string, CaptureName>;
 }
 
-/** Every capture of the extraction query, walked once with a stack of context ancestors. */
+const outlines = new Map<Language, Outline>();
+
+/**
+ * The node types the extractor looks at: calls, comments, statements, declarations, the context
+ * nodes a guard or a direction comes from, and `if`s (an early exit when it sits directly in a
+ * block). Node types a grammar lacks are left out, so one builder serves both grammars.
+ */
+function outlineOf(language: Language): Outline {
+  let o = outlines.get(language);
+  if (o) return o;
+  const has = (t: string): boolean => language.idForNodeType(t, true) !== null;
+  const names = new Map<string, CaptureName>([
+    ['call_expression', 'call'],
+    ['comment', 'comment'],
+    ['variable_declarator', 'decl'],
+    ['assignment_expression', 'decl'],
+  ]);
+  for (let id = 0; id < language.nodeTypeCount; id++) {
+    const t = language.nodeTypeForId(id);
+    if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t) && !CONTEXT_TYPES.has(t) && t !== 'import_statement' && !names.has(t)) names.set(t, 'statement');
+  }
+  const types = [...new Set([...names.keys(), ...CONTEXT_TYPES, 'if_statement'])].filter(has);
+  o = { types, names };
+  outlines.set(language, o);
+  return o;
+}
+
+/** Every node the extractor looks at (outlineOf), walked once in document order with a stack of context ancestors. */
 function walk(root: TsNode, text: string, language: Language) {
   const calls: FoundCall[] = [];
   const comments: CommentSpan[] = [];
@@ -350,14 +365,26 @@ function walk(root: TsNode, text: string, language: Language) {
   const handles = new Set<string>();
   /** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
   const results = new Set<string>();
-  const captures = extractionQuery(language).captures(root);
-  // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
-  const rank = (name: string): number => (name === 'context' ? 0 : 1);
-  captures.sort((x, y) => x.node.startIndex - y.node.startIndex || y.node.endIndex - x.node.endIndex || rank(x.name) - rank(y.name));
-  const stack: Frame[] = [];
-  for (const { name, node } of captures) {
+  // The nodes are collected inside WASM (descendantsOfType), in document order, which is much
+  // cheaper than visiting every node from JavaScript. A node's end is asked of WASM on every read:
+  // it is read once per node.
+  const { types, names } = outlineOf(language);
+  const captures: { name: CaptureName | 'context' | 'exit'; node: TsNode; start: number; end: number; rank: number }[] = [];
+  for (const node of root.descendantsOfType(types)) {
+    if (!node) continue;
+    const type = node.type;
     const start = node.startIndex;
     const end = node.endIndex;
+    if (CONTEXT_TYPES.has(type)) captures.push({ name: 'context', node, start, end, rank: 0 });
+    const name = names.get(type);
+    if (name) captures.push({ name, node, start, end, rank: 1 });
+    // An `if` directly in a block or the program may be an early exit for what follows it.
+    if (type === 'if_statement' && (node.parent?.type === 'statement_block' || node.parent?.type === 'program')) captures.push({ name: 'exit', node, start, end, rank: 1 });
+  }
+  // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
+  captures.sort((x, y) => x.start - y.start || y.end - x.end || x.rank - y.rank);
+  const stack: Frame[] = [];
+  for (const { name, node, start, end } of captures) {
     while (stack.length > 0 && !(end <= stack[stack.length - 1]!.end && start >= stack[stack.length - 1]!.start)) stack.pop();
     const top = stack[stack.length - 1];
     if (name === 'context') {
@@ -398,12 +425,13 @@ function walk(root: TsNode, text: string, language: Language) {
   return { calls, comments, statements, handles, results };
 }
 
-export async function parseArangoJs(text: string, dialect: ScriptDialect): Promise<ArangoJsParse> {
+/** `file`: the document's path, so its next version is parsed incrementally (../treeSitter.ts). */
+export async function parseArangoJs(text: string, dialect: ScriptDialect, file?: string): Promise<ArangoJsParse> {
   const parser = await treeSitterParser(GRAMMAR[dialect]);
-  const tree = parser.parse(text);
-  if (!tree) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
+  const parsed = parseTree(parser, GRAMMAR[dialect], text, file);
+  if (!parsed) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
   try {
-    const root = tree.rootNode;
+    const root = parsed.tree.rootNode;
     const label = dialect === 'typescript' ? 'TypeScript' : 'JavaScript';
     const err = firstSyntaxError(root, label);
     if (err) return { ok: false, ...err };
@@ -466,6 +494,6 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect): Promi
     statements.sort((a, b) => a.start - b.start || b.end - a.end);
     return { ok: true, unit: { queries, schemaCalls, inserts }, statements, comments };
   } finally {
-    tree.delete();
+    parsed.release();
   }
 }

@@ -32,7 +32,7 @@ export const arangoJsLanguage: Language<ArangoJsUnit> = {
   lineComment: '//',
   matches: isArangoJsMigration,
   parse: async (text, file) => {
-    const parsed = await parseArangoJs(text, dialectOf(file));
+    const parsed = await parseArangoJs(text, dialectOf(file), file);
     if (!parsed.ok) return parsed;
     const embedded = parsed.unit.queries.map((q) => {
       const offsets = q.aql.offsets;

@@ -12,8 +12,8 @@ export const pythonLanguage: Language<DjangoUnit> = {
   id: 'python',
   lineComment: '#',
   matches: (file, text) => /\.py$/i.test(file) && !/(^|[\\/])__init__\.py$/.test(file) && (/(^|[\\/])migrations[\\/]/.test(file) || /\bmigrations\.Migration\b/.test(text)),
-  parse: async (text) => {
-    const parsed = await parseDjango(text);
+  parse: async (text, file) => {
+    const parsed = await parseDjango(text, file);
     if (!parsed.ok) return parsed;
     // All RunSQL of the migration form one SQL text, in order, so the SQL rules see what the
     // other RunSQL do (a table emptied by a later RunSQL, an object created by an earlier one),

@@ -6,7 +6,9 @@
 // Framework-managed operations (CreateModel, AddField, AlterField, …) are Django's business: the
 // migration recorder runs them once, so nothing here looks at them.
 import type { CommentSpan, Span } from '../types';
-import { decodeString, descendants, discardPythonParser, firstError, pythonParser, type DecodedString, type PyNode } from './treeSitter';
+import type { Language } from 'web-tree-sitter';
+import { parseTree } from '../treeSitter';
+import { decodeString, descendants, discardPythonParser, firstError, PYTHON_GRAMMAR, pythonParser, type DecodedString, type PyNode } from './treeSitter';
 
 export interface DjangoWrite extends Span {
   readonly kind: 'create' | 'bulk_create' | 'save' | 'update' | 'delete';
@@ -360,30 +362,51 @@ function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number
 
 const STATEMENT = /(_statement|_definition)$/;
 
-export async function parseDjango(text: string): Promise<DjangoParse> {
+const outlineTypes = new Map<Language, string[]>();
+
+/**
+ * The comments, calls and statements of a file in document order (outer before inner), collected
+ * inside WASM (descendantsOfType): much cheaper on a large migration than visiting every node from
+ * JavaScript.
+ */
+function outline(root: PyNode, language: Language): PyNode[] {
+  let types = outlineTypes.get(language);
+  if (!types) {
+    const found = new Set(['comment', 'call']);
+    for (let id = 0; id < language.nodeTypeCount; id++) {
+      const t = language.nodeTypeForId(id);
+      if (t && language.nodeTypeIsNamed(id) && STATEMENT.test(t)) found.add(t);
+    }
+    outlineTypes.set(language, (types = [...found]));
+  }
+  return root.descendantsOfType(types).filter((n): n is PyNode => !!n);
+}
+
+/** `file`: the document's path, so its next version is parsed incrementally (../treeSitter.ts). */
+export async function parseDjango(text: string, file?: string): Promise<DjangoParse> {
   const parser = await pythonParser();
-  let tree;
+  let parsed;
   try {
-    tree = parser.parse(text);
+    parsed = parseTree(parser, PYTHON_GRAMMAR, text, file);
   } catch (e) {
     // tree-sitter aborted inside its WASM (out of memory on huge input, a trap): this parser's
     // state is gone, so the next file gets a new one rather than a false syntax error.
     discardPythonParser();
     return { ok: false, start: 0, end: Math.min(1, text.length), message: `the Python parser (tree-sitter) could not parse this file: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (!tree) {
+  if (!parsed) {
     discardPythonParser();
     return { ok: false, start: 0, end: 0, message: 'Python parser returned no tree' };
   }
   try {
-    const root = tree.rootNode;
+    const root = parsed.tree.rootNode;
     const error = firstError(root);
     if (error) return { ok: false, ...error };
     const comments: CommentSpan[] = [];
     const statements: Span[] = [];
     const functions = new Map<string, PyNode>();
     const calls: PyNode[] = [];
-    for (const n of descendants(root, (t) => t === 'comment' || t === 'call' || STATEMENT.test(t))) {
+    for (const n of outline(root, parser.language!)) {
       if (n.type === 'comment') comments.push({ start: n.startIndex, end: n.endIndex, body: n.text.slice(1) });
       else if (STATEMENT.test(n.type) || (n.type === 'call' && (n.parent?.type === 'list' || n.parent?.type === 'tuple'))) statements.push({ start: n.startIndex, end: n.endIndex });
       if (n.type === 'function_definition') {
@@ -407,6 +430,9 @@ export async function parseDjango(text: string): Promise<DjangoParse> {
     const analysed = new Set<string>();
     for (const call of calls) {
       const name = callName(call);
+      // Most calls of a large migration are other operations and their fields: arguments are read
+      // only for RunSQL and RunPython.
+      if (!/(^|\.)Run(SQL|Python)$/.test(name)) continue;
       const { positional, keywords } = args(call);
       if (/(^|\.)RunSQL$/.test(name)) {
         const sql = keywords.get('sql') ?? positional[0];
@@ -430,6 +456,6 @@ export async function parseDjango(text: string): Promise<DjangoParse> {
     writes.sort((a, b) => a.start - b.start);
     return { ok: true, unit: { runSql, dynamicSql, writes }, statements, comments };
   } finally {
-    tree.delete();
+    parsed.release();
   }
 }

@@ -3,7 +3,7 @@
 import { descendants as walk, discardTreeSitterParser, firstSyntaxError, treeSitterParser, type TsNode } from '../treeSitter';
 import type { Parser } from 'web-tree-sitter';
 
-const GRAMMAR = 'tree-sitter-python/tree-sitter-python.wasm';
+export const PYTHON_GRAMMAR = 'tree-sitter-python/tree-sitter-python.wasm';
 
 /**
  * The Python parser, loaded on the first Python file (a run without one never loads tree-sitter).
@@ -11,12 +11,12 @@ const GRAMMAR = 'tree-sitter-python/tree-sitter-python.wasm';
  * discardPythonParser.
  */
 export function pythonParser(): Promise<Parser> {
-  return treeSitterParser(GRAMMAR);
+  return treeSitterParser(PYTHON_GRAMMAR);
 }
 
 /** Drops the Python parser after a parse failed inside tree-sitter; the next file gets a new one. */
 export function discardPythonParser(): void {
-  discardTreeSitterParser(GRAMMAR);
+  discardTreeSitterParser(PYTHON_GRAMMAR);
 }
 
 export type PyNode = TsNode;

@@ -31,10 +31,41 @@ function randomHelpers(unit: RubyUnit): Map<string, string> {
   return m;
 }
 
+/**
+ * Per file: the assignments to each variable name (in source order) and where the last
+ * `save`/`save!` of each variable starts. Looking these up per call instead of scanning every call
+ * and assignment again keeps a 2,000-line seed file linear (it was quadratic: about 25 ms of each lint of that file).
+ */
+interface FileIndex {
+  readonly assignments: Map<string, RubyNode[]>;
+  readonly lastSave: Map<string, number>;
+}
+const fileIndexCache = new WeakMap<RubyUnit, FileIndex>();
+
+function fileIndex(unit: RubyUnit): FileIndex {
+  let ix = fileIndexCache.get(unit);
+  if (ix) return ix;
+  ix = { assignments: new Map(), lastSave: new Map() };
+  for (const a of unit.assignments) {
+    const name = (a.node as Prism.LocalVariableWriteNode).name;
+    let list = ix.assignments.get(name);
+    if (!list) ix.assignments.set(name, (list = []));
+    list.push(a.node);
+  }
+  for (const c of unit.calls) {
+    const record = SAVES.has(c.node.name) ? variableName(c.node.receiver) : undefined;
+    if (record !== undefined) ix.lastSave.set(record, Math.max(ix.lastSave.get(record) ?? -1, c.node.location.startOffset));
+  }
+  fileIndexCache.set(unit, ix);
+  return ix;
+}
+
 /** The last assignment to a local or instance variable before `at`. */
 function lastValue(unit: RubyUnit, name: string, at: number): RubyNode | null | undefined {
-  const a = unit.assignments.filter((x) => (x.node as Prism.LocalVariableWriteNode).name === name && x.node.location.startOffset < at).pop();
-  return a ? (a.node as Prism.LocalVariableWriteNode).value : undefined;
+  const list = fileIndex(unit).assignments.get(name) ?? [];
+  let a: RubyNode | undefined;
+  for (const n of list) if (n.location.startOffset < at) a = n;
+  return a ? (a as Prism.LocalVariableWriteNode).value : undefined;
 }
 
 /** Where a written value comes from when it is new on every run, or undefined. */
@@ -73,8 +104,7 @@ export const seedRandomValueWritten: Rule<RubyUnit> = {
       let value: RubyNode | null | undefined;
       if (call.name.endsWith('=') && !NOT_WRITERS.has(call.name)) {
         // A writer needs a save of the same record after it to reach the database.
-        const saved = unit.calls.some((c) => SAVES.has(c.node.name) && variableName(c.node.receiver) === record && c.node.location.startOffset > at);
-        if (!saved) continue;
+        if ((fileIndex(unit).lastSave.get(record) ?? -1) <= at) continue;
         value = call.arguments_?.arguments_?.[0];
       } else if (UPDATES.has(call.name)) {
         value = call.arguments_;
