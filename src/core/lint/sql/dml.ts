@@ -219,7 +219,9 @@ const ASCII = /^[\x00-\x7f]*$/;
  * Whether a value with these text facts surely matches (true) or surely does not match (false)
  * the LIKE pattern; undefined when it cannot be told. A piece the value contains proves a match
  * of a pattern that starts and ends with %, a prefix one that ends with %, a suffix one that
- * starts with %.
+ * starts with %. A char(n) column pads the value with spaces, which LIKE sees: an exact value or
+ * a suffix counts only when the pattern gives the same answer with any padding. (A column of type
+ * name would cut values beyond 63 bytes; such user columns are left out of this reasoning.)
  */
 function likeMatches(facts: TextFacts, pattern: string, caseInsensitive: boolean): boolean | undefined {
   const all = [pattern, facts.exact, facts.prefix, facts.suffix, ...facts.contains].filter((x): x is string => x !== undefined);
@@ -227,14 +229,19 @@ function likeMatches(facts: TextFacts, pattern: string, caseInsensitive: boolean
   if (caseInsensitive && !all.every((x) => ASCII.test(x))) return undefined;
   const re = likeRegex(pattern, caseInsensitive);
   if (!re) return undefined;
-  if (facts.exact !== undefined) return re.test(facts.exact);
+  // Padding longer than the pattern is taken up by one of its %, so these lengths answer for all.
+  const padded = (x: string): boolean[] => Array.from({ length: pattern.length + 2 }, (_, k) => re.test(x + ' '.repeat(k)));
+  if (facts.exact !== undefined) {
+    const answers = padded(facts.exact);
+    return answers.every(Boolean) ? true : answers.some(Boolean) ? undefined : false;
+  }
   let trailing = 0;
   for (let i = pattern.length - 2; i >= 0 && pattern[i] === '\\'; i--) trailing++;
   const open = pattern.startsWith('%');
   const close = pattern.endsWith('%') && trailing % 2 === 0;
   if (open && close && [facts.prefix, facts.suffix, ...facts.contains].some((x) => x !== undefined && re.test(x))) return true;
   if (close && facts.prefix !== undefined && re.test(facts.prefix)) return true;
-  if (open && facts.suffix !== undefined && re.test(facts.suffix)) return true;
+  if (open && facts.suffix !== undefined && padded(facts.suffix).every(Boolean)) return true;
   return undefined;
 }
 
