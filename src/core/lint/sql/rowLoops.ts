@@ -21,6 +21,22 @@ export interface RowLoop {
   readonly variable: string;
   readonly relation: PgNode;
   readonly filter: PgNode;
+  /** The SELECT list, which decides what rec.field holds. */
+  readonly targets: readonly PgNode[];
+}
+
+/** Whether rec.field holds the visited row's own column of that name: SELECT * alone, or the column selected under its name once. */
+function fieldIsOwnColumn(loop: RowLoop, field: string): boolean {
+  const outputs = loop.targets.map((t) => {
+    const rt = bodyOf(t, 'ResTarget');
+    const ref = bodyOf(rt?.val, 'ColumnRef');
+    const f = names(ref?.fields);
+    const star = (ref?.fields ?? []).some((x: PgNode) => bodyOf(x, 'A_Star') !== undefined);
+    return { star, name: rt?.name ?? (ref && !star ? f[f.length - 1] : undefined), column: ref && !star ? f[f.length - 1] : undefined };
+  });
+  if (outputs.length === 1 && outputs[0]!.star) return true;
+  const named = outputs.filter((o) => o.star || o.name === field);
+  return named.length === 1 && named[0]!.column === field;
 }
 
 function parseOne(sql: string, kind: string): PgNode | undefined {
@@ -75,7 +91,7 @@ export function rowLoop(fors: PgNode, variables: ReadonlySet<string>): RowLoop |
     return f.length !== 2 || !qualifiers.has(f[0]!);
   });
   if (!rowOnly) return undefined;
-  const loop: RowLoop = { variable: variable.toLowerCase(), relation, filter };
+  const loop: RowLoop = { variable: variable.toLowerCase(), relation, filter, targets: sel.targetList ?? [] };
   const read = filterColumns(filter);
   let safe = true;
   walk(fors.body, (k, b) => {
@@ -120,10 +136,10 @@ function visitsOwnRow(where: PgNode, loop: RowLoop, relation: PgNode): boolean {
   };
   const a = own(e.lexpr);
   const b = field(e.rexpr);
-  if (a !== undefined && a === b) return true;
+  if (a !== undefined && a === b) return fieldIsOwnColumn(loop, a);
   const c = own(e.rexpr);
   const d = field(e.lexpr);
-  return c !== undefined && c === d;
+  return c !== undefined && c === d && fieldIsOwnColumn(loop, c);
 }
 
 /** Whether an UPDATE (parsed) updates the loop's current row with values that make the loop's filter false. */

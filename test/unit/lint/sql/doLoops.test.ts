@@ -13,12 +13,14 @@ const LIMITED = loop("    UPDATE jobs SET state = 'done', attempts = attempts + 
 const REOPENS = loop("    UPDATE jobs SET state = 'done' WHERE id = r.id;\n    UPDATE jobs SET attempts = attempts + 1, state = 'running' WHERE id = r.id;");
 const NOT_EXCLUDED = loop("    UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = r.id;");
 const VARIABLE_FILTER = "DO $$\nDECLARE r RECORD; wanted text := 'running';\nBEGIN\n  FOR r IN SELECT * FROM jobs WHERE state = wanted LOOP\n    UPDATE jobs SET state = 'done', attempts = attempts + 1 WHERE id = r.id;\n  END LOOP;\nEND $$;";
+const RENAMED = loop("    UPDATE jobs SET state = 'done', attempts = attempts + 1 WHERE id = r.id;", "SELECT parent_id AS id FROM jobs WHERE state = 'running'");
+const LISTED = loop("    UPDATE jobs SET state = 'done', attempts = attempts + 1 WHERE id = r.id;", "SELECT id, total FROM jobs WHERE state = 'running'");
 const INSERTS = loop("    UPDATE jobs SET state = 'done', attempts = attempts + 1 WHERE id = r.id;\n    INSERT INTO jobs (state) VALUES ('running');");
 
 const lineOf = (text: string, needle: string): number => text.slice(0, text.indexOf(needle)).split('\n').length;
 
 ruleTester('sql-update-changes-on-rerun', {
-  valid: [MARK_THEN_COUNT, COUNT_THEN_MARK],
+  valid: [MARK_THEN_COUNT, COUNT_THEN_MARK, LISTED],
   invalid: [
     // After an EXIT the marker may not have run: the UPDATE before it can repeat.
     { code: EXIT_BEFORE_MARK, errors: [{ line: lineOf(EXIT_BEFORE_MARK, 'UPDATE jobs SET attempts'), column: 5 }] },
@@ -28,5 +30,7 @@ ruleTester('sql-update-changes-on-rerun', {
     { code: NOT_EXCLUDED, errors: [{ line: 5, column: 5 }] },
     { code: VARIABLE_FILTER, errors: [{ line: 5, column: 5 }] },
     { code: INSERTS, errors: [{ line: 5, column: 5 }] },
+    // r.id holds another column's value: the UPDATE does not touch the visited row.
+    { code: RENAMED, errors: [{ line: 5, column: 5 }] },
   ],
 });
