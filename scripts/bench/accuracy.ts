@@ -167,7 +167,7 @@ async function scoreSet(set: CorpusSet): Promise<{ id: string; doc: string }> {
     '',
     ...(heldout
       ? [
-          'These eight projects were kept out of the development corpus and no rule was changed to fit them: the figures below are the independent check of the linter on migrations nobody here wrote.',
+          'These eight projects were kept out of the development corpus. Their first check, before any rule was changed to fit them, gave sql precision 0.991, recall 0.995 (TP 561, FP 5, FN 3, TN 205; docs/benchmarks.d/heldout.md): that is the independent figure. The figures below are **after fixes found on the held-out set** (branch lint-rules: LIKE filters and row loops in DO blocks for sql-update-changes-on-rerun, the new sql-frozen-now-literal, and the oracle probing the source tables of INSERT … SELECT, which relabelled one file), so this set no longer measures code nobody here looked at.',
           '',
         ]
       : []),

@@ -19,7 +19,7 @@ interface ColumnInfo {
   fkColumn: string | null;
 }
 
-/** Resolves a table name as written in SQL (search_path applies) to "schema.table". */
+/** Resolves a table name as SQL text, quoted where needed (search_path applies), to "schema.table". */
 export async function resolveTable(db: PgSession, name: string): Promise<string | undefined> {
   const r = await db.query(
     `select n.nspname as s, c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass($1) and c.relkind = 'r'`,

@@ -197,38 +197,60 @@ async function directRerun(db: PgSession, statements: readonly SqlStatement[], o
 
 /**
  * The second look for DML on empty tables: with probe rows in place, run the migration once more
- * (its state is the reference) and then again; the two must match.
+ * (its state is the reference) and then again; the two must match. Probe rows go into every empty
+ * table the DML writes or reads. When they break the migration itself (most often a row in the
+ * table it fills colliding with a row it inserts), the look is repeated with probe rows only in
+ * the tables it reads and never writes: the source of an INSERT … SELECT or UPDATE … FROM holding
+ * data is the case where such a statement repeats itself.
  */
 async function probeCheck(db: PgSession, statements: readonly SqlStatement[], iso: RerunIsolation): Promise<RerunOutcome> {
-  const candidates = new Set<string>();
+  const candidates: string[] = [];
+  const written = new Set<string>();
   for (const s of statements) {
     for (const t of s.dmlTargets) {
       const full = await resolveTable(db, t);
-      if (full && !candidates.has(full) && (await tableIsEmpty(db, full))) candidates.add(full);
+      if (!full) continue;
+      if (s.dmlWrites.includes(t)) written.add(full);
+      if (!candidates.includes(full) && (await tableIsEmpty(db, full))) candidates.push(full);
     }
   }
-  if (candidates.size === 0) return { idempotent: true };
+  if (candidates.length === 0) return { idempotent: true };
+  const all = await probeWith(db, statements, iso, candidates);
+  if (!all.referenceFailed) return all.outcome;
+  const sources = candidates.filter((t) => !written.has(t));
+  if (sources.length === 0 || sources.length === candidates.length) return all.outcome;
+  const read = await probeWith(db, statements, iso, sources);
+  if (read.referenceFailed) return all.outcome;
+  if (!read.outcome.idempotent) return read.outcome;
+  return { ...read.outcome, note: [all.outcome.note, read.outcome.note].filter(Boolean).join('; ') || undefined };
+}
+
+/**
+ * One probe look with probe rows in `tables`. `referenceFailed` says the run that makes the
+ * reference state failed with the probe rows in place, so this look gave no verdict.
+ */
+async function probeWith(db: PgSession, statements: readonly SqlStatement[], iso: RerunIsolation, tables: readonly string[]): Promise<{ outcome: RerunOutcome; referenceFailed?: boolean }> {
   await begin(db, iso);
   try {
     const probed: string[] = [];
-    for (const t of candidates) if (await insertProbeRow(db, t)) probed.push(t);
-    const missing = [...candidates].filter((t) => !probed.includes(t));
+    for (const t of tables) if (await insertProbeRow(db, t)) probed.push(t);
+    const missing = tables.filter((t) => !probed.includes(t));
     const note = missing.length ? `no probe row could be made for ${missing.join(', ')}; DML on them was checked on empty tables only` : undefined;
-    if (probed.length === 0) return { idempotent: true, note };
+    if (probed.length === 0) return { outcome: { idempotent: true, note } };
     await db.exec('savepoint gl_probe_ref');
     const second = await runStatements(db, statements);
     if (!second.ok) {
       // The probe row itself may break the migration (a constraint it did not expect): no verdict.
-      return { idempotent: true, note: `with probe rows in ${probed.join(', ')} the migration failed (${second.error!.message}); DML was checked on empty tables only` };
+      return { referenceFailed: true, outcome: { idempotent: true, note: `with probe rows in ${probed.join(', ')} the migration failed (${second.error!.message}); DML was checked on empty tables only` } };
     }
     await db.exec('savepoint gl_probe_third');
     const c0 = await writeCounters(db);
     const third = await runStatements(db, statements);
-    if (!third.ok) return { ...errorOutcome(statements, third.failedIndex!, third.error!, 'with a probe row in place, a repeated run failed: '), probedTables: probed };
+    if (!third.ok) return { outcome: { ...errorOutcome(statements, third.failedIndex!, third.error!, 'with a probe row in place, a repeated run failed: '), probedTables: probed } };
     // The reference is the state after the second run: the third is rolled back to reach it.
     const { differences, wrote } = await differencesOfRun(db, c0, () => db.exec('rollback to savepoint gl_probe_third').then(() => undefined));
-    if (differences.length === 0) return { idempotent: true, note, wrote };
-    return differenceOutcome(statements, differences, await blame(db, statements, await fingerprint(db)), probed);
+    if (differences.length === 0) return { outcome: { idempotent: true, note, wrote } };
+    return { outcome: differenceOutcome(statements, differences, await blame(db, statements, await fingerprint(db)), probed) };
   } finally {
     await undo(db, iso).catch(() => undefined);
   }

@@ -5,6 +5,7 @@ import { parseSync } from 'libpg-query';
 import { loadSqlParser } from '../lint/sql/parse';
 import { InputError } from '../common/errors';
 import { lineColumn, type MigrationFile } from './files';
+import { quoteIdent } from './session';
 
 export interface SqlStatement {
   /** 0-based index in the file. */
@@ -17,8 +18,13 @@ export interface SqlStatement {
   readonly column: number;
   /** The parse-tree node name, e.g. CreateStmt, UpdateStmt. */
   readonly nodeType: string;
-  /** Table names (schema-qualified when written so) the statement writes to with DML. */
+  /**
+   * The tables a DML statement writes or reads (its target, FROM/USING, sub-queries), as quoted
+   * SQL names (schema-qualified when written so): `"public"."Document"`, ready for to_regclass.
+   */
   readonly dmlTargets: readonly string[];
+  /** Those of dmlTargets the statement writes (INSERT/UPDATE/DELETE/MERGE targets, also in WITH). */
+  readonly dmlWrites: readonly string[];
 }
 
 
@@ -54,7 +60,7 @@ export function splitSqlSync(text: string, file: string): SqlStatement[] {
     const lc = lineColumn(text, start);
     const node = s.stmt ?? {};
     const nodeType = Object.keys(node)[0] ?? 'Unknown';
-    out.push({ index: out.length, text: body, start, line: lc.line, column: lc.column, nodeType, dmlTargets: dmlTargets(nodeType, node[nodeType]) });
+    out.push({ index: out.length, text: body, start, line: lc.line, column: lc.column, nodeType, ...dmlTables(nodeType, node[nodeType]) });
   }
   return out;
 }
@@ -79,23 +85,31 @@ interface RangeVar {
   schemaname?: string;
 }
 
-/** Every table a DML statement reads or writes (its target and the tables in its FROM/USING/sub-queries). */
-function dmlTargets(nodeType: string, node: unknown): string[] {
-  if (!['UpdateStmt', 'DeleteStmt', 'InsertStmt', 'MergeStmt'].includes(nodeType)) return [];
+/**
+ * Every table a DML statement reads or writes (its target and the tables in its FROM/USING/
+ * sub-queries), and which of them it writes: a statement's target is its `relation`, what it
+ * reads a RangeVar.
+ */
+function dmlTables(nodeType: string, node: unknown): { dmlTargets: string[]; dmlWrites: string[] } {
+  if (!['UpdateStmt', 'DeleteStmt', 'InsertStmt', 'MergeStmt'].includes(nodeType)) return { dmlTargets: [], dmlWrites: [] };
   const found = new Set<string>();
+  const written = new Set<string>();
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== 'object') return;
     for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
       if ((k === 'RangeVar' || k === 'relation') && child && typeof child === 'object' && (child as RangeVar).relname) {
         const r = child as RangeVar;
-        found.add(r.schemaname ? `${r.schemaname}.${r.relname}` : r.relname!);
+        // Quoted as the parser resolved them: to_regclass would fold an unquoted "Document" to document.
+        const name = r.schemaname ? `${quoteIdent(r.schemaname)}.${quoteIdent(r.relname!)}` : quoteIdent(r.relname!);
+        found.add(name);
+        if (k === 'relation') written.add(name);
       }
       walk(child);
     }
   };
   walk(node);
-  return [...found];
+  return { dmlTargets: [...found], dmlWrites: [...written] };
 }
 
 /** Position of a server error inside the file, from the statement and the error's 1-based position. */

@@ -139,6 +139,31 @@ for (const engine of ENGINES) {
       assert.match(r.differences[0]!.detail!, /expected integer not null default 0; found integer not null default 5/);
     });
 
+    test('verify puts probe rows into the source of INSERT … SELECT (quoted mixed-case names too) and catches the copy that repeats', async () => {
+      const dir = await copyFixture('chain-ok');
+      try {
+        await writeFile(
+          path.join(dir, '20250105T000000_documents.sql'),
+          'CREATE TABLE IF NOT EXISTS "Document" (id serial PRIMARY KEY, body text NOT NULL);\n' +
+            'CREATE TABLE IF NOT EXISTS "DocumentData" (id serial PRIMARY KEY, "documentId" int NOT NULL UNIQUE REFERENCES "Document" (id), data text);\n' +
+            'CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, body text NOT NULL);\nCREATE TABLE IF NOT EXISTS note_copies (note_id int NOT NULL, body text);\n',
+        );
+        // Both tables are empty when these run: only a probe row in the source shows what a second run does.
+        await writeFile(path.join(dir, '20250106T000000_copy_documents.sql'), 'INSERT INTO "DocumentData" ("documentId", data) SELECT d.id, d.body FROM "Document" d;\n');
+        await writeFile(path.join(dir, '20250107T000000_copy_documents_once.sql'), 'INSERT INTO "DocumentData" ("documentId", data) SELECT d.id, d.body FROM "Document" d ON CONFLICT ("documentId") DO NOTHING;\n');
+        await writeFile(path.join(dir, '20250108T000000_copy_notes.sql'), 'INSERT INTO note_copies (note_id, body) SELECT n.id, n.body FROM notes n;\n');
+        await writeFile(path.join(dir, '20250109T000000_copy_notes_once.sql'), 'INSERT INTO note_copies (note_id, body) SELECT n.id, n.body FROM notes n WHERE NOT EXISTS (SELECT 1 FROM note_copies c WHERE c.note_id = n.id);\n');
+        const r = await verifyMigrations(await sql(dir), provider, quietContext());
+        const m = r.runs[0]!.migrations;
+        assert.deepEqual(m.map((x) => x.status), ['ok', 'ok', 'ok', 'ok', 'ok', 'not-idempotent', 'ok', 'not-idempotent', 'ok'], formatVerifyReport(r));
+        assert.match(m[5]!.rerun!.reason!, /with a probe row in place, a repeated run failed: .*DocumentData_documentId_key/);
+        assert.match(m[7]!.rerun!.reason!, /rows of table public\.note_copies: (\d+) → (?!\1)\d+/);
+        assert.match(m[7]!.rerun!.reason!, /with a probe row in .*public\.notes\b/);
+      } finally {
+        await removeDir(dir);
+      }
+    });
+
     test('oracle: labels SQL against a prepared setup, with the statement to blame', async () => {
       const oracle = await createOracle({ setupSql: 'create table t (id int primary key, n int not null default 0)', database: db.url ? new URL(db.url).toString() : undefined });
       try {

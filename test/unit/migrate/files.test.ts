@@ -51,9 +51,15 @@ suite('(unit) migrate files and statements', () => {
     const s = await splitSql(text, 'f.sql');
     assert.deepEqual(s.map((x) => [x.index, x.line, x.column, x.nodeType]), [[0, 2, 1, 'CreateStmt'], [1, 4, 13, 'InsertStmt'], [2, 4, 44, 'UpdateStmt']]);
     assert.equal(s[1]!.text, "INSERT INTO s.t2 VALUES ('ü')");
-    assert.deepEqual(s[1]!.dmlTargets, ['s.t2']);
-    assert.deepEqual([...s[2]!.dmlTargets].sort(), ['t', 'u']);
+    assert.deepEqual(s[1]!.dmlTargets, ['"s"."t2"']);
+    assert.deepEqual([...s[2]!.dmlTargets].sort(), ['"t"', '"u"']);
     assert.deepEqual(s[0]!.dmlTargets, []);
+  });
+
+  test('DML tables keep the case the parser resolved: quoted names stay mixed-case, unquoted ones fold', async () => {
+    const s = await splitSql('INSERT INTO "Copy" (id) SELECT d.id FROM "Source" d JOIN Other o ON o.id = d.id;', 'q.sql');
+    assert.deepEqual([...s[0]!.dmlTargets].sort(), ['"Copy"', '"Source"', '"other"']);
+    assert.deepEqual(s[0]!.dmlWrites, ['"Copy"']);
   });
 
   test('a syntax error is an input error at file:line:column; psql meta-commands are explained', async () => {

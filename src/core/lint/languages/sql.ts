@@ -24,6 +24,7 @@ import { deleteChangesOnRerun } from '../rules/sql/deleteChangesOnRerun';
 import { dropIfExists } from '../rules/sql/dropIfExists';
 import { enumAddValueIfNotExists } from '../rules/sql/enumAddValueIfNotExists';
 import { enumValueRemoved } from '../rules/sql/enumValueRemoved';
+import { frozenNowLiteral } from '../rules/sql/frozenNowLiteral';
 import { insertWithoutConflictHandling } from '../rules/sql/insertWithoutConflictHandling';
 import { renameGuarded } from '../rules/sql/renameGuarded';
 import { updateChangesOnRerun } from '../rules/sql/updateChangesOnRerun';
@@ -55,6 +56,7 @@ export const sqlRules: readonly Rule<SqlUnit>[] = [
   conflictKeyRewritten,
   updateChangesOnRerun,
   deleteChangesOnRerun,
+  frozenNowLiteral,
 ];
 
 export function sqlLanguage(): Language<SqlUnit> {

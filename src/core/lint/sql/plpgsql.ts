@@ -8,6 +8,7 @@ import type { CommentSpan } from '../types';
 import { bodyOf, funcName, names, some, type PgNode } from './ast';
 import { ByteOffsets } from './bytes';
 import { parsePiece, sqlParser, type BlockContext, type SqlStatement, type SqlStmt } from './parse';
+import { marksLoopRow, rowLoop, type RowLoop } from './rowLoops';
 
 type Inner = SqlStmt;
 
@@ -223,8 +224,25 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
 
   const exprText = (e: PgNode): string | undefined => bodyOf(e, 'PLpgSQL_expr')?.query;
 
+  // FOR loops over the rows of one table whose filter an UPDATE in the body can make false (./rowLoops.ts).
+  const variables = new Set<string>();
+  for (const d of fn.datums ?? []) {
+    const name = (bodyOf(d, 'PLpgSQL_var') ?? bodyOf(d, 'PLpgSQL_rec') ?? bodyOf(d, 'PLpgSQL_row'))?.refname;
+    if (typeof name === 'string') variables.add(name.toLowerCase());
+  }
+  const loops: RowLoop[] = [];
+
   const visitList = (list: PgNode, ctx: BlockContext): void => {
-    for (const s of Array.isArray(list) ? list : []) visit(s, ctx);
+    const items: PgNode[] = Array.isArray(list) ? list : [];
+    // A list with an UPDATE that takes the visited row out of its loop's filter does not run again
+    // for that row: from that UPDATE on, and from the list's start when nothing before it can
+    // leave the list early (EXIT, CONTINUE, RETURN, RAISE).
+    let from = items.length;
+    if (!ctx.conditional && loops.length) {
+      const m = items.findIndex((s) => marksLoopRow(exprText(bodyOf(s, 'PLpgSQL_stmt_execsql')?.sqlstmt) ?? '', loops));
+      if (m >= 0) from = some(items.slice(0, m), (k) => k === 'PLpgSQL_stmt_exit' || k === 'PLpgSQL_stmt_return' || k === 'PLpgSQL_stmt_raise') ? m : 0;
+    }
+    items.forEach((s, i) => visit(s, i >= from ? { ...ctx, conditional: true } : ctx));
   };
 
   const visit = (node: PgNode, ctx: BlockContext): void => {
@@ -275,7 +293,10 @@ export function analyzeDoBlock(text: string, stmt: SqlStatement): { statements: 
         // FOR r IN SELECT … FROM pg_indexes (or another catalog) LOOP: the body runs only for
         // objects that exist now, so what it drops or alters is there by construction.
         const inner = readsCatalog(exprText(b.query)) ? { ...ctx, conditional: true } : ctx;
+        const loop = kind === 'PLpgSQL_stmt_fors' && !inner.conditional ? rowLoop(b, variables) : undefined;
+        if (loop) loops.push(loop);
         visitList(b.body, inner);
+        if (loop) loops.pop();
         return;
       }
       case 'PLpgSQL_stmt_loop':

@@ -48,6 +48,14 @@ ruleTester('sql-update-changes-on-rerun', {
     'UPDATE users SET n = (SELECT count(*) FROM items WHERE items.user_id = users.id);',
     "UPDATE accounts SET balance = balance + 10 WHERE NOT EXISTS (SELECT 1 FROM data_migrations WHERE name = 'bonus'); INSERT INTO data_migrations VALUES ('bonus');",
     "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'price') THEN UPDATE items SET cents = price * 100; END IF; END $$;",
+    // The new value surely matches the pattern, so NOT LIKE skips the rows already migrated.
+    "UPDATE notes SET body = body || ' [archived]' WHERE body NOT LIKE '%[archived]%';",
+    "UPDATE jobs SET params = json_build_object('job_id', params::int)::text WHERE kind = 'sync' AND params NOT LIKE '%job_id%';",
+    "UPDATE jobs SET params = jsonb_build_object('job_id', params, 'v', 2)::varchar WHERE params NOT LIKE '%\"job_id\"%';",
+    "UPDATE users SET handle = concat('legacy_', handle, '') WHERE handle NOT LIKE 'legacy\\_%';",
+    "UPDATE tags SET name = 'Old: ' || name WHERE name NOT ILIKE 'old:%';",
+    "UPDATE tags SET name = (name || '-v2')::text WHERE name NOT LIKE '%-v_%';",
+    "UPDATE s SET code = code || '-x', state = 'done' WHERE state LIKE 'pend%';",
   ],
   invalid: [
     { code: 'UPDATE items SET stock = stock + 5;', errors: [{ line: 1, column: 1, endLine: 1, endColumn: 35, message: /own current value/ }] },
@@ -59,6 +67,19 @@ ruleTester('sql-update-changes-on-rerun', {
     { code: 'UPDATE users SET token = md5(random()::text);', errors: [{ line: 1, column: 1 }] },
     { code: 'UPDATE c SET n = n + 1 WHERE n < 10;', errors: [{ line: 1, column: 1 }] },
     { code: "UPDATE users AS u SET name = u.name || '!' WHERE u.id = 1;", errors: [{ line: 1, column: 1 }] },
+    // LIKE filters that the new value does not provably defeat keep the finding.
+    { code: "UPDATE notes SET body = body || ' [archived]' WHERE body NOT LIKE '%[old]%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE notes SET body = body || 'x' WHERE body NOT LIKE 'x%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE jobs SET params = json_build_object('job_id', params::int)::text WHERE params::text NOT LIKE '%job_id%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE jobs SET params = json_build_object('job\"id', params::int)::text WHERE params NOT LIKE '%job\"id%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE c SET n = n + 1 WHERE label NOT LIKE '%x%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE s SET code = code || '-x', state = 'pending' WHERE state LIKE 'pend%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE s SET code = code || '-x' WHERE code LIKE '%-x';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE t SET v = w || v WHERE v NOT LIKE '%x%';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE t SET v = v || 'Ä' WHERE v NOT ILIKE '%ä';", errors: [{ line: 1, column: 1 }] },
+    // A char(n) column pads the value with spaces, which LIKE sees: a suffix or an exact value proves nothing then.
+    { code: "UPDATE notes SET body = body || ' [archived]' WHERE body NOT LIKE '%[archived]';", errors: [{ line: 1, column: 1 }] },
+    { code: "UPDATE s SET code = code || '-x', state = 'done' WHERE state LIKE 'done_';", errors: [{ line: 1, column: 1 }] },
   ],
 });
 
