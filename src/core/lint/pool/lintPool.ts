@@ -270,7 +270,10 @@ export class LintPool implements LintRunner {
     const running = this.#runningItem(slot, batch);
     let left: number;
     if (running >= 0) {
-      left = this.#epoch + Atomics.load(slot.progress!, PROGRESS_SINCE) + this.budget.timeMs - now;
+      // The cell holds the start modulo 2^32 (an Int32Array stores a number that way): the
+      // difference taken the same way is right for any run shorter than 24 days.
+      const elapsed = (now - this.#epoch - Atomics.load(slot.progress!, PROGRESS_SINCE)) | 0;
+      left = this.budget.timeMs - elapsed;
       if (left <= 0) return this.#fail(slot, worker, `not linted: exceeded the ${this.budget.timeMs} ms time budget for one file`);
     } else {
       left = (slot.postedAt ?? now) + this.#startTimeoutMs - now;

@@ -41,13 +41,13 @@ export type WorkerResponse =
  * time budget without a message per file. `PROGRESS_SEQ` 0 means between files.
  */
 export const PROGRESS_SEQ = 0;
-/** Milliseconds since the pool's epoch (workerData.epoch) when the current file started. */
+/** Milliseconds since the pool's epoch (workerData.epoch) when the current file started, modulo 2^32 (the pool may live longer than an Int32 counts). */
 export const PROGRESS_SINCE = 1;
 export const PROGRESS_CELLS = 2;
 
 /** What a worker gets at its start. */
 export interface WorkerData {
   readonly progress: SharedArrayBuffer;
-  /** Date.now() at the pool's start: PROGRESS_SINCE counts from it (an Int32 holds 24 days of it). */
+  /** Date.now() at the pool's start: PROGRESS_SINCE counts from it. */
   readonly epoch: number;
 }
