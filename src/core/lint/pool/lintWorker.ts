@@ -55,23 +55,36 @@ async function lintFiles(items: readonly FileItem[], seqs: readonly number[], op
   return outcomes;
 }
 
+/** Requests run one after the other: the pool may send the next batch while this one runs. */
+let queue: Promise<void> = Promise.resolve();
+
 port.on('message', (req: WorkerRequest) => {
-  if (req.kind !== 'files') answer({ id: req.id, kind: 'started' });
-  void (async () => {
-    try {
-      if (req.kind === 'files') {
-        answer({ id: req.id, kind: 'files', outcomes: await lintFiles(req.items, req.seqs, req.options) });
-        return;
-      }
-      if (req.kind === 'lint') {
-        answer({ id: req.id, kind: 'lint', result: await linter.lint(req.file, req.text, req.options) });
-        return;
-      }
-      const language = linter.languageFor(req.file, req.text);
-      const parsed = language ? await language.parse(req.text, req.file) : undefined;
-      answer({ id: req.id, kind: 'statements', statements: parsed?.ok ? parsed.statements.map((s) => ({ start: s.start, end: s.end })) : undefined });
-    } catch (e) {
-      answer({ id: req.id, kind: 'failed', message: e instanceof Error ? e.message : String(e) });
-    }
-  })();
+  // A failure outside a request's own handling ends the worker, as an unhandled one would: the
+  // pool sees the worker fail and replaces it.
+  queue = queue
+    .then(() => handle(req))
+    .catch((e: unknown) => {
+      setImmediate(() => {
+        throw e;
+      });
+    });
 });
+
+async function handle(req: WorkerRequest): Promise<void> {
+  if (req.kind !== 'files') answer({ id: req.id, kind: 'started' });
+  try {
+    if (req.kind === 'files') {
+      answer({ id: req.id, kind: 'files', outcomes: await lintFiles(req.items, req.seqs, req.options) });
+      return;
+    }
+    if (req.kind === 'lint') {
+      answer({ id: req.id, kind: 'lint', result: await linter.lint(req.file, req.text, req.options) });
+      return;
+    }
+    const language = linter.languageFor(req.file, req.text);
+    const parsed = language ? await language.parse(req.text, req.file) : undefined;
+    answer({ id: req.id, kind: 'statements', statements: parsed?.ok ? parsed.statements.map((s) => ({ start: s.start, end: s.end })) : undefined });
+  } catch (e) {
+    answer({ id: req.id, kind: 'failed', message: e instanceof Error ? e.message : String(e) });
+  }
+}

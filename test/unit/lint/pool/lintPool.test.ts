@@ -90,21 +90,24 @@ suite('(unit) lint pool: budgets and recovery', function () {
     }
   });
 
-  test('lintFiles: a file that hangs its parser in the middle of a batch is the only one not linted; the rest of the batch lints on a new worker', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'greenlight-pool-hang-'));
-    try {
-      // Seven files on one worker go out as batches of 3, 2, 1 and 1: the hang is the middle one of the first.
-      const items = ['a', 'hang', 'b', 'c', 'd', 'e', 'f'].map((name) => {
-        const file = path.join(dir, 'db', 'seeds', `${name}.rb`);
-        return { file, text: name === 'hang' ? BEGIN_SEED : GOOD_SEED };
-      });
-      const outcomes = await pool.lintFiles(items);
-      const codes = outcomes.map((o) => (o.kind === 'linted' ? o.result.findings.map((f) => f.message) : o.kind));
-      assert.deepEqual(codes, [[], ['not linted: exceeded the 3000 ms time budget for one file'], [], [], [], [], []]);
-      outcomes.forEach((o, i) => i !== 1 && assert.equal(o.kind === 'linted' && o.result.language, 'ruby'));
-      assert.equal(pool.started, 2, 'the hung worker was replaced by exactly one new worker');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  // Seven files on one worker go out as batches of 3, 2, 1 and 1, the second sent while the
+  // first runs: a hang in the middle of the first, and in the batch sent ahead.
+  for (const hung of [1, 4]) {
+    test(`lintFiles: a file that hangs its parser (file ${hung + 1} of 7) is the only one not linted; the other files sent to its worker lint on a new one`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'greenlight-pool-hang-'));
+      try {
+        const items = Array.from({ length: 7 }, (_, i) => ({ file: path.join(dir, 'db', 'seeds', `${i}.rb`), text: i === hung ? BEGIN_SEED : GOOD_SEED }));
+        const outcomes = await pool.lintFiles(items);
+        const messages = outcomes.map((o) => (o.kind === 'linted' ? o.result.findings.map((f) => f.message) : o.kind));
+        assert.deepEqual(
+          messages,
+          items.map((_, i) => (i === hung ? ['not linted: exceeded the 3000 ms time budget for one file'] : [])),
+        );
+        outcomes.forEach((o, i) => i !== hung && assert.equal(o.kind === 'linted' && o.result.language, 'ruby'));
+        assert.equal(pool.started, 2, 'the hung worker was replaced by exactly one new worker');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
