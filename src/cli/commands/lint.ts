@@ -260,7 +260,7 @@ async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: st
   for (const p of paths) {
     const abs = path.resolve(io.cwd, p);
     if (isGlob(p)) {
-      const c = await collectLintFiles(io.cwd, [p]);
+      const c = await collectLintFiles(io.cwd, [p], { blocking: true });
       if (c.files.length === 0) problems.push(`${p}: no files match this pattern`);
       c.files.forEach((f) => files.add(f));
       continue;
@@ -273,7 +273,7 @@ async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: st
       continue;
     }
     if (s.isDirectory()) {
-      const c = await collectLintFiles(abs, ['.']);
+      const c = await collectLintFiles(abs, ['.'], { blocking: true });
       if (c.truncated) problems.push(`${p}: more than ${c.files.length} files; narrow the path`);
       c.files.forEach((f) => files.add(f));
     } else {
@@ -301,7 +301,7 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
   if (!db && extra.length === 0) throw new InputError(`no paths given and ${shown} declares no database (database.migrations, database.seeds) and no lint.paths; pass paths to lint`);
   const files = new Set<string>();
   for (const p of [...(db ? [db.migrations, ...db.seeds] : []), ...extra]) {
-    const c = await collectLintFiles(result.root, [p], { explicitFiles: true });
+    const c = await collectLintFiles(result.root, [p], { explicitFiles: true, blocking: true });
     // A project without seeds yet is normal: say so, but it is not an error.
     if (c.files.length === 0) io.err(`note: ${displayPath(path.resolve(result.root, p), io.cwd)} (from ${shown}) has no files to lint`);
     c.files.forEach((f) => files.add(f));
