@@ -52,7 +52,10 @@ const builds = [
   // lintWorker.js (the engine alone), loaded by the CLI and the service.
   { platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', entryPoints: { cli: 'src/cli/dispatch.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { cliAll: 'src/cli/main.ts' }, outdir: dist },
-  { ...node, entryPoints: { cliLint: 'src/cli/lintMain.ts' }, outdir: dist, plugins: [configLoaderApart()] },
+  // `supported: dynamic-import: false`: the config loader's import() becomes a require(); an
+  // import() of a CommonJS file goes through the ESM loader, which scans the whole megabyte with
+  // cjs-module-lexer first (60 ms of a run).
+  { ...node, entryPoints: { cliLint: 'src/cli/lintMain.ts' }, outdir: dist, plugins: [configLoaderApart()], supported: { 'dynamic-import': false } },
   { ...node, entryPoints: { configLoad: 'src/core/config/load.ts' }, outdir: dist },
   { ...node, entryPoints: { lintWorker: 'src/core/lint/pool/lintWorker.ts' }, outdir: dist },
 ];

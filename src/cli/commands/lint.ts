@@ -3,6 +3,7 @@
 // database.seeds and lint.paths); `-` lints standard input. The rules and severities of
 // greenlight.yaml's `lint:` block apply either way, `--rule` on top. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or
 // unreadable-file errors (each message names the file and why).
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,8 @@ import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
 import { lintOptionsFromConfig, mergeLintOptions, ruleCodeLine, unknownRuleCodes } from '../../core/lint/projectLintConfig';
 import { DEFAULT_LINT_BUDGET, LintPool, type LintRunner } from '../../core/lint/pool/lintPool';
+import type { FileItem, FileOutcome } from '../../core/lint/pool/protocol';
+import { readFailureReason } from '../../core/lint/pool/readFailure';
 import { contentHash, LintCache } from '../../core/lint/cache';
 import { installedRuleDocsDir, ruleDocsUri } from '../../core/lint/report/docs';
 import { formatJson } from '../../core/lint/report/json';
@@ -53,8 +56,13 @@ export const DEFAULT_STDIN_FILENAME = 'stdin.sql';
 
 export const DEFAULT_CACHE_LOCATION = '.greenlight/lint-cache.json';
 
-/** A runner for one run (made before the files are found, so it can start loading); close() ends its workers. */
-export type RunnerFactory = (opts: LintCommandOptions) => LintRunner & { close?(): Promise<void> };
+/** What a run lints with: lint() for one file; lintFiles, when there, gets all files at once and reads them itself. */
+export type RunLintRunner = LintRunner & { close?(): Promise<void>; lintFiles?(items: readonly FileItem[], options: LintOptions): Promise<FileOutcome[]> };
+/**
+ * A runner for one run, made before the files are found (so it can start loading) from the
+ * options and the run's paths; close() ends its workers.
+ */
+export type RunnerFactory = (opts: LintCommandOptions, run: { readonly paths: readonly string[]; readonly cwd: string; readonly linter: Linter }) => RunLintRunner;
 /** Files read and queued for linting at once. */
 const IN_FLIGHT = 64;
 
@@ -65,18 +73,91 @@ function budgetNumber(flag: string, value: string | undefined, fallback: number)
   return n;
 }
 
+/** SQL file names: the one language whose parser and rules have no known hang (see SMALL_RUN_FILES). */
+const SQL_FILE = /\.(sql|pgsql|psql)$/i;
+/**
+ * A run of at most this many SQL files of at most SMALL_RUN_BYTES together is linted on the main
+ * thread: starting a worker thread (its own Node.js bootstrap, its own copy of the engine and the
+ * parser) costs more than the files do, and one file is what a pre-commit hook or an editor
+ * integration usually asks for. Only SQL runs so: the budgets exist for prism and tree-sitter,
+ * which have hung on real input; PostgreSQL's own parser and the SQL rules take milliseconds on
+ * a quarter of a megabyte.
+ */
+const SMALL_RUN_FILES = 4;
+const SMALL_RUN_BYTES = 256 * 1024;
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    // Unreadable: the run reports it; it costs nothing to lint.
+    return 0;
+  }
+}
+
+/** Whether the paths name only a few SQL files (no directory, no glob): the run will likely be small. */
+function namesFewSqlFiles(paths: readonly string[], cwd: string, stdinFilename: string | undefined): boolean {
+  if (paths.length === 1 && paths[0] === STDIN_PATH) return SQL_FILE.test(stdinFilename ?? DEFAULT_STDIN_FILENAME);
+  return paths.length > 0 && paths.length <= SMALL_RUN_FILES && paths.every((p) => !isGlob(p) && SQL_FILE.test(p) && !isDirectory(path.resolve(cwd, p)));
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The CLI's runner: a pool of worker threads, one per core at most (more start only for a backlog
  * of files), each file under the budget (a file over it is reported as not linted instead of
- * hanging the run). The first worker starts at once and loads while the files are found.
+ * hanging the run) — or, for a small SQL run, the engine on this thread. Unless the paths name
+ * only a few SQL files, the first worker starts at once and loads while the files are found.
  */
-export const workerPoolRunner: RunnerFactory = (opts) =>
-  new LintPool({
-    size: availableParallelism(),
-    // With --cache most files are usually answered from the cache: a worker starts only when needed.
-    warm: !opts.cache,
-    budget: { timeMs: budgetNumber('--max-file-ms', opts.maxFileMs, DEFAULT_LINT_BUDGET.timeMs), memoryMb: budgetNumber('--max-file-mb', opts.maxFileMb, DEFAULT_LINT_BUDGET.memoryMb) },
-  });
+export class CliRunner implements RunLintRunner {
+  #pool: LintPool | undefined;
+
+  /** Worker threads started so far (none for a small SQL run). */
+  get workersStarted(): number {
+    return this.#pool?.started ?? 0;
+  }
+
+  /** `started`: a pool already started (warm), used for every run size. */
+  constructor(
+    private readonly linter: Linter,
+    private readonly makePool: () => LintPool,
+    started?: LintPool,
+  ) {
+    this.#pool = started;
+  }
+
+  lint(file: string, text: string, options?: LintOptions): Promise<LintResult> {
+    this.#pool ??= this.makePool();
+    return this.#pool.lint(file, text, options);
+  }
+
+  lintFiles(items: readonly FileItem[], options: LintOptions): Promise<FileOutcome[]> {
+    if (!this.#pool && items.length <= SMALL_RUN_FILES && items.every((it) => SQL_FILE.test(it.file))) {
+      const bytes = items.reduce((n, it) => n + (it.text?.length ?? fileSize(it.file)), 0);
+      if (bytes <= SMALL_RUN_BYTES) return lintEach(this.linter, this.linter, items, options);
+    }
+    this.#pool ??= this.makePool();
+    return this.#pool.lintFiles(items, options);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+}
+
+export const workerPoolRunner = (...[opts, run]: Parameters<RunnerFactory>): CliRunner => {
+  const budget = { timeMs: budgetNumber('--max-file-ms', opts.maxFileMs, DEFAULT_LINT_BUDGET.timeMs), memoryMb: budgetNumber('--max-file-mb', opts.maxFileMb, DEFAULT_LINT_BUDGET.memoryMb) };
+  const makePool = (warm = false): LintPool => new LintPool({ size: availableParallelism(), warm, budget });
+  // With --cache most files are usually answered from the cache: a worker starts only when needed.
+  const warm = !opts.cache && !namesFewSqlFiles(run.paths, run.cwd, opts.stdinFilename);
+  return new CliRunner(run.linter, () => makePool(), warm ? makePool(true) : undefined);
+};
 
 export function registerLint(program: Command, io: CliIo, createLinter: () => Linter = createDefaultLinter): void {
   program
@@ -125,18 +206,46 @@ export function failsAt(results: readonly LintResult[], failOn: FailOn): boolean
   return results.some((r) => r.findings.some((f) => RANK[f.severity] >= threshold));
 }
 
-function why(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ELOOP: 'too many levels of symbolic links',
-    ENOTDIR: 'a part of the path is not a directory',
-    EISDIR: 'is a directory',
-    EMFILE: 'too many open files',
+const why = readFailureReason;
+
+function readTextOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A runner without a bulk path (the in-thread engine, tests' runners): the files one at a time
+ * through lint(), a bounded number in flight — enough to keep a runner busy while the next files
+ * are read, few enough that 10,000 files never hit the open-file limit.
+ */
+async function lintEach(runner: LintRunner, linter: Linter, items: readonly FileItem[], options: LintOptions): Promise<FileOutcome[]> {
+  const out = new Array<FileOutcome>(items.length);
+  const one = async (k: number): Promise<void> => {
+    const { file } = items[k]!;
+    let text = items[k]!.text;
+    if (text === undefined) {
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        out[k] = { kind: 'unread', reason: readFailureReason(e) };
+        return;
+      }
+      if (!linter.languageFor(file, text)) {
+        out[k] = { kind: 'skipped' };
+        return;
+      }
+    }
+    out[k] = { kind: 'linted', result: await runner.lint(file, text, options) };
   };
-  return err?.code ? `${reasons[err.code] ?? err.message} (${err.code})` : String(e);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await one(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, lane));
+  return out;
 }
 
 interface Targets {
@@ -151,7 +260,7 @@ async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: st
   for (const p of paths) {
     const abs = path.resolve(io.cwd, p);
     if (isGlob(p)) {
-      const c = await collectLintFiles(io.cwd, [p]);
+      const c = await collectLintFiles(io.cwd, [p], { blocking: true });
       if (c.files.length === 0) problems.push(`${p}: no files match this pattern`);
       c.files.forEach((f) => files.add(f));
       continue;
@@ -164,7 +273,7 @@ async function targetsFromArgs(paths: readonly string[], io: CliIo, problems: st
       continue;
     }
     if (s.isDirectory()) {
-      const c = await collectLintFiles(abs, ['.']);
+      const c = await collectLintFiles(abs, ['.'], { blocking: true });
       if (c.truncated) problems.push(`${p}: more than ${c.files.length} files; narrow the path`);
       c.files.forEach((f) => files.add(f));
     } else {
@@ -192,7 +301,7 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
   if (!db && extra.length === 0) throw new InputError(`no paths given and ${shown} declares no database (database.migrations, database.seeds) and no lint.paths; pass paths to lint`);
   const files = new Set<string>();
   for (const p of [...(db ? [db.migrations, ...db.seeds] : []), ...extra]) {
-    const c = await collectLintFiles(result.root, [p], { explicitFiles: true });
+    const c = await collectLintFiles(result.root, [p], { explicitFiles: true, blocking: true });
     // A project without seeds yet is normal: say so, but it is not an error.
     if (c.files.length === 0) io.err(`note: ${displayPath(path.resolve(result.root, p), io.cwd)} (from ${shown}) has no files to lint`);
     c.files.forEach((f) => files.add(f));
@@ -207,6 +316,9 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
  */
 async function projectLintOptions(configArg: string, io: CliIo, knownCodes: ReadonlySet<string>, pathsGiven: boolean): Promise<LintOptions> {
   const file = path.resolve(io.cwd, configArg);
+  // Without the file there is nothing to load: the YAML parser and the schema (a megabyte of code
+  // to compile) are not even required then.
+  if (!(await stat(file).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOENT'))) return {};
   const { loadConfig } = await import('../../core/config/load');
   const result = await loadConfig(file);
   const shown = displayPath(file, io.cwd);
@@ -241,7 +353,7 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
   if (!fromStdin && paths.includes(STDIN_PATH)) throw new InputError(`"${STDIN_PATH}" (standard input) cannot be combined with other paths`);
   if (opts.stdinFilename !== undefined && !fromStdin) throw new InputError(`--stdin-filename needs the path "${STDIN_PATH}"`);
   const options = mergeLintOptions(await projectLintOptions(opts.config ?? CONFIG_FILE_NAME, io, known, paths.length > 0), cliOptions);
-  const runner = createRunner ? createRunner(opts) : linter;
+  const runner: RunLintRunner = createRunner ? createRunner(opts, { paths, cwd: io.cwd, linter }) : linter;
   const problems: string[] = [];
   let stdinText: string | undefined;
   let targets: Targets;
@@ -259,53 +371,79 @@ export async function runLint(paths: readonly string[], opts: LintCommandOptions
   targets.files.sort();
 
   const cache = opts.cache || opts.cacheLocation ? await LintCache.load(path.resolve(io.cwd, opts.cacheLocation ?? DEFAULT_CACHE_LOCATION), JSON.stringify([toolVersion, rules, options])) : undefined;
-  const slots: (LintResult | undefined)[] = [];
-  const unread: (string | undefined)[] = [];
-  const texts = new Map<string, string>();
-  const lintOne = async (i: number): Promise<void> => {
-    const file = targets.files[i]!;
+  const files = targets.files;
+  const outcomes = new Array<FileOutcome | undefined>(files.length);
+  // What goes to the runner: every file (the workers read them) unless the text is already here
+  // (standard input; with --cache, files whose hash is not in the cache).
+  const items: FileItem[] = [];
+  const itemIndex: number[] = [];
+  const hashes = new Map<number, string>();
+  const given: (string | undefined)[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
+    if (stdinText === undefined && !cache) {
+      items.push({ file });
+      itemIndex.push(i);
+      continue;
+    }
     let text: string;
     try {
-      text = stdinText ?? (await readFile(file, 'utf8'));
+      text = stdinText ?? readFileSync(file, 'utf8');
     } catch (e) {
-      unread[i] = `${displayPath(file, io.cwd)}: cannot read: ${why(e)}`;
-      return;
+      outcomes[i] = { kind: 'unread', reason: readFailureReason(e) };
+      continue;
     }
     if (!linter.languageFor(file, text)) {
-      if (targets.explicit.has(file)) io.err(`note: ${displayPath(file, io.cwd)}: skipped: not a migration or seed file Greenlight can lint`);
-      return;
+      outcomes[i] = { kind: 'skipped' };
+      continue;
     }
-    texts.set(file, text);
-    if (!cache) {
-      slots[i] = await runner.lint(file, text, options);
-      return;
-    }
-    const hash = contentHash(text);
-    const cached = cache.get(file, hash);
+    const hash = cache ? contentHash(text) : '';
+    const cached = cache?.get(file, hash);
     if (cached) {
-      slots[i] = cached;
-      return;
+      outcomes[i] = { kind: 'linted', result: cached };
+      continue;
     }
-    slots[i] = await runner.lint(file, text, options);
-    cache.set(file, hash, slots[i]!);
-  };
-  // A bounded number of files in flight: enough to keep every worker busy while the next files
-  // are read, few enough that 10,000 files never hit the open-file limit.
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < targets.files.length) await lintOne(next++);
-  };
+    hashes.set(i, hash);
+    given[i] = text;
+    items.push({ file, text });
+    itemIndex.push(i);
+  }
+  let linted: readonly FileOutcome[];
   try {
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, targets.files.length) }, lane));
+    linted = 'lintFiles' in runner && typeof runner.lintFiles === 'function' ? await runner.lintFiles(items, options) : await lintEach(runner, linter, items, options);
   } finally {
     await (runner as { close?(): Promise<void> }).close?.();
   }
-  problems.push(...unread.filter((p): p is string => p !== undefined));
+  linted.forEach((o, k) => {
+    const i = itemIndex[k]!;
+    outcomes[i] = o;
+    if (cache && o.kind === 'linted') cache.set(files[i]!, hashes.get(i)!, o.result);
+  });
+
+  const results: LintResult[] = [];
+  const texts = new Map<string, string>();
+  for (let i = 0; i < files.length; i++) {
+    const o = outcomes[i];
+    const file = files[i]!;
+    if (o?.kind === 'unread') problems.push(`${displayPath(file, io.cwd)}: cannot read: ${o.reason}`);
+    else if (o?.kind === 'skipped') {
+      if (targets.explicit.has(file)) io.err(`note: ${displayPath(file, io.cwd)}: skipped: not a migration or seed file Greenlight can lint`);
+    } else if (o?.kind === 'linted') {
+      results.push(o.result);
+      // Only the text report quotes source lines, and only of files with findings.
+      if (opts.format === 'text' && o.result.findings.length > 0) {
+        const text = given[i] ?? readTextOrUndefined(file);
+        if (text !== undefined) texts.set(file, text);
+      }
+    }
+  }
   await cache?.save().catch((e: unknown) => io.err(`warning: could not write the lint cache ${displayPath(cache.file, io.cwd)}: ${why(e)}`));
-  const results = slots.filter((r): r is LintResult => r !== undefined);
 
   const docsDir = installedRuleDocsDir();
-  const report: LintReport = { results, texts, rules, cwd: io.cwd, docsUri: (code) => ruleDocsUri(code, docsDir), toolVersion };
+  // One URI per rule, not per finding: 10,000 files have some 20,000 findings.
+  const docsUris = new Map<string, string>();
+  const docsUri = (code: string): string => docsUris.get(code) ?? docsUris.set(code, ruleDocsUri(code, docsDir)).get(code)!;
+  const report: LintReport = { results, texts, rules, cwd: io.cwd, docsUri, toolVersion };
   io.out(opts.format === 'json' ? formatJson(report) : opts.format === 'sarif' ? formatSarif(report) : formatText(report));
   for (const p of problems) io.err(`error: ${p}`);
   if (problems.length) return 2;

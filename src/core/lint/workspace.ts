@@ -2,6 +2,7 @@
 // editor settings and CLI arguments add paths or globs. The same rules decide both "is this open
 // document a migration or seed file?" (the language server) and "which files does a directory
 // argument expand to?" (the CLI and the workspace scan), so the editor and CI never disagree.
+import { readdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME } from '../config/fileName';
@@ -170,6 +171,12 @@ export interface CollectOptions {
    * extension; files found by walking a directory are kept only if they have a lintable extension.
    */
   readonly explicitFiles?: boolean;
+  /**
+   * Read directories with blocking calls: for a process that has nothing else to do meanwhile (the
+   * CLI), a directory costs a system call instead of a round trip through libuv's thread pool
+   * (a migrations folder of 400 directories waited 100 ms that way). Never in the service.
+   */
+  readonly blocking?: boolean;
 }
 
 /**
@@ -193,7 +200,7 @@ export async function collectLintFiles(root: string, patterns: readonly string[]
     let n = 0;
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = opts.blocking ? readdirSync(dir, { withFileTypes: true }) : await readdir(dir, { withFileTypes: true });
     } catch {
       return 0;
     }

@@ -5,6 +5,7 @@
 // duplicate_object…). Comments come from a lexer that follows PostgreSQL's quoting rules
 // (split.ts), so words inside strings or comments never count as a guard. Each statement is parsed
 // on its own and cached by its text, so an edit in the editor re-parses one statement, not the file.
+import { createRequire } from 'node:module';
 import type * as PgQuery from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
 import type { CommentSpan, ParseResult, Span } from '../types';
@@ -61,7 +62,9 @@ let pg: typeof PgQuery | undefined;
  */
 export function loadSqlParser(): Promise<void> {
   ready ??= (async () => {
-    const mod: typeof PgQuery = await import('libpg-query');
+    // require, not import(): import() of this CommonJS package goes through the ESM loader,
+    // which first scans its source for exports (milliseconds of every cold lint run).
+    const mod = createRequire(__filename)('libpg-query') as typeof PgQuery;
     await mod.loadModule();
     pg = mod;
   })();

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runLint, type LintCommandOptions } from '../../../../src/cli/commands/lint';
+import { runLint, workerPoolRunner, type CliRunner, type LintCommandOptions, type RunnerFactory } from '../../../../src/cli/commands/lint';
 import type { CliIo } from '../../../../src/cli/io';
 import { runCli } from '../../../../src/cli/program';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
@@ -41,6 +41,21 @@ suite('(unit) lint cli: exit codes and outputs (test language)', () => {
     return d;
   };
   suiteTeardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('a few SQL files are linted on the main thread, a directory in worker threads, with the same findings', async function () {
+    this.timeout(60_000);
+    const dir = mk({ 'm/001.sql': 'CREATE TABLE t (id int);\n', 'm/002.sql': 'CREATE INDEX i ON t (id);\n', 'm/skip.json': '{}' });
+    let runner: CliRunner | undefined;
+    const spy: RunnerFactory = (o, r) => (runner = workerPoolRunner(o, r));
+    const small = captureIo(dir);
+    assert.equal(await runLint(['m/001.sql', 'm/002.sql'], { ...DEFAULTS, format: 'json' }, small, createDefaultLinter(), '1', spy), 1);
+    assert.equal(runner?.workersStarted, 0);
+    const big = captureIo(dir);
+    assert.equal(await runLint(['m'], { ...DEFAULTS, format: 'json' }, big, createDefaultLinter(), '1', spy), 1);
+    assert.equal(runner?.workersStarted, 1, 'a directory starts a worker while its files are found');
+    assert.deepEqual(JSON.parse(big.stdout.join('')), JSON.parse(small.stdout.join('')));
+    assert.match(small.stdout.join(''), /sql-create-table-if-not-exists[\s\S]*sql-create-index-if-not-exists/);
+  });
 
   test('clean files exit 0 and say how many files were checked', async () => {
     const dir = mk({ 'm/001.sql': 'CREATE TABLE IF NOT EXISTS t (id int);\n', 'm/002.sql': 'SELECT 1;\n', 'm/README.md': '# not linted' });

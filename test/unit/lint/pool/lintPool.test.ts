@@ -2,6 +2,9 @@
 // far too long (8 MB of Python) end within the budget with a "not linted" finding; the pool
 // replaces the worker, so the next file of the same language lints normally in the same process.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { LintPool } from '../../../../src/core/lint/pool/lintPool';
 import { NOT_LINTED_CODE } from '../../../../src/core/lint/pool/budget';
 import { BEGIN_SEED, NESTED_DO_SEED } from './hostileSeeds';
@@ -59,4 +62,52 @@ suite('(unit) lint pool: budgets and recovery', function () {
       await two.close();
     }
   });
+
+  test('lintFiles: the workers read the files, skip what no language lints, say what they cannot read, and answer like the engine', async () => {
+    const { createDefaultLinter } = await import('../../../../src/core/lint/defaultLinter');
+    const linter = createDefaultLinter();
+    const dir = mkdtempSync(path.join(tmpdir(), 'greenlight-pool-files-'));
+    const two = new LintPool({ size: 2, budget: { timeMs: 60_000 } });
+    try {
+      const texts = Array.from({ length: 150 }, (_, i) => `CREATE TABLE t${i} (id int);\nINSERT INTO t${i} VALUES (${i});\n`);
+      const files = texts.map((t, i) => {
+        const f = path.join(dir, `${String(i).padStart(3, '0')}.sql`);
+        writeFileSync(f, t);
+        return f;
+      });
+      writeFileSync(path.join(dir, 'package.json'), '{"name": "x"}');
+      const items = [...files.map((file) => ({ file })), { file: path.join(dir, 'package.json') }, { file: path.join(dir, 'missing.sql') }, { file: path.join(dir, 'given.sql'), text: 'DROP TABLE a;\n' }];
+      const outcomes = await two.lintFiles(items);
+      assert.equal(outcomes.length, items.length);
+      for (let i = 0; i < files.length; i++) assert.deepEqual(outcomes[i], { kind: 'linted', result: await linter.lint(files[i]!, texts[i]!) });
+      assert.deepEqual(outcomes[150], { kind: 'skipped' });
+      assert.deepEqual(outcomes[151], { kind: 'unread', reason: 'no such file or directory (ENOENT)' });
+      assert.deepEqual(outcomes[152], { kind: 'linted', result: await linter.lint(path.join(dir, 'given.sql'), 'DROP TABLE a;\n') });
+      assert.equal(two.started, 2, '150 files are worth a second worker');
+    } finally {
+      await two.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Seven files on one worker go out as batches of 3, 2, 1 and 1, the second sent while the
+  // first runs: a hang in the middle of the first, and in the batch sent ahead.
+  for (const hung of [1, 4]) {
+    test(`lintFiles: a file that hangs its parser (file ${hung + 1} of 7) is the only one not linted; the other files sent to its worker lint on a new one`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'greenlight-pool-hang-'));
+      try {
+        const items = Array.from({ length: 7 }, (_, i) => ({ file: path.join(dir, 'db', 'seeds', `${i}.rb`), text: i === hung ? BEGIN_SEED : GOOD_SEED }));
+        const outcomes = await pool.lintFiles(items);
+        const messages = outcomes.map((o) => (o.kind === 'linted' ? o.result.findings.map((f) => f.message) : o.kind));
+        assert.deepEqual(
+          messages,
+          items.map((_, i) => (i === hung ? ['not linted: exceeded the 3000 ms time budget for one file'] : [])),
+        );
+        outcomes.forEach((o, i) => i !== hung && assert.equal(o.kind === 'linted' && o.result.language, 'ruby'));
+        assert.equal(pool.started, 2, 'the hung worker was replaced by exactly one new worker');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
