@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { chainIds, sharedPrefix, spoolArchive, withoutLayers } from '../../../src/core/ship/layerDelta';
+import { layerMismatch, missingLayerError } from '../../../src/core/ship/ship';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
 
@@ -81,5 +82,20 @@ suite('(unit) ship: only the layers the host lacks', () => {
     p.finalize();
     await done;
     await assert.rejects(spoolArchive(Readable.from([Buffer.concat(chunks)])), /no manifest\.json/);
+  });
+
+  test('the layer check after a load names the first layer that differs, or the count', () => {
+    assert.equal(layerMismatch([d('1'), d('2')], [d('1'), d('2')]), undefined);
+    assert.equal(layerMismatch([d('1'), d('2')], [d('1'), d('3')]), `layer 2: ${d('3')} there, ${d('2')} here`);
+    assert.equal(layerMismatch([d('1'), d('2')], [d('1')]), '1 layers there, 2 here');
+  });
+
+  test('only an engine asking for a layer tar it was not sent makes the ship send the whole image', () => {
+    assert.ok(missingLayerError(new Error('docker (h) load: open /var/lib/docker/tmp/docker-import-1/abc/layer.tar: no such file or directory')));
+    assert.ok(missingLayerError(new Error('docker (h) load: open /x/blobs/sha256/0a1b: no such file or directory')));
+    assert.ok(missingLayerError(new Error('content digest sha256:0a1b: not found')));
+    assert.equal(missingLayerError(new Error('invalid diffID for layer 1: expected "sha256:1", got "sha256:2"')), false);
+    assert.equal(missingLayerError(new Error('Error processing tar file(exit status 1): unexpected EOF')), false);
+    assert.equal(missingLayerError(new Error('open /x/docker-import-1/repositories: no such file or directory')), false);
   });
 });
