@@ -21,7 +21,7 @@ import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
 import type { DockerEngine, ImageInfo } from '../images/docker';
 import type { RemoteHost } from './remoteHost';
-import { sharedPrefix, spoolArchive, withoutLayers } from './layerDelta';
+import { sharedPrefix, withoutSharedLayers } from './layerDelta';
 import { ConnectionLostError } from './sshAdapter';
 
 export type ShipMode = 'stream' | 'artifact' | 'registry';
@@ -126,7 +126,7 @@ export async function shipImage(ctx: JobContext, local: DockerEngine, host: Remo
       // Only now, with the config digest and every layer digest equal, does the image get its name.
       await host.docker.tagImage(info.id, repo, tag);
       const partial = sent.layers && sent.layers.sent < sent.layers.total ? ` (${sent.layers.sent} of ${sent.layers.total} layers)` : '';
-      ctx.log(`ship: ${fullTag} (${info.id.slice(7, 19)}) verified on ${host.target.host}: ${(sent.bytes / 1e6).toFixed(1)} MB${partial}${sent.sha256 ? `, sha256 ${sent.sha256.slice(0, 16)}…` : ''}`);
+      ctx.log(`ship: ${fullTag} (${info.id.slice(7, 19)}) verified on ${host.target.host}: ${sent.bytes >= 1e6 ? `${(sent.bytes / 1e6).toFixed(1)} MB` : `${(sent.bytes / 1e3).toFixed(1)} KB`} sent${partial}${sent.sha256 ? `, sha256 ${sent.sha256.slice(0, 16)}…` : ''}`);
       return { imageId: info.id, tag: fullTag, mode: req.mode, alreadyPresent: false, bytes: sent.bytes, sha256: sent.sha256, layers: sent.layers, attempts: attempt, ms: Date.now() - started };
     } catch (e) {
       if (e instanceof CancelledError || ctx.signal.aborted) throw e instanceof CancelledError ? e : new CancelledError();
@@ -174,12 +174,12 @@ async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost
   try {
     if (shared > 0) {
       try {
-        return await shipMissingLayers(ctx, local, host, imageId, shared, mine.length);
+        return await shipMissingLayers(ctx, local, host, imageId, mine, shared);
       } catch (e) {
-        if (e instanceof CancelledError || isConnectionFailure(e, host) || !missingLayerError(e)) throw e;
+        if (e instanceof CancelledError || isConnectionFailure(e, host) || !(missingLayerError(e) || e instanceof DeltaUnreadable)) throw e;
         // The host lost a base layer since it was listed (an image removed meanwhile), or its
         // engine insists on every layer tar (another image store): it still gets the image.
-        ctx.log(`ship: the host needed a layer it was not sent (${errorMessage(e)}); sending the whole image`, 'warn');
+        ctx.log(`ship: ${e instanceof DeltaUnreadable ? errorMessage(e) : `the host needed a layer it was not sent (${errorMessage(e)})`}; sending the whole image`, 'warn');
       }
     }
     ctx.progress({ step: 'ship', message: `streaming ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
@@ -246,20 +246,33 @@ export interface LayerCounts {
   readonly total: number;
 }
 
-/** The archive without the tars of the `shared` base layers the host already holds. */
-async function shipMissingLayers(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, shared: number, total: number): Promise<{ bytes: number; sha256: string; layers: LayerCounts }> {
-  const saved = await spoolArchive(await local.saveImage(imageId));
+/** The archive, filtered as it streams, without the tars of the `shared` base layers the host already holds. */
+async function shipMissingLayers(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, mine: readonly string[], shared: number): Promise<{ bytes: number; sha256: string; layers: LayerCounts }> {
+  const total = mine.length;
+  ctx.log(`ship: ${host.target.host} already has ${shared} of the image's ${total} layers; sending the other ${total - shared}`);
+  ctx.progress({ step: 'ship', message: `streaming ${total - shared} of ${total} layers of ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
+  const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, bytes: { done: n } }));
+  const filter = withoutSharedLayers(await local.saveImage(imageId), mine, shared);
+  filter.body.on('error', (e) => counter.destroy(e));
   try {
-    const skip = new Set(saved.layerPaths.slice(0, shared));
-    ctx.log(`ship: ${host.target.host} already has ${shared} of the image's ${total} layers; sending the other ${total - shared}`);
-    ctx.progress({ step: 'ship', message: `streaming ${total - shared} of ${total} layers of ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
-    const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, bytes: { done: n } }));
-    const body = withoutLayers(saved.file, skip);
-    body.on('error', (e) => counter.destroy(e));
-    await loadChecked(host, body.pipe(counter), imageId, ctx.signal);
-    return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: total - shared, total } };
-  } finally {
-    await saved.close();
+    await loadChecked(host, filter.body.pipe(counter), imageId, ctx.signal);
+  } catch (e) {
+    // The filter's own reason (an archive it could not read as expected) says more than the
+    // engine's. Otherwise the load failed (a dropped connection): stop reading the saved image.
+    const own = filter.failure();
+    filter.abort(e instanceof Error ? e : new Error(String(e)));
+    if (own && !isConnectionFailure(e, host)) throw new DeltaUnreadable(errorMessage(own));
+    throw e;
+  }
+  const { skipped } = await filter.result;
+  return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: total - skipped, total } };
+}
+
+/** The saved archive could not be filtered (an unknown layout): the whole image goes instead. */
+class DeltaUnreadable extends OperationError {
+  constructor(why: string) {
+    super(`ship: could not pick the missing layers out of the saved image (${why})`);
+    this.name = 'DeltaUnreadable';
   }
 }
 
