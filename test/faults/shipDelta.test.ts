@@ -2,7 +2,9 @@
 // on this machine's loopback that cuts it (both sockets destroyed, as a NAT or a flaky link does)
 // once it has carried CUT_AT bytes towards the host — always in the middle of the changed layer,
 // which is several times larger. The ship's own connection is cut, never the test's, so the
-// outcome is read on an intact connection.
+// outcome is read on an intact connection. And under a dropped channel: with the engine reached
+// through `docker system dial-stdio`, the host-side process of the ship's channel is killed (by
+// its PID, found under the ship's own sshd session) while the layer streams, the connection intact.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
@@ -124,6 +126,54 @@ suite('(faults) ship: the SSH tunnel dropped in the middle of a layer delta', fu
     const there = await host.docker.inspectImage(`${repo}:v2`);
     assert.equal(there?.id, v2, 'the tag names the local image ID');
     assert.deepEqual(there?.layers, layers2, 'with the same layer digests');
+  });
+
+  test('the channel killed on the host mid-transfer (connection intact): retried, and the host has exactly the local image', async () => {
+    await forgetV2();
+    const h = await RemoteHost.connect({ host: b.sshHost, port: b.sshPort, user: b.sshUser, identityFile: b.sshKey, hostKey: b.hostKey }, b.dockerSock, recordingContext(), { transport: 'dial-stdio' });
+    const table = async (): Promise<{ pid: number; ppid: number; args: string }[]> =>
+      (await host.run(['ps', '-o', 'pid=,ppid=,args=', '-u', b.sshUser]))
+        .split('\n')
+        .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
+    // The sshd process of the ship's own connection: the nearest "sshd:" ancestor of a command run on it.
+    const probe = Number((await h.run(['sh', '-c', 'echo $$'])).trim());
+    const before = await table();
+    const parentOf = new Map(before.map((p) => [p.pid, p]));
+    const mine = (await h.run(['sh', '-c', 'echo $PPID'])).trim();
+    let session = Number(mine);
+    while (parentOf.get(session) && !parentOf.get(session)!.args.startsWith('sshd:')) session = parentOf.get(session)!.ppid;
+    assert.ok(parentOf.get(session)?.args.startsWith('sshd:'), `found the ship's sshd session (${session}) above ${mine} (probe ${probe})`);
+    let killed: number[] = [];
+    let killing: Promise<void> | undefined;
+    const ctx = recordingContext(undefined, (p) => {
+      if (!killing && /MB sent/.test(p.message ?? '') && parseInt(p.message!, 10) >= 4) {
+        killing = (async () => {
+          const now = await table();
+          const ancestors = (pid: number): number[] => {
+            const out: number[] = [];
+            for (let at = now.find((x) => x.pid === pid); at; at = now.find((x) => x.pid === at!.ppid)) out.push(at.ppid);
+            return out;
+          };
+          killed = now.filter((x) => /docker system dial-stdio/.test(x.args) && !x.args.startsWith('bash') && ancestors(x.pid).includes(session)).map((x) => x.pid);
+          for (const pid of killed) await host.run(['kill', '-KILL', String(pid)]);
+        })();
+      }
+    });
+    try {
+      const r = await shipImage(ctx, local, h, { image: `${repo}:v2`, mode: 'stream' });
+      await killing;
+      assert.ok(killed.length > 0, `a dial-stdio process of the ship's session was killed:\n${ctx.lines.join('\n')}`);
+      assert.equal(r.attempts, 2, ctx.lines.join('\n'));
+      assert.deepEqual(r.layers, { sent: 1, total: 2 });
+      assert.ok(ctx.lines.some((l) => /connection to .* lost .*reconnecting for attempt 2 of 3/.test(l)), ctx.lines.join('\n'));
+    } finally {
+      h.close();
+    }
+    const there = await host.docker.inspectImage(`${repo}:v2`);
+    assert.equal(there?.id, v2);
+    assert.deepEqual(there?.layers, layers2);
   });
 
   test('dropped on every attempt: a clear failure after the bounded retries, no tag, no image, no partial image', async () => {
