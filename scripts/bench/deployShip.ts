@@ -13,7 +13,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { quietContext } from '../../src/core/common/job';
 import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
@@ -152,7 +152,9 @@ void (async () => {
     const body = [
       '## Ship: only the layers that changed (layer delta)',
       '',
-      'Command: `npm run bench -- deploy` (scripts/bench/deployShip.ts; needs `bash test/testbed/up.sh`; `BENCH_ROUNDS=n`)',
+      'Command: `npm run bench -- deploy` (scripts/bench/deployShip.ts, beside the other deploy benches; alone: `npm run bench -- deployShip`; needs `bash test/testbed/up.sh`; `BENCH_ROUNDS=n`, default 3; `BENCH_DOC=<file>` writes this section to that file instead of docs/benchmarks.md)',
+      '',
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${process.env.BENCH_DOC ? ` (with BENCH_DOC=${process.env.BENCH_DOC})` : ''}.`,
       '',
       `Image: \`${repo}:v2\`, ${(info.sizeBytes / 1e6).toFixed(1)} MB, FROM scratch: this machine's node and the libraries ldd names in the base layer, a small app layer on top; the previous version (v1, same base layer, other app layer) is on the host, v2 is removed from it before every run. Each run is the whole process as a user runs it, cold: a new \`greenlight\` (dist/cli.js) process and SSH connection, or the shell pipeline. The order of the three rotates per round.`,
       '',
@@ -165,7 +167,7 @@ void (async () => {
       `**Delta bytes / full bytes: ${(byteRatio * 100).toFixed(3)} %** (target ≤ 10 %). **Time, full stream / delta: ${timeRatio.toFixed(2)}×** (${timeRatio > 1 ? 'the delta is faster' : 'the delta is NOT faster'}); pipeline / delta: ${(med('pipeline') / med('delta')).toFixed(2)}×.`,
       'The delta still has the local engine read the whole image (`docker save`, filtered as it streams: the base layer tar is dropped on the way); what it saves is the transfer and the remote load of the base layer. The rest of its time is the process start, the SSH connection, reading the host\'s image list (one inspect per image) and that local save.',
       '',
-      `Environment: ${cpus().length} CPU, Node ${process.version}, Docker ${dockerVersion} here and ${prodDocker} on the production host (a network namespace over a veth pair and OpenSSH); ${ROUNDS} rounds, medians; ${new Date().toISOString().slice(0, 10)}. The machine is shared, so figures vary from run to run.`,
+      `Environment: ${cpus().length} CPU, Node ${process.version}, Docker ${dockerVersion} here and ${prodDocker} on the production host (a network namespace over a veth pair and OpenSSH); ${ROUNDS} rounds, medians; load average ${loadavg()[0]!.toFixed(1)} at the end; ${new Date().toISOString().slice(0, 10)}. The machine is shared, so figures vary from run to run.`,
     ].join('\n');
     console.log(`\n${body}`);
     const out = process.env.BENCH_DOC;
