@@ -32,8 +32,9 @@ export function registerShip(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'project file', CONFIG_FILE_NAME)
     .option('--mode <mode>', 'stream, artifact or registry (default: from the environment)')
     .option('--artifact <file>', 'exported archive (.tar/.tar.gz) for --mode artifact; sha256 from <file>.sha256 when present')
+    .option('--all-layers', 'stream mode: send every layer even when the host already has some (by default only the layers it lacks go)')
     .option('--json', 'print the result as JSON')
-    .action(async (image: string, opts: { env: string; config: string; mode?: ShipMode; artifact?: string; json?: boolean }) => {
+    .action(async (image: string, opts: { env: string; config: string; mode?: ShipMode; artifact?: string; allLayers?: boolean; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
@@ -46,9 +47,10 @@ export function registerShip(program: Command, io: CliIo): void {
             registry: s.environment.env.ship.registry,
             dockerSocket: s.environment.dockerSocket,
             remoteDir: `${s.environment.env.stateDir}/incoming`,
+            allLayers: opts.allLayers,
           });
           if (opts.json) return io.out(JSON.stringify({ host: s.host.target.host, ...r }, null, 2));
-          io.out(r.alreadyPresent ? `${r.tag} already on ${s.host.target.host} (${r.imageId})` : `shipped ${r.tag} (${r.imageId}) to ${s.host.target.host}: ${(r.bytes / 1e6).toFixed(1)} MB in ${(r.ms / 1000).toFixed(1)} s, ${r.attempts} attempt(s)${r.sha256 ? `, sha256 ${r.sha256}` : ''}`);
+          io.out(r.alreadyPresent ? `${r.tag} already on ${s.host.target.host} (${r.imageId})` : `shipped ${r.tag} (${r.imageId}) to ${s.host.target.host}: ${(r.bytes / 1e6).toFixed(1)} MB${r.layers && r.layers.sent < r.layers.total ? ` (${r.layers.sent} of ${r.layers.total} layers)` : ''} in ${(r.ms / 1000).toFixed(1)} s, ${r.attempts} attempt(s)${r.sha256 ? `, sha256 ${r.sha256}` : ''}`);
         } finally {
           local.close();
           s.close();

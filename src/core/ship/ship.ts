@@ -4,7 +4,9 @@
 //              engine recomputes every layer digest and the config digest (= the image ID) while
 //              loading, and the tag is added only after the remote ID equals the local one. When
 //              the host already holds the image's base layers (an earlier version), only the
-//              missing layers are sent (layerDelta.ts), with no registry.
+//              missing layers are sent (layerDelta.ts), with no registry; `allLayers` sends
+//              them all. Besides the image ID, the host's layer diff IDs must equal the local
+//              ones before the tag is added.
 //  - artifact: an exported archive (.tar or .tar.gz) is copied to the host, its sha256 checked
 //              there against the local one, and only then loaded.
 //  - registry: push to a registry, pull on the host, compare image IDs, tag.
@@ -17,9 +19,9 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { sha256File } from '../images/checksum';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, throwIfCancelled, type JobContext } from '../common/job';
-import type { DockerEngine } from '../images/docker';
+import type { DockerEngine, ImageInfo } from '../images/docker';
 import type { RemoteHost } from './remoteHost';
-import { sharedPrefix, spoolArchive, withoutLayers } from './layerDelta';
+import { sharedPrefix, withoutSharedLayers } from './layerDelta';
 import { ConnectionLostError } from './sshAdapter';
 
 export type ShipMode = 'stream' | 'artifact' | 'registry';
@@ -40,6 +42,8 @@ export interface ShipRequest {
   readonly dockerSocket?: string;
   /** Attempts in total when the connection drops (default 3). */
   readonly attempts?: number;
+  /** Stream mode: send every layer even when the host already has some (the full stream). */
+  readonly allLayers?: boolean;
 }
 
 export interface ShipResult {
@@ -112,14 +116,17 @@ export async function shipImage(ctx: JobContext, local: DockerEngine, host: Remo
         ctx.log(`ship: ${host.target.host} already has ${fullTag} (${info.id.slice(7, 19)}); nothing to send`);
         return { imageId: info.id, tag: fullTag, mode: req.mode, alreadyPresent: true, bytes: 0, attempts: attempt, ms: Date.now() - started };
       }
-      const sent = await shipOnce(ctx, local, host, req, info.id, info.sizeBytes);
+      const sent = await shipOnce(ctx, local, host, req, info.id, info.sizeBytes, info.layers);
       const landed = await host.docker.inspectImage(info.id);
       if (!landed || landed.id !== info.id) {
-        throw new OperationError(`ship: after loading, ${host.target.host} does not have image ${info.id}: the bytes that arrived differ from the local image`);
+        throw new OperationError(`ship: after loading, ${host.target.host} does not have image ${info.id}: the bytes that arrived differ from the local image; nothing was tagged`);
       }
+      const diff = layerMismatch(info.layers, landed.layers);
+      if (diff) throw new OperationError(`ship: image ${info.id.slice(7, 19)} on ${host.target.host} has other layers than the local one (${diff}); nothing was tagged`);
+      // Only now, with the config digest and every layer digest equal, does the image get its name.
       await host.docker.tagImage(info.id, repo, tag);
       const partial = sent.layers && sent.layers.sent < sent.layers.total ? ` (${sent.layers.sent} of ${sent.layers.total} layers)` : '';
-      ctx.log(`ship: ${fullTag} (${info.id.slice(7, 19)}) verified on ${host.target.host}: ${(sent.bytes / 1e6).toFixed(1)} MB${partial}${sent.sha256 ? `, sha256 ${sent.sha256.slice(0, 16)}…` : ''}`);
+      ctx.log(`ship: ${fullTag} (${info.id.slice(7, 19)}) verified on ${host.target.host}: ${sent.bytes >= 1e6 ? `${(sent.bytes / 1e6).toFixed(1)} MB` : `${(sent.bytes / 1e3).toFixed(1)} KB`} sent${partial}${sent.sha256 ? `, sha256 ${sent.sha256.slice(0, 16)}…` : ''}`);
       return { imageId: info.id, tag: fullTag, mode: req.mode, alreadyPresent: false, bytes: sent.bytes, sha256: sent.sha256, layers: sent.layers, attempts: attempt, ms: Date.now() - started };
     } catch (e) {
       if (e instanceof CancelledError || ctx.signal.aborted) throw e instanceof CancelledError ? e : new CancelledError();
@@ -127,6 +134,8 @@ export async function shipImage(ctx: JobContext, local: DockerEngine, host: Remo
         if (isConnectionFailure(e, host)) throw new OperationError(`ship: the connection to ${host.target.host} dropped ${attempts} times; gave up. Nothing was tagged on the host. Last error: ${errorMessage(e)}`);
         throw e;
       }
+      // The engine discards a load whose request body ended early, so the next attempt starts
+      // from what the host holds now (its layers are read again: a base may have gone meanwhile).
       ctx.log(`ship: connection to ${host.target.host} lost (${errorMessage(e)}); reconnecting for attempt ${attempt + 1} of ${attempts}`, 'warn');
       await sleep(500 * attempt, ctx.signal);
       await host.reconnect(ctx);
@@ -134,10 +143,17 @@ export async function shipImage(ctx: JobContext, local: DockerEngine, host: Remo
   }
 }
 
-async function shipOnce(ctx: JobContext, local: DockerEngine, host: RemoteHost, req: ShipRequest, imageId: string, sizeBytes: number): Promise<{ bytes: number; sha256?: string; layers?: LayerCounts }> {
+/** Why two layer lists (diff IDs, base first) differ, or undefined when they are equal. */
+export function layerMismatch(local: readonly string[], remote: readonly string[]): string | undefined {
+  if (local.length !== remote.length) return `${remote.length} layers there, ${local.length} here`;
+  const i = local.findIndex((d, k) => d !== remote[k]);
+  return i < 0 ? undefined : `layer ${i + 1}: ${remote[i]} there, ${local[i]} here`;
+}
+
+async function shipOnce(ctx: JobContext, local: DockerEngine, host: RemoteHost, req: ShipRequest, imageId: string, sizeBytes: number, layers: readonly string[]): Promise<{ bytes: number; sha256?: string; layers?: LayerCounts }> {
   switch (req.mode) {
     case 'stream':
-      return await shipStream(ctx, local, host, imageId, sizeBytes);
+      return await shipStream(ctx, local, host, imageId, sizeBytes, layers, req.allLayers ?? false);
     case 'artifact':
       return await shipArtifact(ctx, host, req);
     case 'registry':
@@ -145,34 +161,83 @@ async function shipOnce(ctx: JobContext, local: DockerEngine, host: RemoteHost, 
   }
 }
 
-async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, sizeBytes: number): Promise<{ bytes: number; sha256: string; layers?: LayerCounts }> {
-  const mine = (await local.inspectImage(imageId))?.layers ?? [];
+async function shipStream(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, sizeBytes: number, mine: readonly string[], allLayers: boolean): Promise<{ bytes: number; sha256: string; layers?: LayerCounts }> {
   let shared = 0;
-  if (mine.length > 1) {
-    try {
-      shared = sharedPrefix(mine, (await host.docker.listImages()).map((i) => i.layers));
-    } catch (e) {
-      if (isConnectionFailure(e, host)) throw e;
-      ctx.log(`ship: could not list the images on ${host.target.host} (${errorMessage(e)}); sending every layer`, 'warn');
-    }
+  let before: readonly ImageInfo[] = [];
+  try {
+    before = await host.docker.listImages();
+    if (!allLayers && mine.length > 1) shared = sharedPrefix(mine, before.map((i) => i.layers));
+  } catch (e) {
+    if (isConnectionFailure(e, host)) throw e;
+    ctx.log(`ship: could not list the images on ${host.target.host} (${errorMessage(e)}); sending every layer`, 'warn');
   }
-  if (shared > 0) {
-    try {
-      return await shipMissingLayers(ctx, local, host, imageId, shared, mine.length);
-    } catch (e) {
-      if (e instanceof CancelledError || isConnectionFailure(e, host)) throw e;
-      // An engine that insists on every layer tar (another image store) still gets the image.
-      ctx.log(`ship: sending only the missing layers failed (${errorMessage(e)}); sending the whole image`, 'warn');
+  try {
+    if (shared > 0) {
+      try {
+        return await shipMissingLayers(ctx, local, host, imageId, mine, shared);
+      } catch (e) {
+        if (e instanceof CancelledError || isConnectionFailure(e, host) || !(missingLayerError(e) || e instanceof DeltaUnreadable)) throw e;
+        // The host lost a base layer since it was listed (an image removed meanwhile), or its
+        // engine insists on every layer tar (another image store): it still gets the image.
+        ctx.log(`ship: ${e instanceof DeltaUnreadable ? errorMessage(e) : `the host needed a layer it was not sent (${errorMessage(e)})`}; sending the whole image`, 'warn');
+      }
     }
+    ctx.progress({ step: 'ship', message: `streaming ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
+    // Saved by ID: the archive names no tag, so a load that fails halfway leaves nothing tagged.
+    const save = await local.saveImage(imageId);
+    const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, fraction: sizeBytes > 0 ? Math.min(0.99, n / sizeBytes) : undefined, bytes: { done: n, total: sizeBytes > 0 ? sizeBytes : undefined } }));
+    save.on('error', (e) => counter.destroy(e));
+    const body = save.pipe(counter);
+    await loadChecked(host, body, imageId, ctx.signal);
+    return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: mine.length, total: mine.length } };
+  } catch (e) {
+    if (!(e instanceof CancelledError) && !isConnectionFailure(e, host)) await removeLeftovers(ctx, host, before, mine, e instanceof LoadedOtherImage ? e.ids : []);
+    throw e;
   }
-  ctx.progress({ step: 'ship', message: `streaming ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
-  // Saved by ID: the archive names no tag, so a load that fails halfway leaves nothing tagged.
-  const save = await local.saveImage(imageId);
-  const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, fraction: sizeBytes > 0 ? Math.min(0.99, n / sizeBytes) : undefined, bytes: { done: n, total: sizeBytes > 0 ? sizeBytes : undefined } }));
-  save.on('error', (e) => counter.destroy(e));
-  const body = save.pipe(counter);
-  await host.docker.loadImage(body, ctx.signal);
-  return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: mine.length, total: mine.length } };
+}
+
+/**
+ * Whether a failed load asked for a layer the archive did not carry: Docker's own store names the
+ * missing `<id>/layer.tar` (or `blobs/sha256/…`), the containerd store a blob "not found".
+ */
+export function missingLayerError(e: unknown): boolean {
+  const m = errorMessage(e);
+  return /(layer\.tar|blobs\/sha256\/[0-9a-f]+)\S*: no such file or directory/i.test(m) || /\bnot found\b/i.test(m);
+}
+
+/**
+ * `docker load`, then a look at what the engine says it loaded: an archive whose config changed
+ * on the way loads as an image of another ID, which is never ours to keep.
+ */
+async function loadChecked(host: RemoteHost, body: Readable, imageId: string, signal: AbortSignal): Promise<void> {
+  const lines = await host.docker.loadImage(body, signal);
+  const other = lines.map((l) => /Loaded image ID: (sha256:[0-9a-f]{64})/.exec(l)?.[1]).filter((id): id is string => id !== undefined && id !== imageId);
+  if (other.length) throw new LoadedOtherImage(other);
+}
+
+class LoadedOtherImage extends OperationError {
+  constructor(readonly ids: readonly string[]) {
+    super(`ship: the host's engine loaded ${ids.join(', ')} instead of the image sent: the bytes that arrived differ from the local image; nothing was tagged`);
+    this.name = 'LoadedOtherImage';
+  }
+}
+
+/**
+ * After a load that failed or brought the wrong image, removes what it left: the image of another
+ * ID the engine reported, and untagged images that appeared meanwhile whose layers are ours or a
+ * prefix of them (Docker's legacy loader makes those from the layer folders of an archive cut off
+ * before its manifest). Nothing tagged, and nothing that was there before, is touched.
+ */
+async function removeLeftovers(ctx: JobContext, host: RemoteHost, before: readonly ImageInfo[], mine: readonly string[], reported: readonly string[]): Promise<void> {
+  try {
+    const had = new Set(before.map((i) => i.id));
+    const partial = (i: ImageInfo): boolean => i.layers.length <= mine.length && i.layers.every((d, k) => d === mine[k]);
+    const stray = (await host.docker.listImages()).filter((i) => !had.has(i.id) && i.repoTags.length === 0 && (reported.includes(i.id) || partial(i)));
+    for (const i of stray) await host.docker.removeImage(i.id);
+    if (stray.length) ctx.log(`ship: removed ${stray.length} untagged image(s) the failed load left on ${host.target.host}: ${stray.map((i) => i.id.slice(7, 19)).join(', ')}`, 'warn');
+  } catch (e) {
+    ctx.log(`ship: could not look for leftovers of the failed load on ${host.target.host} (${errorMessage(e)}); they are untagged and unused`, 'warn');
+  }
 }
 
 /** Layers sent of the image's layers. */
@@ -181,20 +246,33 @@ export interface LayerCounts {
   readonly total: number;
 }
 
-/** The archive without the tars of the `shared` base layers the host already holds. */
-async function shipMissingLayers(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, shared: number, total: number): Promise<{ bytes: number; sha256: string; layers: LayerCounts }> {
-  const saved = await spoolArchive(await local.saveImage(imageId));
+/** The archive, filtered as it streams, without the tars of the `shared` base layers the host already holds. */
+async function shipMissingLayers(ctx: JobContext, local: DockerEngine, host: RemoteHost, imageId: string, mine: readonly string[], shared: number): Promise<{ bytes: number; sha256: string; layers: LayerCounts }> {
+  const total = mine.length;
+  ctx.log(`ship: ${host.target.host} already has ${shared} of the image's ${total} layers; sending the other ${total - shared}`);
+  ctx.progress({ step: 'ship', message: `streaming ${total - shared} of ${total} layers of ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
+  const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, bytes: { done: n } }));
+  const filter = withoutSharedLayers(await local.saveImage(imageId), mine, shared);
+  filter.body.on('error', (e) => counter.destroy(e));
   try {
-    const skip = new Set(saved.layerPaths.slice(0, shared));
-    ctx.log(`ship: ${host.target.host} already has ${shared} of the image's ${total} layers; sending the other ${total - shared}`);
-    ctx.progress({ step: 'ship', message: `streaming ${total - shared} of ${total} layers of ${imageId.slice(7, 19)} to ${host.target.host}`, fraction: 0 });
-    const counter = new HashingCounter((n) => ctx.progress({ step: 'ship', message: `${(n / 1e6).toFixed(0)} MB sent`, bytes: { done: n } }));
-    const body = withoutLayers(saved.file, skip);
-    body.on('error', (e) => counter.destroy(e));
-    await host.docker.loadImage(body.pipe(counter), ctx.signal);
-    return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: total - shared, total } };
-  } finally {
-    await saved.close();
+    await loadChecked(host, filter.body.pipe(counter), imageId, ctx.signal);
+  } catch (e) {
+    // The filter's own reason (an archive it could not read as expected) says more than the
+    // engine's. Otherwise the load failed (a dropped connection): stop reading the saved image.
+    const own = filter.failure();
+    filter.abort(e instanceof Error ? e : new Error(String(e)));
+    if (own && !isConnectionFailure(e, host)) throw new DeltaUnreadable(errorMessage(own));
+    throw e;
+  }
+  const { skipped } = await filter.result;
+  return { bytes: counter.bytes, sha256: counter.hash.digest('hex'), layers: { sent: total - skipped, total } };
+}
+
+/** The saved archive could not be filtered (an unknown layout): the whole image goes instead. */
+class DeltaUnreadable extends OperationError {
+  constructor(why: string) {
+    super(`ship: could not pick the missing layers out of the saved image (${why})`);
+    this.name = 'DeltaUnreadable';
   }
 }
 
