@@ -233,7 +233,8 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         const up = c.startedAt && !c.startedAt.startsWith('0001') ? vscode.l10n.t('up {0}', formatDuration(Date.parse(node.checkedAt) - Date.parse(c.startedAt))) : c.status;
         const g = c.greenlight;
         const mine = g ? [g.service, g.version].filter(Boolean).join(' ') || g.project : undefined;
-        item.description = [mine ? `Greenlight: ${mine}` : undefined, c.image, c.state, up].filter(Boolean).join(' · ');
+        // Greenlight's own containers say their service and version (the image is in the tooltip).
+        item.description = [mine ? `Greenlight: ${mine}` : c.image, c.state, up].filter(Boolean).join(' · ');
         item.iconPath = new vscode.ThemeIcon(g ? 'package' : 'vm', c.state === 'running' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
         const ports = c.ports.map((p) => (p.host ? `${p.hostIp ?? ''}:${p.host}→${p.container}/${p.protocol}` : `${p.container}/${p.protocol}`)).join(', ');
         const md = new vscode.MarkdownString(undefined, true);
