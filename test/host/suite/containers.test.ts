@@ -79,6 +79,8 @@ suite('(host) containers: every container of the host in the Environments view, 
     const repo = process.env.GREENLIGHT_HOST_REPO ?? path.resolve(__dirname, '../../../..');
     if (!prodDocker('images', '-q', IMAGE)) execFileSync('bash', [path.join(repo, 'test/testbed/images.sh'), '-H', `unix://${bed.PROD_DOCKER_SOCK}`, 'extops'], { encoding: 'utf8' });
     prodDocker('run', '-d', '--name', name, '-p', '127.0.0.1::8080', IMAGE, 'sh', '-c', `echo "${hello}"; exec /bin/busybox httpd -f -v -p 0.0.0.0:8080 -h /www`);
+    // The image has busybox alone; a shell in it needs `sh` on its PATH, as real images have.
+    prodDocker('exec', name, '/bin/busybox', 'ln', '-s', 'busybox', '/bin/sh');
     await waitFor('the project to load', async () => (await s.project.refresh())?.project === 'gltb', 30_000);
     s.environments.status.refresh();
     const p = s.prompts as { -readonly [K in keyof Prompts]: Prompts[K] };
@@ -142,6 +144,26 @@ suite('(host) containers: every container of the host in the Environments view, 
     assert.ok(session);
     await session.ended;
     assert.match(session.text(), /log stream ended: \d+ lines; the container stopped/);
+  });
+
+  test('Open Shell in Container: an integrated terminal running ssh, then docker exec on the host; what is typed runs in the container', async function () {
+    this.timeout(60_000);
+    const node = await containerNode();
+    const shell = (await vscode.commands.executeCommand('greenlight.containers.openShell', node)) as vscode.Terminal | undefined;
+    assert.ok(shell, 'no terminal');
+    const exit = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.window.onDidCloseTerminal((x) => {
+        if (x !== shell) return;
+        sub.dispose();
+        resolve(x.exitStatus?.code);
+      });
+    });
+    const marker = `/extops-shell-${randomBytes(3).toString('hex')}`;
+    // Typed into the container's shell (the image has no /tmp): the file appears inside the container, and its exit code comes back through docker and ssh.
+    await new Promise((r) => setTimeout(r, 4000));
+    shell.sendText(`/bin/busybox touch ${marker}; exit 7`);
+    assert.equal(await exit, 7);
+    assert.equal(prodDocker('exec', name, '/bin/busybox', 'ls', marker), marker);
   });
 
   test('Open in Browser forwards a loopback port over SSH to the container, and it answers HTTP', async () => {
