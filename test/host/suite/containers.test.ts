@@ -200,6 +200,15 @@ suite('(host) containers: every container of the host in the Environments view, 
     assert.equal(await vscode.commands.executeCommand('greenlight.containers.stop', node), undefined);
     assert.equal(modals.length, 1);
     assert.ok(running(), 'a declined Stop stopped the container');
+    // A row of Greenlight's serving container: the question says production is affected (declined here).
+    const serving = { ...node, container: { ...node.container, greenlight: { project: 'gltb', service: 'web', version: 'v9', role: 'current', serving: true } } };
+    modals.length = 0;
+    assert.equal(await vscode.commands.executeCommand('greenlight.containers.stop', serving), undefined);
+    assert.equal(await vscode.commands.executeCommand('greenlight.containers.restart', serving), undefined);
+    assert.match(modals[0]!.detail, /serving container of web \(v9\) on production: stopping it takes the service down in production/);
+    assert.match(modals[1]!.detail, /serving container of web \(v9\) on production: production traffic gets no answer while it restarts/);
+    assert.ok(running());
+    modals.length = 1;
     p.modal = async (message, detail, ...actions) => {
       modals.push({ message, detail, actions });
       return actions[0];
