@@ -17,6 +17,32 @@ export const ASSET_PACKAGES = ['@electric-sql/pglite', 'libpg-query', '@ruby/pri
 /** Optional native modules that must never be required at load time. */
 const OPTIONAL_NATIVE = ['cpu-features', 'pg-native', './crypto/build/Release/sshcrypto.node'];
 
+/**
+ * Code the bundles would carry but never run, replaced by stubs: dockerode's BuildKit session
+ * (gRPC, protobufjs; only used with `version: "2"` builds, which Greenlight never asks for: it
+ * builds with the classic builder and reads progress with docker-modem) and zod's translated error
+ * messages (every locale; zod keeps English built in). About 0.6 MB of every engine bundle.
+ * A stub throws when touched, so a future use fails loudly instead of misbehaving.
+ */
+function unusedCode() {
+  const stubbed = /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/;
+  return {
+    name: 'unused-code',
+    setup(b) {
+      b.onResolve({ filter: stubbed }, (args) => ({ path: args.path, namespace: 'greenlight-unused' }));
+      b.onResolve({ filter: /^\.\.\/locales\/index\.c?js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'greenlight-unused' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'greenlight-unused' }, (args) =>
+        args.path === 'zod-locales'
+          ? { contents: 'export {};', loader: 'js' }
+          : {
+              contents: `module.exports = new Proxy({}, { get(_, k) { if (typeof k === 'symbol' || k === '__esModule' || k === 'default') return undefined; throw new Error(${JSON.stringify(`${args.path} is not bundled with Greenlight (dockerode BuildKit sessions are not used)`)}); } });`,
+              loader: 'js',
+            },
+      );
+    },
+  };
+}
+
 const node = {
   bundle: true,
   platform: 'node',
@@ -28,6 +54,7 @@ const node = {
   external: ['vscode', ...ASSET_PACKAGES, ...OPTIONAL_NATIVE],
   // dockerode's ssh transport warns about ssh:// URLs on every call; that noise is not ours.
   define: { 'process.env.GREENLIGHT_BUNDLED': '"1"' },
+  plugins: [unusedCode()],
 };
 
 /**
@@ -55,7 +82,7 @@ const builds = [
   // `supported: dynamic-import: false`: the config loader's import() becomes a require(); an
   // import() of a CommonJS file goes through the ESM loader, which scans the whole megabyte with
   // cjs-module-lexer first (60 ms of a run).
-  { ...node, entryPoints: { cliLint: 'src/cli/lintMain.ts' }, outdir: dist, plugins: [configLoaderApart()], supported: { 'dynamic-import': false } },
+  { ...node, entryPoints: { cliLint: 'src/cli/lintMain.ts' }, outdir: dist, plugins: [unusedCode(), configLoaderApart()], supported: { 'dynamic-import': false } },
   { ...node, entryPoints: { configLoad: 'src/core/config/load.ts' }, outdir: dist },
   { ...node, entryPoints: { lintWorker: 'src/core/lint/pool/lintWorker.ts' }, outdir: dist },
 ];
@@ -113,9 +140,43 @@ function dropInProduction(pkg, rel) {
   const p = rel.split(path.sep).join('/');
   if (p === '' || p === 'package.json' || /^LICEN[CS]E/i.test(p)) return false;
   if (/\.(map|d\.ts|d\.cts|d\.mts|md|c|h)$/i.test(p)) return true;
-  if (pkg === '@electric-sql/pglite') return !(p === 'dist' || ['dist/index.cjs', 'dist/pglite.wasm', 'dist/pglite.data'].includes(p));
+  if (pkg === '@electric-sql/pglite') return !(p === 'dist' || ['dist/index.cjs', 'dist/pglite.wasm', 'dist/pglite.data', 'dist/initdb.wasm'].includes(p));
   if (pkg === 'web-tree-sitter') return p === 'tree-sitter.js' || p === 'lib' || p.startsWith('lib/');
   return false;
+}
+
+/**
+ * PGlite's file system image (pglite.data, unpacked into the in-memory file system at start) holds
+ * files no Greenlight run opens: the extension build kit (pgxs: Makefiles and the regression-test
+ * drivers), replication (libpqwalreceiver, pgoutput) and the conversion libraries between UTF-8 and
+ * the East Asian client encodings (loaded only when a session sets such a client_encoding; migrations
+ * are read as UTF-8). A production build repacks the image without them and rewrites the index the
+ * loader reads (file name, start, end) in dist/index.cjs. The vsix host run starts PGlite from it.
+ */
+export const PGLITE_DROPPED = /^\/pglite\/lib\/postgresql\/(pgxs\/|libpqwalreceiver\.so$|pgoutput\.so$|utf8_and_(gb18030|euc2004|euc_tw|uhc|johab|euc_jp|gbk|sjis2004|big5|euc_kr|sjis|euc_cn)\.so$)/;
+
+function trimPgliteData() {
+  const dir = path.join(dist, 'node_modules/@electric-sql/pglite/dist');
+  const jsFile = path.join(dir, 'index.cjs');
+  const dataFile = path.join(dir, 'pglite.data');
+  const js = readFileSync(jsFile, 'utf8');
+  const data = readFileSync(dataFile);
+  const index = /\{files:\[(\{filename:"[^"]*",start:\d+,end:\d+\}(?:,\{filename:"[^"]*",start:\d+,end:\d+\})*)\],remote_package_size:(\d+)\}/.exec(js);
+  if (!index || Number(index[2]) !== data.length) throw new Error(`[build] pglite.data: its index in ${jsFile} was not found or does not match the file (${data.length} bytes); PGlite changed its packaging`);
+  const files = [...index[1].matchAll(/\{filename:"([^"]*)",start:(\d+),end:(\d+)\}/g)].map((m) => ({ name: m[1], start: Number(m[2]), end: Number(m[3]) }));
+  const kept = [];
+  const parts = [];
+  let at = 0;
+  for (const f of files) {
+    if (PGLITE_DROPPED.test(f.name)) continue;
+    parts.push(data.subarray(f.start, f.end));
+    kept.push(`{filename:${JSON.stringify(f.name)},start:${at},end:${at + f.end - f.start}}`);
+    at += f.end - f.start;
+  }
+  if (kept.length === files.length) throw new Error('[build] pglite.data: none of the files to leave out is in it; PGlite changed its layout');
+  writeFileSync(dataFile, Buffer.concat(parts));
+  writeFileSync(jsFile, js.slice(0, index.index) + `{files:[${kept.join(',')}],remote_package_size:${at}}` + js.slice(index.index + index[0].length));
+  console.log(`[build] pglite.data: ${files.length - kept.length} unused files left out, ${data.length} -> ${at} bytes`);
 }
 
 function writeJsonSchema() {
@@ -138,5 +199,6 @@ if (watch) {
 } else {
   await Promise.all([...builds.map((b) => esbuild.build(b)), writeJsonSchema()]);
   copyAssetPackages();
+  if (production) trimPgliteData();
   console.log(`[build] dist/ written in ${Date.now() - t0} ms`);
 }

@@ -19,6 +19,7 @@ import {
   JobLogNotification,
   JobProgressNotification,
   JobRunRequest,
+  SERVICE_PROCESS_ENV,
   StateChangedNotification,
   type HealthReport,
   type JobKind,
@@ -164,6 +165,6 @@ export class ServiceClient implements vscode.Disposable {
   }
 
   private serviceEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, GREENLIGHT_VERSION: this.version };
+    return { ...process.env, ...SERVICE_PROCESS_ENV, GREENLIGHT_VERSION: this.version };
   }
 }

@@ -3,6 +3,7 @@
 // stalls. It speaks only the typed protocol in ./protocol.ts.
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { IdleRelease } from './idleRelease';
 import { JobRunner } from './jobRunner';
 import { jobHandlers } from './jobs/registry';
 import {
@@ -49,15 +50,19 @@ connection.onRequest(HealthRequest, () => ({
   runningJobs: runner.runningCount,
 }));
 
+const idle = new IdleRelease(() => runner.runningCount);
+
 connection.onRequest(JobRunRequest, (start, token) => {
   const ac = new AbortController();
   token.onCancellationRequested(() => ac.abort());
-  return runner.run(start, ac.signal);
+  idle.jobStarted();
+  return runner.run(start, ac.signal).finally(() => idle.jobEnded());
 });
 connection.onRequest(JobCancelRequest, ({ jobId }) => ({ cancelled: runner.cancel(jobId) }));
 
 connection.onShutdown(() => {
   features.dispose?.();
+  idle.dispose();
   runner.cancelAll();
 });
 

@@ -4,9 +4,24 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { MigrationsSince, RollbackResult } from '../core/deploy/rollback';
 import type { ServiceStatus } from '../core/deploy/status';
+import type { HostContainer } from '../core/deploy/hostContainers';
 import type { ImageRow } from '../core/images/listImages';
 
 export const SERVICE_PROTOCOL_VERSION = 1;
+
+/**
+ * Environment the editor starts the service with (scripts/bench/memory.mjs uses the same). glibc's
+ * malloc otherwise keeps what a verify freed: compiling PGlite's WebAssembly and loading its data
+ * directory make many large, short-lived allocations, which glibc serves from its heap (it raises
+ * its mmap threshold after the first large free) and never returns once fragmented, one arena per
+ * thread. A fixed low threshold maps every allocation of 32 KiB or more on its own, so freeing it
+ * gives it back; two arenas bound the rest. Measured: 465 MiB → about 110 MiB after a Verify.
+ */
+export const SERVICE_PROCESS_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '32768',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
 
 export interface HealthReport {
   readonly protocol: number;
@@ -214,7 +229,12 @@ export interface EnvironmentStatusDto {
   readonly lock?: LockHolderDto | 'unknown holder';
   readonly recent: readonly AuditEntryDto[];
   readonly checkedAt: string;
+  /** Every container running on the host, Greenlight's or not (absent when it could not be listed: see containersProblem). */
+  readonly containers?: readonly HostContainerDto[];
+  readonly containersProblem?: string;
 }
+/** A container on an environment's host as src/core/deploy/hostContainers.ts lists it. */
+export type HostContainerDto = HostContainer;
 export interface BackupRowDto {
   readonly id: string;
   readonly env: string;
@@ -312,8 +332,17 @@ export interface JobKinds {
   'deploy.hostKey': { params: EnvParams; result: HostKeyCheckDto };
   'deploy.pinHostKeyEdit': { params: { text: string; file: string; env: string; keyLine: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
   /** What an `ssh` client needs to open a shell on the environment's host: target, key file, and the pinned host keys as known_hosts lines. */
-  'deploy.sshTarget': { params: EnvParams; result: { host: string; port: number; user: string; identityFile?: string; knownHosts: string[] } };
+  'deploy.sshTarget': { params: EnvParams; result: { host: string; port: number; user: string; identityFile?: string; knownHosts: string[]; /** The host's Docker socket (a shell into a container runs `docker -H unix://… exec` there). */ dockerSocket?: string } };
   'deploy.setIdentityFileEdit': { params: { text: string; file: string; env: string; identityFile: string }; result: { edits: { offset: number; length: number; newText: string }[] } };
+  /** Streams a host container's log lines as job log lines (stdout info, stderr warn) until it stops or the job is cancelled. */
+  'containers.logs': { params: EnvParams & { id: string; follow: boolean; tail?: number }; result: { lines: number } };
+  'containers.restart': { params: EnvParams & { id: string }; result: { name: string; startedAt: string } };
+  'containers.stop': { params: EnvParams & { id: string }; result: { name: string; running: boolean } };
+  /**
+   * A loopback port forwarded over the environment's SSH connection to a host container's web port.
+   * Reports progress step "forwarding" with the URL once listening; runs until cancelled or idle for idleSeconds.
+   */
+  'containers.forward': { params: EnvParams & { id: string; port?: number; idleSeconds?: number }; result: { url: string; connections: number; closedBecause: 'cancelled' | 'idle' } };
   'backup.list': { params: EnvParams & { timeoutMs?: number }; result: BackupsListDto };
   'backup.create': { params: EnvParams & { secrets: EnvironmentSecretsParams }; result: BackupRowDto };
   'backup.verify': { params: EnvParams & { id: string }; result: { id: string; ok: boolean; problems: string[]; sha256: string } };

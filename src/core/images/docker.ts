@@ -89,6 +89,17 @@ export interface ContainerSummary {
   readonly state: string;
   readonly status: string;
   readonly createdAt: number;
+  /** Its ports as `docker ps` lists them: each exposed port, with the host port when published (absent where an engine does not say). */
+  readonly ports?: readonly ContainerPort[];
+}
+
+export interface ContainerPort {
+  readonly container: number;
+  readonly protocol: string;
+  /** The host port it is published on (absent: exposed only). */
+  readonly host?: number;
+  /** The host address it is published on ("0.0.0.0", "::", "127.0.0.1"). */
+  readonly hostIp?: string;
 }
 
 export interface ContainerState {

@@ -14,6 +14,7 @@ import { restoreBackup } from './deploy/restoreBackup';
 import { rollBack } from './deploy/rollBack';
 import { setDatabasePassword } from './deploy/setDatabasePassword';
 import { setIdentityFile } from './deploy/setIdentityFile';
+import { openContainerInBrowser, restartContainer, stopContainer, viewContainerLogs } from './environments/containers';
 import { openShell } from './environments/openShell';
 import { trustHostKey } from './deploy/trustHostKey';
 import { verifyBackup } from './deploy/verifyBackup';
@@ -61,6 +62,11 @@ const COMMANDS: Record<string, Factory> = {
   'greenlight.deploy.setDatabasePassword': setDatabasePassword,
   'greenlight.deploy.setIdentityFile': setIdentityFile,
   'greenlight.environments.openShell': openShell,
+  'greenlight.containers.viewLogs': viewContainerLogs,
+  'greenlight.containers.restart': restartContainer,
+  'greenlight.containers.stop': stopContainer,
+  'greenlight.containers.openShell': openShell,
+  'greenlight.containers.openInBrowser': openContainerInBrowser,
   'greenlight.deploy.forgetDatabasePassword': forgetDatabasePassword,
   'greenlight.deploy.forgetSecret': forgetSecret,
   'greenlight.backups.verify': verifyBackup,
@@ -92,6 +98,11 @@ export const NEEDS_TRUST: ReadonlySet<string> = new Set([
   'greenlight.deploy.backUpNow',
   'greenlight.deploy.trustHostKey',
   'greenlight.environments.openShell',
+  'greenlight.containers.viewLogs',
+  'greenlight.containers.restart',
+  'greenlight.containers.stop',
+  'greenlight.containers.openShell',
+  'greenlight.containers.openInBrowser',
   'greenlight.backups.verify',
   'greenlight.backups.restore',
   'greenlight.backups.download',

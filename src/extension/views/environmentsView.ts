@@ -6,7 +6,7 @@
 // not validate.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AuditEntryDto, ConfigProblemDto, ConfigSummary, DeployedServiceDto, EnvironmentStatusDto, EnvironmentSummary } from '../../service/protocol';
+import type { AuditEntryDto, ConfigProblemDto, ConfigSummary, DeployedServiceDto, EnvironmentStatusDto, EnvironmentSummary, HostContainerDto } from '../../service/protocol';
 import { connectionProblem, problemContextValue, restrictedProblem } from '../connectionProblem';
 import { localTime } from '../localTime';
 import type { ProjectState } from '../projectState';
@@ -119,6 +119,8 @@ export class EnvironmentStatusCache implements vscode.Disposable {
 export type EnvironmentsNode =
   | { readonly kind: 'environment'; readonly env: EnvironmentSummary }
   | { readonly kind: 'service'; readonly env: string; readonly service: DeployedServiceDto; readonly checkedAt: string }
+  | { readonly kind: 'containers'; readonly env: string; readonly status: EnvironmentStatusDto }
+  | { readonly kind: 'container'; readonly env: string; readonly container: HostContainerDto; readonly checkedAt: string }
   | { readonly kind: 'lock'; readonly env: string; readonly status: EnvironmentStatusDto }
   | { readonly kind: 'deploys'; readonly env: string; readonly recent: readonly AuditEntryDto[] }
   | { readonly kind: 'audit'; readonly env: string; readonly entry: AuditEntryDto }
@@ -165,6 +167,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         const live: EnvironmentsNode[] = st.reachable
           ? [
               ...st.services.map((service): EnvironmentsNode => ({ kind: 'service', env: e.name, service, checkedAt: st.checkedAt })),
+              { kind: 'containers', env: e.name, status: st },
               { kind: 'lock', env: e.name, status: st },
               { kind: 'deploys', env: e.name, recent: st.recent },
             ]
@@ -178,6 +181,8 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
       }
       case 'deploys':
         return node.recent.map((entry) => ({ kind: 'audit', env: node.env, entry }));
+      case 'containers':
+        return (node.status.containers ?? []).map((container) => ({ kind: 'container', env: node.env, container, checkedAt: node.status.checkedAt }));
       default:
         return [];
     }
@@ -210,6 +215,34 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${localTime(x.startedAt, true)}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n`);
         item.tooltip = md;
         item.contextValue = 'greenlight.deployedService';
+        return item;
+      }
+      case 'containers': {
+        const list = node.status.containers;
+        const item = new vscode.TreeItem(vscode.l10n.t('Containers on the host'), list?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.id = `env:${node.env}:containers`;
+        item.description = list ? vscode.l10n.t('{0} running', list.length) : vscode.l10n.t('not listed: {0}', node.status.containersProblem ?? '?');
+        item.tooltip = vscode.l10n.t('Every container running on the host, Greenlight\'s or not.');
+        item.iconPath = new vscode.ThemeIcon('layers');
+        return item;
+      }
+      case 'container': {
+        const c = node.container;
+        const item = new vscode.TreeItem(c.name);
+        item.id = `env:${node.env}:container:${c.id}`;
+        const up = c.startedAt && !c.startedAt.startsWith('0001') ? vscode.l10n.t('up {0}', formatDuration(Date.parse(node.checkedAt) - Date.parse(c.startedAt))) : c.status;
+        const g = c.greenlight;
+        const mine = g ? [g.service, g.version].filter(Boolean).join(' ') || g.project : undefined;
+        // Greenlight's own containers say their service and version (the image is in the tooltip).
+        item.description = [mine ? `Greenlight: ${mine}` : c.image, c.state, up].filter(Boolean).join(' · ');
+        item.iconPath = new vscode.ThemeIcon(g ? 'package' : 'vm', c.state === 'running' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
+        const ports = c.ports.map((p) => (p.host ? `${p.hostIp ?? ''}:${p.host}→${p.container}/${p.protocol}` : `${p.container}/${p.protocol}`)).join(', ');
+        const md = new vscode.MarkdownString(undefined, true);
+        md.appendMarkdown(`**${c.name}** on ${node.env}\n\n- image \`${c.image}\`\n- ${c.state}${c.startedAt ? `, started ${localTime(c.startedAt, true)}` : ''} (${c.status})\n- ID \`${c.id.slice(0, 12)}\`\n`);
+        if (ports) md.appendMarkdown(`- ports ${ports}\n`);
+        if (g) md.appendMarkdown(`- Greenlight: project ${g.project}${g.service ? `, service ${g.service}` : ''}${g.version ? `, version \`${g.version}\`` : ''}${g.role ? `, ${g.role}` : ''}${g.serving ? ' (serving production traffic)' : ''}\n`);
+        item.tooltip = md;
+        item.contextValue = g?.serving ? 'greenlight.hostContainer.serving' : 'greenlight.hostContainer';
         return item;
       }
       case 'lock': {

@@ -83,7 +83,8 @@ export async function deploySetIdentityFileEditJob(params: JobParams<'deploy.set
 /** The environment's SSH target with its pinned keys as known_hosts lines ("Open Shell" pins them for ssh). */
 export async function deploySshTargetJob(params: JobParams<'deploy.sshTarget'>, _ctx: JobContext): Promise<JobResult<'deploy.sshTarget'>> {
   const { config, root } = await loadWorkspace(params.workspaceRoot);
-  const t = resolveEnvironment(config, root, params.env).ssh;
+  const env = resolveEnvironment(config, root, params.env);
+  const t = env.ssh;
   const name = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
-  return { host: t.host, port: t.port, user: t.user, identityFile: t.identityFile, knownHosts: pinnedKeys(t).map((k) => `${name} ${keyLine(k)}`) };
+  return { host: t.host, port: t.port, user: t.user, identityFile: t.identityFile, knownHosts: pinnedKeys(t).map((k) => `${name} ${keyLine(k)}`), dockerSocket: env.dockerSocket };
 }

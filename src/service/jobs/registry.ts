@@ -4,6 +4,7 @@ import type { JobContext } from '../../core/common/job';
 import type { JobKind, JobParams, JobResult } from '../protocol';
 import { backupCreateJob, backupDeleteJob, backupDownloadJob, backupListJob, backupRestoreJob, backupVerifyJob } from './backup';
 import { configInitJob } from './configInit';
+import { containersForwardJob, containersLogsJob, containersRestartJob, containersStopJob } from './containers';
 import { configSummaryJob } from './configSummary';
 import { deployRunJob } from './deploy';
 import { deployHostKeyJob, deployPinHostKeyEditJob, deploySetIdentityFileEditJob, deploySshTargetJob } from './deployHostKey';
@@ -40,6 +41,10 @@ export const jobHandlers: JobHandlers = {
   'deploy.pinHostKeyEdit': deployPinHostKeyEditJob,
   'deploy.setIdentityFileEdit': deploySetIdentityFileEditJob,
   'deploy.sshTarget': deploySshTargetJob,
+  'containers.logs': containersLogsJob,
+  'containers.restart': containersRestartJob,
+  'containers.stop': containersStopJob,
+  'containers.forward': containersForwardJob,
   'backup.list': backupListJob,
   'backup.create': backupCreateJob,
   'backup.verify': backupVerifyJob,

@@ -2,6 +2,8 @@
 // uptime, the deploy lock holder and the audit tail. An unreachable host (or a refused host key)
 // is a result with the reason, not a job error, so the view shows an error row and never hangs.
 import type { JobContext } from '../../core/common/job';
+import { errorMessage } from '../../core/common/errors';
+import { listHostContainers, type HostContainer } from '../../core/deploy/hostContainers';
 import { environmentStatus } from '../../core/deploy/status';
 import type { AuditEntryDto, JobParams, JobResult } from '../protocol';
 import { loadWorkspace, unreachable, withEnvironment } from './deploySession';
@@ -33,7 +35,15 @@ export async function deployStatusJob(params: JobParams<'deploy.status'>, ctx: J
         untestedOverride: a.untestedOverride,
         message: a.message,
       }));
-      return { env: st.env, host: st.host, reachable: true, services: st.services, lock, recent, checkedAt };
+      // Every container of the host, not only Greenlight's; a failed listing costs the view only that part.
+      let containers: HostContainer[] | undefined;
+      let containersProblem: string | undefined;
+      try {
+        containers = await listHostContainers(s.host, s.config);
+      } catch (e) {
+        containersProblem = errorMessage(e);
+      }
+      return { env: st.env, host: st.host, reachable: true, services: st.services, lock, recent, checkedAt, containers, containersProblem };
     });
   } catch (err) {
     if (ctx.signal.aborted) throw err;

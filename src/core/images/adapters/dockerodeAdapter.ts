@@ -310,6 +310,7 @@ class DockerodeEngine implements DockerEngine {
         state: c.State,
         status: c.Status,
         createdAt: c.Created * 1000,
+        ports: (c.Ports ?? []).map((x) => ({ container: x.PrivatePort, protocol: x.Type, host: x.PublicPort || undefined, hostIp: x.IP || undefined })),
       }));
     } catch (e) {
       throw apiError(this.where, 'list containers', e);

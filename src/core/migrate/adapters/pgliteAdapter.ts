@@ -1,7 +1,7 @@
 // PGlite (PostgreSQL compiled to WebAssembly, in this process): the default engine when no server
 // is configured. A cold start runs initdb and takes seconds, so a freshly initialized data
 // directory is made once, kept as a tarball in memory and in the OS temp directory, and every
-// scratch database starts from it (about half a second). Copies use PGlite's clone().
+// scratch database starts from it (about half a second). Copies load a dump of the original into a new instance.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -73,6 +73,35 @@ function templateCacheFile(): string {
   return path.join(os.tmpdir(), `greenlight-pglite-${version}-${os.userInfo().uid}.tar`);
 }
 
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * PGlite's compiled WebAssembly module, compiled once and shared by every instance until
+ * releasePgliteCaches(). Passing it to PGlite.create() keeps it out of PGlite's own module cache,
+ * which holds the compiled code (tens of MB) for the life of the process.
+ */
+function pgliteWasm(): Promise<WebAssembly.Module> {
+  compiled ??= (async () => WebAssembly.compile(await readFile(path.join(path.dirname(require.resolve('@electric-sql/pglite')), 'pglite.wasm'))))();
+  compiled.catch(() => (compiled = undefined));
+  return compiled;
+}
+
+/**
+ * Lets go of what starting PGlite keeps for the next start: the compiled module and the template
+ * data directory (40 MB; the copy in the OS temp directory stays). A long-lived process (the
+ * editor's service) calls it once no PGlite job has run for a while; the next start reads the
+ * template from disk and compiles again (about a second).
+ */
+export function releasePgliteCaches(): void {
+  template = undefined;
+  compiled = undefined;
+}
+
+/** A new PGlite instance on the shared compiled module. */
+async function startPglite(options: { loadDataDir?: Blob; dataDir?: string }): Promise<PGlite> {
+  return await PGlite.create({ ...options, pgliteWasmModule: await pgliteWasm() });
+}
+
 /** The data directory of a freshly initialized PGlite, made once per process (and cached on disk). */
 export function pgliteTemplate(): Promise<Blob> {
   template ??= (async () => {
@@ -85,7 +114,7 @@ export function pgliteTemplate(): Promise<Blob> {
         // A broken cache file is rebuilt below.
       }
     }
-    const db = await PGlite.create();
+    const db = await startPglite({});
     const blob = await db.dumpDataDir('none');
     await db.close();
     try {
@@ -101,7 +130,7 @@ export function pgliteTemplate(): Promise<Blob> {
 }
 
 export async function createPglite(): Promise<PgSession> {
-  const db = await PGlite.create({ loadDataDir: await pgliteTemplate() });
+  const db = await startPglite({ loadDataDir: await pgliteTemplate() });
   return new PgliteSession(db, 'PGlite (embedded PostgreSQL)');
 }
 
@@ -109,14 +138,15 @@ export async function createPglite(): Promise<PgSession> {
 export async function openPgliteDir(dataDir: string): Promise<PgSession> {
   await mkdir(dataDir, { recursive: true });
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
-  const db = fresh ? await PGlite.create({ dataDir, loadDataDir: await pgliteTemplate() }) : await PGlite.create({ dataDir });
+  const db = fresh ? await startPglite({ dataDir, loadDataDir: await pgliteTemplate() }) : await startPglite({ dataDir });
   return new PgliteSession(db, `PGlite ${dataDir}`);
 }
 
 function scratch(session: PgliteSession): ScratchDatabase {
   return {
     session,
-    copy: async () => scratch(new PgliteSession((await session.db.clone()) as PGlite, `${session.description} (copy)`)),
+    // PGlite's clone() (dump, then create from the dump) without its own module cache.
+    copy: async () => scratch(new PgliteSession(await startPglite({ loadDataDir: await session.db.dumpDataDir('none') }), `${session.description} (copy)`)),
     dispose: () => session.close(),
   };
 }

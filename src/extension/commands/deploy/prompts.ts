@@ -14,6 +14,8 @@ export interface Prompts {
   showErrorMessage(message: string, ...actions: string[]): Thenable<string | undefined>;
   showSaveDialog(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
   showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
+  /** Opens a URL outside the editor (the browser); tests replace it to fetch the URL themselves. */
+  openExternal(uri: vscode.Uri): Thenable<boolean>;
   /** A cancellable progress notification around a task. */
   withProgress<R>(options: vscode.ProgressOptions, task: (progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken) => Thenable<R>): Thenable<R>;
 }
@@ -28,6 +30,7 @@ export function windowPrompts(): Prompts {
     showErrorMessage: (message, ...actions) => vscode.window.showErrorMessage(message, ...actions),
     showSaveDialog: (options) => vscode.window.showSaveDialog(options),
     showOpenDialog: (options) => vscode.window.showOpenDialog(options),
+    openExternal: (uri) => vscode.env.openExternal(uri),
     withProgress: (options, task) => vscode.window.withProgress(options, task),
   };
 }

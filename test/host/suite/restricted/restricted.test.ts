@@ -44,8 +44,10 @@ suite('(host) Restricted Mode: no connection, nothing destructive', function () 
   test('the Environments view, Backups view and status bar say "Restricted Mode" and offer to manage trust', async () => {
     s.environments.status.refresh();
     const env = (await s.environments.getChildren()).find((n) => n.kind === 'environment' && n.env.name === 'watched')!;
-    const row = (await s.environments.getChildren(env)).find((n) => n.kind === 'unreachable');
+    const rows = await s.environments.getChildren(env);
+    const row = rows.find((n) => n.kind === 'unreachable');
     assert.ok(row && row.kind === 'unreachable');
+    assert.ok(!rows.some((n) => n.kind === 'containers' || n.kind === 'container'), 'the host\'s containers are listed although nothing may connect');
     assert.equal(row.status.problemKind, 'restricted');
     const item = s.environments.getTreeItem(row);
     assert.equal(item.label, 'Restricted Mode: no connection');
@@ -76,10 +78,15 @@ suite('(host) Restricted Mode: no connection, nothing destructive', function () 
       for (const id of ['greenlight.deploy.trustHostKey', 'greenlight.deploy.backUpNow', 'greenlight.backups.delete', 'greenlight.backups.restore', 'greenlight.deploy.rollBack', 'greenlight.images.remove']) {
         assert.equal(await vscode.commands.executeCommand(id, 'watched'), undefined, id);
       }
+      // The Environments view's container actions, given a row as the view would pass it.
+      const row = { kind: 'container', env: 'watched', container: { id: 'a'.repeat(64), name: 'somebody-elses', image: 'x', state: 'running', status: 'Up', ports: [{ container: 80, protocol: 'tcp', host: 8080 }], addresses: {} } };
+      for (const id of ['greenlight.containers.viewLogs', 'greenlight.containers.restart', 'greenlight.containers.stop', 'greenlight.containers.openShell', 'greenlight.containers.openInBrowser']) {
+        assert.equal(await vscode.commands.executeCommand(id, row), undefined, id);
+      }
     } finally {
       s.prompts.showWarningMessage = real;
     }
-    assert.equal(warnings.length, 6);
+    assert.equal(warnings.length, 11);
     assert.match(warnings[0]!, /Restricted Mode/);
     // Give any stray connection attempt time to arrive before counting.
     await new Promise((r) => setTimeout(r, 1500));
