@@ -192,6 +192,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   const now = new Date();
   const deployId = newDeployId(now);
   const env = req.environment;
+  if (env.env.swarm) throw new InputError(`environment "${env.name}" is a swarm: its services are deployed as swarm services (deploySwarm in src/core/deploy/swarm.ts), not as a container on the manager`);
   const service: ServiceConfig = pickService(req.config, req.service);
   const secrets = [req.secrets.dbPassword, ...Object.values(req.secrets.env)].filter((s): s is Secret => s !== undefined);
   const ctx: Ctx = { ...jobCtx, secrets };
