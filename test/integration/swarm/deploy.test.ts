@@ -14,6 +14,8 @@ import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter'
 import type { DockerEngine } from '../../../src/core/images/docker';
 import { openLedger, type TestedImageLedger } from '../../../src/core/images/ledger';
 import { RemoteHost } from '../../../src/core/ship/remoteHost';
+import type { CliIo } from '../../../src/cli/io';
+import { runCli } from '../../../src/cli/program';
 import { buildAppImage } from '../deploy/appImages';
 import { recordingContext } from '../deploy/bed';
 import { swarmbed, type Swarmbed } from './swarmbed';
@@ -32,6 +34,7 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
   let ledger: TestedImageLedger;
   let workspace: string;
   let config: GreenlightConfig;
+  let raw: Record<string, unknown>;
   const tags = { v1: `gl-swit:${id}v1`, v2: `gl-swit:${id}v2`, bad: `gl-swit:${id}bad` };
   const healthCommand = ['/bin/busybox', 'wget', '-q', '-O', '/dev/null', '{url}'];
 
@@ -65,7 +68,7 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
       await ledger.record({ imageId, service: 'web', version: `${id}${v}`, tags: [tag], gitSha: 'abc123', result: 'passed', durationMs: 1, logExcerpt: '', testedAt: new Date().toISOString() });
     }
     const service = (name: string) => ({ name, port: 8080, env: { BIND: '0.0.0.0' }, networks: [`${project}-net`], health: { path: '/cgi-bin/health', timeoutSeconds: 8, intervalMs: 500 } });
-    config = configSchema.parse({
+    raw = {
       project,
       services: [service('web'), service('api')],
       database: { kind: 'postgres', name: db },
@@ -84,7 +87,10 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
           },
         },
       },
-    });
+    };
+    config = configSchema.parse(raw);
+    // The same project as a file, for the CLI (JSON is YAML).
+    writeFileSync(path.join(workspace, 'greenlight.yaml'), JSON.stringify(raw, null, 2));
     local = localDocker();
     host = await RemoteHost.connect({ host: sb.sshHost, port: sb.sshPort, user: sb.sshUser, identityFile: sb.sshKeyFile, hostKey: sb.hostKey }, sb.managerSock, recordingContext());
     await psql(`CREATE DATABASE ${db}`, 'appdb');
@@ -169,5 +175,21 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
     } finally {
       await releaseLock(host, env.stateDir, 'held-by-test');
     }
+  });
+
+  test('greenlight deploy --service web <image> on the swarm environment updates that service only', async function () {
+    const before = { web: await state('web'), api: await state('api') };
+    const out: string[] = [];
+    const err: string[] = [];
+    let code = -1;
+    const io: CliIo = { cwd: workspace, env: { ...process.env, GL_TEST_DB_PASSWORD: 'apppass' }, out: (t) => out.push(t), err: (t) => err.push(t), exit: (c) => { code = Math.max(code, c); } };
+    const exit = await runCli(['deploy', '--env', 'cluster', '--service', 'web', tags.v2], io);
+    assert.equal(Math.max(exit, code), 0, `${out.join('\n')}\n${err.join('\n')}`);
+    assert.match(out.join('\n'), new RegExp(`succeeded: web ${id}v2 \\(3 replica\\(s\\)\\) serving on swarm cluster`));
+    assert.match(out.join('\n'), new RegExp(`web ${id}v2: updated \\(previous ${id}v1\\)`));
+    const web = await state('web');
+    assert.notEqual(web.image, before.web.image);
+    assert.deepEqual(web.running, [web.image, web.image, web.image]);
+    assert.deepEqual(await state('api'), before.api);
   });
 });
