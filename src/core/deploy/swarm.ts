@@ -354,6 +354,13 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
       }
     });
     skip('keep', 'the swarm keeps each service\'s previous spec for rollback; images stay in the cluster registry');
+    // The release: the services deployed now over the last release's others, for a whole-release rollback.
+    const base = (await readReleases(ctx, host, env.env.stateDir)).at(-1)?.services ?? {};
+    const deployed = Object.fromEntries(planned.map((p) => [p.service.name, { version: p.version, image: p.ref!, imageId: p.imageId }]));
+    await recordRelease(host, env.env.stateDir, { deployId, at: new Date().toISOString(), who, services: { ...base, ...deployed }, backupId: backup?.id, tasksRun }).catch((e) => {
+      warnings.push(`release history: could not record this release: ${errorMessage(e)}`);
+      say(ctx, `release history: could not record this release: ${errorMessage(e)}`, 'warn');
+    });
     outcome = 'succeeded';
     message = `${planned.map((p) => `${p.service.name} ${p.version} (${p.spec!.replicas} replica(s))`).join(', ')} serving on swarm ${env.name}.`;
     return await finish();
@@ -483,4 +490,140 @@ async function rollBackRelease(ctx: Ctx, host: RemoteHost, planned: readonly Pla
     }
   }
   return `Rolled back the whole release: ${said.join('; ') || 'nothing had changed'}.`;
+}
+
+/** One release as the manager keeps it: every service's version and image (by digest) after a deploy or a rollback. */
+export interface SwarmRelease {
+  readonly deployId: string;
+  readonly at: string;
+  readonly who: string;
+  readonly services: Readonly<Record<string, { readonly version: string; readonly image: string; readonly imageId: string }>>;
+  /** The pre-deploy backup taken for it, and the release tasks it ran (migrations among them). */
+  readonly backupId?: string;
+  readonly tasksRun: readonly string[];
+  /** Set on a rollback: the release it put back, and the one it left. */
+  readonly restored?: string;
+  readonly rollbackOf?: string;
+}
+
+const releasesFile = (stateDir: string): string => `${stateDir}/releases.jsonl`;
+
+function lastIndexWhere<T>(list: readonly T[], pred: (x: T) => boolean): number {
+  for (let i = list.length - 1; i >= 0; i--) if (pred(list[i]!)) return i;
+  return -1;
+}
+
+async function recordRelease(host: RemoteHost, stateDir: string, r: SwarmRelease): Promise<void> {
+  await host.run(['mkdir', '-p', '-m', '700', '--', stateDir]);
+  await host.run(['sh', '-c', 'umask 077 && cat >> "$1"', 'greenlight-release', releasesFile(stateDir)], { stdin: JSON.stringify(r) + '\n' });
+}
+
+/** The recorded releases of a swarm environment, oldest first (a torn last line is skipped). */
+export async function readReleases(ctx: Pick<JobContext, 'signal'>, host: RemoteHost, stateDir: string): Promise<SwarmRelease[]> {
+  const r = await host.exec(['tail', '-n', '200', '--', releasesFile(stateDir)], { signal: ctx.signal });
+  if (r.code !== 0) return [];
+  const out: SwarmRelease[] = [];
+  for (const line of r.stdout.toString('utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as SwarmRelease);
+    } catch {
+      // skipped: a crash mid-append
+    }
+  }
+  return out;
+}
+
+/**
+ * The release a rollback returns to: the one before the current one; when the current one is
+ * itself a rollback, the one before the release it restored (so rolling back twice goes back twice).
+ */
+export function previousRelease(releases: readonly SwarmRelease[]): { current: SwarmRelease; target: SwarmRelease } | undefined {
+  const current = releases.at(-1);
+  if (!current) return undefined;
+  let at = releases.length - 1;
+  if (current.restored) at = lastIndexWhere(releases.slice(0, -1), (r) => r.deployId === current.restored);
+  const target = at > 0 ? releases[at - 1] : undefined;
+  return target ? { current, target } : undefined;
+}
+
+export interface SwarmRollbackResult {
+  readonly outcome: 'succeeded' | 'failed';
+  readonly from: SwarmRelease;
+  readonly to: SwarmRelease;
+  readonly services: readonly SwarmServiceOutcome[];
+  /** Release tasks that ran in the releases being left, and the backup taken before the first of them. */
+  readonly tasksSince: readonly { readonly deployId: string; readonly tasks: readonly string[] }[];
+  readonly backupId?: string;
+  readonly message: string;
+  readonly durationMs: number;
+}
+
+/**
+ * "Roll Back" for a swarm: every service of the current release returns to its version in the
+ * previous release together (start-first, gated by health, converged), under the deploy lock. The
+ * database does not go back: the release tasks run since are named, with the pre-deploy backup taken
+ * before them (never restored here). If the previous release does not converge, the current one is
+ * put back.
+ */
+export async function rollbackSwarmRelease(jobCtx: JobContext, host: RemoteHost, req: { readonly config: GreenlightConfig; readonly environment: ResolvedEnvironment; readonly secrets: DeploySecrets; readonly who?: string }): Promise<SwarmRollbackResult> {
+  const started = Date.now();
+  const env = req.environment;
+  const swarm = env.env.swarm;
+  if (!swarm) throw new InputError(`environment "${env.name}" has no swarm section`);
+  const ctx: Ctx = { ...jobCtx, secrets: [req.secrets.dbPassword, ...Object.values(req.secrets.env)].filter((x): x is Secret => x !== undefined) };
+  const who = req.who ?? defaultWho();
+  const now = new Date();
+  const deployId = newDeployId(now);
+  const releases = await readReleases(ctx, host, env.env.stateDir);
+  const pair = previousRelease(releases);
+  if (!pair) throw new InputError(`no previous release of ${env.name} is recorded (${releases.length} release(s) in ${releasesFile(env.env.stateDir)})`);
+  const { current, target } = pair;
+  await acquireLock(ctx, host, env.env.stateDir, { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `rollback release ${current.deployId} to ${target.deployId}`, deployId, env: env.name });
+  try {
+    // What the database keeps: release tasks of every release after the target.
+    const after = releases.slice(lastIndexWhere(releases, (r) => r.deployId === target.deployId) + 1).filter((r) => !r.restored && r.tasksRun.length > 0);
+    const tasksSince = after.map((r) => ({ deployId: r.deployId, tasks: r.tasksRun }));
+    const backupId = after.find((r) => r.backupId)?.backupId;
+    if (tasksSince.length > 0) {
+      say(ctx, `rollback: release tasks ran since release ${target.deployId}: ${tasksSince.map((t) => `${t.deployId} (${t.tasks.join(', ')})`).join('; ')}. ` +
+        `The services go back, the database does not: the previous images run on the current schema${backupId ? `; backup ${backupId} was taken before those tasks and can be restored on request` : ''}.`, 'warn');
+    }
+    const planned: Planned[] = [];
+    for (const s of req.config.services) {
+      const to = target.services[s.name];
+      const from = current.services[s.name];
+      if (!to || !from || to.image === from.image) continue;
+      const p: Planned = { service: s, local: to.image, imageId: to.imageId, version: to.version, tag: to.image, sizeBytes: 0, ref: to.image, previous: { id: '', version: from.version } };
+      p.spec = swarmServiceSpec({ config: req.config, envName: env.name, env: env.env, service: s, image: to.image, imageId: to.imageId, version: to.version, deployId, who, secrets: req.secrets, now }, swarm, to.image);
+      const cur = await host.docker.swarm.inspectService(p.spec.name);
+      if (!cur) throw new OperationError(`service ${p.spec.name} does not exist on the swarm any more; deploy the release again instead`);
+      p.previous = { id: cur.id, version: from.version };
+      planned.push(p);
+    }
+    say(ctx, `rollback ${deployId}: release ${current.deployId} → ${target.deployId}: ${planned.map((p) => `${p.service.name} ${p.previous?.version} → ${p.version}`).join(', ') || 'no service differs'}`);
+    for (const p of planned) {
+      const cur = (await host.docker.swarm.inspectService(p.spec!.name))!;
+      await host.docker.swarm.updateService(cur.id, cur.version, p.spec!);
+    }
+    const failures = await converge(ctx, host, planned, swarm.convergeTimeoutSeconds * 1000);
+    let outcome: 'succeeded' | 'failed' = 'succeeded';
+    let message: string;
+    if (failures.length > 0) {
+      const back = await rollBackRelease(ctx, host, planned, swarm.convergeTimeoutSeconds * 1000);
+      outcome = 'failed';
+      message = `release ${target.deployId} did not come back: ${failures.map((f) => `${f.p.service.name} ${f.p.version}: ${f.why}`).join('; ')}. ${back.replace('Rolled back the whole release', 'Put the current release back')}`;
+    } else {
+      for (const p of planned) p.outcome = { service: p.service.name, version: p.version, image: p.ref, previousVersion: p.previous?.version, result: 'updated' };
+      await recordRelease(host, env.env.stateDir, { deployId, at: new Date().toISOString(), who, services: target.services, tasksRun: [], restored: target.deployId, rollbackOf: current.deployId });
+      message = `release ${target.deployId} is serving on swarm ${env.name} again (${Object.entries(target.services).map(([n, v]) => `${n} ${v.version}`).join(', ')}); left ${current.deployId}.`;
+    }
+    for (const p of planned) {
+      await appendAudit(host, env.env.stateDir, { at: new Date().toISOString(), action: 'rollback', deployId, who, machine: os.hostname(), env: env.name, service: p.service.name, version: p.version, previousVersion: p.previous?.version, result: outcome, serving: outcome === 'succeeded' ? p.version : p.previous?.version, message, durationMs: Date.now() - started }).catch(() => undefined);
+    }
+    say(ctx, `rollback ${outcome}: ${message}`, outcome === 'succeeded' ? 'info' : 'error');
+    return { outcome, from: current, to: target, services: planned.map((p) => p.outcome ?? { service: p.service.name, version: p.version, result: 'failed' }), tasksSince, backupId, message, durationMs: Date.now() - started };
+  } finally {
+    await releaseLock(host, env.env.stateDir, deployId).catch(() => undefined);
+  }
 }

@@ -9,7 +9,7 @@ import { configSchema, type GreenlightConfig } from '../../../src/core/config/sc
 import { DEPLOY_STEPS } from '../../../src/core/deploy/deploy';
 import { resolveEnvironment } from '../../../src/core/deploy/environment';
 import { LockHeldError, acquireLock, releaseLock } from '../../../src/core/deploy/lock';
-import { deploySwarm, type SwarmDeployRequest } from '../../../src/core/deploy/swarm';
+import { deploySwarm, rollbackSwarmRelease, type SwarmDeployRequest } from '../../../src/core/deploy/swarm';
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 import { openLedger, type TestedImageLedger } from '../../../src/core/images/ledger';
@@ -177,6 +177,33 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
     }
   });
 
+  test('release rollback across two services: both return together to the previous release; the migration run since is named with its backup', async function () {
+    const v1 = { web: await state('web'), api: await state('api') };
+    migration('002_add_price.sql', 'ALTER TABLE items ADD COLUMN IF NOT EXISTS price int;\n');
+    const ctx = recordingContext();
+    const r = await deploySwarm(ctx, local, host, request({ web: tags.v2, api: tags.v2 }));
+    assert.equal(r.outcome, 'succeeded', `${r.message}\n${ctx.lines.join('\n')}`);
+    assert.ok(r.backup, 'a pre-deploy backup for the pending migration');
+    const v2 = { web: await state('web'), api: await state('api') };
+    assert.notEqual(v2.web.image, v1.web.image);
+    assert.notEqual(v2.api.image, v1.api.image);
+
+    const rctx = recordingContext();
+    const back = await rollbackSwarmRelease(rctx, host, { config, environment: resolveEnvironment(config, workspace, 'cluster', new Secret('apppass')), secrets: { dbPassword: new Secret('apppass'), env: {} }, who: 'swarm-integration-test' });
+    assert.equal(back.outcome, 'succeeded', `${back.message}\n${rctx.lines.join('\n')}`);
+    assert.equal(back.from.deployId, r.deployId);
+    assert.deepEqual(back.services.map((s) => [s.service, s.version, s.previousVersion]), [['web', `${id}v1`, `${id}v2`], ['api', `${id}v1`, `${id}v2`]]);
+    assert.deepEqual(back.tasksSince, [{ deployId: r.deployId, tasks: ['migrate'] }]);
+    assert.equal(back.backupId, r.backup!.id);
+    assert.ok(rctx.lines.some((l) => /the database does not/.test(l)), rctx.lines.join('\n'));
+    for (const s of ['web', 'api'] as const) {
+      const st = await state(s);
+      assert.equal(st.image, v1[s].image, `${s} runs the first release's image again`);
+      assert.deepEqual(st.running, [v1[s].image, v1[s].image, v1[s].image]);
+    }
+    assert.equal(await psql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'price'"), '1', 'the database keeps the migration');
+  });
+
   test('greenlight deploy --service web <image> on the swarm environment updates that service only', async function () {
     const before = { web: await state('web'), api: await state('api') };
     const out: string[] = [];
@@ -191,5 +218,20 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
     assert.notEqual(web.image, before.web.image);
     assert.deepEqual(web.running, [web.image, web.image, web.image]);
     assert.deepEqual(await state('api'), before.api);
+  });
+
+  test('greenlight rollback on the swarm environment returns to the previous release (web back to the first version)', async function () {
+    const v2web = await state('web');
+    const out: string[] = [];
+    const err: string[] = [];
+    let code = -1;
+    const io: CliIo = { cwd: workspace, env: { ...process.env, GL_TEST_DB_PASSWORD: 'apppass' }, out: (t) => out.push(t), err: (t) => err.push(t), exit: (c) => { code = Math.max(code, c); } };
+    const exit = await runCli(['rollback', '--env', 'cluster'], io);
+    assert.equal(Math.max(exit, code), 0, `${out.join('\n')}\n${err.join('\n')}`);
+    assert.match(out.join('\n'), new RegExp(`succeeded: release .* is serving on swarm cluster again \\(web ${id}v1, api ${id}v1\\)`));
+    const web = await state('web');
+    assert.notEqual(web.image, v2web.image);
+    assert.match(web.image, new RegExp(`/${project}-web@sha256:`));
+    assert.deepEqual(web.running, [web.image, web.image, web.image]);
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { parseConfig, formatProblem } from '../../../src/core/config/load';
 import type { GreenlightConfig } from '../../../src/core/config/schema';
 import { Secret } from '../../../src/core/common/secret';
-import { hostPortProblem, replicaCounts, swarmServiceSpec } from '../../../src/core/deploy/swarm';
+import { hostPortProblem, previousRelease, replicaCounts, swarmServiceSpec, type SwarmRelease } from '../../../src/core/deploy/swarm';
 import { serviceSpec } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { SwarmTask } from '../../../src/core/images/docker';
 
@@ -124,5 +124,16 @@ suite('(unit) swarm: replica counts during an update', () => {
   test('new running, old running (also while shutting down), new starting, new failed', () => {
     const c = replicaCounts([t('new', 'running'), t('new', 'starting'), t('old', 'running'), t('old', 'running', 'shutdown'), t('new', 'failed', 'shutdown'), t('old', 'shutdown', 'shutdown')], 'new');
     assert.deepEqual(c, { newRunning: 1, oldRunning: 2, starting: 1, failedNew: 1 });
+  });
+});
+
+suite('(unit) swarm: which release a rollback returns to', () => {
+  const rel = (deployId: string, extra: { restored?: string; rollbackOf?: string } = {}): SwarmRelease => ({ deployId, at: '', who: 'me', services: {}, tasksRun: [], ...extra });
+  test('the one before the current; after a rollback, the one before the release it restored; none at the first', () => {
+    assert.equal(previousRelease([]), undefined);
+    assert.equal(previousRelease([rel('a')]), undefined);
+    assert.deepEqual(previousRelease([rel('a'), rel('b')])?.target.deployId, 'a');
+    assert.deepEqual(previousRelease([rel('a'), rel('b'), rel('c'), rel('r1', { restored: 'b', rollbackOf: 'c' })])?.target.deployId, 'a');
+    assert.equal(previousRelease([rel('a'), rel('r1', { restored: 'a', rollbackOf: 'b' })]), undefined);
   });
 });
