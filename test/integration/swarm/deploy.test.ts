@@ -165,6 +165,18 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
     }
   });
 
+  test('a failing release task (a one-off container of the new image on the manager, on the overlay network) updates nothing', async function () {
+    const before = { web: await state('web'), api: await state('api') };
+    const env = config.environments.cluster!;
+    const cfg: GreenlightConfig = { ...config, environments: { cluster: { ...env, releaseTasks: [{ name: 'seed', command: ['/bin/busybox', 'sh', '-c', 'echo seeding on $(/bin/busybox hostname); exit 3'], phase: 'before-start' }] } } };
+    const ctx = recordingContext();
+    const r = await deploySwarm(ctx, local, host, request({ web: tags.v2, api: tags.v2 }, cfg));
+    assert.equal(r.outcome, 'failed', r.message);
+    assert.match(r.message, /release task "seed" failed \(exit 3\)\. No service was changed/);
+    assert.ok(ctx.lines.some((l) => /\[seed stdout\] seeding on/.test(l)), ctx.lines.join('\n'));
+    for (const s of ['web', 'api'] as const) assert.deepEqual(await state(s), before[s]);
+  });
+
   test('a second deploy is refused while one holds the lock, and the services are not touched', async function () {
     const before = await state('web');
     const env = config.environments.cluster!;
