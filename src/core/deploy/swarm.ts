@@ -413,10 +413,14 @@ async function converge(ctx: Ctx, host: RemoteHost, planned: readonly Planned[],
   const done = new Set<Planned>();
   const failed: { p: Planned; why: string }[] = [];
   for (;;) {
+    // A node that went down keeps reporting its last task states; its tasks are replaced elsewhere
+    // and do not count (the update converges on the nodes that remain).
+    const down = new Set((await host.docker.swarm.nodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
     for (const p of planned) {
       if (done.has(p) || failed.some((f) => f.p === p)) continue;
       const spec = p.spec!;
-      const [svc, tasks] = await Promise.all([host.docker.swarm.inspectService(spec.name), host.docker.swarm.tasks(spec.name)]);
+      const [svc, all] = await Promise.all([host.docker.swarm.inspectService(spec.name), host.docker.swarm.tasks(spec.name)]);
+      const tasks = all.filter((t) => !down.has(t.nodeId));
       const c = replicaCounts(tasks, p.ref!);
       const state = svc?.updateState ?? (p.created ? 'creating' : 'updating');
       const line = `${p.service.name}: ${c.newRunning}/${spec.replicas} on ${p.version}${c.oldRunning ? `, ${c.oldRunning} on ${p.previous?.version ?? 'the previous version'}` : ''}${c.starting ? `, ${c.starting} starting` : ''} (${state})`;

@@ -27,6 +27,8 @@ export interface Swarmbed {
   /** PostgreSQL on the manager, as seen from this machine and from the nodes. */
   readonly databaseUrl: string;
   readonly backupsDir: string;
+  /** The swarm test bed's state directory (/tmp/greenlight-swarm): each node's dockerd pidfile is <root>/<m|w1|w2>/dockerd.pid. */
+  readonly root: string;
 }
 
 let cached: Swarmbed | undefined;
@@ -60,6 +62,7 @@ export function swarmbed(): Swarmbed {
     addrPool: need('SWARM_ADDR_POOL'),
     databaseUrl: need('SWARM_DATABASE_URL'),
     backupsDir: need('SWARM_BACKUPS_DIR'),
+    root: need('SWARM_ROOT'),
   });
   return cached;
 }
