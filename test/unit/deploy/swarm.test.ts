@@ -19,7 +19,7 @@ database: { kind: postgres, name: shop }
 environments:
   cluster:
     ssh: { host: manager.example.com, user: deploy }
-    database: { host: 10.0.0.5, name: shop, user: app }
+    database: { host: 198.51.100.5, name: shop, user: app }
 ${extra}    swarm:
 ${swarm}`;
 
@@ -37,9 +37,9 @@ function problems(text: string): string[] {
 
 suite('(unit) swarm: config', () => {
   test('a swarm environment with defaults: update one at a time, monitor 5 s, services not listed run one replica', () => {
-    const c = parsed(YAML('      registry: 10.0.0.5:5000\n      services:\n        web: { replicas: 3, constraints: ["node.role==worker"], resources: { cpus: 0.5, memoryMb: 256 } }\n'));
+    const c = parsed(YAML('      registry: 198.51.100.5:5000\n      services:\n        web: { replicas: 3, constraints: ["node.role==worker"], resources: { cpus: 0.5, memoryMb: 256 } }\n'));
     const s = c.environments.cluster!.swarm!;
-    assert.equal(s.registry, '10.0.0.5:5000');
+    assert.equal(s.registry, '198.51.100.5:5000');
     assert.deepEqual(s.update, { parallelism: 1, delaySeconds: 0, monitorSeconds: 5, maxFailureRatio: 0 });
     assert.deepEqual(s.services.web, { replicas: 3, constraints: ['node.role==worker'], resources: { cpus: 0.5, memoryMb: 256 } });
     assert.equal(s.services.api, undefined);
@@ -50,19 +50,19 @@ suite('(unit) swarm: config', () => {
     const p = problems(YAML('      registry: "reg;rm -rf /"\n      services:\n        worker: { replicas: 2 }\n        web: { constraints: ["node.role = worker; true"] }\n'));
     assert.ok(p.some((x) => /^greenlight\.yaml:16:\d+: .*registry address/.test(x)), p.join('\n'));
     assert.ok(p.some((x) => /^greenlight\.yaml:19:\d+: .*placement constraint/.test(x)), p.join('\n'));
-    const q = problems(YAML('      registry: 10.0.0.5:5000\n      services:\n        worker: { replicas: 2 }\n'));
+    const q = problems(YAML('      registry: 198.51.100.5:5000\n      services:\n        worker: { replicas: 2 }\n'));
     assert.ok(q.some((x) => /^greenlight\.yaml:18:\d+: .*no service "worker" in services \(known: web, api\)/.test(x)), q.join('\n'));
   });
 
   test('what a swarm cannot do is refused: after-health release tasks, a published port bound to one address', () => {
-    const p = problems(YAML('      registry: 10.0.0.5:5000\n', '    releaseTasks: [{ name: seed, command: [bin/seed], phase: after-health }]\n').replace('"8080:3000"', '"127.0.0.1:8080:3000"'));
+    const p = problems(YAML('      registry: 198.51.100.5:5000\n', '    releaseTasks: [{ name: seed, command: [bin/seed], phase: after-health }]\n').replace('"8080:3000"', '"127.0.0.1:8080:3000"'));
     assert.ok(p.some((x) => /releaseTasks\[0\]\.phase: a swarm environment runs its release tasks before the rolling update/.test(x)), p.join('\n'));
     assert.ok(p.some((x) => /binds every address of the node/.test(x)), p.join('\n'));
   });
 });
 
 suite('(unit) swarm: the service spec', () => {
-  const config = parsed(YAML('      registry: 10.0.0.5:5000\n      update: { parallelism: 2, delaySeconds: 1, monitorSeconds: 3 }\n      services:\n        web: { replicas: 3, maxReplicasPerNode: 1, constraints: ["node.labels.zone==a"], resources: { cpus: 0.5, memoryMb: 256 }, healthCommand: [/bin/busybox, wget, -q, -O, /dev/null, "{url}"] }\n'));
+  const config = parsed(YAML('      registry: 198.51.100.5:5000\n      update: { parallelism: 2, delaySeconds: 1, monitorSeconds: 3 }\n      services:\n        web: { replicas: 3, maxReplicasPerNode: 1, constraints: ["node.labels.zone==a"], resources: { cpus: 0.5, memoryMb: 256 }, healthCommand: [/bin/busybox, wget, -q, -O, /dev/null, "{url}"] }\n'));
   const env = config.environments.cluster!;
   const input = (service: string) => ({
     config, envName: 'cluster', env, service: config.services.find((s) => s.name === service)!, image: 'x', imageId: 'sha256:abc', version: 'v2', deployId: 'd1', who: 'me',
@@ -70,9 +70,9 @@ suite('(unit) swarm: the service spec', () => {
   });
 
   test('web: start-first with rollback, the health command with its URL, host-mode port, overlay network alias, resources in bytes', () => {
-    const s = swarmServiceSpec(input('web'), env.swarm!, '10.0.0.5:5000/shop-web@sha256:1');
+    const s = swarmServiceSpec(input('web'), env.swarm!, '198.51.100.5:5000/shop-web@sha256:1');
     assert.equal(s.name, 'shop-web');
-    assert.equal(s.image, '10.0.0.5:5000/shop-web@sha256:1');
+    assert.equal(s.image, '198.51.100.5:5000/shop-web@sha256:1');
     assert.deepEqual(s.healthcheck, { test: ['/bin/busybox', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:3000/healthz'], intervalMs: 500, timeoutMs: 5000, retries: 3, startPeriodMs: 30000 });
     assert.deepEqual(s.update, { parallelism: 2, delayMs: 1000, monitorMs: 3000, maxFailureRatio: 0, order: 'start-first', failureAction: 'rollback' });
     assert.deepEqual([s.replicas, s.maxReplicasPerNode, s.constraints], [3, 1, ['node.labels.zone==a']]);
@@ -80,7 +80,7 @@ suite('(unit) swarm: the service spec', () => {
     assert.deepEqual(s.ports, [{ target: 3000, published: 8080, protocol: 'tcp', mode: 'host' }]);
     assert.deepEqual(s.networks, [{ name: 'shop-net', aliases: ['web'] }]);
     assert.equal(s.env.PORT, '3000');
-    assert.equal(s.secretEnv.DATABASE_URL?.reveal(), 'postgres://app:pw@10.0.0.5:5432/shop');
+    assert.equal(s.secretEnv.DATABASE_URL?.reveal(), 'postgres://app:pw@198.51.100.5:5432/shop');
     assert.equal(s.labels['greenlight.version'], 'v2');
     assert.equal(s.containerLabels['greenlight.role'], 'current');
   });
@@ -103,7 +103,7 @@ suite('(unit) swarm: the service spec', () => {
     assert.deepEqual(c.HealthCheck.Test.slice(0, 2), ['CMD', '/bin/busybox']);
     assert.equal(c.HealthCheck.Interval, 500e6);
     assert.equal(c.HealthCheck.StartPeriod, 30e9);
-    assert.ok(c.Env.includes('DATABASE_URL=postgres://app:pw@10.0.0.5:5432/shop'));
+    assert.ok(c.Env.includes('DATABASE_URL=postgres://app:pw@198.51.100.5:5432/shop'));
     assert.deepEqual(s.TaskTemplate.Resources.Limits, { NanoCPUs: 5e8, MemoryBytes: 268435456 });
     assert.equal(s.TaskTemplate.Placement.MaxReplicas, 1);
     assert.deepEqual([s.UpdateConfig.Order, s.UpdateConfig.FailureAction, s.UpdateConfig.Monitor, s.UpdateConfig.Delay, s.UpdateConfig.Parallelism], ['start-first', 'rollback', 3e9, 1e9, 2]);
