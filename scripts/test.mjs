@@ -60,7 +60,11 @@ if (want.has('static')) {
 }
 if (want.has('build')) await run('build', 'node', ['scripts/build.mjs']);
 if (want.has('unit')) await run('unit', ...npx('mocha', '--config', 'test/.mocharc.unit.cjs'), { count: mochaCounts });
-if (want.has('testbed')) await run('test bed up', 'bash', ['test/testbed/up.sh']);
+if (want.has('testbed')) {
+  await run('test bed up', 'bash', ['test/testbed/up.sh']);
+  // The three-node swarm (test/integration/swarm/): needs up.sh's deploy user and key.
+  await run('swarm test bed up', 'bash', ['test/testbed/swarm-up.sh']);
+}
 if (want.has('integration')) await run('integration', ...npx('mocha', '--config', 'test/.mocharc.integration.cjs'), { count: mochaCounts });
 if (want.has('acceptance')) {
   // Real frameworks from Debian (Django, gunicorn, psycopg2, nginx): installed when missing.

@@ -75,7 +75,7 @@ export function testbed(): Testbed {
 }
 
 /** Reads `export NAME=value` lines (value bare, or in single or double quotes); ignores the rest. */
-function parseExports(text: string): Map<string, string> {
+export function parseExports(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*?)\s*$/.exec(line);

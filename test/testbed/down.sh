@@ -9,6 +9,8 @@ ROOT=${GREENLIGHT_TESTBED_ROOT:-/tmp/greenlight-testbed}
 PGBIN=/usr/lib/postgresql/15/bin
 LIST=$ROOT/started.list
 [ "$(id -u)" = 0 ] || { echo "testbed down: must run as root" >&2; exit 1; }
+# The swarm test bed first: its manager's sshd holds sessions of the deploy user removed below.
+bash "$(dirname "$0")/swarm-down.sh" || echo "testbed down: swarm-down.sh failed (continuing)" >&2
 [ -d "$ROOT" ] || { echo "testbed down: nothing to do ($ROOT does not exist)"; exit 0; }
 exec 9>"$ROOT/.lock"
 flock -w 900 9 || { echo "testbed down: another up.sh/down.sh holds $ROOT/.lock" >&2; exit 1; }

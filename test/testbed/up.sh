@@ -97,11 +97,13 @@ prod_docker_ok()  { timeout 10 docker -H "unix://$P/docker.sock" version >/dev/n
 # The prod engine has real bridge networking (user networks, aliases, -p); an engine started by an
 # earlier up.sh with --bridge=none is stopped and started again with the current options.
 prod_docker_bridged() { timeout 10 docker -H "unix://$P/docker.sock" network inspect bridge --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>/dev/null | grep -qF "$PROD_BIP_NET"; }
+# The route checks read all of ip's output ("grep -q" stops at the first match, and with pipefail the
+# writer's SIGPIPE then fails a check that matched, once the swarm test bed adds its routes).
 netns_ok()        { [ -e "/run/netns/$NS" ] && [ "$(cat /sys/class/net/$HOST_IF/operstate 2>/dev/null)" = up ] &&
-                    ip -4 -o addr show dev "$HOST_IF" | grep -qF " $HOST_IP/$PREFIX " &&
-                    ip netns exec "$NS" ip -4 -o addr show dev "$NS_IF" 2>/dev/null | grep -qF " $PROD_IP/$PREFIX " &&
-                    ip route show type unreachable | grep -qF "$GUARD_NET" &&
-                    ip route show type unreachable | grep -qF "$PROD_POOL"; }
+                    ip -4 -o addr show dev "$HOST_IF" | grep >/dev/null -F " $HOST_IP/$PREFIX " &&
+                    ip netns exec "$NS" ip -4 -o addr show dev "$NS_IF" 2>/dev/null | grep >/dev/null -F " $PROD_IP/$PREFIX " &&
+                    ip route show type unreachable | grep >/dev/null -F "$GUARD_NET" &&
+                    ip route show type unreachable | grep >/dev/null -F "$PROD_POOL"; }
 SSH=(ssh -F "$ROOT/ssh/config" prod)
 # Over SSH, as the deploy user: the docker CLI is on PATH and reaches the prod engine through DOCKER_HOST.
 ssh_ok()          { timeout 15 "${SSH[@]}" 'docker version --format "{{.Server.Version}}"' >/dev/null 2>&1; }
@@ -184,12 +186,12 @@ if ! netns_ok; then
   ip netns exec "$NS" ip link set lo up
   ip netns exec "$NS" ip addr replace "$PROD_IP/$PREFIX" dev "$NS_IF"
   ip netns exec "$NS" ip link set "$NS_IF" up
-  ip route show type unreachable | grep -qF "$GUARD_NET" || ip route add unreachable "$GUARD_NET"
+  ip route show type unreachable | grep >/dev/null -F "$GUARD_NET" || ip route add unreachable "$GUARD_NET"
   rec "route unreachable $GUARD_NET"
   # The prod engine's container networks exist only inside the netns: from the host, traffic to
   # them must fail at once rather than follow the default route out.
   for g in $PROD_POOL $PROD_BIP_NET; do
-    ip route show type unreachable | grep -qF "$g" || ip route add unreachable "$g"
+    ip route show type unreachable | grep >/dev/null -F "$g" || ip route add unreachable "$g"
     rec "route unreachable $g"
   done
   wait_for 50 netns_ok || die "netns $NS: link $HOST_IF did not come up"

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { deploy } from '../../core/deploy/deploy';
+import { deploySwarm } from '../../core/deploy/swarm';
 import { headCommit, newestTestedOfCommit } from '../../core/deploy/defaults';
 import { pickService } from '../../core/deploy/environment';
 import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
@@ -46,6 +47,24 @@ export function registerDeploy(program: Command, io: CliIo): void {
             io.err(h === 'free' ? 'lock: there was no lock to break' : `lock: broke the lock${h ? ` of ${h.who} (${h.what}, since ${h.since})` : ''}`);
           }
           const ledger = await openLedger(s.root);
+          if (s.environment.env.swarm) {
+            // A swarm deploys a release: every service's newest tested image of HEAD, or the one image given.
+            const head = imageArg ? undefined : await headCommit(s.root, signal);
+            const images = imageArg
+              ? [{ service: pickService(s.config, opts.service).name, image: imageArg, version: opts.version }]
+              : s.config.services.filter((x) => !opts.service || x.name === opts.service).map((x) => ({ service: x.name, image: newestTestedOfCommit(ledger, x.name, head!).imageId }));
+            if (opts.mode === 'artifact' || opts.skipBackup) throw new InputError(`environment "${envName}" is a swarm: --mode artifact and --skip-backup are for single hosts`);
+            const r = await deploySwarm(ctx, local, s.host, { config: s.config, environment: s.environment, images, ledger, untestedOverride: opts.overrideUntested, secrets: s.secrets, shipMode: opts.mode, backup: opts.forceBackup ? 'always' : undefined });
+            if (opts.json) io.out(JSON.stringify(r, null, 2));
+            else {
+              const c = colorsOf(io).out;
+              io.out(`${r.outcome === 'succeeded' ? c.green(r.outcome) : c.red(r.outcome)}: ${r.message}`);
+              for (const x of r.services) io.out(`  ${x.service} ${x.version}: ${x.result}${x.previousVersion ? ` (previous ${x.previousVersion})` : ''}`);
+              if (r.restoreOffer) io.out(`to restore the pre-deploy backup: greenlight backup restore --env ${envName} ${r.restoreOffer.backupId}`);
+            }
+            io.exit(r.outcome === 'succeeded' ? 0 : 1);
+            return;
+          }
           let image = imageArg;
           let service = opts.service;
           if (!image) {

@@ -4,6 +4,7 @@ import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { rollback } from '../../core/deploy/rollback';
 import { noteEnvironmentChanged } from '../../core/deploy/localActivity';
 import { openEnvironment } from '../../core/deploy/session';
+import { rollbackSwarmRelease } from '../../core/deploy/swarm';
 import { cliContext, colorsOf, type CliIo } from '../io';
 import { withSignal } from './ship';
 
@@ -22,6 +23,18 @@ export function registerRollback(program: Command, io: CliIo): void {
         const ctx = cliContext(io, signal);
         const s = await openEnvironment(ctx, { configFile: opts.config, cwd: io.cwd, envName: opts.env, vars: io.env });
         try {
+          if (s.environment.env.swarm) {
+            // A swarm rolls back the whole release: every service to its version in the previous one.
+            const r = await rollbackSwarmRelease(ctx, s.host, { config: s.config, environment: s.environment, secrets: s.secrets });
+            const c = colorsOf(io).out;
+            if (opts.json) io.out(JSON.stringify(r, null, 2));
+            else {
+              io.out(`${r.outcome === 'succeeded' ? c.green(r.outcome) : c.red(r.outcome)}: ${r.message} (${r.durationMs} ms)`);
+              if (r.backupId) io.out(`release tasks ran since ${r.to.deployId}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.backupId}`);
+            }
+            io.exit(r.outcome === 'succeeded' ? 0 : 1);
+            return;
+          }
           const r = await rollback(ctx, s.host, { config: s.config, environment: s.environment, service: opts.service, toVersion: opts.to, breakLock: opts.breakLock });
           const c = colorsOf(io).out;
           if (opts.json) io.out(JSON.stringify(r, null, 2));

@@ -230,6 +230,49 @@ const hostKey = z
   .string()
   .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|rsa-sha2-(256|512)) [A-Za-z0-9+/=]+$/, 'an OpenSSH public key line: "<type> <base64>"');
 
+/** A placement constraint as `docker service create --constraint` takes it: "node.role==worker", "node.labels.zone!=b". */
+const placementConstraint = z
+  .string()
+  .max(256, 'at most 256 characters')
+  .regex(/^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9_.-]+)|engine\.labels\.[A-Za-z0-9_.-]+)\s*(==|!=)\s*[A-Za-z0-9_.:/-]+$/, 'a placement constraint "<attribute>==<value>" or "<attribute>!=<value>" on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>');
+
+const swarmServiceSchema = z
+  .object({
+    replicas: z.number().int().min(0).max(1000).default(1).describe('How many tasks of the service run across the cluster.'),
+    constraints: z.array(placementConstraint).default([]).describe('Placement constraints, e.g. "node.role==worker" or "node.labels.zone==a".'),
+    maxReplicasPerNode: z.number().int().min(1).max(1000).optional().describe('At most this many tasks of the service on one node.'),
+    resources: z
+      .object({
+        cpus: z.number().positive().max(1024).optional().describe('CPU limit per task (1.5 = one and a half cores).'),
+        memoryMb: z.number().int().min(4).max(4194304).optional().describe('Memory limit per task, in MiB.'),
+        reserveCpus: z.number().positive().max(1024).optional().describe('CPUs reserved per task (the scheduler places tasks only where they fit).'),
+        reserveMemoryMb: z.number().int().min(4).max(4194304).optional().describe('Memory reserved per task, in MiB.'),
+      })
+      .strict()
+      .default({}),
+    healthCommand: argv
+      .optional()
+      .describe('The HEALTHCHECK command run inside each task (argv, no shell); "{url}" in it is replaced by the health URL (http://127.0.0.1:<port><health.path>). Default: wget -q -O /dev/null {url}.'),
+  })
+  .strict();
+
+const swarmSchema = z
+  .object({
+    registry: registryRef.describe("The registry every node pulls from (host:port[/path]), as the manager's engine and the nodes reach it; the deploy pushes the shipped image there from the manager and services pull it by digest."),
+    update: z
+      .object({
+        parallelism: z.number().int().min(1).max(100).default(1).describe('Tasks updated at once.'),
+        delaySeconds: z.number().min(0).max(3600).default(0).describe('Pause between batches of tasks.'),
+        monitorSeconds: z.number().min(0).max(3600).default(5).describe('How long each new task is watched after it turned healthy; a failure in that time rolls the service back.'),
+        maxFailureRatio: z.number().min(0).max(1).default(0).describe('Share of tasks that may fail during an update before it rolls back.'),
+      })
+      .strict()
+      .default({ parallelism: 1, delaySeconds: 0, monitorSeconds: 5, maxFailureRatio: 0 }),
+    services: z.record(name, swarmServiceSchema).default({}).describe('Per service of this project: replicas, placement, resources, health command. A service not listed runs one replica.'),
+    convergeTimeoutSeconds: z.number().int().min(10).max(7200).default(600).describe('How long a deploy waits for all services to converge (or roll back).'),
+  })
+  .strict();
+
 export const environmentSchema = z
   .object({
     ssh: z
@@ -294,6 +337,9 @@ export const environmentSchema = z
       .strict()
       .default({ mode: 'stream' })
       .describe('How images are shipped to the host.'),
+    swarm: swarmSchema
+      .optional()
+      .describe('A Docker Swarm: ssh reaches a manager, and services are deployed as swarm services (rolling start-first updates, automatic rollback).'),
   })
   .strict();
 
@@ -318,7 +364,28 @@ export const configSchema = z
       .optional()
       .describe('Lint rules, severities and paths shared by greenlight lint and the editor.'),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [envName, env] of Object.entries(c.environments)) {
+      if (!env.swarm) continue;
+      const at = (...p: (string | number)[]): (string | number)[] => ['environments', envName, ...p];
+      const known = new Set(c.services.map((s) => s.name));
+      for (const svc of Object.keys(env.swarm.services)) {
+        if (!known.has(svc)) ctx.addIssue({ code: 'custom', path: at('swarm', 'services', svc), message: `no service "${svc}" in services (known: ${[...known].join(', ') || 'none'})` });
+      }
+      // A swarm rolls task by task: there is no moment when the whole new version answers beside the old one.
+      if (c.database?.migratePhase === 'after-health') ctx.addIssue({ code: 'custom', path: ['database', 'migratePhase'], message: `environment "${envName}" is a swarm: migrations run before the rolling update (before-start); after-health is for single hosts` });
+      for (const [i, t] of env.releaseTasks.entries()) {
+        if (t.phase === 'after-health') ctx.addIssue({ code: 'custom', path: at('releaseTasks', i, 'phase'), message: 'a swarm environment runs its release tasks before the rolling update: use phase before-start' });
+      }
+      for (const s of c.services) {
+        if (s.networkMode === 'host') ctx.addIssue({ code: 'custom', path: ['services', c.services.indexOf(s), 'networkMode'], message: `environment "${envName}" is a swarm: services use overlay networks and published ports, not networkMode "host"` });
+        for (const [i, p] of s.publish.entries()) {
+          if (p.hostIp) ctx.addIssue({ code: 'custom', path: ['services', c.services.indexOf(s), 'publish', i], message: `environment "${envName}" is a swarm: a published port binds every address of the node it runs on (remove the address ${p.hostIp})` });
+        }
+      }
+    }
+  });
 
 export type GreenlightConfig = z.infer<typeof configSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;

@@ -112,15 +112,15 @@ export function gateTested(ledger: TestedImages, imageId: string, ref: string, o
   );
 }
 
-interface Ctx extends JobContext {
+export interface Ctx extends JobContext {
   readonly secrets: readonly Secret[];
 }
 
-function say(ctx: Ctx, line: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+export function say(ctx: Ctx, line: string, level: 'info' | 'warn' | 'error' = 'info'): void {
   ctx.log(redact(line, ctx.secrets), level);
 }
 
-async function preflight(ctx: Ctx, host: RemoteHost, env: ResolvedEnvironment, imageBytes: number): Promise<void> {
+export async function preflight(ctx: Ctx, host: RemoteHost, env: ResolvedEnvironment, imageBytes: number): Promise<void> {
   ctx.progress({ step: 'preflight', message: `docker, database and disk on ${host.target.host}` });
   const v = await host.docker.version();
   say(ctx, `preflight: ssh ${host.where} ok; docker ${v.version} (API ${v.apiVersion})`);
@@ -158,7 +158,7 @@ async function showLogs(ctx: Ctx, host: RemoteHost, id: string, label: string, l
   for (const l of out) if (l.text.trim()) say(ctx, `  [${label} ${l.stream}] ${l.text}`);
 }
 
-async function runReleaseTask(ctx: Ctx, host: RemoteHost, spec: ReturnType<typeof taskSpec>, name: string): Promise<{ ok: boolean; exitCode: number }> {
+export async function runReleaseTask(ctx: Ctx, host: RemoteHost, spec: ReturnType<typeof taskSpec>, name: string): Promise<{ ok: boolean; exitCode: number }> {
   const stale = await host.docker.inspectContainer(spec.name);
   if (stale) await host.docker.removeContainer(stale.id);
   const id = await host.docker.createContainer(spec);
@@ -185,13 +185,14 @@ export interface StepRecord {
 }
 
 /** Why a step stopped the deploy, with the message the user reads. */
-class StepFailure extends Error {}
+export class StepFailure extends Error {}
 
 export async function deploy(jobCtx: JobContext, local: DockerEngine, host: RemoteHost, req: DeployRequest): Promise<DeployResult> {
   const started = Date.now();
   const now = new Date();
   const deployId = newDeployId(now);
   const env = req.environment;
+  if (env.env.swarm) throw new InputError(`environment "${env.name}" is a swarm: its services are deployed as swarm services (deploySwarm in src/core/deploy/swarm.ts), not as a container on the manager`);
   const service: ServiceConfig = pickService(req.config, req.service);
   const secrets = [req.secrets.dbPassword, ...Object.values(req.secrets.env)].filter((s): s is Secret => s !== undefined);
   const ctx: Ctx = { ...jobCtx, secrets };

@@ -95,7 +95,7 @@ function baseLabels(i: SpecInput, role: string): Record<string, string> {
   };
 }
 
-function envOf(i: SpecInput, port: number): { env: Record<string, string>; secretEnv: Record<string, Secret> } {
+export function envOf(i: SpecInput, port: number): { env: Record<string, string>; secretEnv: Record<string, Secret> } {
   const secretEnv: Record<string, Secret> = {};
   const env: Record<string, string> = { ...i.service.env, PORT: String(port) };
   // A postgres:// URL only for PostgreSQL: an ArangoDB service is configured through its own env/secretEnv.

@@ -18,6 +18,8 @@ export interface ImageInfo {
   readonly layers: readonly string[];
   /** ISO time the image was created (absent where a fake engine does not say). */
   readonly created?: string;
+  /** "registry/repo@sha256:…" for each registry it was pushed to or pulled from (absent where a fake engine does not say). */
+  readonly repoDigests?: readonly string[];
 }
 
 export interface ImageEvent {
@@ -185,8 +187,11 @@ export interface DockerEngine {
   /** Removes it, running or not; absent is fine. `volumes` also removes its anonymous volumes (`docker rm -v`). */
   removeContainer(id: string, opts?: { readonly volumes?: boolean }): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
-  /** Creates a user-defined bridge network unless one of that name exists; true when it created it. */
-  ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<boolean>;
+  /**
+   * Creates a user-defined network unless one of that name exists; true when it created it. A bridge
+   * network by default; on a swarm manager an attachable overlay network (`driver: 'overlay'`).
+   */
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>, opts?: { readonly driver: 'bridge' | 'overlay' }): Promise<boolean>;
   inspectContainer(id: string): Promise<(ContainerSummary & { readonly stateDetail: ContainerState }) | undefined>;
   logs(id: string, tail: number): Promise<string>;
   /** The last `tail` lines, each with the stream (stdout or stderr) it was written to. */
@@ -199,6 +204,102 @@ export interface DockerEngine {
   runSettings(id: string): Promise<RunSettings | undefined>;
   /** Waits for the container to exit and returns its exit code; rejects with CancelledError on abort. */
   wait(id: string, signal?: AbortSignal): Promise<number>;
+  /** Swarm mode: nodes, services and tasks, answered by a manager (src/core/deploy/swarm.ts). */
+  readonly swarm: SwarmApi;
   /** Releases its connections (a remote engine's SSH channels); the local engine holds none. */
   close(): void;
+}
+
+/** One node of a swarm as its manager reports it. */
+export interface SwarmNode {
+  readonly id: string;
+  readonly hostname: string;
+  readonly role: 'manager' | 'worker';
+  /** "ready", "down", "unknown", "disconnected". */
+  readonly state: string;
+  /** "active", "pause", "drain". */
+  readonly availability: string;
+  readonly address: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly leader: boolean;
+}
+
+export interface SwarmPort {
+  readonly target: number;
+  /** Absent: the engine picks a port per task (host mode) or for the service (ingress). */
+  readonly published?: number;
+  readonly protocol: 'tcp' | 'udp';
+  readonly mode: 'host' | 'ingress';
+}
+
+/** What a swarm service runs, as data (the adapter turns it into the engine's ServiceSpec). */
+export interface SwarmServiceSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Labels of its containers (the same version/deploy labels a single-host container carries). */
+  readonly containerLabels: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+  /** Values only ever revealed into the service's spec on the manager, never into logs. */
+  readonly secretEnv: Readonly<Record<string, Secret>>;
+  readonly cmd?: readonly string[];
+  /** The health command as an argv run inside each task (Docker's HEALTHCHECK CMD form). */
+  readonly healthcheck?: { readonly test: readonly string[]; readonly intervalMs: number; readonly timeoutMs: number; readonly retries: number; readonly startPeriodMs: number };
+  readonly replicas: number;
+  readonly constraints: readonly string[];
+  readonly maxReplicasPerNode?: number;
+  readonly resources: { readonly cpus?: number; readonly memoryBytes?: number; readonly reserveCpus?: number; readonly reserveMemoryBytes?: number };
+  readonly networks: readonly ContainerNetwork[];
+  readonly ports: readonly SwarmPort[];
+  readonly volumes: readonly string[];
+  readonly update: { readonly parallelism: number; readonly delayMs: number; readonly monitorMs: number; readonly maxFailureRatio: number; readonly order: 'start-first' | 'stop-first'; readonly failureAction: 'rollback' | 'pause' | 'continue' };
+  readonly init: boolean;
+}
+
+export interface SwarmService {
+  readonly id: string;
+  /** The object version the next update must name. */
+  readonly version: number;
+  readonly name: string;
+  /** The image of its current spec ("registry/repo@sha256:…"). */
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly replicas: number;
+  /** The image of the spec before the last update (what `docker service rollback` returns to). */
+  readonly previousImage?: string;
+  readonly previousLabels?: Readonly<Record<string, string>>;
+  /** The rolling update's state: "updating", "paused", "completed", "rollback_started", "rollback_paused", "rollback_completed". */
+  readonly updateState?: string;
+  readonly updateMessage?: string;
+}
+
+export interface SwarmTask {
+  readonly id: string;
+  readonly slot?: number;
+  readonly nodeId: string;
+  readonly image: string;
+  /** What the orchestrator wants: "running", "shutdown", "complete", … */
+  readonly desiredState: string;
+  /** Where it is: "new", "pending", "assigned", "preparing", "starting", "running", "complete", "failed", "shutdown", "rejected", … */
+  readonly state: string;
+  readonly error?: string;
+  readonly exitCode?: number;
+  readonly containerId?: string;
+  /** Host-mode ports the task published on its node. */
+  readonly ports: readonly SwarmPort[];
+  readonly createdAt: string;
+}
+
+export interface SwarmApi {
+  /** This engine's place in a swarm: "inactive", "active", …; `manager` when it can manage the cluster. */
+  info(): Promise<{ readonly state: string; readonly manager: boolean; readonly nodeId: string }>;
+  nodes(): Promise<SwarmNode[]>;
+  inspectService(name: string): Promise<SwarmService | undefined>;
+  createService(spec: SwarmServiceSpec): Promise<string>;
+  /** Replaces the service's spec (a rolling update by its update settings); `version` from inspectService. */
+  updateService(id: string, version: number, spec: SwarmServiceSpec): Promise<void>;
+  /** `docker service rollback`: back to the spec before the last update. */
+  rollbackService(id: string, version: number): Promise<void>;
+  removeService(id: string): Promise<void>;
+  tasks(service: string): Promise<SwarmTask[]>;
 }

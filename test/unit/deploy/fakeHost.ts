@@ -162,6 +162,17 @@ export class FakeHost {
     exec: async () => 0,
     runSettings: async () => undefined,
     wait: async (id) => this.#find(id)?.exitCode ?? 0,
+    // The fake is a single host: the swarm target is tested on the three-node test bed (test/integration/swarm).
+    swarm: {
+      info: async () => ({ state: 'inactive', manager: false, nodeId: '' }),
+      nodes: async () => { throw new Error('fake host: not a swarm manager'); },
+      inspectService: async () => { throw new Error('fake host: not a swarm manager'); },
+      createService: async () => { throw new Error('fake host: not a swarm manager'); },
+      updateService: async () => { throw new Error('fake host: not a swarm manager'); },
+      rollbackService: async () => { throw new Error('fake host: not a swarm manager'); },
+      removeService: async () => { throw new Error('fake host: not a swarm manager'); },
+      tasks: async () => { throw new Error('fake host: not a swarm manager'); },
+    },
     close: () => undefined,
   };
 

@@ -26,6 +26,11 @@ import {
   type OutputStreams,
   type PublishedPort,
   type RunSettings,
+  type SwarmApi,
+  type SwarmNode,
+  type SwarmService,
+  type SwarmServiceSpec,
+  type SwarmTask,
 } from '../docker';
 import { chooseDockerEndpoint, describeDockerEndpoint, modemOptions, type DockerEndpointChoice } from './dockerContextAdapter';
 
@@ -115,12 +120,15 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine?: 
 }
 
 class DockerodeEngine implements DockerEngine {
+  readonly swarm: SwarmApi;
   constructor(
     private readonly docker: Docker,
     readonly where: string,
     readonly endpoint: string,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.swarm = new DockerodeSwarm(docker, where);
+  }
 
   async ping(): Promise<void> {
     await this.docker.ping();
@@ -220,6 +228,7 @@ class DockerodeEngine implements DockerEngine {
         env: i.Config?.Env ?? [],
         layers: i.RootFS?.Layers ?? [],
         created: i.Created,
+        repoDigests: i.RepoDigests ?? [],
       };
     } catch (e) {
       if (notFound(e)) return undefined;
@@ -385,7 +394,7 @@ class DockerodeEngine implements DockerEngine {
     }
   }
 
-  async ensureNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<boolean> {
+  async ensureNetwork(name: string, labels: Readonly<Record<string, string>>, opts?: { readonly driver: 'bridge' | 'overlay' }): Promise<boolean> {
     try {
       await this.docker.getNetwork(name).inspect();
       return false;
@@ -393,7 +402,9 @@ class DockerodeEngine implements DockerEngine {
       if (!notFound(e)) throw apiError(this.where, `inspect network ${name}`, e);
     }
     try {
-      await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { ...labels } });
+      // An overlay network is attachable, so one-off containers (release tasks) can join it too.
+      const overlay = opts?.driver === 'overlay';
+      await this.docker.createNetwork({ Name: name, Driver: overlay ? 'overlay' : 'bridge', Attachable: overlay ? true : undefined, CheckDuplicate: true, Labels: { ...labels } });
       return true;
     } catch (e) {
       // Two deploys creating the same network at once: the other one won, which is what we wanted.
@@ -589,4 +600,176 @@ function frames(buf: Buffer): [number, Buffer][] {
     i += 8 + n;
   }
   return i === 0 ? [[1, buf]] : out;
+}
+
+/** Swarm mode over the same connection: the manager's nodes, services and tasks. */
+class DockerodeSwarm implements SwarmApi {
+  constructor(
+    private readonly docker: Docker,
+    private readonly where: string,
+  ) {}
+
+  async info(): Promise<{ state: string; manager: boolean; nodeId: string }> {
+    try {
+      const i = (await this.docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string } };
+      return { state: i.Swarm?.LocalNodeState ?? 'inactive', manager: i.Swarm?.ControlAvailable === true, nodeId: i.Swarm?.NodeID ?? '' };
+    } catch (e) {
+      throw apiError(this.where, 'docker info', e);
+    }
+  }
+
+  async nodes(): Promise<SwarmNode[]> {
+    try {
+      const list = (await this.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string }; Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> }; Status?: { State?: string; Addr?: string }; ManagerStatus?: { Leader?: boolean } }>;
+      return list.map((n) => ({
+        id: n.ID,
+        hostname: n.Description?.Hostname ?? '',
+        role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+        state: n.Status?.State ?? 'unknown',
+        availability: n.Spec?.Availability ?? 'unknown',
+        address: n.Status?.Addr ?? '',
+        labels: n.Spec?.Labels ?? {},
+        leader: n.ManagerStatus?.Leader === true,
+      }));
+    } catch (e) {
+      throw apiError(this.where, 'list swarm nodes', e);
+    }
+  }
+
+  async inspectService(name: string): Promise<SwarmService | undefined> {
+    try {
+      const s = (await this.docker.getService(name).inspect()) as RawService;
+      return {
+        id: s.ID,
+        version: s.Version.Index,
+        name: s.Spec.Name,
+        image: s.Spec.TaskTemplate?.ContainerSpec?.Image ?? '',
+        labels: s.Spec.Labels ?? {},
+        replicas: s.Spec.Mode?.Replicated?.Replicas ?? 0,
+        previousImage: s.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image,
+        previousLabels: s.PreviousSpec?.Labels,
+        updateState: s.UpdateStatus?.State,
+        updateMessage: s.UpdateStatus?.Message,
+      };
+    } catch (e) {
+      if (notFound(e)) return undefined;
+      throw apiError(this.where, `inspect service ${name}`, e);
+    }
+  }
+
+  async createService(spec: SwarmServiceSpec): Promise<string> {
+    try {
+      const r = (await this.docker.createService({ authconfig: {} } as Docker.AuthConfig, serviceSpec(spec) as Docker.ServiceSpec)) as unknown as { id?: string; ID?: string };
+      return r.id ?? r.ID ?? spec.name;
+    } catch (e) {
+      throw apiError(this.where, `create service ${spec.name}`, e);
+    }
+  }
+
+  async updateService(id: string, version: number, spec: SwarmServiceSpec): Promise<void> {
+    try {
+      await this.docker.getService(id).update({ _query: { version }, _body: serviceSpec(spec), authconfig: {} } as object);
+    } catch (e) {
+      throw apiError(this.where, `update service ${spec.name}`, e);
+    }
+  }
+
+  async rollbackService(id: string, version: number): Promise<void> {
+    try {
+      // The engine takes the previous spec itself ("rollback=previous"); the body must still be a spec.
+      const s = (await this.docker.getService(id).inspect()) as RawService;
+      await this.docker.getService(id).update({ _query: { version, rollback: 'previous' }, _body: s.Spec, authconfig: {} } as object);
+    } catch (e) {
+      throw apiError(this.where, `roll back service ${id}`, e);
+    }
+  }
+
+  async removeService(id: string): Promise<void> {
+    try {
+      await this.docker.getService(id).remove();
+    } catch (e) {
+      if (!notFound(e)) throw apiError(this.where, `remove service ${id}`, e);
+    }
+  }
+
+  async tasks(service: string): Promise<SwarmTask[]> {
+    try {
+      const list = (await this.docker.listTasks({ filters: { service: [service] } })) as RawTask[];
+      return list.map((t) => ({
+        id: t.ID,
+        slot: t.Slot,
+        nodeId: t.NodeID ?? '',
+        image: t.Spec?.ContainerSpec?.Image ?? '',
+        desiredState: t.DesiredState ?? '',
+        state: t.Status?.State ?? '',
+        error: t.Status?.Err || undefined,
+        exitCode: t.Status?.ContainerStatus?.ExitCode,
+        containerId: t.Status?.ContainerStatus?.ContainerID,
+        ports: (t.Status?.PortStatus?.Ports ?? []).map((p) => ({ target: p.TargetPort, published: p.PublishedPort, protocol: p.Protocol === 'udp' ? 'udp' : 'tcp', mode: p.PublishMode === 'ingress' ? 'ingress' : 'host' })),
+        createdAt: t.CreatedAt ?? '',
+      }));
+    } catch (e) {
+      throw apiError(this.where, `list tasks of ${service}`, e);
+    }
+  }
+}
+
+interface RawService {
+  ID: string;
+  Version: { Index: number };
+  Spec: { Name: string; Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Image?: string } }; Mode?: { Replicated?: { Replicas?: number } } };
+  PreviousSpec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Image?: string } } };
+  UpdateStatus?: { State?: string; Message?: string };
+}
+
+interface RawTask {
+  ID: string;
+  Slot?: number;
+  NodeID?: string;
+  DesiredState?: string;
+  CreatedAt?: string;
+  Spec?: { ContainerSpec?: { Image?: string } };
+  Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number }; PortStatus?: { Ports?: Array<{ TargetPort: number; PublishedPort?: number; Protocol?: string; PublishMode?: string }> } };
+}
+
+const MS = 1e6; // the engine counts durations in nanoseconds
+
+/** The engine's ServiceSpec for a SwarmServiceSpec. */
+export function serviceSpec(spec: SwarmServiceSpec): Record<string, unknown> {
+  const env = [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...Object.entries(spec.secretEnv).map(([k, v]) => `${k}=${v.reveal()}`)];
+  const h = spec.healthcheck;
+  const r = spec.resources;
+  const limits = r.cpus !== undefined || r.memoryBytes !== undefined ? { NanoCPUs: r.cpus !== undefined ? Math.round(r.cpus * 1e9) : undefined, MemoryBytes: r.memoryBytes } : undefined;
+  const reservations = r.reserveCpus !== undefined || r.reserveMemoryBytes !== undefined ? { NanoCPUs: r.reserveCpus !== undefined ? Math.round(r.reserveCpus * 1e9) : undefined, MemoryBytes: r.reserveMemoryBytes } : undefined;
+  const update = { Parallelism: spec.update.parallelism, Delay: spec.update.delayMs * MS, Monitor: spec.update.monitorMs * MS, MaxFailureRatio: spec.update.maxFailureRatio, Order: spec.update.order, FailureAction: spec.update.failureAction };
+  return {
+    Name: spec.name,
+    Labels: { ...spec.labels },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: spec.image,
+        Labels: { ...spec.containerLabels },
+        Env: env,
+        Args: spec.cmd ? [...spec.cmd] : undefined,
+        Init: spec.init,
+        HealthCheck: h ? { Test: ['CMD', ...h.test], Interval: h.intervalMs * MS, Timeout: h.timeoutMs * MS, Retries: h.retries, StartPeriod: h.startPeriodMs * MS } : undefined,
+        Mounts: spec.volumes.map(mountOf),
+      },
+      Resources: limits || reservations ? { Limits: limits, Reservations: reservations } : undefined,
+      Placement: { Constraints: [...spec.constraints], MaxReplicas: spec.maxReplicasPerNode },
+      RestartPolicy: { Condition: 'any', Delay: 1000 * MS },
+      Networks: spec.networks.map((n) => ({ Target: n.name, Aliases: [...n.aliases] })),
+    },
+    Mode: { Replicated: { Replicas: spec.replicas } },
+    UpdateConfig: update,
+    // A rollback rolls the same way, and pauses rather than loop when the previous version fails too.
+    RollbackConfig: { ...update, FailureAction: 'pause' },
+    EndpointSpec: { Mode: 'vip', Ports: spec.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.target, PublishedPort: p.published, PublishMode: p.mode })) },
+  };
+}
+
+/** "name:/path[:ro]" is a named volume, "/host:/path[:ro]" a bind mount. */
+function mountOf(v: string): { Type: 'volume' | 'bind'; Source: string; Target: string; ReadOnly: boolean } {
+  const [source = '', target = '', mode] = v.split(':');
+  return { Type: source.startsWith('/') ? 'bind' : 'volume', Source: source, Target: target, ReadOnly: mode === 'ro' };
 }
