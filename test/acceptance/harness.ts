@@ -41,9 +41,18 @@ export interface Project {
   remove(): void;
 }
 
+let proxyImage: string | undefined;
+
+/** The proxy image on the production engine: Debian's caddy FROM scratch (test/testbed/proxyImage.sh), built once per run. */
+export function proxyImageOn(b: Bed): string {
+  proxyImage ??= execFileSync('bash', [path.join(REPO, 'test/testbed/proxyImage.sh'), '-H', `unix://${b.dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+  return proxyImage;
+}
+
 /** Values substituted for @@NAME@@ in a template's greenlight.yaml. */
 function templateVars(b: Bed): Record<string, string> {
   return {
+    PROXY_IMAGE: proxyImageOn(b),
     SSH_HOST: b.sshHost,
     PROD_IP: b.prodIp,
     SSH_PORT: String(b.sshPort),

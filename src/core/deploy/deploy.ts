@@ -515,9 +515,9 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   async function proxySwitch(sctx: Ctx, nextId: string, old: Awaited<ReturnType<RemoteHost['docker']['inspectContainer']>>, route: { hosts: string[]; paths: string[] }, alias: string): Promise<DeployResult> {
     const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
     const ports = service.publish.filter((p) => p.protocol === 'tcp');
-    const routesTo = (upstream: string, v: string): ProxyRoute[] =>
-      ports.map((p) => ({ id: routeIdOf(req.config.project, service.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${upstream}:${p.container}`, service: service.name, version: v }));
     const oldUpstream = old?.labels[PROXY_LABEL.upstream];
+    const routesTo = (upstream: string, v: string, draining?: string): ProxyRoute[] =>
+      ports.map((p) => ({ id: routeIdOf(req.config.project, service.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${upstream}:${p.container}`, draining: draining ? `${draining}:${p.container}` : undefined, service: service.name, version: v }));
     const drainSeconds = req.drainSeconds ?? env.env.proxy.drainSeconds;
     // Probes through the proxy, as users reach the service, unless its routes cannot carry the health path.
     const healthPath = service.health.path;
@@ -541,7 +541,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           oldStopped = true;
         }
         await proxy.ensure(sctx, ports);
-        for (const r of routesTo(alias, version)) {
+        for (const r of routesTo(alias, version, old?.stateDetail.running ? oldUpstream : undefined)) {
           const { ms } = await proxy.setRoute(r);
           switched = true;
           say(ctx, `switch: the proxy sends port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${version} (${r.upstream}); config loaded in ${ms} ms`);

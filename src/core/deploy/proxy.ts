@@ -38,6 +38,8 @@ export interface ProxyRoute {
   readonly paths: readonly string[];
   /** `alias:port` on the proxy network. */
   readonly upstream: string;
+  /** The previous upstream (`alias:port`), kept in a route no request matches while its requests drain (see caddyRoute). */
+  readonly draining?: string;
   /** Shown in the health view: which service and version the route serves. */
   readonly service: string;
   readonly version: string;
@@ -65,7 +67,34 @@ export function upstreamAliasOf(current: string, version: string, deployId: stri
   return `${current.slice(0, 40).replace(/[-.]+$/, '')}-${createHash('sha256').update(base).digest('hex').slice(0, 12)}-${suffix}`;
 }
 
-/** One Caddy route: match by host and path prefix (absent = any), proxy to one upstream. */
+const DRAIN_HOST = 'drain.invalid';
+
+/**
+ * The route's Caddy routes: the one that matches by host and path prefix (absent = any) and
+ * proxies to one upstream and, while the previous version drains, a route no real request can
+ * match (a reserved .invalid host and a path under it) that names the previous upstream. Caddy
+ * forgets an upstream, and its count of requests in flight, as soon as no route names it; this
+ * one keeps the count of the requests the old config still serves readable in
+ * /reverse_proxy/upstreams until the next switch replaces it.
+ */
+export function caddyRoutes(r: ProxyRoute): Record<string, unknown>[] {
+  const main = caddyRoute(r);
+  if (!r.draining || r.draining === r.upstream) return [main];
+  return [main, { '@id': `${r.id}-drain`, match: [{ host: [DRAIN_HOST], path: [`/${r.id}`] }], handle: [proxyHandler(r.draining, 'draining')], terminal: true }];
+}
+
+function proxyHandler(upstream: string, version: string): Record<string, unknown> {
+  return {
+    handler: 'reverse_proxy',
+    upstreams: [{ dial: upstream }],
+    // A connection the upstream did not accept (its listen queue full, a moment after it
+    // started) is dialled again for up to 5 s instead of answering 502: nothing was sent yet.
+    load_balancing: { try_duration: '5s', try_interval: '100ms' },
+    headers: { response: { set: { 'X-Greenlight-Version': [version] } } },
+  };
+}
+
+/** The route that serves: match by host and path prefix (absent = any), proxy to one upstream. */
 export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   const match: Record<string, unknown> = {};
   if (r.hosts.length) match.host = [...r.hosts];
@@ -73,7 +102,7 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   return {
     '@id': r.id,
     ...(Object.keys(match).length ? { match: [match] } : {}),
-    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: r.upstream }], headers: { response: { set: { 'X-Greenlight-Version': [r.version] } } } }],
+    handle: [proxyHandler(r.upstream, r.version)],
     terminal: true,
   };
 }
@@ -102,13 +131,13 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   server.automatic_https = { disable: true };
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
-  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id);
-  for (const other of routes) {
+  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain`);
+  for (const other of routes.filter((x) => !String(x['@id'] ?? '').endsWith('-drain'))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
   }
-  routes.push(caddyRoute(route));
+  routes.push(...caddyRoutes(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;
   return c;
@@ -119,6 +148,7 @@ export function routesOf(config: CaddyConfig | null | undefined): { id: string; 
   const out: { id: string; port: string; upstream: string; version?: string }[] = [];
   for (const [name, server] of Object.entries((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
     for (const r of (server.routes ?? []) as Record<string, any>[]) {
+      if (String(r['@id'] ?? '').endsWith('-drain')) continue;
       const h = r.handle?.[0];
       out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), upstream: String(h?.upstreams?.[0]?.dial ?? '?'), version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
     }

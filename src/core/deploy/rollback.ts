@@ -154,8 +154,9 @@ async function proxyRollback(
   if (!upstream) throw new InputError(`version ${o.to} was deployed without the proxy (it publishes its port itself), so it cannot run behind it: deploy ${o.to} again instead`);
   const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
   const ports = service.publish.filter((p) => p.protocol === 'tcp');
+  const curUpstream = cur?.stateDetail.running ? cur.labels[PROXY_LABEL.upstream] : undefined;
   const routesTo = (alias: string, v: string): ProxyRoute[] =>
-    ports.map((p) => ({ id: routeIdOf(o.config.project, service.name, p.host), port: p.host, hosts: o.route.hosts, paths: o.route.paths, upstream: `${alias}:${p.container}`, service: service.name, version: v }));
+    ports.map((p) => ({ id: routeIdOf(o.config.project, service.name, p.host), port: p.host, hosts: o.route.hosts, paths: o.route.paths, upstream: `${alias}:${p.container}`, draining: curUpstream ? `${curUpstream}:${p.container}` : undefined, service: service.name, version: v }));
   await host.docker.startContainer(target.id);
   const h = await waitHealthy(ctx, host, healthAt(service, await endpointOf(host.docker, env, service, target.id, 'candidate'), target.id), 'rollback health');
   if (!h.healthy) {
@@ -166,8 +167,12 @@ async function proxyRollback(
   for (const r of routesTo(upstream, o.to)) await proxy.setRoute(r);
   ctx.log(`rollback: the proxy sends ${service.name} requests to ${o.to} (${upstream})`);
   if (cur) {
-    const curUpstream = cur.labels[PROXY_LABEL.upstream];
-    if (curUpstream) for (const r of routesTo(curUpstream, o.from ?? '?')) await proxy.drain(r.upstream, env.env.proxy.drainSeconds);
+    if (curUpstream) {
+      for (const r of routesTo(upstream, o.to)) {
+        const d = await proxy.drain(r.draining!, env.env.proxy.drainSeconds);
+        ctx.log(d.drained ? `drain: no request in flight on ${o.from ?? cur.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${o.from ?? cur.name} after ${env.env.proxy.drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
+      }
+    }
     await host.docker.stopContainer(cur.id, 10);
     let parked = names.previous(o.from ?? cur.id.slice(0, 12));
     if (await host.docker.inspectContainer(parked)) parked = `${parked}-${o.deployId}`;

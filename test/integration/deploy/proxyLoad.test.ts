@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { configSchema, type GreenlightConfig } from '../../../src/core/config/schema';
@@ -32,6 +33,18 @@ const LOAD = { requests: 2000, concurrency: 20 };
 export function proxyImageOn(dockerSock: string): string {
   const out = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${dockerSock}`], { encoding: 'utf8' });
   return out.trim().split(/\s+/)[0]!;
+}
+
+/** One GET on a fresh connection. */
+function get(host: string, port: number, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: urlPath, agent: false, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', (e) => resolve({ status: 0, body: e.message }));
+  });
 }
 
 suite('(integration) proxy: deploy, rollback, failed health and failed release task under load, zero failed requests', function () {
@@ -105,7 +118,7 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
     proxyImage = proxyImageOn(b.dockerSock);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'gl-proxy-it-'));
     ledger = await openLedger(workspace);
-    for (const [v, opts] of [['v1', {}], ['v2', {}], ['v3bad', { healthStatus: 500 }], ['v4task', {}]] as const) {
+    for (const [v, opts] of [['v1', { slowSeconds: 3 }], ['v2', {}], ['v3bad', { healthStatus: 500 }], ['v4task', {}]] as const) {
       ids[v] = buildAppImage(`${PROJECT}-web:${v}`, v, opts);
       await ledger.record({ imageId: ids[v], service: 'web', version: v, tags: [`${PROJECT}-web:${v}`], gitSha: 'abc123', result: 'passed', durationMs: 1, logExcerpt: '', testedAt: new Date().toISOString() });
     }
@@ -138,11 +151,20 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
     assert.ok(proxyContainer?.stateDetail.running, 'the proxy runs');
   });
 
-  test('deploy v2 under load: 0 failed requests, both versions answered, v1 kept stopped for rollback', async () => {
+  test('deploy v2 under load: 0 failed requests, a slow request in flight on v1 at the switch finishes, v1 kept stopped for rollback', async () => {
     const proxyBefore = (await host.docker.inspectContainer(PROXY.container))!;
-    const x = await underLoad(() => deploy(recordingContext(), local, host, request('v2')));
+    // A 3-second request sent to v1 as the switch step begins: it must finish on v1 (drain), not fail.
+    let slow: Promise<{ status: number; body: string }> | undefined;
+    const ctx = recordingContext(undefined, (p) => {
+      if (p.step === 'switch' && !slow) slow = get(b.prodIp, PORT, '/cgi-bin/slow');
+    });
+    const x = await underLoad(() => deploy(ctx, local, host, request('v2')));
     assert.equal(x.result.outcome, 'succeeded', x.result.message);
     assertNoFailure(x);
+    assert.ok(slow, 'the switch step was reported');
+    assert.deepEqual(await slow, { status: 200, body: 'slow v1\n' }, 'the request in flight on v1 finished there');
+    const drain = x.result.steps.find((s) => s.step === 'drain');
+    assert.equal(drain?.outcome, 'ok');
     assert.ok((x.versions.v1 ?? 0) > 0 && (x.versions.v2 ?? 0) > 0, `both versions answered: ${JSON.stringify(x.versions)}`);
     const proxyAfter = (await host.docker.inspectContainer(PROXY.container))!;
     assert.equal(proxyAfter.id, proxyBefore.id, 'the proxy container was not re-created');

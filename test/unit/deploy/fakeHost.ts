@@ -88,7 +88,8 @@ export class FakeHost {
     });
     if (c?.spec.labels['greenlight.role'] !== 'proxy') return c;
     // The proxy sends the request to the container holding the alias its route for that port dials.
-    const dial = String((this.proxyConfig as any)?.apps?.http?.servers?.[`greenlight-${port}`]?.routes?.[0]?.handle?.[0]?.upstreams?.[0]?.dial ?? '');
+    const routes = ((this.proxyConfig as any)?.apps?.http?.servers?.[`greenlight-${port}`]?.routes ?? []) as any[];
+    const dial = String(routes.find((r) => !String(r['@id']).endsWith('-drain'))?.handle?.[0]?.upstreams?.[0]?.dial ?? '');
     const alias = dial.slice(0, dial.lastIndexOf(':'));
     return [...this.containers.values()].find((x) => x.running && x.spec.networks?.some((n) => n.aliases.includes(alias)));
   }
@@ -174,7 +175,7 @@ export class FakeHost {
       const post = argv.indexOf('--post-data');
       if (post >= 0) {
         this.proxyConfig = JSON.parse(argv[post + 1]!);
-        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.map((r: any) => r.handle[0].upstreams[0].dial));
+        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams[0].dial));
         this.calls.push(`proxy load ${dials.join(' ')}`);
       } else if (url.endsWith('/config/')) out.stdout.write(JSON.stringify(this.proxyConfig) + '\n');
       else if (url.endsWith('/reverse_proxy/upstreams')) out.stdout.write('[]\n');

@@ -14,7 +14,7 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     assert.deepEqual(caddyRoute(route({ hosts: ['shop.example.com'], paths: ['/api'] })), {
       '@id': 'gl-shop-api-80',
       match: [{ host: ['shop.example.com'], path: ['/api', '/api/*'] }],
-      handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'shop-api-v2-abc123:3000' }], headers: { response: { set: { 'X-Greenlight-Version': ['v2'] } } } }],
+      handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'shop-api-v2-abc123:3000' }], load_balancing: { try_duration: '5s', try_interval: '100ms' }, headers: { response: { set: { 'X-Greenlight-Version': ['v2'] } } } }],
       terminal: true,
     });
     assert.equal(caddyRoute(route()).match, undefined, 'no hosts or paths: every request');
@@ -30,6 +30,19 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
       { id: 'gl-shop-api-80', port: '80', upstream: 'shop-api-v3-def456:3000', version: 'v3' },
       { id: 'gl-shop-web-80', port: '80', upstream: 'web:80', version: 'v2' },
     ]);
+  });
+
+  test('while the old version drains, a route no request matches keeps its upstream (and its in-flight count) known to Caddy; the next switch replaces it', () => {
+    let c = withRoute(null, route({ id: 'gl-shop-web-80', hosts: ['www.example.com'], upstream: 'web-v1:80', draining: 'web-v0:80' }), 30);
+    c = withRoute(c, route({ draining: 'shop-api-v1-aaaaaa:3000' }), 30);
+    const ids = (cfg: typeof c): string[] => (cfg.apps.http.servers['greenlight-80'].routes as { '@id': string }[]).map((r) => r['@id']);
+    assert.deepEqual(ids(c).sort(), ['gl-shop-api-80', 'gl-shop-api-80-drain', 'gl-shop-web-80', 'gl-shop-web-80-drain']);
+    const drain = (c.apps.http.servers['greenlight-80'].routes as Record<string, any>[]).find((r) => r['@id'] === 'gl-shop-api-80-drain')!;
+    assert.deepEqual(drain.match, [{ host: ['drain.invalid'], path: ['/gl-shop-api-80'] }]);
+    assert.equal(drain.handle[0].upstreams[0].dial, 'shop-api-v1-aaaaaa:3000');
+    c = withRoute(c, route({ upstream: 'shop-api-v3-cccccc:3000', version: 'v3' }), 30);
+    assert.deepEqual(ids(c).sort(), ['gl-shop-api-80', 'gl-shop-web-80', 'gl-shop-web-80-drain']);
+    assert.deepEqual(routesOf(c).map((r) => r.id).sort(), ['gl-shop-api-80', 'gl-shop-web-80'], 'drain routes are not routes of the health view');
   });
 
   test('two services claiming the same hosts and paths on one port are refused with what to change', () => {

@@ -154,7 +154,7 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
   suite('behind the proxy (the default for published ports)', () => {
     const service = { networks: [{ name: 'appnet', aliases: ['backend'] }], publish: ['8080:3000'] };
     const dialOf = (fake: FakeHost): string =>
-      String((fake.proxyConfig as any)?.apps?.http?.servers?.['greenlight-8080']?.routes?.[0]?.handle?.[0]?.upstreams?.[0]?.dial);
+      String(((fake.proxyConfig as any)?.apps?.http?.servers?.['greenlight-8080']?.routes as any[]).find((r) => !String(r['@id']).endsWith('-drain'))?.handle?.[0]?.upstreams?.[0]?.dial);
 
     test('a deploy starts the new version beside the old, points the route at it, drains and stops the old one; no stop before the route moved', async () => {
       const fake = await withV1(healthy, configWith(service));
