@@ -16,6 +16,7 @@ import { resolveEnvironment } from '../../../src/core/deploy/environment';
 import { LABEL } from '../../../src/core/deploy/plan';
 import { Proxy, routeIdOf } from '../../../src/core/deploy/proxy';
 import { rollback } from '../../../src/core/deploy/rollback';
+import { environmentStatus } from '../../../src/core/deploy/status';
 import { openLedger, type TestedImageLedger } from '../../../src/core/images/ledger';
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
@@ -180,6 +181,8 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
     assert.equal(x.result.serving, 'v1');
     assertNoFailure(x);
     assert.ok((x.versions.v1 ?? 0) > 0 && (x.versions.v2 ?? 0) > 0, `both versions answered: ${JSON.stringify(x.versions)}`);
+    const status = await environmentStatus(recordingContext(), host, config, resolveEnvironment(config, workspace, 'production'));
+    assert.equal(status.services[0]!.proxy, `v1 on port ${PORT}`, 'the status names the version the route points at');
   });
 
   test('failed health under load: 0 failed requests, the proxy never switched, the candidate is gone', async () => {
