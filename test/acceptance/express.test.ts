@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describeLoad, runLoad, type LoadResult } from '../load/loadGenerator';
-import { get, makeProject, npmInstall, prodQuery, removeProdContainers, resetProdDatabase, servingIn, type Project } from './harness';
+import { get, makeProject, removeProdProxy, npmInstall, prodQuery, removeProdContainers, resetProdDatabase, servingIn, type Project } from './harness';
 
 const PROJECT = 'acc-express';
 const DATABASE = 'acc_express';
@@ -59,6 +59,7 @@ suite('(acceptance) Express + pg: build, test, deploy onto an empty database, re
   suiteTeardown(function () {
     if (!p) return;
     removeProdContainers(p.bed, PROJECT);
+    removeProdProxy(p.bed);
     p.remove();
   });
 

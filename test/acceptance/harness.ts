@@ -187,6 +187,12 @@ export function removeProdContainers(b: Bed, project: string): void {
   if (ids.length) prodDocker(b, ['rm', '-f', ...ids]);
 }
 
+/** Removes the production host's proxy container and network (the suites' services are gone; a later suite starts it again). */
+export function removeProdProxy(b: Bed): void {
+  if (prodDocker(b, ['ps', '-aq', '--filter', 'name=^greenlight-proxy$']).trim()) prodDocker(b, ['rm', '-f', 'greenlight-proxy']);
+  if (prodDocker(b, ['network', 'ls', '-q', '--filter', 'name=^greenlight-proxy$']).trim()) prodDocker(b, ['network', 'rm', 'greenlight-proxy']);
+}
+
 function ensureLocalDatabase(name: string): void {
   const url = `postgres://app:${LOCAL_DB_PASSWORD}@127.0.0.1:25432/postgres`;
   const exists = execFileSync('psql', ['-X', '-A', '-t', url, '-c', `select 1 from pg_database where datname = '${name}'`], { stdio: 'pipe' }).toString().trim();
