@@ -58,15 +58,15 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
   let config: GreenlightConfig;
   const ids: Record<string, string> = {};
 
-  const configWith = (releaseTasks: { name: string; command: string[] }[] = []): GreenlightConfig =>
+  const configWith = (releaseTasks: { name: string; command: string[] }[] = [], project = PROJECT, service: Record<string, unknown> = { name: 'web' }): GreenlightConfig =>
     configSchema.parse({
-      project: PROJECT,
-      services: [{ name: 'web', port: 8080, env: { BIND: '0.0.0.0' }, publish: [`${PORT}:8080`], health: { path: '/cgi-bin/health', timeoutSeconds: 4, intervalMs: 200 } }],
+      project,
+      services: [{ port: 8080, env: { BIND: '0.0.0.0' }, publish: [`${PORT}:8080`], health: { path: '/cgi-bin/health', timeoutSeconds: 4, intervalMs: 200 }, ...service }],
       environments: {
         production: {
           ssh: { host: b.sshHost, port: b.sshPort, user: b.sshUser, identityFile: b.sshKey, hostKey: b.hostKey },
           docker: { socket: b.dockerSock },
-          stateDir: `.greenlight/${PROJECT}-${process.pid}`,
+          stateDir: `.greenlight/${project}-${process.pid}`,
           keepVersions: 2,
           releaseTasks,
           proxy: { image: proxyImage, ...PROXY, drainSeconds: 10 },
@@ -109,7 +109,7 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
   };
 
   const cleanup = async (): Promise<void> => {
-    for (const c of await host.docker.listContainers({ [LABEL.project]: PROJECT })) await host.docker.removeContainer(c.id);
+    for (const project of [PROJECT, `${PROJECT}2`]) for (const c of await host.docker.listContainers({ [LABEL.project]: project })) await host.docker.removeContainer(c.id);
     const p = await host.docker.inspectContainer(PROXY.container);
     if (p) await host.docker.removeContainer(p.id);
   };
@@ -202,5 +202,15 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
     assert.equal(x.result.serving, 'v1');
     assertNoFailure(x);
     assert.deepEqual(Object.keys(x.versions), ['v1'], 'only v1 answered');
+  });
+
+  test('a second service on the same host port by path: each answers its own routes, the first is untouched', async () => {
+    const cfg = configWith([], `${PROJECT}2`, { name: 'api', proxy: { paths: ['/cgi-bin'] } });
+    const r = await deploy(recordingContext(), local, host, { ...request('v2', cfg), image: `${PROJECT}-web:v2` });
+    assert.equal(r.outcome, 'succeeded', r.message);
+    const health = await get(b.prodIp, PORT, '/cgi-bin/health');
+    assert.equal((JSON.parse(health.body) as { version: string }).version, 'v2', `/cgi-bin/ goes to the second service: ${health.body}`);
+    const page = await get(b.prodIp, PORT, '/');
+    assert.match(page.body, /demo v1/, 'every other path still goes to the first service');
   });
 });
