@@ -91,10 +91,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     if (failures.length < 20) failures.push({ at: Date.now(), what });
   };
 
+  /** One GET; the re-send of one whose keep-alive connection was closed goes on a connection of its own (agent: false), never on another pooled one the server may be closing too. */
   const one = (retry = true, t0 = performance.now()): Promise<void> =>
     new Promise((resolve) => {
       let answered = false;
-      const req = http.get({ host: o.host, port: o.port, path: o.path ?? '/', agent, headers: o.hostHeader ? { host: o.hostHeader } : {}, timeout: o.requestTimeoutMs ?? 10_000 }, (res) => {
+      const req = http.get({ host: o.host, port: o.port, path: o.path ?? '/', agent: retry ? agent : false, headers: o.hostHeader ? { host: o.hostHeader } : {}, timeout: o.requestTimeoutMs ?? 10_000 }, (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
