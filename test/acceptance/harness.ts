@@ -41,9 +41,18 @@ export interface Project {
   remove(): void;
 }
 
+let proxyImage: string | undefined;
+
+/** The proxy image on the production engine: Debian's caddy FROM scratch (test/testbed/proxyImage.sh), built once per run. */
+export function proxyImageOn(b: Bed): string {
+  proxyImage ??= execFileSync('bash', [path.join(REPO, 'test/testbed/proxyImage.sh'), '-H', `unix://${b.dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+  return proxyImage;
+}
+
 /** Values substituted for @@NAME@@ in a template's greenlight.yaml. */
 function templateVars(b: Bed): Record<string, string> {
   return {
+    PROXY_IMAGE: proxyImageOn(b),
     SSH_HOST: b.sshHost,
     PROD_IP: b.prodIp,
     SSH_PORT: String(b.sshPort),
@@ -176,6 +185,12 @@ export function prodDocker(b: Bed, args: readonly string[], input?: Buffer): str
 export function removeProdContainers(b: Bed, project: string): void {
   const ids = prodDocker(b, ['ps', '-aq', '--filter', `label=greenlight.project=${project}`]).split('\n').filter(Boolean);
   if (ids.length) prodDocker(b, ['rm', '-f', ...ids]);
+}
+
+/** Removes the production host's proxy container and network (the suites' services are gone; a later suite starts it again). */
+export function removeProdProxy(b: Bed): void {
+  if (prodDocker(b, ['ps', '-aq', '--filter', 'name=^greenlight-proxy$']).trim()) prodDocker(b, ['rm', '-f', 'greenlight-proxy']);
+  if (prodDocker(b, ['network', 'ls', '-q', '--filter', 'name=^greenlight-proxy$']).trim()) prodDocker(b, ['network', 'rm', 'greenlight-proxy']);
 }
 
 function ensureLocalDatabase(name: string): void {

@@ -38,7 +38,7 @@ function printStatus(io: CliIo, st: EnvironmentStatus): void {
   for (const x of st.services) {
     const up = x.uptimeSeconds !== undefined ? `, up ${formatUptime(x.uptimeSeconds)}` : '';
     const health = x.healthy ? c.green(x.health) : x.health === '-' ? x.health : c.red(x.health);
-    io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${up}${x.startedAt ? ` (since ${x.startedAt})` : ''}, health ${health}; retained: ${x.retained.join(', ') || 'none'}`);
+    io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${up}${x.startedAt ? ` (since ${x.startedAt})` : ''}, health ${health}; retained: ${x.retained.join(', ') || 'none'}${x.proxy ? `; proxy → ${x.proxy}` : ''}`);
   }
   io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
   for (const a of st.recent.slice(0, 5)) io.out(`  ${a.at} ${a.action} ${a.service ?? ''} ${a.version ?? ''} ${a.result} by ${a.who}${a.backupId ? ` (backup ${a.backupId})` : ''}`);

@@ -141,6 +141,30 @@ const publishSchema = z
   })
   .refine((p) => p.host <= 65535 && p.container <= 65535, 'ports are 1-65535');
 
+/** A host name a proxy route answers to: "example.com", "*.example.com". */
+const routeHost = z
+  .string()
+  .max(253, 'at most 253 characters')
+  .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'a host name such as "app.example.com" or "*.example.com"');
+
+/** A path prefix a proxy route answers to: "/api" (and everything under it). */
+const routePath = z
+  .string()
+  .max(1024, 'at most 1024 characters')
+  .regex(/^\/[A-Za-z0-9._~!$&'()+,;=:@%/-]*$/, 'a path starting with "/" (letters, digits and URL path characters; no "*", blanks or "?")');
+
+/** How a service with published ports is reached: through the host's proxy (the default), or not. */
+const serviceProxySchema = z.union([
+  z.literal(false),
+  z.literal(true).transform(() => ({ hosts: [] as string[], paths: [] as string[] })),
+  z
+    .object({
+      hosts: z.array(routeHost).default([]).describe('Host names this service answers to on its published ports (default: any).'),
+      paths: z.array(routePath).default([]).describe('Path prefixes this service answers to (default: all paths); several services may share a port by host or path.'),
+    })
+    .strict(),
+]);
+
 /** When a release task runs: before the new version starts (default), or after it answered healthy beside the old one. */
 const taskPhase = z.enum(['before-start', 'after-health']);
 
@@ -171,9 +195,18 @@ export const serviceSchema = z
     prepare: argv
       .optional()
       .describe('Command run on the build machine in the context directory before each build (argv), e.g. to stage files the Dockerfile copies.'),
+    proxy: serviceProxySchema
+      .optional()
+      .describe("Zero-downtime deploys through the host's reverse proxy (the default for a service with published ports): true, false (the old stop-and-swap on the published port) or the host names and path prefixes it answers to."),
   })
   .strict()
   .superRefine((s, ctx) => {
+    if (s.proxy && (s.proxy.hosts.length || s.proxy.paths.length) && s.publish.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['proxy'], message: 'proxy routes (hosts/paths) need a published port: add publish (e.g. "80:3000"), the port the proxy listens on' });
+    }
+    if (s.proxy !== false && s.publish.some((p) => p.protocol === 'udp')) {
+      ctx.addIssue({ code: 'custom', path: ['proxy'], message: 'the proxy carries HTTP over TCP only: a service publishing a udp port needs proxy: false' });
+    }
     if (s.networkMode === 'host' && (s.networks.length || s.publish.length)) {
       ctx.addIssue({ code: 'custom', path: ['networkMode'], message: 'networkMode "host" cannot join networks or publish ports: remove networks/publish or use "bridge"' });
     }
@@ -329,6 +362,22 @@ export const environmentSchema = z
     keepVersions: z.number().int().min(1).default(3).describe('How many previous versions to keep for rollback.'),
     stateDir: hostPath.default('.greenlight').describe('Directory on the host for the deploy lock and audit log (relative = SSH user home).'),
     tempPortOffset: z.number().int().min(1).default(1).describe('The new version first starts on port + this offset, beside the old one.'),
+    proxy: z
+      .object({
+        enabled: z.boolean().default(true).describe('false: every service of this environment deploys with the old stop-and-swap on its published port.'),
+        image: z
+          .string()
+          .max(255)
+          .regex(/^[a-z0-9][a-z0-9._\/:@-]*$/, 'an image reference such as "caddy:2" or "registry.example.com/caddy:2.6"')
+          .default('caddy:2')
+          .describe('The Caddy image of the proxy container (pulled on the host when missing).'),
+        container: containerName.default('greenlight-proxy').describe('Name of the one proxy container on the host.'),
+        network: networkName.default('greenlight-proxy').describe('The network the proxy and every proxied service container join; the proxy reaches each version by its alias there.'),
+        drainSeconds: z.number().int().min(0).max(3600).default(30).describe('How long requests in flight on the old version may take to finish after the proxy switched, before it stops.'),
+      })
+      .strict()
+      .default({ enabled: true, image: 'caddy:2', container: 'greenlight-proxy', network: 'greenlight-proxy', drainSeconds: 30 })
+      .describe('The reverse proxy (Caddy) in front of services with published ports: zero-downtime switches through its admin API.'),
     ship: z
       .object({
         mode: z.enum(['stream', 'artifact', 'registry']).default('stream').describe('How images get to the host: stream (over SSH), artifact or registry.'),
@@ -398,4 +447,16 @@ export type TaskPhase = z.infer<typeof taskPhase>;
 /** The service's Docker networking as the deploy applies it: explicit, or derived from networks/publish. */
 export function networkModeOf(s: Pick<ServiceConfig, 'networkMode' | 'networks' | 'publish'>): 'bridge' | 'host' {
   return s.networkMode ?? (s.networks.length || s.publish.length ? 'bridge' : 'host');
+}
+export type ProxyConfig = EnvironmentConfig['proxy'];
+
+/**
+ * The proxy route of a service on an environment, or undefined when it deploys with the old
+ * stop-and-swap: the proxy is the default for a service with published TCP ports, unless the
+ * service says `proxy: false` or the environment `proxy.enabled: false`.
+ */
+export function proxyRouteOf(s: Pick<ServiceConfig, 'proxy' | 'publish' | 'networkMode' | 'networks'>, env: Pick<EnvironmentConfig, 'proxy'>): { hosts: string[]; paths: string[] } | undefined {
+  if (!env.proxy.enabled || s.proxy === false || networkModeOf(s) !== 'bridge') return undefined;
+  if (!s.publish.some((p) => p.protocol === 'tcp')) return undefined;
+  return s.proxy ? { hosts: s.proxy.hosts, paths: s.proxy.paths } : { hosts: [], paths: [] };
 }

@@ -16,7 +16,7 @@ import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups
 import { describeArango, probeArango } from '../backup/arangoRemote';
 import { pgCommands } from '../backup/pgCommands';
 import { fileCommands } from '../backup/pgCommands';
-import { networkModeOf, type GreenlightConfig, type ServiceConfig, type TaskPhase } from '../config/schema';
+import { networkModeOf, proxyRouteOf, type GreenlightConfig, type ServiceConfig, type TaskPhase } from '../config/schema';
 import type { DockerEngine } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode, type ShipResult } from '../ship/ship';
@@ -29,7 +29,8 @@ import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCh
 import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock, type LockHolder, type SwitchState } from './lock';
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
-import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
+import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
+import { PROXY_LABEL, Proxy, routeIdOf, upstreamAliasOf, type ProxyRoute } from './proxy';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -60,6 +61,8 @@ export interface DeployRequest {
   readonly backup?: BackupPolicy;
   /** Seconds the old container gets to stop (default 10). */
   readonly stopTimeoutSeconds?: number;
+  /** Overrides the environment's proxy.drainSeconds for this deploy. */
+  readonly drainSeconds?: number;
 }
 
 export type DeployOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
@@ -82,8 +85,11 @@ export interface DeployResult {
   /** Offered after a failed release task: the pre-deploy backup, never restored without confirmation. */
   readonly restoreOffer?: { readonly backupId: string; readonly tasksRun: readonly string[] };
   readonly ship?: ShipResult;
-  /** Time from stopping the old container to the new one answering healthy. */
+  /** Swap: time from stopping the old container to the new one answering healthy. Proxy: time to
+   * point the route at the new version and see it answer through the proxy. */
   readonly switchMs?: number;
+  /** How the switch was made: the host's proxy, or the old stop-and-swap on the published port. */
+  readonly switchMode?: 'proxy' | 'swap';
   readonly rollbackMs?: number;
   readonly warnings: readonly string[];
   /** Each named step that ran, in order, with how it ended. */
@@ -172,9 +178,10 @@ export async function runReleaseTask(ctx: Ctx, host: RemoteHost, spec: ReturnTyp
   }
 }
 
-/** The deploy's named steps, in the order they run. Every target (single host today; a proxy or a
- * swarm later) runs the same sequence; the result lists each step with how it ended. */
-export const DEPLOY_STEPS = ['preflight', 'lock', 'ship', 'backup', 'release tasks', 'start', 'health', 'after-health tasks', 'switch', 'post-checks', 'keep', 'audit'] as const;
+/** The deploy's named steps, in the order they run. Every target (the old swap on one host, the
+ * host's proxy; a swarm later) runs the same sequence; the result lists each step with how it
+ * ended. `drain` is the proxy's: in-flight requests on the old version finish before it stops. */
+export const DEPLOY_STEPS = ['preflight', 'lock', 'ship', 'backup', 'release tasks', 'start', 'health', 'after-health tasks', 'switch', 'drain', 'post-checks', 'keep', 'audit'] as const;
 export type DeployStep = (typeof DEPLOY_STEPS)[number];
 
 export interface StepRecord {
@@ -340,6 +347,9 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     );
 
     const old = await host.docker.inspectContainer(names.current);
+    const route = proxyRouteOf(service, env.env);
+    const alias = upstreamAliasOf(names.current, version, deployId);
+    let candidateKept = false;
     previousVersion = old?.labels[LABEL.version];
     serving = old?.stateDetail.running ? (previousVersion ?? 'unlabelled container') : 'none';
 
@@ -373,13 +383,15 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     for (const n of networkModeOf(service) === 'bridge' ? service.networks : []) {
       if (await host.docker.ensureNetwork(n.name, { [LABEL.project]: req.config.project })) say(ctx, `network: created ${n.name} on ${host.target.host}`);
     }
+    if (route && (await host.docker.ensureNetwork(env.env.proxy.network, { [LABEL.role]: 'proxy' }))) say(ctx, `network: created ${env.env.proxy.network} (the proxy's) on ${host.target.host}`);
     if (hasTasks('before-start')) await step('release tasks', () => runTasks('before-start'));
     else skip('release tasks', 'none before the start');
 
-    // The new version beside the old one: its own name, no service names or published ports.
-    const stale = await host.docker.inspectContainer(names.next);
-    if (stale) await host.docker.removeContainer(stale.id);
-    const ns = nextSpec(spec);
+    // The new version beside the old one: its own name, no service names or published ports
+    // (behind the proxy: its versioned name and its own alias on the proxy network).
+    const ns = route ? proxiedSpec(spec, alias) : nextSpec(spec);
+    const stale = await host.docker.inspectContainer(ns.name);
+    if (stale && stale.id !== old?.id) await host.docker.removeContainer(stale.id);
     const nextId = await step('start', async () => {
       const id = await host.docker.createContainer(ns);
       await host.docker.startContainer(id);
@@ -405,6 +417,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       else skip('after-health tasks', 'none');
       // Last point at which cancelling is honoured: after it the switch runs to its end.
       if (ctx.signal.aborted) throw new CancelledError();
+      candidateKept = !!route;
     } catch (e) {
       if (e instanceof StepFailure) return await finish('failed');
       if (e instanceof CancelledError || ctx.signal.aborted) {
@@ -413,11 +426,12 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       }
       throw e;
     } finally {
-      await host.docker.removeContainer(nextId).catch(() => undefined);
+      if (!candidateKept) await host.docker.removeContainer(nextId).catch(() => undefined);
     }
 
     // The switch. Not cancellable: a half-done switch is worse than a finished one.
     const swapCtx: Ctx = { ...ctx, signal: new AbortController().signal };
+    if (route) return await proxySwitch(swapCtx, nextId, old, route, alias);
     const swapStarted = Date.now();
     let previousName: string | undefined;
     let newId: string | undefined;
@@ -447,6 +461,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         say(ctx, `switch: ${names.current} now runs ${version}; switch took ${switchMs} ms`);
       });
       await guard?.disarm();
+      skip('drain', 'the old swap stopped the old version in the switch');
 
       // Post-deploy checks: still running, still healthy, no error lines in its first logs.
       await step('post-checks', async () => {
@@ -491,6 +506,136 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     await releaseLock(host, env.env.stateDir, deployId).catch((e) => say(ctx, `lock: could not release: ${errorMessage(e)}`, 'warn'));
   }
 
+  /**
+   * The switch through the host's proxy: the route is pointed at the new version (Caddy loads the
+   * new config beside the old and lets the requests in flight finish), the new version is checked
+   * through the proxy as users reach it, the old one drains and stops, and the new one takes the
+   * serving name. Before the route changes, the old version never stopped serving; after, any
+   * failure points the route back at the old version (started again if it had stopped).
+   */
+  async function proxySwitch(sctx: Ctx, nextId: string, old: Awaited<ReturnType<RemoteHost['docker']['inspectContainer']>>, route: { hosts: string[]; paths: string[] }, alias: string): Promise<DeployResult> {
+    const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
+    const ports = service.publish.filter((p) => p.protocol === 'tcp');
+    const oldUpstream = old?.labels[PROXY_LABEL.upstream];
+    const routesTo = (upstream: string, v: string, draining?: string): ProxyRoute[] =>
+      ports.map((p) => ({ id: routeIdOf(req.config.project, service.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${upstream}:${p.container}`, draining: draining ? `${draining}:${p.container}` : undefined, service: service.name, version: v }));
+    const drainSeconds = req.drainSeconds ?? env.env.proxy.drainSeconds;
+    // Probes through the proxy, as users reach the service, unless its routes cannot carry the health path.
+    const healthPath = service.health.path;
+    const viaProxy = route.paths.length === 0 || route.paths.some((p) => healthPath === p || healthPath.startsWith(p.endsWith('/') ? p : `${p}/`));
+    const throughProxy = async (id: string): Promise<HealthOptions> => {
+      if (!viaProxy) return healthAt(service, await endpointOf(host.docker, env, service, id, 'candidate'), id);
+      const h = healthAt(service, await endpointOf(host.docker, env, service, id, 'serving'), id);
+      return { ...h, hostHeader: h.hostHeader ?? route.hosts.find((x) => !x.startsWith('*')) };
+    };
+    let switched = false;
+    let oldStopped = false;
+    let previousName: string | undefined;
+    const swapStarted = Date.now();
+    try {
+      await step('switch', async () => {
+        if (old && !oldUpstream && old.stateDetail.running) {
+          // The old version publishes the port itself (deployed by the old swap): it must let go of
+          // the port before the proxy can take it. This happens once per service.
+          say(ctx, `switch: ${previousVersion ?? old.name} was deployed without the proxy and holds the port itself; stopping it so the proxy can take the port (a gap this one time)`, 'warn');
+          await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
+          oldStopped = true;
+        }
+        await proxy.ensure(sctx, ports);
+        for (const r of routesTo(alias, version, old?.stateDetail.running ? oldUpstream : undefined)) {
+          const { ms } = await proxy.setRoute(r);
+          switched = true;
+          say(ctx, `switch: the proxy sends port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${version} (${r.upstream}); config loaded in ${ms} ms`);
+        }
+        const h = await waitHealthy(sctx, host, await throughProxy(nextId), 'health check (through the proxy)');
+        if (!h.healthy) throw new OperationError(`${version} is not healthy through the proxy: ${h.reason}; last probe ${describeProbe(h.last)}`);
+        switchMs = Date.now() - swapStarted;
+        say(ctx, `switch: ${version} answers through the proxy; switch took ${switchMs} ms`);
+      });
+      if (old && !oldStopped) {
+        await step('drain', async () => {
+          if (oldUpstream) {
+            for (const r of routesTo(oldUpstream, previousVersion ?? '?')) {
+              const d = await proxy.drain(r.upstream, drainSeconds);
+              say(ctx, d.drained ? `drain: no request in flight on ${previousVersion ?? old.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${previousVersion ?? old.name} after ${drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
+            }
+          }
+          await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
+          oldStopped = true;
+        });
+      } else skip('drain', old ? 'the old version had to stop before the proxy took its port' : 'no old version');
+      if (old) {
+        previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
+        if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
+        await host.docker.renameContainer(old.id, previousName);
+      }
+      await host.docker.renameContainer(nextId, names.current);
+      await step('post-checks', async () => {
+        await sleep(1000, sctx.signal);
+        const after = await host.docker.inspectContainer(nextId);
+        if (!after?.stateDetail.running) throw new OperationError(`${version} stopped right after the switch (exit ${after?.stateDetail.exitCode})`);
+        const h2 = await waitHealthy(sctx, host, { ...(await throughProxy(nextId)), timeoutSeconds: Math.min(15, service.health.timeoutSeconds) }, 'post-deploy health');
+        if (!h2.healthy) throw new OperationError(`${version} failed its post-deploy health check: ${describeProbe(h2.last)}`);
+        for (const l of (await host.docker.logLines(nextId, 200)).filter((x) => ERROR_LINE.test(x.text)).slice(0, 5)) {
+          warnings.push(`log (${l.stream}): ${l.text.trim().slice(0, 200)}`);
+          say(ctx, `post-deploy: error line in the ${l.stream} of ${service.name}: ${l.text.trim().slice(0, 200)}`, 'warn');
+        }
+      });
+    } catch (e) {
+      const why = errorMessage(e);
+      await showLogs(ctx, host, nextId, `${service.name} ${version}`, 15);
+      const rb = Date.now();
+      serving = await proxyRestore(sctx, proxy, { switched, oldStopped, previousName, oldId: old?.id, oldUpstream, nextId, routesTo });
+      rollbackMs = Date.now() - rb;
+      if (!switched && !oldStopped) {
+        message = `${why}. ${untouched()}`;
+        return await finish('failed');
+      }
+      message = `${why}. Rolled back automatically in ${rollbackMs} ms: ${serving === 'none' ? 'nothing is serving' : `${serving} is serving`}.`;
+      say(ctx, `deploy failed after the switch: ${why}. The proxy sends requests to ${serving} again.`, 'error');
+      offerBackup('The release tasks of this deploy changed the database;');
+      return await finish(old ? 'rolled-back' : 'failed');
+    }
+    await step('keep', () => keepVersions(ctx, host, req.config, service.name, env.name, env.env.keepVersions, version));
+    serving = version;
+    message = `${service.name} ${version} is serving on ${env.name} through the proxy${previousVersion ? `; ${previousVersion} kept for rollback` : ''}.`;
+    return await finish('succeeded');
+  }
+
+  /** After a failed proxy switch: the old version running and routed to again, the new one removed. Returns what serves. */
+  async function proxyRestore(
+    sctx: Ctx,
+    proxy: Proxy,
+    s: { switched: boolean; oldStopped: boolean; previousName?: string; oldId?: string; oldUpstream?: string; nextId: string; routesTo: (upstream: string, v: string) => ProxyRoute[] },
+  ): Promise<string> {
+    if (!s.oldId) {
+      await host.docker.removeContainer(s.nextId).catch(() => undefined);
+      return 'none';
+    }
+    if (s.oldUpstream) {
+      // Route back first, remove the new version after: no request meets a missing upstream.
+      if (s.oldStopped) await host.docker.startContainer(s.oldId);
+      const h = await waitHealthy(sctx, host, healthAt(service, await endpointOf(host.docker, env, service, s.oldId, 'candidate'), s.oldId), 'rollback health');
+      if (s.switched) for (const r of s.routesTo(s.oldUpstream, previousVersion ?? '?')) await proxy.setRoute(r);
+      await host.docker.removeContainer(s.nextId).catch(() => undefined);
+      if (s.previousName) await host.docker.renameContainer(s.oldId, names.current).catch(() => undefined);
+      if (!h.healthy) return `${previousVersion ?? 'previous'} (unhealthy)`;
+      return previousVersion ?? 'previous';
+    }
+    await host.docker.removeContainer(s.nextId).catch(() => undefined);
+    if (s.previousName) await host.docker.renameContainer(s.oldId, names.current).catch(() => undefined);
+    if (!s.oldStopped) return previousVersion ?? 'previous';
+    // The old version publishes the port itself (the old swap deployed it): it gets it back unless the proxy took it.
+    try {
+      await host.docker.startContainer(s.oldId);
+      const h = await waitHealthy(sctx, host, healthAt(service, await endpointOf(host.docker, env, service, s.oldId, 'serving'), s.oldId), 'rollback health');
+      return h.healthy ? (previousVersion ?? 'previous') : `${previousVersion ?? 'previous'} (unhealthy)`;
+    } catch (e) {
+      say(ctx, `rollback: ${previousVersion ?? 'the old version'} was deployed without the proxy and cannot get its port back while the proxy holds it (${errorMessage(e)}); redeploy it (it will run behind the proxy)`, 'error');
+      return 'none';
+    }
+  }
+
   async function finish(o: DeployOutcome): Promise<DeployResult> {
     outcome = o;
     const rec: AuditRecord = {
@@ -529,6 +674,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       restoreOffer,
       ship: shipResult,
       switchMs,
+      switchMode: proxyRouteOf(service, env.env) ? 'proxy' : 'swap',
       rollbackMs,
       warnings,
       steps,

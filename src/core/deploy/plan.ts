@@ -26,6 +26,8 @@ export interface DeployNames {
   readonly next: string;
   readonly previous: (version: string) => string;
   readonly previousPrefix: string;
+  /** A version's container behind the proxy until it is switched to (then it takes `current`). */
+  readonly versioned: (version: string) => string;
   readonly task: (name: string) => string;
 }
 
@@ -36,6 +38,7 @@ export function namesFor(project: string, service: string): DeployNames {
     next: `${current}-next`,
     previous: (v) => `${current}-previous-${v.replace(/[^a-zA-Z0-9_.-]/g, '-')}`,
     previousPrefix: `${current}-previous-`,
+    versioned: (v) => `${current}-v-${v.replace(/[^a-zA-Z0-9_.-]/g, '-')}`,
     task: (name) => `${current}-task-${name}`,
   };
 }
@@ -140,6 +143,26 @@ export function nextSpec(i: SpecInput): ContainerSpec {
 /** The serving container after the switch: the service's name, network names and published ports. */
 export function currentSpec(i: SpecInput): ContainerSpec {
   return { name: namesFor(i.config.project, i.service.name).current, image: i.image, ...envOf(i, i.service.port), labels: baseLabels(i, 'current'), ...networkingOf(i.service, 'serving'), restart: 'unless-stopped', volumes: i.service.volumes, init: true };
+}
+
+/** A version's container behind the host's proxy: its own versioned name, the service's networks
+ * (without the service's names) and the proxy network under its own alias, which the proxy's
+ * route dials; no published ports (the proxy owns them). It keeps running as the serving version
+ * after the switch, so it restarts with the host from the start. */
+export function proxiedSpec(i: SpecInput, alias: string): ContainerSpec {
+  const networks = i.service.networks.filter((n) => n.name !== i.env.proxy.network).map((n) => ({ name: n.name, aliases: [] as string[] }));
+  return {
+    name: namesFor(i.config.project, i.service.name).versioned(i.version),
+    image: i.image,
+    ...envOf(i, i.service.port),
+    labels: { ...baseLabels(i, 'current'), 'greenlight.upstream': alias },
+    networkMode: 'bridge',
+    networks: [...networks, { name: i.env.proxy.network, aliases: [alias] }],
+    publish: [],
+    restart: 'unless-stopped',
+    volumes: i.service.volumes,
+    init: true,
+  };
 }
 
 /** A one-off release-task container of the new image, on the service's networks (so it reaches the database by name). */

@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import type { JobContext } from '../common/job';
-import type { GreenlightConfig } from '../config/schema';
+import { proxyRouteOf, type GreenlightConfig, type ServiceConfig } from '../config/schema';
 import type { ContainerSummary } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, tailAudit, type AuditRecord } from './audit';
@@ -16,6 +16,8 @@ import { describeProbe } from '../common/httpProbe';
 import { waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
+import { PROXY_LABEL, Proxy, routeIdOf, type ProxyRoute } from './proxy';
+import type { ResolvedEnvironment as Env } from './environment';
 
 export interface RollbackRequest {
   readonly config: GreenlightConfig;
@@ -78,7 +80,7 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
     { who, machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), what: `rollback ${service.name} to ${to}`, deployId, env: env.name, service: service.name, version: to },
     { breakLock: req.breakLock },
   );
-  let result: RollbackResult;
+  let result: RollbackResult | undefined;
   try {
     const since = migrationsSince(await tailAudit(ctx, host, env.env.stateDir, 200), service.name, to);
     if (since) {
@@ -88,6 +90,11 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
     const cur = await host.docker.inspectContainer(names.current);
     const from = cur?.labels[LABEL.version];
     ctx.progress({ step: 'rollback', message: `${from ?? 'nothing'} → ${to}` });
+    const route = proxyRouteOf(service, env.env);
+    if (route) {
+      result = await proxyRollback(ctx, host, { config: req.config, env, service, route, target, cur, to, from, deployId, since, started });
+      return result;
+    }
     let parked: string | undefined;
     if (cur) {
       await host.docker.stopContainer(cur.id, 10);
@@ -117,11 +124,60 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
     throw new OperationError(`rollback of ${service.name} on ${env.name} failed: ${errorMessage(e)}`);
   } finally {
     await releaseLock(host, env.env.stateDir, deployId).catch(() => undefined);
+    if (result) await audit(result);
   }
-  await appendAudit(host, env.env.stateDir, {
-    at: new Date().toISOString(), action: 'rollback', deployId, who, machine: os.hostname(), env: env.name, service: service.name,
-    version: result.to, previousVersion: result.from, result: result.outcome === 'succeeded' ? 'succeeded' : 'failed', serving: result.serving, message: result.message, durationMs: result.rollbackMs,
-  }).catch(() => undefined);
-  ctx.log(`rollback ${result.outcome}: ${result.message}`);
   return result;
+
+  async function audit(r: RollbackResult): Promise<void> {
+    await appendAudit(host, env.env.stateDir, {
+      at: new Date().toISOString(), action: 'rollback', deployId, who, machine: os.hostname(), env: env.name, service: service.name,
+      version: r.to, previousVersion: r.from, result: r.outcome === 'succeeded' ? 'succeeded' : 'failed', serving: r.serving, message: r.message, durationMs: r.rollbackMs,
+    }).catch(() => undefined);
+    ctx.log(`rollback ${r.outcome}: ${r.message}`);
+  }
+}
+
+/**
+ * Rollback behind the proxy, the deploy's move backwards: the retained version starts beside the
+ * serving one, is health-checked at its own address, the proxy's route is pointed at it, the
+ * requests in flight on the serving version finish, and that one stops and is parked. A target
+ * that fails its health check is stopped again; the route never moved.
+ */
+async function proxyRollback(
+  ctx: JobContext,
+  host: RemoteHost,
+  o: { config: GreenlightConfig; env: Env; service: ServiceConfig; route: { hosts: string[]; paths: string[] }; target: ContainerSummary; cur: Awaited<ReturnType<RemoteHost['docker']['inspectContainer']>>; to: string; from?: string; deployId: string; since?: MigrationsSince; started: number },
+): Promise<RollbackResult> {
+  const { env, service, target, cur } = o;
+  const names = namesFor(o.config.project, service.name);
+  const upstream = target.labels[PROXY_LABEL.upstream];
+  if (!upstream) throw new InputError(`version ${o.to} was deployed without the proxy (it publishes its port itself), so it cannot run behind it: deploy ${o.to} again instead`);
+  const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
+  const ports = service.publish.filter((p) => p.protocol === 'tcp');
+  const curUpstream = cur?.stateDetail.running ? cur.labels[PROXY_LABEL.upstream] : undefined;
+  const routesTo = (alias: string, v: string): ProxyRoute[] =>
+    ports.map((p) => ({ id: routeIdOf(o.config.project, service.name, p.host), port: p.host, hosts: o.route.hosts, paths: o.route.paths, upstream: `${alias}:${p.container}`, draining: curUpstream ? `${curUpstream}:${p.container}` : undefined, service: service.name, version: v }));
+  await host.docker.startContainer(target.id);
+  const h = await waitHealthy(ctx, host, healthAt(service, await endpointOf(host.docker, env, service, target.id, 'candidate'), target.id), 'rollback health');
+  if (!h.healthy) {
+    await host.docker.stopContainer(target.id, 5);
+    return { outcome: 'failed', from: o.from, to: o.to, serving: o.from ?? 'none', message: `${o.to} did not become healthy (${h.reason}; ${describeProbe(h.last)}); the proxy never moved: ${o.from ?? 'nothing'} still serving`, rollbackMs: Date.now() - o.started, migrationsSince: o.since };
+  }
+  await proxy.ensure(ctx, ports);
+  for (const r of routesTo(upstream, o.to)) await proxy.setRoute(r);
+  ctx.log(`rollback: the proxy sends ${service.name} requests to ${o.to} (${upstream})`);
+  if (cur) {
+    if (curUpstream) {
+      for (const r of routesTo(upstream, o.to)) {
+        const d = await proxy.drain(r.draining!, env.env.proxy.drainSeconds);
+        ctx.log(d.drained ? `drain: no request in flight on ${o.from ?? cur.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${o.from ?? cur.name} after ${env.env.proxy.drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
+      }
+    }
+    await host.docker.stopContainer(cur.id, 10);
+    let parked = names.previous(o.from ?? cur.id.slice(0, 12));
+    if (await host.docker.inspectContainer(parked)) parked = `${parked}-${o.deployId}`;
+    await host.docker.renameContainer(cur.id, parked);
+  }
+  await host.docker.renameContainer(target.id, names.current);
+  return { outcome: 'succeeded', from: o.from, to: o.to, serving: o.to, message: `${service.name} ${o.to} is serving on ${env.name} through the proxy (was ${o.from ?? 'nothing'})`, rollbackMs: Date.now() - o.started, migrationsSince: o.since };
 }

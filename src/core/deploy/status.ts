@@ -1,7 +1,8 @@
 // What is running on an environment: each service's serving version, health and uptime, the
 // retained versions, the lock holder and the last deploys from the audit log.
 import type { JobContext } from '../common/job';
-import type { GreenlightConfig } from '../config/schema';
+import { proxyRouteOf, type GreenlightConfig } from '../config/schema';
+import { errorMessage } from '../common/errors';
 import type { RemoteHost } from '../ship/remoteHost';
 import { tailAudit, type AuditRecord } from './audit';
 import type { ResolvedEnvironment } from './environment';
@@ -11,6 +12,7 @@ import { probe } from './health';
 import { readLock, type LockHolder } from './lock';
 import { LABEL, namesFor } from './plan';
 import { listRetained } from './rollback';
+import { PROXY_LABEL, Proxy, routeIdOf, routesOf, type CaddyConfig } from './proxy';
 
 export interface ServiceStatus {
   readonly service: string;
@@ -22,6 +24,11 @@ export interface ServiceStatus {
   readonly healthy: boolean;
   readonly health: string;
   readonly retained: readonly string[];
+  /**
+   * Behind the host's proxy: where its route sends requests ("v2", with "not the serving
+   * container" when it points elsewhere, or why it could not be read); absent with the old swap.
+   */
+  readonly proxy?: string;
 }
 
 export interface EnvironmentStatus {
@@ -34,6 +41,7 @@ export interface EnvironmentStatus {
 
 export async function environmentStatus(ctx: JobContext, host: RemoteHost, config: GreenlightConfig, env: ResolvedEnvironment): Promise<EnvironmentStatus> {
   const services: ServiceStatus[] = [];
+  let proxyConfig: Promise<CaddyConfig | null> | undefined;
   for (const s of config.services) {
     const c = await host.docker.inspectContainer(namesFor(config.project, s.name).current);
     const at = c?.stateDetail.running ? await endpointOf(host.docker, env, s, c.id, 'serving').catch(() => undefined) : undefined;
@@ -48,9 +56,26 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
       healthy: !!p && isHealthyStatus(p.status, s.health.statuses),
       health: p ? (p.status ? `HTTP ${p.status}` : (p.error ?? 'no answer')) : '-',
       retained,
+      proxy: await proxyOf(s),
     });
   }
   const lock = await readLock(ctx, host, env.env.stateDir);
+
+  /** Which version the service's route points at, read from the proxy's own config. */
+  async function proxyOf(s: GreenlightConfig['services'][number]): Promise<string | undefined> {
+    if (!proxyRouteOf(s, env.env)) return undefined;
+    const port = s.publish.find((p) => p.protocol === 'tcp')!;
+    try {
+      proxyConfig ??= new Proxy(host.docker, env.env.proxy, host.where).config();
+      const r = routesOf(await proxyConfig).find((x) => x.id === routeIdOf(config.project, s.name, port.host));
+      if (!r) return `no route on ${env.env.proxy.container}`;
+      const serving = await host.docker.inspectContainer(namesFor(config.project, s.name).current);
+      const ok = !!serving?.stateDetail.running && r.upstream === `${serving.labels[PROXY_LABEL.upstream]}:${port.container}`;
+      return `${r.version ?? r.upstream} on port ${port.host}${ok ? '' : ` (${r.upstream}: not the serving container)`}`;
+    } catch (e) {
+      return `proxy ${env.env.proxy.container} unreadable: ${errorMessage(e)}`;
+    }
+  }
   return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10) };
 }
 

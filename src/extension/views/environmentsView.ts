@@ -212,7 +212,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
             ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
             : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
         const md = new vscode.MarkdownString(undefined, true);
-        md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${localTime(x.startedAt, true)}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n`);
+        md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${localTime(x.startedAt, true)}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n${x.proxy ? `- proxy routes to ${x.proxy}\n` : ''}`);
         item.tooltip = md;
         item.contextValue = 'greenlight.deployedService';
         return item;

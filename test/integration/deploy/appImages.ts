@@ -11,6 +11,8 @@ export interface AppImageOptions {
   readonly healthStatus?: number;
   /** The health endpoint fails only when the app listens on this port (healthy beside the old version, failing after the swap). */
   readonly failOnPort?: number;
+  /** Adds /cgi-bin/slow, which answers its version after this many seconds (a request in flight across a switch). */
+  readonly slowSeconds?: number;
   /** Extra bytes baked into the image, to make shipping measurable. */
   readonly padBytes?: number;
 }
@@ -31,6 +33,10 @@ export function buildAppImage(tag: string, version: string, opts: AppImageOption
       `#!/bin/busybox sh\nS=${status}\n${portCheck}echo "Status: $S"\necho "Content-Type: application/json"\necho ""\necho "{\\"status\\":$S,\\"version\\":\\"\${APP_VERSION:-unknown}\\"}"\n`,
     );
     chmodSync(path.join(dir, 'www/cgi-bin/health'), 0o755);
+    if (opts.slowSeconds) {
+      writeFileSync(path.join(dir, 'www/cgi-bin/slow'), `#!/bin/busybox sh\nsleep ${opts.slowSeconds}\necho "Status: 200"\necho "Content-Type: text/plain"\necho ""\necho "slow \${APP_VERSION:-unknown}"\n`);
+      chmodSync(path.join(dir, 'www/cgi-bin/slow'), 0o755);
+    }
     let pad = '';
     if (opts.padBytes) {
       writeFileSync(path.join(dir, 'pad.bin'), Buffer.alloc(opts.padBytes, version));

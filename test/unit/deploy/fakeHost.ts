@@ -40,6 +40,8 @@ export class FakeHost {
   readonly containers = new Map<string, FakeContainer>();
   readonly networks = new Set<string>();
   readonly images = new Map<string, ImageInfo>();
+  /** Caddy's config as the proxy container's admin API holds it (POST /load replaces it). */
+  proxyConfig: unknown = null;
 
   constructor(
     readonly policy: Policy,
@@ -77,13 +79,19 @@ export class FakeHost {
 
   /** Which running container answers at address:port as the host sees it. */
   #answering(address: string, port: number): FakeContainer | undefined {
-    return [...this.containers.values()].find((c) => {
-      if (!c.running) return false;
-      const s = c.spec;
+    const c = [...this.containers.values()].find((x) => {
+      if (!x.running) return false;
+      const s = x.spec;
       if (s.networkMode === 'host') return address === this.serviceAddress && Number(s.env.PORT) === port;
       if ((address === '127.0.0.1' || address === '0.0.0.0') && s.publish?.some((p) => p.host === port)) return true;
-      return c.address === address && Number(s.env.PORT) === port;
+      return x.address === address && Number(s.env.PORT) === port;
     });
+    if (c?.spec.labels['greenlight.role'] !== 'proxy') return c;
+    // The proxy sends the request to the container holding the alias its route for that port dials.
+    const routes = ((this.proxyConfig as any)?.apps?.http?.servers?.[`greenlight-${port}`]?.routes ?? []) as any[];
+    const dial = String(routes.find((r) => !String(r['@id']).endsWith('-drain'))?.handle?.[0]?.upstreams?.[0]?.dial ?? '');
+    const alias = dial.slice(0, dial.lastIndexOf(':'));
+    return [...this.containers.values()].find((x) => x.running && x.spec.networks?.some((n) => n.aliases.includes(alias)));
   }
 
   readonly docker: DockerEngine = {
@@ -159,7 +167,21 @@ export class FakeHost {
     logs: async () => '',
     logLines: async (): Promise<LogLine[]> => [],
     streamLogs: async () => undefined,
-    exec: async () => 0,
+    // The proxy container's admin API through busybox wget, as src/core/deploy/proxy.ts drives it.
+    exec: async (id, argv, out) => {
+      if (argv[1] === 'mkdir' || argv[1] === 'rmdir') return 0;
+      if (argv[1] !== 'wget') return 0;
+      const url = argv[argv.length - 1]!;
+      const post = argv.indexOf('--post-data');
+      if (post >= 0) {
+        this.proxyConfig = JSON.parse(argv[post + 1]!);
+        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams[0].dial));
+        this.calls.push(`proxy load ${dials.join(' ')}`);
+      } else if (url.endsWith('/config/')) out.stdout.write(JSON.stringify(this.proxyConfig) + '\n');
+      else if (url.endsWith('/reverse_proxy/upstreams')) out.stdout.write('[]\n');
+      void id;
+      return 0;
+    },
     runSettings: async () => undefined,
     wait: async (id) => this.#find(id)?.exitCode ?? 0,
     // The fake is a single host: the swarm target is tested on the three-node test bed (test/integration/swarm).

@@ -36,7 +36,8 @@ function inputOf(config: ReturnType<typeof project>): SpecInput {
   };
 }
 
-const bridged = project({ networks: [{ name: 'appnet', aliases: ['backend'] }, 'metrics'], publish: ['8080:3000', '127.0.0.1:9090:9090/udp'] });
+// The old stop-and-swap (proxy: false): a udp port cannot go through the proxy.
+const bridged = project({ networks: [{ name: 'appnet', aliases: ['backend'] }, 'metrics'], publish: ['8080:3000', '127.0.0.1:9090:9090/udp'], proxy: false });
 
 suite('(unit) deploy: Docker networking of the service', () => {
   test('networks and published ports parse from both spellings; the mode follows them unless set', () => {

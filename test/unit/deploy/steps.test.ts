@@ -48,14 +48,15 @@ async function withV1(policy: Policy, config: ReturnType<typeof configWith>): Pr
 
 suite('(unit) deploy: the named steps and their rollback paths, on a recording fake host', () => {
   for (const mode of ['host', 'bridge'] as const) {
-    const service = mode === 'bridge' ? { networks: [{ name: 'appnet', aliases: ['backend'] }], publish: ['8080:3000'] } : {};
+    // Bridge networking with the old stop-and-swap (proxy: false); the proxy's own suite is below.
+    const service = mode === 'bridge' ? { networks: [{ name: 'appnet', aliases: ['backend'] }], publish: ['8080:3000'], proxy: false } : {};
 
     test(`${mode} networking: a deploy runs every step in order; release tasks before the new version starts`, async () => {
       const fake = await withV1(healthy, configWith(service, [{ name: 'seed', command: ['node', 'seed.js'] }]));
       try {
         const r = await run(fake, configWith(service, [{ name: 'seed', command: ['node', 'seed.js'] }]), IMAGE, 'v2');
         assert.equal(r.outcome, 'succeeded', r.message);
-        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:ok', 'start:ok', 'health:ok', 'after-health tasks:skipped', 'switch:ok', 'post-checks:ok', 'keep:ok', 'audit:ok']);
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:ok', 'start:ok', 'health:ok', 'after-health tasks:skipped', 'switch:ok', 'drain:skipped', 'post-checks:ok', 'keep:ok', 'audit:ok']);
         const order = ['create shop-api-task-seed', 'create shop-api-next', 'stop shop-api', 'rename shop-api -> shop-api-previous-v1', 'create shop-api'];
         const at = order.map((c) => fake.calls.indexOf(c));
         assert.ok(at.every((i) => i >= 0) && at.every((i, k) => k === 0 || i > at[k - 1]!), `calls in order ${order.join(' < ')}: ${fake.calls.join(', ')}`);
@@ -148,5 +149,81 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
     } finally {
       fake.close();
     }
+  });
+
+  suite('behind the proxy (the default for published ports)', () => {
+    const service = { networks: [{ name: 'appnet', aliases: ['backend'] }], publish: ['8080:3000'] };
+    const dialOf = (fake: FakeHost): string =>
+      String(((fake.proxyConfig as any)?.apps?.http?.servers?.['greenlight-8080']?.routes as any[]).find((r) => !String(r['@id']).endsWith('-drain'))?.handle?.[0]?.upstreams?.[0]?.dial);
+
+    test('a deploy starts the new version beside the old, points the route at it, drains and stops the old one; no stop before the route moved', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const v1Alias = fake.byName('shop-api')!.spec.labels['greenlight.upstream']!;
+        assert.equal(dialOf(fake), `${v1Alias}:3000`);
+        const r = await run(fake, configWith(service), IMAGE, 'v2');
+        assert.equal(r.outcome, 'succeeded', r.message);
+        assert.equal(r.switchMode, 'proxy');
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:skipped', 'start:ok', 'health:ok', 'after-health tasks:skipped', 'switch:ok', 'drain:ok', 'post-checks:ok', 'keep:ok', 'audit:ok']);
+        const v2 = fake.byName('shop-api')!;
+        const v2Alias = v2.spec.labels['greenlight.upstream']!;
+        assert.notEqual(v2Alias, v1Alias);
+        assert.deepEqual(v2.spec.publish, [], 'the version publishes no port: the proxy does');
+        const order = ['create shop-api-v-v2', 'start shop-api-v-v2', `proxy load ${v2Alias}:3000`, 'stop shop-api', 'rename shop-api -> shop-api-previous-v1', 'rename shop-api-v-v2 -> shop-api'];
+        const at = order.map((c) => fake.calls.indexOf(c));
+        assert.ok(at.every((i) => i >= 0) && at.every((i, k) => k === 0 || i > at[k - 1]!), `calls in order ${order.join(' < ')}: ${fake.calls.join(', ')}`);
+        assert.ok(!fake.calls.some((c) => c.startsWith('create greenlight-proxy') || c.startsWith('stop greenlight-proxy')), 'the proxy was neither re-created nor restarted');
+        assert.equal(fake.serving('shop-api'), 'v2');
+        assert.equal(fake.byName('greenlight-proxy')!.spec.publish![0]!.host, 8080);
+      } finally {
+        fake.close();
+      }
+    });
+
+    test('an unhealthy new version is removed; the route never moved and the old one never stopped', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const before = dialOf(fake);
+        fake.policy.health = (v) => (v === 'v2' ? 500 : 200);
+        const r = await run(fake, configWith(service), IMAGE, 'v2');
+        assert.equal(r.outcome, 'failed');
+        assert.deepEqual(stepsOf(r), ['preflight:ok', 'lock:ok', 'ship:ok', 'backup:skipped', 'release tasks:skipped', 'start:ok', 'health:failed', 'audit:ok']);
+        assert.equal(dialOf(fake), before);
+        assert.ok(!fake.calls.some((c) => c.startsWith('proxy load') || c === 'stop shop-api'), fake.calls.join(', '));
+        assert.equal(fake.byName('shop-api-v-v2'), undefined);
+        assert.equal(fake.serving('shop-api'), 'v1');
+      } finally {
+        fake.close();
+      }
+    });
+
+    test('unhealthy through the proxy after the switch: the route goes back to the old version, which never stopped', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const before = dialOf(fake);
+        // Healthy at its own address, failing once it takes traffic: the case only the switch finds.
+        let probes = 0;
+        fake.policy.health = (v) => (v === 'v2' && ++probes > 1 ? 503 : 200);
+        const r = await run(fake, configWith(service), IMAGE, 'v2');
+        assert.equal(r.outcome, 'rolled-back', r.message);
+        assert.equal(r.serving, 'v1');
+        assert.equal(dialOf(fake), before, 'the route points at v1 again');
+        assert.ok(!fake.calls.includes('stop shop-api'), fake.calls.join(', '));
+        assert.equal(fake.serving('shop-api'), 'v1');
+        assert.equal(fake.byName('shop-api-v-v2'), undefined);
+      } finally {
+        fake.close();
+      }
+    });
+
+    test('proxy: false keeps the old swap for that service', async () => {
+      const fake = await withV1(healthy, configWith({ ...service, proxy: false }));
+      try {
+        assert.equal(fake.byName('greenlight-proxy'), undefined);
+        assert.deepEqual(fake.byName('shop-api')!.spec.publish!.map((p) => p.host), [8080]);
+      } finally {
+        fake.close();
+      }
+    });
   });
 });

@@ -1,0 +1,327 @@
+// The host's reverse proxy: one long-lived Caddy container per host, on the proxy network, that
+// publishes the services' host ports and sends each request to the serving version of a service
+// by that version's network alias. A deploy switches a service by changing its route through
+// Caddy's admin API (POST /load of the whole JSON config: Caddy starts the new routes and lets the
+// requests in flight on the old ones finish within grace_period), never by restarting Caddy.
+//
+// The admin API listens on localhost inside the container only: Greenlight reaches it by running
+// `wget` in the container (docker exec, argv only, through the one Docker contract), so no port
+// of it is ever published and no service container can reach it. Caddy's own `--resume` keeps
+// the last config across restarts of the container.
+//
+// The config is a plain JSON document built here from data, so unit tests pin it exactly.
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { OperationError, errorMessage } from '../common/errors';
+import { sleep, type JobContext } from '../common/job';
+import type { ProxyConfig } from '../config/schema';
+import type { ContainerSpec, DockerEngine, PublishedPort } from '../images/docker';
+import { LABEL } from './plan';
+
+/** Labels of the proxy container and of the versions behind it. */
+export const PROXY_LABEL = {
+  /** The published ports the proxy container was created with ("0.0.0.0:80,127.0.0.1:8080"). */
+  ports: 'greenlight.proxy.ports',
+  /** On a service container: its alias on the proxy network (the name its route dials). */
+  upstream: 'greenlight.upstream',
+} as const;
+
+const ADMIN = 'http://127.0.0.1:2019';
+/** Serialises config changes from several environments on one host: mkdir is atomic. */
+const LOCK_DIR = '/tmp/greenlight-config.lock';
+
+export interface ProxyRoute {
+  /** Unique per project, service and port: `gl-<project>-<service>-<port>`. */
+  readonly id: string;
+  readonly port: number;
+  readonly hosts: readonly string[];
+  readonly paths: readonly string[];
+  /** `alias:port` on the proxy network. */
+  readonly upstream: string;
+  /** The previous upstream (`alias:port`), kept in a route no request matches while its requests drain (see caddyRoute). */
+  readonly draining?: string;
+  /** Shown in the health view: which service and version the route serves. */
+  readonly service: string;
+  readonly version: string;
+}
+
+export type CaddyConfig = Record<string, any>;
+
+export function routeIdOf(project: string, service: string, port: number): string {
+  return `gl-${project}-${service}-${port}`;
+}
+
+export function serverNameOf(port: number): string {
+  return `greenlight-${port}`;
+}
+
+/**
+ * A version's alias on the proxy network: unique per deploy (a redeploy of the same version must
+ * not share a DNS name with the one it replaces) and at most 63 characters (one DNS label).
+ */
+export function upstreamAliasOf(current: string, version: string, deployId: string): string {
+  const suffix = deployId.replace(/[^a-z0-9]/gi, '').slice(-6).toLowerCase();
+  const base = `${current}-${version}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+  const full = `${base}-${suffix}`;
+  if (full.length <= 63) return full;
+  return `${current.slice(0, 40).replace(/[-.]+$/, '')}-${createHash('sha256').update(base).digest('hex').slice(0, 12)}-${suffix}`;
+}
+
+const DRAIN_HOST = 'drain.invalid';
+
+/**
+ * The route's Caddy routes: the one that matches by host and path prefix (absent = any) and
+ * proxies to one upstream and, while the previous version drains, a route no real request can
+ * match (a reserved .invalid host and a path under it) that names the previous upstream. Caddy
+ * forgets an upstream, and its count of requests in flight, as soon as no route names it; this
+ * one keeps the count of the requests the old config still serves readable in
+ * /reverse_proxy/upstreams until the next switch replaces it.
+ */
+export function caddyRoutes(r: ProxyRoute): Record<string, unknown>[] {
+  const main = caddyRoute(r);
+  if (!r.draining || r.draining === r.upstream) return [main];
+  return [main, { '@id': `${r.id}-drain`, match: [{ host: [DRAIN_HOST], path: [`/${r.id}`] }], handle: [proxyHandler(r.draining, 'draining')], terminal: true }];
+}
+
+function proxyHandler(upstream: string, version: string): Record<string, unknown> {
+  return {
+    handler: 'reverse_proxy',
+    upstreams: [{ dial: upstream }],
+    // A connection the upstream did not accept (its listen queue full, a moment after it
+    // started) is dialled again for up to 5 s instead of answering 502: nothing was sent yet.
+    load_balancing: { try_duration: '5s', try_interval: '100ms' },
+    headers: { response: { set: { 'X-Greenlight-Version': [version] } } },
+  };
+}
+
+/** The route that serves: match by host and path prefix (absent = any), proxy to one upstream. */
+export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
+  const match: Record<string, unknown> = {};
+  if (r.hosts.length) match.host = [...r.hosts];
+  if (r.paths.length) match.path = r.paths.flatMap((p) => (p === '/' ? ['/*'] : [p.replace(/\/$/, ''), `${p.replace(/\/$/, '')}/*`]));
+  return {
+    '@id': r.id,
+    ...(Object.keys(match).length ? { match: [match] } : {}),
+    handle: [proxyHandler(r.upstream, r.version)],
+    terminal: true,
+  };
+}
+
+/** More specific routes first: longer paths, then host-only, then the catch-all. */
+function specificity(route: Record<string, any>): number {
+  const m = (route.match?.[0] ?? {}) as { host?: string[]; path?: string[] };
+  const longestPath = Math.max(0, ...(m.path ?? []).map((p) => p.length));
+  return (m.path ? 100_000 + longestPath : 0) + (m.host ? 10_000 : 0);
+}
+
+/**
+ * The config with `route` in place (replacing the route of the same id), on a server listening
+ * on the route's port; every other route and server is kept as it was. `gracePeriodSeconds` is how
+ * long Caddy lets requests in flight on the old config finish when it loads this one.
+ */
+export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRoute, gracePeriodSeconds: number): CaddyConfig {
+  const c: CaddyConfig = structuredClone(config ?? {});
+  c.apps ??= {};
+  c.apps.http ??= {};
+  const http = c.apps.http;
+  http.grace_period = `${gracePeriodSeconds}s`;
+  http.servers ??= {};
+  const name = serverNameOf(route.port);
+  const server = (http.servers[name] ??= { listen: [`:${route.port}`], routes: [] });
+  server.automatic_https = { disable: true };
+  // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
+  server.protocols = ['h1', 'h2'];
+  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain`);
+  for (const other of routes.filter((x) => !String(x['@id'] ?? '').endsWith('-drain'))) {
+    const a = JSON.stringify(other.match ?? null);
+    const b = JSON.stringify(caddyRoute(route).match ?? null);
+    if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
+  }
+  routes.push(...caddyRoutes(route));
+  routes.sort((x, y) => specificity(y) - specificity(x));
+  server.routes = routes;
+  return c;
+}
+
+/** Where each route of the config sends its requests: route id → upstream, for the health view. */
+export function routesOf(config: CaddyConfig | null | undefined): { id: string; port: string; upstream: string; version?: string }[] {
+  const out: { id: string; port: string; upstream: string; version?: string }[] = [];
+  for (const [name, server] of Object.entries((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    for (const r of (server.routes ?? []) as Record<string, any>[]) {
+      if (String(r['@id'] ?? '').endsWith('-drain')) continue;
+      const h = r.handle?.[0];
+      out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), upstream: String(h?.upstreams?.[0]?.dial ?? '?'), version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
+    }
+  }
+  return out;
+}
+
+export function portKey(p: Pick<PublishedPort, 'hostIp' | 'host'>): string {
+  return `${p.hostIp ?? '0.0.0.0'}:${p.host}`;
+}
+
+/** The proxy container: Caddy resuming its last config, the host ports published to the same port inside. */
+export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): ContainerSpec {
+  const sorted = [...new Map(ports.map((p) => [portKey(p), p])).values()].sort((a, b) => a.host - b.host);
+  return {
+    name: cfg.container,
+    image: cfg.image,
+    env: {},
+    secretEnv: {},
+    cmd: ['caddy', 'run', '--resume'],
+    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(',') },
+    networkMode: 'bridge',
+    networks: [{ name: cfg.network, aliases: [] }],
+    publish: sorted.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.host, protocol: 'tcp' as const })),
+    restart: 'unless-stopped',
+    volumes: [],
+    init: false,
+  };
+}
+
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  return { stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) }), text: () => Buffer.concat(chunks).toString() };
+}
+
+type Docker = Pick<DockerEngine, 'exec' | 'inspectContainer' | 'createContainer' | 'startContainer' | 'removeContainer' | 'ensureNetwork' | 'inspectImage' | 'pullImage'>;
+
+/** The proxy container on one host, driven through its admin API from inside it. */
+export class Proxy {
+  constructor(
+    private readonly docker: Docker,
+    readonly cfg: ProxyConfig,
+    private readonly where: string,
+  ) {}
+
+  private async exec(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+    const out = collector();
+    const err = collector();
+    const code = await this.docker.exec(this.cfg.container, argv, { stdout: out.stream, stderr: err.stream });
+    return { code, out: out.text(), err: err.text() };
+  }
+
+  private async admin(method: 'GET' | 'POST', urlPath: string, body?: unknown): Promise<string> {
+    // busybox wget is in the official caddy image (Alpine) and in the test bed's FROM-scratch one.
+    const argv = ['/bin/busybox', 'wget', '-q', '-O', '-'];
+    if (method === 'POST') argv.push('--header', 'Content-Type: application/json', '--post-data', JSON.stringify(body));
+    argv.push(`${ADMIN}${urlPath}`);
+    const r = await this.exec(argv);
+    if (r.code !== 0) throw new OperationError(`proxy ${this.cfg.container} on ${this.where}: ${method} ${urlPath} failed: ${(r.err || r.out).trim() || `exit ${r.code}`}${method === 'POST' ? ' (Caddy refused the config; its log says why: docker logs ' + this.cfg.container + ')' : ''}`);
+    return r.out;
+  }
+
+  async config(): Promise<CaddyConfig | null> {
+    const text = (await this.admin('GET', '/config/')).trim();
+    return text ? (JSON.parse(text) as CaddyConfig | null) : null;
+  }
+
+  /** Requests in flight per upstream, as Caddy counts them. */
+  async upstreams(): Promise<{ address: string; num_requests: number; fails: number }[]> {
+    const text = (await this.admin('GET', '/reverse_proxy/upstreams')).trim();
+    return text ? (JSON.parse(text) as { address: string; num_requests: number; fails: number }[]) : [];
+  }
+
+  /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
+  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): Promise<{ created: boolean }> {
+    if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' })) ctx.log(`proxy: created network ${this.cfg.network} on ${this.where}`);
+    let c = await this.docker.inspectContainer(this.cfg.container);
+    const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
+    const missing = ports.filter((p) => !have.has(portKey(p)));
+    if (c && missing.length === 0) {
+      if (!c.stateDetail.running) {
+        await this.docker.startContainer(c.id);
+        ctx.log(`proxy: started ${this.cfg.container} again`);
+      }
+      await this.waitAdmin();
+      return { created: false };
+    }
+    let saved: CaddyConfig | null = null;
+    if (c) {
+      // A new host port can only be published by a new container: the routes move over to it.
+      if (c.stateDetail.running) saved = await this.config().catch(() => null);
+      ctx.log(`proxy: re-creating ${this.cfg.container} to publish ${missing.map(portKey).join(', ')} (services behind it pause for about a second)`, 'warn');
+      await this.docker.removeContainer(c.id);
+    }
+    if (!(await this.docker.inspectImage(this.cfg.image))) {
+      ctx.log(`proxy: pulling ${this.cfg.image} on ${this.where}`);
+      await this.docker.pullImage(this.cfg.image, undefined, ctx.signal).catch((e: unknown) => {
+        throw new OperationError(`proxy: the image ${this.cfg.image} is not on ${this.where} and could not be pulled (${errorMessage(e)}); set environments.<env>.proxy.image to one the host has, or proxy.enabled: false for the old swap`);
+      });
+    }
+    const all = [...(c ? [...have].map((k) => ({ hostIp: k.slice(0, k.lastIndexOf(':')), host: Number(k.slice(k.lastIndexOf(':') + 1)) })) : []), ...missing];
+    const id = await this.docker.createContainer(proxySpec(this.cfg, all));
+    try {
+      await this.docker.startContainer(id);
+    } catch (e) {
+      await this.docker.removeContainer(id).catch(() => undefined);
+      throw new OperationError(`proxy: ${this.cfg.container} could not start on ${this.where} publishing ${all.map(portKey).join(', ')}: ${errorMessage(e)}`);
+    }
+    c = await this.docker.inspectContainer(id);
+    await this.waitAdmin();
+    if (saved) await this.admin('POST', '/load', saved);
+    ctx.log(`proxy: ${this.cfg.container} (${this.cfg.image}) runs on ${this.where}, publishing ${all.map(portKey).join(', ')}`);
+    return { created: true };
+  }
+
+  private async waitAdmin(): Promise<void> {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await this.admin('GET', '/config/');
+        return;
+      } catch (e) {
+        if (Date.now() > until) throw new OperationError(`proxy: Caddy's admin API in ${this.cfg.container} did not answer within 15 s: ${errorMessage(e)}`);
+        await sleep(200);
+      }
+    }
+  }
+
+  /** Runs `change` with the host's proxy config lock held (several environments may share the proxy). */
+  private async locked<T>(change: () => Promise<T>): Promise<T> {
+    const until = Date.now() + 60_000;
+    while ((await this.exec(['/bin/busybox', 'mkdir', LOCK_DIR])).code !== 0) {
+      if (Date.now() > until) {
+        // A holder that died mid-change left it: its change either loaded whole or not at all.
+        await this.exec(['/bin/busybox', 'rmdir', LOCK_DIR]);
+        continue;
+      }
+      await sleep(100);
+    }
+    try {
+      return await change();
+    } finally {
+      await this.exec(['/bin/busybox', 'rmdir', LOCK_DIR]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Points the route at its upstream. Caddy loads the new config beside the old and returns once
+   * the requests in flight on the old one finished (or grace_period passed).
+   */
+  async setRoute(route: ProxyRoute): Promise<{ ms: number }> {
+    return await this.locked(async () => {
+      const t0 = Date.now();
+      const next = withRoute(await this.config(), route, this.cfg.drainSeconds);
+      await this.admin('POST', '/load', next);
+      return { ms: Date.now() - t0 };
+    });
+  }
+
+  /** The upstream the route sends requests to now, if the route exists. */
+  async routeUpstream(routeId: string): Promise<string | undefined> {
+    return routesOf(await this.config()).find((r) => r.id === routeId)?.upstream;
+  }
+
+  /** Waits until Caddy counts no request in flight to `upstream` (the old version), at most `seconds`. */
+  async drain(upstream: string, seconds: number): Promise<{ drained: boolean; ms: number; inFlight: number }> {
+    const t0 = Date.now();
+    for (;;) {
+      const u = (await this.upstreams()).find((x) => x.address === upstream);
+      const inFlight = u?.num_requests ?? 0;
+      if (inFlight === 0) return { drained: true, ms: Date.now() - t0, inFlight };
+      if (Date.now() - t0 >= seconds * 1000) return { drained: false, ms: Date.now() - t0, inFlight };
+      await sleep(100);
+    }
+  }
+}

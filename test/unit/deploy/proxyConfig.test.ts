@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
+import { caddyRoute, proxySpec, routesOf, upstreamAliasOf, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
+import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
+
+const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api-v2-abc123:3000', service: 'api', version: 'v2', ...over });
+
+function parse(service: Record<string, unknown>, env: Record<string, unknown> = {}) {
+  return configSchema.parse({ project: 'shop', services: [{ name: 'api', port: 3000, ...service }], environments: { production: { ssh: { host: '198.18.77.2', user: 'deploy' }, ...env } } });
+}
+
+suite('(unit) proxy: Caddy config, routes and the config that turns it on or off', () => {
+  test('a route is one reverse_proxy to the version alias, matched by host and path prefix', () => {
+    assert.deepEqual(caddyRoute(route({ hosts: ['shop.example.com'], paths: ['/api'] })), {
+      '@id': 'gl-shop-api-80',
+      match: [{ host: ['shop.example.com'], path: ['/api', '/api/*'] }],
+      handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'shop-api-v2-abc123:3000' }], load_balancing: { try_duration: '5s', try_interval: '100ms' }, headers: { response: { set: { 'X-Greenlight-Version': ['v2'] } } } }],
+      terminal: true,
+    });
+    assert.equal(caddyRoute(route()).match, undefined, 'no hosts or paths: every request');
+  });
+
+  test('withRoute replaces the route of the same id, keeps the others, orders the specific ones first', () => {
+    let c = withRoute(null, route({ id: 'gl-shop-web-80', upstream: 'web:80' }), 30);
+    c = withRoute(c, route({ paths: ['/api'] }), 30);
+    c = withRoute(c, route({ paths: ['/api'], upstream: 'shop-api-v3-def456:3000', version: 'v3' }), 30);
+    assert.equal(c.apps.http.grace_period, '30s');
+    assert.deepEqual(c.apps.http.servers['greenlight-80'].listen, [':80']);
+    assert.deepEqual(routesOf(c), [
+      { id: 'gl-shop-api-80', port: '80', upstream: 'shop-api-v3-def456:3000', version: 'v3' },
+      { id: 'gl-shop-web-80', port: '80', upstream: 'web:80', version: 'v2' },
+    ]);
+  });
+
+  test('while the old version drains, a route no request matches keeps its upstream (and its in-flight count) known to Caddy; the next switch replaces it', () => {
+    let c = withRoute(null, route({ id: 'gl-shop-web-80', hosts: ['www.example.com'], upstream: 'web-v1:80', draining: 'web-v0:80' }), 30);
+    c = withRoute(c, route({ draining: 'shop-api-v1-aaaaaa:3000' }), 30);
+    const ids = (cfg: typeof c): string[] => (cfg.apps.http.servers['greenlight-80'].routes as { '@id': string }[]).map((r) => r['@id']);
+    assert.deepEqual(ids(c).sort(), ['gl-shop-api-80', 'gl-shop-api-80-drain', 'gl-shop-web-80', 'gl-shop-web-80-drain']);
+    const drain = (c.apps.http.servers['greenlight-80'].routes as Record<string, any>[]).find((r) => r['@id'] === 'gl-shop-api-80-drain')!;
+    assert.deepEqual(drain.match, [{ host: ['drain.invalid'], path: ['/gl-shop-api-80'] }]);
+    assert.equal(drain.handle[0].upstreams[0].dial, 'shop-api-v1-aaaaaa:3000');
+    c = withRoute(c, route({ upstream: 'shop-api-v3-cccccc:3000', version: 'v3' }), 30);
+    assert.deepEqual(ids(c).sort(), ['gl-shop-api-80', 'gl-shop-web-80', 'gl-shop-web-80-drain']);
+    assert.deepEqual(routesOf(c).map((r) => r.id).sort(), ['gl-shop-api-80', 'gl-shop-web-80'], 'drain routes are not routes of the health view');
+  });
+
+  test('two services claiming the same hosts and paths on one port are refused with what to change', () => {
+    const c = withRoute(null, route({ id: 'gl-shop-web-80' }), 30);
+    assert.throws(() => withRoute(c, route(), 30), /already sends the same hosts and paths to gl-shop-web-80: give api its own proxy\.hosts or proxy\.paths/);
+  });
+
+  test('the version alias is unique per deploy and one DNS label long at most', () => {
+    assert.equal(upstreamAliasOf('shop-api', 'v2', '20261202_100000-abc123'), 'shop-api-v2-abc123');
+    const long = upstreamAliasOf('a-very-long-project-name-with-a-service', 'v1a2b3c4-20261202-100000-and-more', '20261202_100000-abc123');
+    assert.ok(long.length <= 63 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(long), long);
+    assert.notEqual(upstreamAliasOf('shop-api', 'v2', '20261202_100000-abc123'), upstreamAliasOf('shop-api', 'v2', '20261202_100001-def456'));
+  });
+
+  test('the proxy container publishes each host port to the same port inside and records them', () => {
+    const env = parse({ publish: ['8080:3000'] }).environments.production!;
+    const spec = proxySpec(env.proxy, [{ host: 8080 }, { hostIp: '127.0.0.1', host: 9090 }, { host: 8080 }]);
+    assert.equal(spec.image, 'caddy:2');
+    assert.deepEqual(spec.cmd, ['caddy', 'run', '--resume']);
+    assert.deepEqual(spec.publish, [{ hostIp: undefined, host: 8080, container: 8080, protocol: 'tcp' }, { hostIp: '127.0.0.1', host: 9090, container: 9090, protocol: 'tcp' }]);
+    assert.equal(spec.labels['greenlight.proxy.ports'], '0.0.0.0:8080,127.0.0.1:9090');
+    assert.equal(spec.restart, 'unless-stopped');
+  });
+
+  test('the proxy is the default for published ports; proxy: false or proxy.enabled: false keeps the old swap', () => {
+    const on = parse({ publish: ['8080:3000'] });
+    assert.deepEqual(proxyRouteOf(on.services[0]!, on.environments.production!), { hosts: [], paths: [] });
+    const off = parse({ publish: ['8080:3000'], proxy: false });
+    assert.equal(proxyRouteOf(off.services[0]!, off.environments.production!), undefined);
+    const envOff = parse({ publish: ['8080:3000'] }, { proxy: { enabled: false } });
+    assert.equal(proxyRouteOf(envOff.services[0]!, envOff.environments.production!), undefined);
+    const none = parse({});
+    assert.equal(proxyRouteOf(none.services[0]!, none.environments.production!), undefined, 'nothing published: nothing to proxy');
+    const routed = parse({ publish: ['80:3000'], proxy: { hosts: ['shop.example.com'], paths: ['/api'] } });
+    assert.deepEqual(proxyRouteOf(routed.services[0]!, routed.environments.production!), { hosts: ['shop.example.com'], paths: ['/api'] });
+  });
+
+  test('bad proxy config is refused with what and where', () => {
+    assert.throws(() => parse({ proxy: { hosts: ['shop.example.com'] } }), /proxy[\s\S]*need a published port/);
+    assert.throws(() => parse({ publish: ['80:3000'], proxy: { hosts: ['bad host'] } }), /host name such as/);
+    assert.throws(() => parse({ publish: ['80:3000'], proxy: { paths: ['api'] } }), /a path starting with \W+\/\W/);
+    assert.throws(() => parse({ publish: ['80:3000/udp'] }), /proxy: false/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { drainSeconds: -1 } }), /drainSeconds/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { image: 'Caddy 2' } }), /image reference/);
+  });
+
+  test('the load generator refuses anything but loopback and the test bed range', async () => {
+    for (const ok of ['127.0.0.1', '::1', 'localhost', '198.18.77.2', '198.19.0.1']) assert.ok(isAllowedTarget(ok), ok);
+    for (const bad of ['10.0.0.1', '192.168.1.1', '172.16.0.1', '8.8.8.8', '198.20.0.1', 'example.com']) assert.ok(!isAllowedTarget(bad), bad);
+    await assert.rejects(runLoad({ host: '8.8.8.8', port: 80, requests: 1, concurrency: 1, timeLimitMs: 1000 }), /refusing to send load to 8\.8\.8\.8/);
+  });
+});
