@@ -65,10 +65,12 @@ if (want.has('testbed')) {
   // The three-node swarm (test/integration/swarm/): needs up.sh's deploy user and key.
   await run('swarm test bed up', 'bash', ['test/testbed/swarm-up.sh']);
 }
+// Real programs from Debian (caddy for the proxy; Django, gunicorn, psycopg2, nginx for the
+// acceptance apps): installed when missing, before the integration layer, whose proxy tests build
+// the proxy image from Debian's caddy.
+if (want.has('integration') || want.has('acceptance')) await run('host packages', 'bash', ['test/acceptance/setup.sh']);
 if (want.has('integration')) await run('integration', ...npx('mocha', '--config', 'test/.mocharc.integration.cjs'), { count: mochaCounts });
 if (want.has('acceptance')) {
-  // Real frameworks from Debian (Django, gunicorn, psycopg2, nginx): installed when missing.
-  await run('acceptance setup', 'bash', ['test/acceptance/setup.sh']);
   await run('acceptance', ...npx('mocha', '--config', 'test/.mocharc.acceptance.cjs'), { count: mochaCounts });
 }
 if (want.has('faults')) await run('faults', ...npx('mocha', '--config', 'test/.mocharc.faults.cjs'), { count: mochaCounts });
