@@ -3,11 +3,11 @@
 // (proxy: false) side by side, each while 50 keep-alive clients send 20,000 GETs to the published
 // port, in four cases: a deploy, a rollback, a deploy whose health check fails and a deploy whose
 // release task fails. Reports failed requests and p50/p99 latency per case and mode, and writes
-// docs/benchmarks.d/proxy.md (--no-write leaves it alone).
+// the deploy-proxy section of docs/benchmarks.md (--no-write leaves it alone).
 // Run: npm run bench -- deploy   (runs every deploy* bench; `npm run bench -- deployProxy` runs this one)
 //      BENCH_PROXY_REQUESTS=n BENCH_PROXY_CLIENTS=n BENCH_PROXY_RATE=n (requests per second) to change the load.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configSchema, type GreenlightConfig } from '../../src/core/config/schema';
@@ -20,6 +20,7 @@ import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { buildAppImage } from '../../test/integration/deploy/appImages';
 import { bed, connect, recordingContext } from '../../test/integration/deploy/bed';
 import { describeLoad, runLoad, type LoadResult } from '../../test/load/loadGenerator';
+import { replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '../..');
 const REQUESTS = Number(process.env.BENCH_PROXY_REQUESTS ?? 20000);
@@ -141,9 +142,9 @@ void (async () => {
   );
   console.log(`\n${lines.join('\n')}`);
   if (WRITE) {
-    mkdirSync(path.join(root, 'docs/benchmarks.d'), { recursive: true });
-    writeFileSync(path.join(root, 'docs/benchmarks.d/proxy.md'), lines.join('\n'));
-    console.log('written: docs/benchmarks.d/proxy.md');
+    const doc = path.join(root, 'docs/benchmarks.md');
+    writeFileSync(doc, replaceSection(readFileSync(doc, 'utf8'), 'deploy-proxy', lines.join('\n')));
+    console.log('written: docs/benchmarks.md (section deploy-proxy)');
   }
 })().catch((e: unknown) => {
   console.error(`deployProxy bench: ${(e as Error).stack ?? String(e)}`);
