@@ -151,8 +151,8 @@ suite('(unit) swarm: a published port goes through the manager\'s proxy by defau
         handler: 'reverse_proxy',
         dynamic_upstreams: { source: 'a', name: 'tasks.shop-web', port: '3000', refresh: '1s', dial_timeout: '1s' },
         load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
-        health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
-        transport: { protocol: 'http', dial_timeout: '1s' },
+        health_checks: { passive: { fail_duration: '1s', max_fails: 1 } },
+        transport: { protocol: 'http', dial_timeout: '2s' },
       }],
       terminal: true,
     }]);
