@@ -6,9 +6,10 @@
 //   image on the manager, before any service changes) → start (each service created or updated:
 //   start-first, failure-action rollback, a HEALTHCHECK from the health config) → health (wait until
 //   every service converged, reporting replicas as they move) → post-checks → audit.
-// "after-health tasks", "switch" and "keep" are skipped and say why: a swarm replaces tasks one
+// "after-health tasks", "drain" and "keep" are skipped and say why: a swarm replaces tasks one
 // batch at a time (the switch happens inside the rolling update), and it keeps each service's
-// previous spec for `docker service rollback` itself.
+// previous spec for `docker service rollback` itself. "switch" sets the proxy's routes to every
+// task of a service behind the manager's proxy, and is skipped when no service is behind it.
 // A release is all or nothing: when one service fails its update (the swarm rolls that one back
 // by itself), the services this deploy already updated are rolled back too, and services it created
 // are removed, so the cluster runs the previous release again.
@@ -376,6 +377,7 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
         }
       });
     } else skip('switch', 'the swarm replaced the tasks one batch at a time (start-first) during health');
+    skip('drain', 'the swarm stops each old task after its replacement is healthy; the proxy re-sends a GET an old task dropped to another task');
     await step('post-checks', async () => {
       await sleep(1000, new AbortController().signal);
       for (const p of planned) {
