@@ -43,6 +43,13 @@ export interface ProxyRoute {
   /** Shown in the health view: which service and version the route serves. */
   readonly service: string;
   readonly version: string;
+  /**
+   * A swarm service behind the proxy: `upstream` is `tasks.<service>:port`, a DNS name whose A
+   * records are the service's running, healthy tasks. Caddy re-resolves it every second, and a
+   * task that stops (a rolling update, a node that left) is tried no longer once a dial or a
+   * request to it failed; the request goes to another task.
+   */
+  readonly dynamic?: boolean;
 }
 
 export type CaddyConfig = Record<string, any>;
@@ -79,7 +86,7 @@ const DRAIN_HOST = 'drain.invalid';
  */
 export function caddyRoutes(r: ProxyRoute): Record<string, unknown>[] {
   const main = caddyRoute(r);
-  if (!r.draining || r.draining === r.upstream) return [main];
+  if (!r.draining || r.draining === r.upstream || r.dynamic) return [main];
   return [main, { '@id': `${r.id}-drain`, match: [{ host: [DRAIN_HOST], path: [`/${r.id}`] }], handle: [proxyHandler(r.draining, 'draining')], terminal: true }];
 }
 
@@ -94,6 +101,30 @@ function proxyHandler(upstream: string, version: string): Record<string, unknown
   };
 }
 
+/**
+ * The handler of a swarm service's route: every task that `tasks.<service>` resolves to, round
+ * robin. During a start-first rolling update the swarm removes a task from that name before it
+ * stops it, but Caddy may still hold its address for up to one refresh: a dial to it fails
+ * (dial_timeout), a request it drops when it stops is a failed attempt, and either is tried again
+ * on another task within try_duration (Caddy re-sends only GET requests, or those retry_match
+ * names: nothing is sent twice that the client did not make safe to repeat). A failed task is
+ * skipped for fail_duration (passive health), so the next requests do not try it first.
+ * dial_timeout outlasts one lost SYN (retransmitted after 1 s), and fail_duration is one DNS
+ * refresh: under load a healthy task's full listen queue drops SYNs, and with longer values a burst
+ * of those marked every task down at once, holding requests until the client gave up (measured:
+ * 5 timeouts in 40,000 requests with 1 s / 5 s, docs/benchmarks.d/swarm-proxy.md).
+ */
+export function dynamicProxyHandler(upstream: string): Record<string, unknown> {
+  const at = upstream.lastIndexOf(':');
+  return {
+    handler: 'reverse_proxy',
+    dynamic_upstreams: { source: 'a', name: upstream.slice(0, at), port: upstream.slice(at + 1), refresh: '1s', dial_timeout: '1s' },
+    load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
+    health_checks: { passive: { fail_duration: '1s', max_fails: 1 } },
+    transport: { protocol: 'http', dial_timeout: '2s' },
+  };
+}
+
 /** The route that serves: match by host and path prefix (absent = any), proxy to one upstream. */
 export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   const match: Record<string, unknown> = {};
@@ -102,7 +133,7 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   return {
     '@id': r.id,
     ...(Object.keys(match).length ? { match: [match] } : {}),
-    handle: [proxyHandler(r.upstream, r.version)],
+    handle: [r.dynamic ? dynamicProxyHandler(r.upstream) : proxyHandler(r.upstream, r.version)],
     terminal: true,
   };
 }
@@ -150,7 +181,9 @@ export function routesOf(config: CaddyConfig | null | undefined): { id: string; 
     for (const r of (server.routes ?? []) as Record<string, any>[]) {
       if (String(r['@id'] ?? '').endsWith('-drain')) continue;
       const h = r.handle?.[0];
-      out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), upstream: String(h?.upstreams?.[0]?.dial ?? '?'), version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
+      const dyn = h?.dynamic_upstreams as { name?: string; port?: string } | undefined;
+      const upstream = dyn ? `${String(dyn.name)}:${String(dyn.port)}` : String(h?.upstreams?.[0]?.dial ?? '?');
+      out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), upstream, version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
     }
   }
   return out;
@@ -192,6 +225,8 @@ export class Proxy {
     private readonly docker: Docker,
     readonly cfg: ProxyConfig,
     private readonly where: string,
+    /** On a swarm manager the proxy network is an attachable overlay network, so the services' tasks on every node join it. */
+    private readonly networkDriver: 'bridge' | 'overlay' = 'bridge',
   ) {}
 
   private async exec(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -224,7 +259,7 @@ export class Proxy {
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
   async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): Promise<{ created: boolean }> {
-    if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' })) ctx.log(`proxy: created network ${this.cfg.network} on ${this.where}`);
+    if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' }, this.networkDriver === 'overlay' ? { driver: 'overlay' } : undefined)) ctx.log(`proxy: created ${this.networkDriver === 'overlay' ? 'overlay ' : ''}network ${this.cfg.network} on ${this.where}`);
     let c = await this.docker.inspectContainer(this.cfg.container);
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
     const missing = ports.filter((p) => !have.has(portKey(p)));

@@ -6,9 +6,10 @@
 //   image on the manager, before any service changes) → start (each service created or updated:
 //   start-first, failure-action rollback, a HEALTHCHECK from the health config) → health (wait until
 //   every service converged, reporting replicas as they move) → post-checks → audit.
-// "after-health tasks", "switch", "drain" and "keep" are skipped and say why: a swarm replaces tasks one
+// "after-health tasks", "drain" and "keep" are skipped and say why: a swarm replaces tasks one
 // batch at a time (the switch happens inside the rolling update), and it keeps each service's
-// previous spec for `docker service rollback` itself.
+// previous spec for `docker service rollback` itself. "switch" sets the proxy's routes to every
+// task of a service behind the manager's proxy, and is skipped when no service is behind it.
 // A release is all or nothing: when one service fails its update (the swarm rolls that one back
 // by itself), the services this deploy already updated are rolled back too, and services it created
 // are removed, so the cluster runs the previous release again.
@@ -17,7 +18,7 @@ import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, type JobContext } from '../common/job';
 import type { Secret } from '../common/secret';
 import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups';
-import type { EnvironmentConfig, GreenlightConfig, ServiceConfig } from '../config/schema';
+import { proxyRouteOf, type EnvironmentConfig, type GreenlightConfig, type ServiceConfig } from '../config/schema';
 import type { DockerEngine, SwarmServiceSpec, SwarmTask } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode } from '../ship/ship';
@@ -26,6 +27,7 @@ import { gateTested, preflight, runReleaseTask, say, StepFailure, type Ctx, type
 import type { ResolvedEnvironment } from './environment';
 import { acquireLock, defaultWho, releaseLock, type LockHolder } from './lock';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
+import { Proxy, routeIdOf, type ProxyRoute } from './proxy';
 import { LABEL, envOf, namesFor, newDeployId, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
 
 export type SwarmConfig = NonNullable<EnvironmentConfig['swarm']>;
@@ -97,6 +99,11 @@ export function swarmServiceSpec(i: SpecInput, swarm: SwarmConfig, image: string
     [LABEL.deployedBy]: i.who,
   };
   const mb = (n: number | undefined): number | undefined => (n === undefined ? undefined : n * 1024 * 1024);
+  // Behind the proxy (the default for published TCP ports): no port of the service is published;
+  // its tasks join the proxy's overlay network, where the proxy on the manager reaches them all.
+  const proxied = proxyRouteOf(s, i.env) !== undefined;
+  const networks = s.networks.map((n) => ({ name: n.name, aliases: [...new Set([s.name, ...n.aliases])] }));
+  if (proxied && !networks.some((n) => n.name === i.env.proxy.network)) networks.push({ name: i.env.proxy.network, aliases: [] });
   return {
     name: namesFor(i.config.project, s.name).current,
     image,
@@ -108,13 +115,25 @@ export function swarmServiceSpec(i: SpecInput, swarm: SwarmConfig, image: string
     constraints: per?.constraints ?? [],
     maxReplicasPerNode: per?.maxReplicasPerNode,
     resources: { cpus: per?.resources.cpus, memoryBytes: mb(per?.resources.memoryMb), reserveCpus: per?.resources.reserveCpus, reserveMemoryBytes: mb(per?.resources.reserveMemoryMb) },
-    networks: s.networks.map((n) => ({ name: n.name, aliases: [...new Set([s.name, ...n.aliases])] })),
-    // Host mode: the ingress routing mesh is not used (each task publishes on the node it runs on).
-    ports: s.publish.map((p) => ({ target: p.container, published: p.host, protocol: p.protocol, mode: 'host' as const })),
+    networks,
+    // Without the proxy, host mode: the ingress routing mesh is not used (each task publishes on the node it runs on).
+    ports: proxied ? [] : s.publish.map((p) => ({ target: p.container, published: p.host, protocol: p.protocol, mode: 'host' as const })),
     volumes: s.volumes,
     update: { parallelism: swarm.update.parallelism, delayMs: swarm.update.delaySeconds * 1000, monitorMs: swarm.update.monitorSeconds * 1000, maxFailureRatio: swarm.update.maxFailureRatio, order: 'start-first', failureAction: 'rollback' },
     init: true,
   };
+}
+
+/**
+ * The proxy routes of a swarm service: each published TCP port of the manager's proxy sends its
+ * requests to every task of the service (`tasks.<service name>`, resolved again every second), so
+ * the route stays the same through rolling updates and rollbacks.
+ */
+export function swarmProxyRoutes(project: string, s: ServiceConfig, env: Pick<EnvironmentConfig, 'proxy'>, version: string): ProxyRoute[] {
+  const route = proxyRouteOf(s, env);
+  if (!route) return [];
+  const name = namesFor(project, s.name).current;
+  return s.publish.filter((p) => p.protocol === 'tcp').map((p) => ({ id: routeIdOf(project, s.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `tasks.${name}:${p.container}`, dynamic: true, service: s.name, version }));
 }
 
 /**
@@ -284,6 +303,11 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
       if (await host.docker.ensureNetwork(n, { [LABEL.project]: req.config.project }, { driver: 'overlay' })) say(ctx, `network: created overlay network ${n}`);
     }
 
+    // The proxy on the manager, on its overlay network, before any service joins that network.
+    const proxied = planned.flatMap((p) => swarmProxyRoutes(req.config.project, p.service, env.env, p.version));
+    const proxy = proxied.length ? new Proxy(host.docker, env.env.proxy, host.target.host, 'overlay') : undefined;
+    if (proxy) await proxy.ensure(ctx, proxied.map((r) => ({ host: r.port })));
+
     // Release tasks: once, in the image of the release's first service, before any service changes.
     const first = planned[0]!;
     const tasks = releaseTasksOf(req.config, env.env);
@@ -344,8 +368,16 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
       return await finish();
     }
     skip('after-health tasks', 'a swarm runs every release task before the rolling update');
-    skip('switch', 'the swarm replaced the tasks one batch at a time (start-first) during health');
-    skip('drain', 'the swarm stops each old task after its replacement is healthy (stop grace period)');
+    if (proxy) {
+      // The routes name every task of each service, not a version: set once, they carry every later update unchanged.
+      await step('switch', async () => {
+        for (const r of proxied) {
+          const { ms } = await proxy.setRoute(r);
+          say(ctx, `switch: the proxy on ${host.target.host} sends port ${r.port} to every task of ${r.service} (${r.upstream}); config loaded in ${ms} ms`);
+        }
+      });
+    } else skip('switch', 'the swarm replaced the tasks one batch at a time (start-first) during health');
+    skip('drain', 'the swarm stops each old task after its replacement is healthy; the proxy re-sends a GET an old task dropped to another task');
     await step('post-checks', async () => {
       await sleep(1000, new AbortController().signal);
       for (const p of planned) {

@@ -2,7 +2,9 @@
 // test/testbed/swarm-up.sh writes, plus small helpers shared by the swarm suites: engines of the
 // three nodes (root reaches their sockets directly; Greenlight itself goes through the manager's
 // SSH), an image put on the cluster's registry, and waiting on services.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import Docker from 'dockerode';
 import { parseExports } from '../testbed';
 
@@ -104,4 +106,10 @@ export async function until<T>(what: string, ms: number, check: () => Promise<T 
     if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Builds the proxy image (Debian's caddy FROM scratch, test/testbed/proxyImage.sh) on the manager's engine, cached when unchanged; returns its tag. */
+export function proxyImageOnManager(sb: Swarmbed = swarmbed()): string {
+  const out = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${sb.managerSock}`], { encoding: 'utf8' });
+  return out.trim().split(/\s+/)[0]!;
 }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { parseConfig, formatProblem } from '../../../src/core/config/load';
 import type { GreenlightConfig } from '../../../src/core/config/schema';
 import { Secret } from '../../../src/core/common/secret';
-import { hostPortProblem, previousRelease, replicaCounts, swarmServiceSpec, type SwarmRelease } from '../../../src/core/deploy/swarm';
+import { withRoute } from '../../../src/core/deploy/proxy';
+import { hostPortProblem, previousRelease, replicaCounts, swarmProxyRoutes, swarmServiceSpec, type SwarmRelease } from '../../../src/core/deploy/swarm';
 import { serviceSpec } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { SwarmTask } from '../../../src/core/images/docker';
 
@@ -61,8 +62,11 @@ suite('(unit) swarm: config', () => {
   });
 });
 
+const SPEC_SWARM = '      registry: 198.51.100.5:5000\n      update: { parallelism: 2, delaySeconds: 1, monitorSeconds: 3 }\n      services:\n        web: { replicas: 3, maxReplicasPerNode: 1, constraints: ["node.labels.zone==a"], resources: { cpus: 0.5, memoryMb: 256 }, healthCommand: [/bin/busybox, wget, -q, -O, /dev/null, "{url}"] }\n';
+
 suite('(unit) swarm: the service spec', () => {
-  const config = parsed(YAML('      registry: 198.51.100.5:5000\n      update: { parallelism: 2, delaySeconds: 1, monitorSeconds: 3 }\n      services:\n        web: { replicas: 3, maxReplicasPerNode: 1, constraints: ["node.labels.zone==a"], resources: { cpus: 0.5, memoryMb: 256 }, healthCommand: [/bin/busybox, wget, -q, -O, /dev/null, "{url}"] }\n'));
+  // Host-mode publishing (proxy: false); the default, behind the manager's proxy, is pinned below.
+  const config = parsed(YAML(SPEC_SWARM).replace('publish: ["8080:3000"]', 'publish: ["8080:3000"]\n    proxy: false'));
   const env = config.environments.cluster!;
   const input = (service: string) => ({
     config, envName: 'cluster', env, service: config.services.find((s) => s.name === service)!, image: 'x', imageId: 'sha256:abc', version: 'v2', deployId: 'd1', who: 'me',
@@ -116,6 +120,45 @@ suite('(unit) swarm: the service spec', () => {
     assert.match(hostPortProblem(s, 4) ?? '', /needs 5 nodes \(replicas \+ parallelism\) but 4 are ready/);
     assert.equal(hostPortProblem(s, 5), undefined);
     assert.equal(hostPortProblem({ ...s, ports: [] }, 1), undefined);
+  });
+});
+
+suite('(unit) swarm: a published port goes through the manager\'s proxy by default', () => {
+  const config = parsed(YAML(SPEC_SWARM));
+  const env = config.environments.cluster!;
+  const web = config.services.find((s) => s.name === 'web')!;
+  const input = {
+    config, envName: 'cluster', env, service: web, image: 'x', imageId: 'sha256:abc', version: 'v2', deployId: 'd1', who: 'me',
+    secrets: { dbPassword: new Secret('pw'), env: {} }, now: new Date('2026-12-02T10:00:00Z'),
+  };
+
+  test('the service publishes nothing itself and joins the proxy network; no free node per task is needed', () => {
+    const s = swarmServiceSpec(input, env.swarm!, 'img');
+    assert.deepEqual(s.ports, []);
+    assert.deepEqual(s.networks, [{ name: 'shop-net', aliases: ['web'] }, { name: 'greenlight-proxy', aliases: [] }]);
+    assert.equal(hostPortProblem(s, 1), undefined);
+  });
+
+  test('its route: the published port to every task by tasks.<service>, re-resolved, retried on another task, a failed task skipped', () => {
+    const routes = swarmProxyRoutes('shop', web, env, 'v2');
+    assert.deepEqual(routes, [{ id: 'gl-shop-web-8080', port: 8080, hosts: [], paths: [], upstream: 'tasks.shop-web:3000', dynamic: true, service: 'web', version: 'v2' }]);
+    const c = withRoute(null, routes[0]!, 30);
+    const server = c.apps.http.servers['greenlight-8080'];
+    assert.deepEqual(server.listen, [':8080']);
+    assert.deepEqual(server.routes, [{
+      '@id': 'gl-shop-web-8080',
+      handle: [{
+        handler: 'reverse_proxy',
+        dynamic_upstreams: { source: 'a', name: 'tasks.shop-web', port: '3000', refresh: '1s', dial_timeout: '1s' },
+        load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
+        health_checks: { passive: { fail_duration: '1s', max_fails: 1 } },
+        transport: { protocol: 'http', dial_timeout: '2s' },
+      }],
+      terminal: true,
+    }]);
+    // api publishes nothing; web with proxy: false keeps host mode and has no route.
+    assert.deepEqual(swarmProxyRoutes('shop', config.services.find((s) => s.name === 'api')!, env, 'v2'), []);
+    assert.deepEqual(swarmProxyRoutes('shop', { ...web, proxy: false }, env, 'v2'), []);
   });
 });
 
