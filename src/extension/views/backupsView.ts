@@ -90,7 +90,7 @@ export class BackupsView implements vscode.TreeDataProvider<BackupsNode>, vscode
       const p = connectionProblem(d.problemKind, d.hostKeyRefused);
       return [{ kind: 'message', env: node.env, label: p.kind === 'unreachable' ? vscode.l10n.t('Cannot list backups') : p.label, detail: d.problem, icon: p.icon, fix: p.kind === 'unreachable' ? undefined : p.fix, kindOfProblem: p.kind }];
     }
-    if (d.backups.length === 0) return [{ kind: 'message', env: node.env, label: 'No backups yet', detail: `in ${d.dir}`, icon: 'info' }];
+    if (d.backups.length === 0) return [{ kind: 'message', env: node.env, label: vscode.l10n.t('No backups yet'), detail: vscode.l10n.t('in {0}', d.dir), icon: 'info' }];
     const prune = new Set(d.wouldPrune);
     return d.backups.map((row) => ({ kind: 'backup', env: node.env, row, overRetention: prune.has(row.id) }));
   }

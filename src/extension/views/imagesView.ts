@@ -71,10 +71,10 @@ export class ImagesView implements vscode.TreeDataProvider<ImagesNode>, vscode.D
 
   getChildren(node?: ImagesNode): ImagesNode[] {
     if (!node) {
-      if (this.#error) return [{ kind: 'message', label: 'Cannot list images', detail: this.#error, icon: 'error' }];
+      if (this.#error) return [{ kind: 'message', label: vscode.l10n.t('Cannot list images'), detail: this.#error, icon: 'error' }];
       const d = this.#data;
       if (!d) return [];
-      if (!d.dockerAvailable) return [{ kind: 'message', label: 'Docker engine not reachable', detail: `${d.endpoint}: ${d.problem ?? ''}`, icon: 'warning' }];
+      if (!d.dockerAvailable) return [{ kind: 'message', label: vscode.l10n.t('Docker engine not reachable'), detail: `${d.endpoint}: ${d.problem ?? ''}`, icon: 'warning' }];
       return d.services.map((s) => ({ kind: 'service', service: s.service, images: s.images }));
     }
     if (node.kind === 'service') return node.images.map((row) => ({ kind: 'image', row }));
@@ -87,7 +87,7 @@ export class ImagesView implements vscode.TreeDataProvider<ImagesNode>, vscode.D
         const item = new vscode.TreeItem(node.service, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `images:${node.service}`;
         const tested = node.images.filter((i) => i.tested === 'passed').length;
-        item.description = `${node.images.length} version${node.images.length === 1 ? '' : 's'}, ${tested} tested`;
+        item.description = node.images.length === 1 ? vscode.l10n.t('1 version, {0} tested', tested) : vscode.l10n.t('{0} versions, {1} tested', node.images.length, tested);
         item.iconPath = new vscode.ThemeIcon('package');
         item.contextValue = 'greenlight.imageService';
         return item;
