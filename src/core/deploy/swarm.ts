@@ -6,7 +6,7 @@
 //   image on the manager, before any service changes) → start (each service created or updated:
 //   start-first, failure-action rollback, a HEALTHCHECK from the health config) → health (wait until
 //   every service converged, reporting replicas as they move) → post-checks → audit.
-// "after-health tasks", "switch" and "keep" are skipped and say why: a swarm replaces tasks one
+// "after-health tasks", "switch", "drain" and "keep" are skipped and say why: a swarm replaces tasks one
 // batch at a time (the switch happens inside the rolling update), and it keeps each service's
 // previous spec for `docker service rollback` itself.
 // A release is all or nothing: when one service fails its update (the swarm rolls that one back
@@ -351,6 +351,7 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
     }
     skip('after-health tasks', 'a swarm runs every release task before the rolling update');
     skip('switch', 'the swarm replaced the tasks one batch at a time (start-first) during health');
+    skip('drain', 'the swarm stops each old task after its replacement is healthy, inside the rolling update');
     await step('post-checks', async () => {
       await sleep(1000, new AbortController().signal);
       for (const p of planned) {

@@ -115,9 +115,9 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
     const r = await deploySwarm(ctx, local, host, request({ web: tags.v1, api: tags.v1 }));
     assert.equal(r.outcome, 'succeeded', `${r.message}\n${ctx.lines.join('\n')}`);
     assert.deepEqual(r.services.map((s) => [s.service, s.result]), [['web', 'created'], ['api', 'created']]);
-    // The same named steps as a single-host deploy, in the same order; the swarm skips three and says why.
+    // The same named steps as a single-host deploy, in the same order; the swarm skips four and says why.
     assert.deepEqual(r.steps.map((s) => s.step), [...DEPLOY_STEPS]);
-    assert.deepEqual(r.steps.filter((s) => s.outcome === 'skipped').map((s) => s.step), ['after-health tasks', 'switch', 'keep']);
+    assert.deepEqual(r.steps.filter((s) => s.outcome === 'skipped').map((s) => s.step), ['after-health tasks', 'switch', 'drain', 'keep']);
     assert.equal(await psql("SELECT to_regclass('items') IS NOT NULL"), 't');
     for (const s of ['web', 'api']) {
       const st = await state(s);
