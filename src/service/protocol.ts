@@ -4,6 +4,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { MigrationsSince, RollbackResult } from '../core/deploy/rollback';
 import type { ServiceStatus } from '../core/deploy/status';
+import type { SwarmStatus } from '../core/deploy/swarmStatus';
 import type { HostContainer } from '../core/deploy/hostContainers';
 import type { ImageRow } from '../core/images/listImages';
 
@@ -232,6 +233,8 @@ export interface EnvironmentStatusDto {
   /** Every container running on the host, Greenlight's or not (absent when it could not be listed: see containersProblem). */
   readonly containers?: readonly HostContainerDto[];
   readonly containersProblem?: string;
+  /** A swarm environment: nodes, replicas per version, release history (src/core/deploy/swarmStatus.ts). */
+  readonly swarm?: SwarmStatus;
 }
 /** A container on an environment's host as src/core/deploy/hostContainers.ts lists it. */
 export type HostContainerDto = HostContainer;

@@ -30,6 +30,7 @@ export function registerRollback(program: Command, io: CliIo): void {
             if (opts.json) io.out(JSON.stringify(r, null, 2));
             else {
               io.out(`${r.outcome === 'succeeded' ? c.green(r.outcome) : c.red(r.outcome)}: ${r.message} (${r.durationMs} ms)`);
+              io.out(r.schema.fits === 'yes' ? r.schema.summary : c.yellow(r.schema.summary));
               if (r.backupId) io.out(`release tasks ran since ${r.to.deployId}; to restore the database as it was: greenlight backup restore --env ${opts.env} ${r.backupId}`);
             }
             io.exit(r.outcome === 'succeeded' ? 0 : 1);

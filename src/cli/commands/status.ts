@@ -7,6 +7,7 @@ import { InputError, errorMessage } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { loadProject, openEnvironment } from '../../core/deploy/session';
 import { environmentStatus, type EnvironmentStatus } from '../../core/deploy/status';
+import { releaseLine, replicaLine } from '../../core/deploy/swarmStatus';
 import { cliContext, colorsOf, type CliIo } from '../io';
 import { withSignal } from './ship';
 
@@ -35,6 +36,10 @@ export function formatUptime(seconds: number): string {
 function printStatus(io: CliIo, st: EnvironmentStatus): void {
   const c = colorsOf(io).out;
   io.out(`${st.env} (${st.host})`);
+  if (st.swarm) {
+    printSwarm(io, st);
+    return;
+  }
   for (const x of st.services) {
     const up = x.uptimeSeconds !== undefined ? `, up ${formatUptime(x.uptimeSeconds)}` : '';
     const health = x.healthy ? c.green(x.health) : x.health === '-' ? x.health : c.red(x.health);
@@ -42,6 +47,29 @@ function printStatus(io: CliIo, st: EnvironmentStatus): void {
   }
   io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
   for (const a of st.recent.slice(0, 5)) io.out(`  ${a.at} ${a.action} ${a.service ?? ''} ${a.version ?? ''} ${a.result} by ${a.who}${a.backupId ? ` (backup ${a.backupId})` : ''}`);
+}
+
+/** A swarm environment: nodes, each service's replicas per version, the lock, the release history. */
+function printSwarm(io: CliIo, st: EnvironmentStatus): void {
+  const c = colorsOf(io).out;
+  const sw = st.swarm!;
+  io.out(`  nodes (${sw.nodes.filter((n) => n.state === 'ready' && n.availability === 'active').length} of ${sw.nodes.length} ready and active):`);
+  for (const n of sw.nodes) {
+    const state = n.state === 'ready' ? c.green(n.state) : c.red(n.state);
+    io.out(`    ${n.hostname} ${n.address ? `(${n.address}) ` : ''}${n.role}${n.leader ? ' (leader)' : ''}: ${state}, ${n.availability}`);
+  }
+  io.out('  services:');
+  for (const s of sw.services) {
+    const line = replicaLine(s);
+    const cur = s.versions[0];
+    const ok = s.deployed && !!cur && cur.running >= s.replicas;
+    io.out(`    ${s.service}: ${!s.deployed ? line : ok ? c.green(line) : c.red(line)}${s.updateMessage && s.updateState !== 'completed' ? `: ${s.updateMessage}` : ''}`);
+    for (const v of s.versions) io.out(`      ${v.version}: ${v.running} running, ${v.desired} desired (${v.image})`);
+    if (s.lastError && !ok) io.out(`      last task error: ${s.lastError}`);
+  }
+  io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
+  io.out(`  releases (newest first):${sw.releases.length ? '' : ' none recorded'}`);
+  for (const r of sw.releases.slice(0, 5)) io.out(`    ${releaseLine(r)}`);
 }
 
 export function registerStatus(program: Command, io: CliIo): void {

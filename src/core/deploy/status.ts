@@ -13,6 +13,7 @@ import { readLock, type LockHolder } from './lock';
 import { LABEL, namesFor } from './plan';
 import { listRetained } from './rollback';
 import { PROXY_LABEL, Proxy, routeIdOf, routesOf, type CaddyConfig } from './proxy';
+import { replicaLine, swarmStatus, type SwarmStatus } from './swarmStatus';
 
 export interface ServiceStatus {
   readonly service: string;
@@ -37,9 +38,12 @@ export interface EnvironmentStatus {
   readonly services: readonly ServiceStatus[];
   readonly lock?: LockHolder | 'unknown holder';
   readonly recent: readonly AuditRecord[];
+  /** A swarm environment: its nodes, each service's replicas per version, the release history. */
+  readonly swarm?: SwarmStatus;
 }
 
 export async function environmentStatus(ctx: JobContext, host: RemoteHost, config: GreenlightConfig, env: ResolvedEnvironment): Promise<EnvironmentStatus> {
+  if (env.env.swarm) return await swarmEnvironmentStatus(ctx, host, config, env);
   const services: ServiceStatus[] = [];
   let proxyConfig: Promise<CaddyConfig | null> | undefined;
   for (const s of config.services) {
@@ -77,6 +81,29 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
     }
   }
   return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10) };
+}
+
+/**
+ * A swarm has no serving container per service on the manager: each service's row says its
+ * replicas instead (healthy when every desired replica runs the current version, which the swarm
+ * only counts once its HEALTHCHECK passes), and the swarm part carries the nodes and releases.
+ */
+async function swarmEnvironmentStatus(ctx: JobContext, host: RemoteHost, config: GreenlightConfig, env: ResolvedEnvironment): Promise<EnvironmentStatus> {
+  const swarm = await swarmStatus(ctx, host, config, env);
+  const services: ServiceStatus[] = swarm.services.map((s) => {
+    const cur = s.versions[0];
+    const settled = s.deployed && !!cur && cur.running >= s.replicas && s.running === cur.running;
+    return {
+      service: s.service,
+      version: s.version,
+      state: s.deployed ? `${s.running}/${s.replicas} running` : 'not deployed',
+      healthy: s.deployed && !!cur && cur.running >= s.replicas,
+      health: s.deployed ? `${replicaLine(s)}${settled ? '' : s.lastError ? `; last task error: ${s.lastError}` : ''}` : '-',
+      retained: s.deployed ? swarm.releases.map((r) => r.services[s.service]?.version).filter((v, i, a): v is string => !!v && v !== s.version && a.indexOf(v) === i).slice(0, 5) : [],
+    };
+  });
+  const lock = await readLock(ctx, host, env.env.stateDir);
+  return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10), swarm };
 }
 
 function uptimeOf(startedAt: string): number | undefined {

@@ -28,6 +28,8 @@ import type { ResolvedEnvironment } from './environment';
 import { acquireLock, defaultWho, releaseLock, type LockHolder } from './lock';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
 import { Proxy, routeIdOf, type ProxyRoute } from './proxy';
+import { reversibilityOf, type Reversibility } from '../migrate/reversible';
+import * as path from 'node:path';
 import { LABEL, envOf, namesFor, newDeployId, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
 
 export type SwarmConfig = NonNullable<EnvironmentConfig['swarm']>;
@@ -263,6 +265,7 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
   let migrationCheck: MigrationCheck | undefined;
   let restoreOffer: SwarmDeployResult['restoreOffer'];
   const tasksRun: string[] = [];
+  const migrationsApplied: string[] = [];
   const migrations = ProductionMigrations.for(host, env, req.config);
   const untouched = (): string => 'No service was changed: the swarm runs the previous release.';
   const offerBackup = (why: string): void => {
@@ -316,7 +319,10 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
         if (migrations.builtin && migrationCheck && (migrationCheck.pending.length > 0 || migrationCheck.problem)) {
           tasksRun.push('migrate');
           const up = await migrations.apply(ctx, { imageVersion: first.version, appliedBy: `greenlight deploy ${deployId} (${who})` });
-          for (const a of up.applied) say(ctx, `  [migrate] applied ${a.fileName} (${Math.round(a.durationMs)} ms)`);
+          for (const a of up.applied) {
+            migrationsApplied.push(a.fileName);
+            say(ctx, `  [migrate] applied ${a.fileName} (${Math.round(a.durationMs)} ms)`);
+          }
           if (up.failure) {
             const f = up.failure;
             const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.fileName;
@@ -390,7 +396,7 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
     // The release: the services deployed now over the last release's others, for a whole-release rollback.
     const base = (await readReleases(ctx, host, env.env.stateDir)).at(-1)?.services ?? {};
     const deployed = Object.fromEntries(planned.map((p) => [p.service.name, { version: p.version, image: p.ref!, imageId: p.imageId }]));
-    await recordRelease(host, env.env.stateDir, { deployId, at: new Date().toISOString(), who, services: { ...base, ...deployed }, backupId: backup?.id, tasksRun }).catch((e) => {
+    await recordRelease(host, env.env.stateDir, { deployId, at: new Date().toISOString(), who, services: { ...base, ...deployed }, backupId: backup?.id, tasksRun, migrationsApplied }).catch((e) => {
       warnings.push(`release history: could not record this release: ${errorMessage(e)}`);
       say(ctx, `release history: could not record this release: ${errorMessage(e)}`, 'warn');
     });
@@ -538,6 +544,8 @@ export interface SwarmRelease {
   /** The pre-deploy backup taken for it, and the release tasks it ran (migrations among them). */
   readonly backupId?: string;
   readonly tasksRun: readonly string[];
+  /** The built-in runner's migrations it applied, by file name (absent in records older than this field). */
+  readonly migrationsApplied?: readonly string[];
   /** Set on a rollback: the release it put back, and the one it left. */
   readonly restored?: string;
   readonly rollbackOf?: string;
@@ -584,6 +592,47 @@ export function previousRelease(releases: readonly SwarmRelease[]): { current: S
   return target ? { current, target } : undefined;
 }
 
+/** Whether the images of the release a rollback returns to fit the schema the database has now. */
+export interface SchemaFit {
+  /** yes: no migration ran since, the schema is the one they ran on; no: the database moved on; unknown: a release task not run by Greenlight's runner may have changed it. */
+  readonly fits: 'yes' | 'no' | 'unknown';
+  /** The migrations applied since, each with whether a down migration exists. */
+  readonly migrations: readonly (Reversibility & { readonly deployId: string })[];
+  /** Release tasks since whose schema changes Greenlight cannot list (app-managed migrate commands, custom tasks). */
+  readonly opaqueTasks: readonly { readonly deployId: string; readonly task: string }[];
+  readonly summary: string;
+}
+
+/**
+ * The schema verdict of a rollback from the releases being left (oldest first): the migrations they
+ * applied, looked up with `reversible`, and the release tasks whose changes are not listed.
+ */
+export function schemaFitOf(left: readonly SwarmRelease[], target: string, reversible: (names: readonly string[]) => Reversibility[]): SchemaFit {
+  const migrations: (Reversibility & { deployId: string })[] = [];
+  const opaqueTasks: { deployId: string; task: string }[] = [];
+  for (const r of left) {
+    const names = r.migrationsApplied ?? [];
+    for (const x of reversible(names)) migrations.push({ ...x, deployId: r.deployId });
+    for (const t of r.tasksRun) {
+      // "migrate" is the built-in runner: its files are listed, unless the record predates the list.
+      if (t === 'migrate' && r.migrationsApplied !== undefined) continue;
+      opaqueTasks.push({ deployId: r.deployId, task: t });
+    }
+  }
+  if (migrations.length === 0 && opaqueTasks.length === 0) {
+    return { fits: 'yes', migrations, opaqueTasks, summary: `schema: no migration ran since release ${target}; its images fit the current schema.` };
+  }
+  const parts: string[] = [];
+  if (migrations.length > 0) {
+    const irreversible = migrations.filter((m) => m.reversible !== 'yes');
+    parts.push(`${migrations.length} migration(s) applied since release ${target}, so its images run on a newer schema: ` +
+      migrations.map((m) => `${m.name} (${m.reversible === 'yes' ? `reversible: ${m.down}` : m.reversible === 'no' ? 'not reversible: no down migration' : `reversibility unknown: ${m.down}`})`).join(', ') + '.');
+    parts.push(irreversible.length === 0 ? 'Each has a down migration.' : `${irreversible.length} cannot be undone by a down migration; only the pre-deploy backup brings that schema back.`);
+  }
+  if (opaqueTasks.length > 0) parts.push(`Release tasks whose schema changes Greenlight cannot list ran since: ${opaqueTasks.map((t) => `${t.task} (${t.deployId})`).join(', ')}.`);
+  return { fits: opaqueTasks.length > 0 && migrations.length === 0 ? 'unknown' : 'no', migrations, opaqueTasks, summary: `schema: ${parts.join(' ')}` };
+}
+
 export interface SwarmRollbackResult {
   readonly outcome: 'succeeded' | 'failed';
   readonly from: SwarmRelease;
@@ -592,6 +641,8 @@ export interface SwarmRollbackResult {
   /** Release tasks that ran in the releases being left, and the backup taken before the first of them. */
   readonly tasksSince: readonly { readonly deployId: string; readonly tasks: readonly string[] }[];
   readonly backupId?: string;
+  /** Whether the previous images fit the current schema, and whether each migration since is reversible. */
+  readonly schema: SchemaFit;
   readonly message: string;
   readonly durationMs: number;
 }
@@ -622,6 +673,10 @@ export async function rollbackSwarmRelease(jobCtx: JobContext, host: RemoteHost,
     const after = releases.slice(lastIndexWhere(releases, (r) => r.deployId === target.deployId) + 1).filter((r) => !r.restored && r.tasksRun.length > 0);
     const tasksSince = after.map((r) => ({ deployId: r.deployId, tasks: r.tasksRun }));
     const backupId = after.find((r) => r.backupId)?.backupId;
+    const db = req.config.database;
+    const migrationsDir = db && !db.migrateCommand ? path.resolve(env.root, db.migrations) : undefined;
+    const schema = schemaFitOf(after, target.deployId, (names) => (migrationsDir ? reversibilityOf(migrationsDir, names) : names.map((name) => ({ name, reversible: 'unknown' as const, down: 'the project has no built-in migrations directory' }))));
+    say(ctx, `rollback: ${schema.summary}`, schema.fits === 'yes' ? 'info' : 'warn');
     if (tasksSince.length > 0) {
       say(ctx, `rollback: release tasks ran since release ${target.deployId}: ${tasksSince.map((t) => `${t.deployId} (${t.tasks.join(', ')})`).join('; ')}. ` +
         `The services go back, the database does not: the previous images run on the current schema${backupId ? `; backup ${backupId} was taken before those tasks and can be restored on request` : ''}.`, 'warn');
@@ -659,7 +714,7 @@ export async function rollbackSwarmRelease(jobCtx: JobContext, host: RemoteHost,
       await appendAudit(host, env.env.stateDir, { at: new Date().toISOString(), action: 'rollback', deployId, who, machine: os.hostname(), env: env.name, service: p.service.name, version: p.version, previousVersion: p.previous?.version, result: outcome, serving: outcome === 'succeeded' ? p.version : p.previous?.version, message, durationMs: Date.now() - started }).catch(() => undefined);
     }
     say(ctx, `rollback ${outcome}: ${message}`, outcome === 'succeeded' ? 'info' : 'error');
-    return { outcome, from: current, to: target, services: planned.map((p) => p.outcome ?? { service: p.service.name, version: p.version, result: 'failed' }), tasksSince, backupId, message, durationMs: Date.now() - started };
+    return { outcome, from: current, to: target, services: planned.map((p) => p.outcome ?? { service: p.service.name, version: p.version, result: 'failed' }), tasksSince, backupId, schema, message, durationMs: Date.now() - started };
   } finally {
     await releaseLock(host, env.env.stateDir, deployId).catch(() => undefined);
   }

@@ -11,6 +11,7 @@ import { connectionProblem, problemContextValue, restrictedProblem } from '../co
 import { localTime } from '../localTime';
 import type { ProjectState } from '../projectState';
 import type { ServiceClient } from '../serviceClient';
+import { swarmRows, type SwarmRow } from './swarmRows';
 
 /** How long a view waits for a host before it shows "not reachable". */
 export const STATUS_TIMEOUT_MS = 15_000;
@@ -125,6 +126,7 @@ export type EnvironmentsNode =
   | { readonly kind: 'deploys'; readonly env: string; readonly recent: readonly AuditEntryDto[] }
   | { readonly kind: 'audit'; readonly env: string; readonly entry: AuditEntryDto }
   | { readonly kind: 'unreachable'; readonly env: string; readonly status: EnvironmentStatusDto }
+  | { readonly kind: 'swarm'; readonly row: SwarmRow }
   | { readonly kind: 'detail'; readonly label: string; readonly description?: string; readonly icon: string; readonly tooltip?: string }
   | { readonly kind: 'problem'; readonly problem: ConfigProblemDto }
   | { readonly kind: 'problems'; readonly summary: ConfigSummary };
@@ -164,7 +166,10 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
       case 'environment': {
         const e = node.env;
         const st = await this.status.get(e.name);
-        const live: EnvironmentsNode[] = st.reachable
+        // A swarm: nodes, services with replicas per version, releases instead of one container per service.
+        const live: EnvironmentsNode[] = st.reachable && st.swarm
+          ? [...swarmRows(e.name, st).map((row): EnvironmentsNode => ({ kind: 'swarm', row })), { kind: 'lock', env: e.name, status: st }, { kind: 'deploys', env: e.name, recent: st.recent }]
+          : st.reachable
           ? [
               ...st.services.map((service): EnvironmentsNode => ({ kind: 'service', env: e.name, service, checkedAt: st.checkedAt })),
               { kind: 'containers', env: e.name, status: st },
@@ -181,6 +186,8 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
       }
       case 'deploys':
         return node.recent.map((entry) => ({ kind: 'audit', env: node.env, entry }));
+      case 'swarm':
+        return (node.row.children ?? []).map((row) => ({ kind: 'swarm', row }));
       case 'containers':
         return (node.status.containers ?? []).map((container) => ({ kind: 'container', env: node.env, container, checkedAt: node.status.checkedAt }));
       default:
@@ -288,6 +295,17 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         item.iconPath = new vscode.ThemeIcon(p.icon, new vscode.ThemeColor('list.warningForeground'));
         item.contextValue = problemContextValue(p.kind);
         item.command = { command: p.fix.command, title: p.fix.title, arguments: p.kind === 'restricted' ? [] : [node.env] };
+        return item;
+      }
+      case 'swarm': {
+        const r = node.row;
+        const item = new vscode.TreeItem(r.label, r.children?.length ? (r.id.endsWith(':releases') ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded) : vscode.TreeItemCollapsibleState.None);
+        item.id = r.id;
+        item.description = r.description;
+        item.tooltip = r.tooltip;
+        item.contextValue = r.contextValue;
+        const color = r.color === 'passed' ? 'testing.iconPassed' : r.color === 'failed' ? 'testing.iconFailed' : r.color === 'warning' ? 'list.warningForeground' : undefined;
+        item.iconPath = new vscode.ThemeIcon(r.icon, color ? new vscode.ThemeColor(color) : undefined);
         return item;
       }
       case 'detail': {

@@ -3,7 +3,7 @@ import { parseConfig, formatProblem } from '../../../src/core/config/load';
 import type { GreenlightConfig } from '../../../src/core/config/schema';
 import { Secret } from '../../../src/core/common/secret';
 import { withRoute } from '../../../src/core/deploy/proxy';
-import { hostPortProblem, previousRelease, replicaCounts, swarmProxyRoutes, swarmServiceSpec, type SwarmRelease } from '../../../src/core/deploy/swarm';
+import { hostPortProblem, previousRelease, replicaCounts, schemaFitOf, swarmProxyRoutes, swarmServiceSpec, type SwarmRelease } from '../../../src/core/deploy/swarm';
 import { serviceSpec } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { SwarmTask } from '../../../src/core/images/docker';
 
@@ -178,5 +178,33 @@ suite('(unit) swarm: which release a rollback returns to', () => {
     assert.deepEqual(previousRelease([rel('a'), rel('b')])?.target.deployId, 'a');
     assert.deepEqual(previousRelease([rel('a'), rel('b'), rel('c'), rel('r1', { restored: 'b', rollbackOf: 'c' })])?.target.deployId, 'a');
     assert.equal(previousRelease([rel('a'), rel('r1', { restored: 'a', rollbackOf: 'b' })]), undefined);
+  });
+});
+
+suite('(unit) swarm: whether the previous release fits the current schema', () => {
+  const rel = (deployId: string, extra: Partial<SwarmRelease> = {}): SwarmRelease => ({ deployId, at: '', who: 'me', services: {}, tasksRun: [], ...extra });
+  const lookup = (names: readonly string[]) => names.map((name) => (name.startsWith('rev') ? { name, reversible: 'yes' as const, down: `${name}.down` } : { name, reversible: 'no' as const }));
+  test('no release task since: fits', () => {
+    const f = schemaFitOf([rel('b')], 'a', lookup);
+    assert.equal(f.fits, 'yes');
+    assert.match(f.summary, /no migration ran since release a/);
+  });
+  test('migrations since: does not fit, each said reversible or not, with the release that applied it', () => {
+    const f = schemaFitOf([rel('b', { tasksRun: ['migrate'], migrationsApplied: ['rev1.sql', 'x2.sql'] }), rel('c', { tasksRun: ['migrate'], migrationsApplied: ['rev3.sql'] })], 'a', lookup);
+    assert.equal(f.fits, 'no');
+    assert.deepEqual(f.migrations.map((m) => [m.name, m.reversible, m.deployId]), [['rev1.sql', 'yes', 'b'], ['x2.sql', 'no', 'b'], ['rev3.sql', 'yes', 'c']]);
+    assert.deepEqual(f.opaqueTasks, []);
+    assert.match(f.summary, /3 migration\(s\) applied since release a/);
+    assert.match(f.summary, /x2\.sql \(not reversible/);
+    assert.match(f.summary, /1 cannot be undone/);
+  });
+  test('all reversible: says so', () => {
+    const f = schemaFitOf([rel('b', { tasksRun: ['migrate'], migrationsApplied: ['rev1.sql'] })], 'a', lookup);
+    assert.match(f.summary, /Each has a down migration/);
+  });
+  test('custom release tasks and records without the migration list: unknown', () => {
+    const f = schemaFitOf([rel('b', { tasksRun: ['migrate', 'seed'] })], 'a', lookup);
+    assert.equal(f.fits, 'unknown');
+    assert.deepEqual(f.opaqueTasks, [{ deployId: 'b', task: 'migrate' }, { deployId: 'b', task: 'seed' }]);
   });
 });
