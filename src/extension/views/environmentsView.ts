@@ -179,9 +179,9 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
           : [{ kind: 'unreachable', env: e.name, status: st }];
         return [
           ...live,
-          { kind: 'detail', label: 'SSH', description: e.sshTarget, icon: e.hostKeyPinned ? 'lock' : 'unlock', tooltip: e.hostKeyPinned ? 'Host key pinned' : 'Host key not pinned: the first connection will ask you to trust it' },
-          { kind: 'detail', label: 'Database', description: e.database ?? 'none', icon: 'database' },
-          { kind: 'detail', label: 'Backups', description: `${e.backupsDir} (keep ${e.keep})`, icon: 'archive' },
+          { kind: 'detail', label: vscode.l10n.t('SSH'), description: e.sshTarget, icon: e.hostKeyPinned ? 'lock' : 'unlock', tooltip: e.hostKeyPinned ? vscode.l10n.t('Host key pinned') : vscode.l10n.t('Host key not pinned: the first connection will ask you to trust it') },
+          { kind: 'detail', label: vscode.l10n.t('Database'), description: e.database ?? vscode.l10n.t('none'), icon: 'database' },
+          { kind: 'detail', label: vscode.l10n.t('Backups'), description: vscode.l10n.t('{0} (keep {1})', e.backupsDir, e.keep), icon: 'archive' },
         ];
       }
       case 'deploys':
@@ -211,15 +211,15 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         const x = node.service;
         const item = new vscode.TreeItem(x.service);
         item.id = `env:${node.env}:service:${x.service}`;
-        const up = x.startedAt ? `up ${formatDuration(Date.parse(node.checkedAt) - Date.parse(x.startedAt))}` : x.state;
-        item.description = [x.version ?? 'not deployed', x.version ? (x.healthy ? `healthy (${x.health})` : `unhealthy (${x.health})`) : undefined, x.version ? up : undefined].filter(Boolean).join(' · ');
+        const up = x.startedAt ? vscode.l10n.t('up {0}', formatDuration(Date.parse(node.checkedAt) - Date.parse(x.startedAt))) : x.state;
+        item.description = [x.version ?? vscode.l10n.t('not deployed'), x.version ? (x.healthy ? vscode.l10n.t('healthy ({0})', x.health) : vscode.l10n.t('unhealthy ({0})', x.health)) : undefined, x.version ? up : undefined].filter(Boolean).join(' · ');
         item.iconPath = !x.version
           ? new vscode.ThemeIcon('circle-large-outline')
           : x.healthy
             ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
             : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
         const md = new vscode.MarkdownString(undefined, true);
-        md.appendMarkdown(`**${x.service}** on ${node.env}\n\n- version \`${x.version ?? 'none'}\`\n- state ${x.state}${x.startedAt ? ` since ${localTime(x.startedAt, true)}` : ''}\n- health ${x.health}\n- kept for rollback: ${x.retained.join(', ') || 'none'}\n${x.proxy ? `- proxy routes to ${x.proxy}\n` : ''}`);
+        md.appendMarkdown(vscode.l10n.t('**{0}** on {1}', x.service, node.env) + '\n\n' + vscode.l10n.t('- version `{0}`', x.version ?? vscode.l10n.t('none')) + '\n' + vscode.l10n.t('- state {0}', x.state) + (x.startedAt ? ' ' + vscode.l10n.t('since {0}', localTime(x.startedAt, true)) : '') + '\n' + vscode.l10n.t('- health {0}', x.health) + '\n' + vscode.l10n.t('- kept for rollback: {0}', x.retained.join(', ') || vscode.l10n.t('none')) + '\n' + (x.proxy ? vscode.l10n.t('- proxy routes to {0}', x.proxy) + '\n' : ''));
         item.tooltip = md;
         item.contextValue = 'greenlight.deployedService';
         return item;
@@ -254,16 +254,16 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
       }
       case 'lock': {
         const l = node.status.lock;
-        const item = new vscode.TreeItem(l ? 'Deploy lock held' : 'Deploy lock free');
+        const item = new vscode.TreeItem(l ? vscode.l10n.t('Deploy lock held') : vscode.l10n.t('Deploy lock free'));
         item.id = `env:${node.env}:lock`;
-        item.description = l === undefined ? undefined : typeof l === 'string' ? l : `${l.who} on ${l.machine} since ${localTime(l.since)}: ${l.what}`;
+        item.description = l === undefined ? undefined : typeof l === 'string' ? l : vscode.l10n.t('{0} on {1} since {2}: {3}', l.who, l.machine, localTime(l.since), l.what);
         item.iconPath = new vscode.ThemeIcon(l ? 'lock' : 'unlock');
         return item;
       }
       case 'deploys': {
-        const item = new vscode.TreeItem('Last deploys', node.recent.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(vscode.l10n.t('Last deploys'), node.recent.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         item.id = `env:${node.env}:deploys`;
-        item.description = node.recent.length ? undefined : 'none yet';
+        item.description = node.recent.length ? undefined : vscode.l10n.t('none yet');
         item.iconPath = new vscode.ThemeIcon('history');
         return item;
       }
