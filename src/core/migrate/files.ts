@@ -3,6 +3,7 @@
 // directives it declares. The checksum is taken over the text with CRLF turned into LF, so a
 // checkout with other line endings does not look like an edited migration.
 import { createHash } from 'node:crypto';
+import { splitSqlSections, sqlFileRole } from '../lint/migrationTools';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../common/errors';
@@ -77,7 +78,15 @@ export async function loadMigrations(dir: string, opts: LoadOptions): Promise<Mi
     if (!opts.kinds.includes(kind)) {
       throw new InputError(`${full}: a ${kind} migration cannot run on this database (it takes ${opts.kinds.join(', ')} files)`);
     }
-    files.push(migrationFromText(name, full, await readFile(full, 'utf8')));
+    // A migration tool's reverse files (golang-migrate's `.down.sql`, Flyway's `U…__`, sqitch's
+    // revert/ and verify/) and the down sections of files that hold both directions (goose, dbmate,
+    // sql-migrate, tern) undo the migration: running them forward would drop what the up part made.
+    // The same rules decide what the linter reads as the forward migration.
+    if (kind === 'sql' && sqlFileRole(full) === 'reverse') continue;
+    const m = migrationFromText(name, full, await readFile(full, 'utf8'));
+    // The checksum stays the file's; the text that runs has its down sections blanked (same length,
+    // so line numbers in errors still point into the file).
+    files.push(kind === 'sql' ? { ...m, text: splitSqlSections(m.text).text } : m);
   }
   return files;
 }

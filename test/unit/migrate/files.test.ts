@@ -29,6 +29,21 @@ suite('(unit) migrate files and statements', () => {
     await assert.rejects(loadMigrations(dir, { kinds: ['sql'] }), (e: unknown) => e instanceof InputError && /001_x\.aql: a aql migration cannot run on this database/.test(e.message));
   });
 
+  test("reverse files are not run forward, and a file's down section is blanked (its checksum stays the file's)", async () => {
+    await writeFile(path.join(dir, '001_users.up.sql'), 'create table users (id int);');
+    await writeFile(path.join(dir, '001_users.down.sql'), 'drop table users;');
+    await writeFile(path.join(dir, 'U2__undo.sql'), 'drop table t;');
+    const goose = '-- +goose Up\ncreate table t (id int);\n-- +goose Down\ndrop table t;\n';
+    await writeFile(path.join(dir, '002_t.sql'), goose);
+    const files = await loadMigrations(dir, { kinds: ['sql'] });
+    assert.deepEqual(files.map((f) => f.name), ['001_users.up.sql', '002_t.sql']);
+    const t = files[1]!;
+    assert.equal(t.checksum, checksumOf(goose));
+    assert.equal(t.text.length, goose.length);
+    assert.match(t.text, /create table t/);
+    assert.doesNotMatch(t.text, /drop table/);
+  });
+
   test('a missing directory is an input error naming it', async () => {
     await assert.rejects(loadMigrations(path.join(dir, 'nope'), { kinds: ['sql'] }), (e: unknown) => e instanceof InputError && e.exitCode === 2 && /nope: cannot read the migrations directory \(not found\)/.test(e.message));
   });
