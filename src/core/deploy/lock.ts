@@ -21,6 +21,8 @@ export interface SwitchState {
   readonly previousVersion?: string;
   /** The container of the new version (beside the old one, then under the serving name). */
   readonly newId?: string;
+  /** Proxy route ids the deploy put in maintenance (recover ends it). */
+  readonly maintenance?: readonly string[];
 }
 
 export interface LockHolder {

@@ -107,6 +107,71 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   };
 }
 
+const MAINTENANCE = '-maintenance';
+
+/** The page the proxy answers while a service is in maintenance and the project gave none. */
+export function defaultMaintenancePage(service: string): string {
+  const name = service.replace(/[^A-Za-z0-9_.-]/g, '');
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>Down for maintenance</title></head>\n<body><h1>Down for maintenance</h1><p>${name} is being updated and will be back in a moment.</p></body></html>\n`;
+}
+
+/**
+ * The config with each route of `routeIds` answered by a 503 maintenance page: a route of its own
+ * (`<id>-maintenance`) with the same match, placed just before the route it covers, so the
+ * serving route itself is untouched and clearing is removing the one route. Routes the config
+ * does not have are left alone; the ids that were covered are returned.
+ */
+export function withMaintenance(config: CaddyConfig | null | undefined, routeIds: readonly string[], page: string, retryAfterSeconds: number): { config: CaddyConfig; covered: string[] } {
+  const c: CaddyConfig = structuredClone(config ?? {});
+  const covered: string[] = [];
+  for (const server of Object.values((c.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => !routeIds.some((id) => x['@id'] === `${id}${MAINTENANCE}`));
+    const out: Record<string, any>[] = [];
+    for (const r of routes) {
+      const id = String(r['@id'] ?? '');
+      if (routeIds.includes(id)) {
+        covered.push(id);
+        out.push({
+          '@id': `${id}${MAINTENANCE}`,
+          ...(r.match ? { match: structuredClone(r.match) } : {}),
+          handle: [{ handler: 'static_response', status_code: 503, headers: { 'Retry-After': [String(retryAfterSeconds)], 'Content-Type': ['text/html; charset=utf-8'], 'Cache-Control': ['no-store'] }, body: page }],
+          terminal: true,
+        });
+      }
+      out.push(r);
+    }
+    server.routes = out;
+  }
+  return { config: c, covered };
+}
+
+/** The config without the maintenance routes of `routeIds` (nothing else changes). */
+export function withoutMaintenance(config: CaddyConfig | null | undefined, routeIds: readonly string[]): CaddyConfig {
+  const c: CaddyConfig = structuredClone(config ?? {});
+  for (const server of Object.values((c.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    if (server.routes) server.routes = (server.routes as Record<string, any>[]).filter((x) => !routeIds.some((id) => x['@id'] === `${id}${MAINTENANCE}`));
+  }
+  return c;
+}
+
+/** The route ids of the config that answer with the maintenance page now. */
+export function inMaintenance(config: CaddyConfig | null | undefined): string[] {
+  const out: string[] = [];
+  for (const server of Object.values((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    for (const r of (server.routes ?? []) as Record<string, any>[]) {
+      const id = String(r['@id'] ?? '');
+      if (id.endsWith(MAINTENANCE)) out.push(id.slice(0, -MAINTENANCE.length));
+    }
+  }
+  return out;
+}
+
+/** A route of Greenlight's own beside a service's route (drain, maintenance), not one that serves. */
+function isAuxiliary(route: Record<string, any>): boolean {
+  const id = String(route['@id'] ?? '');
+  return id.endsWith('-drain') || id.endsWith(MAINTENANCE);
+}
+
 /** More specific routes first: longer paths, then host-only, then the catch-all. */
 function specificity(route: Record<string, any>): number {
   const m = (route.match?.[0] ?? {}) as { host?: string[]; path?: string[] };
@@ -131,8 +196,9 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   server.automatic_https = { disable: true };
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
-  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain`);
-  for (const other of routes.filter((x) => !String(x['@id'] ?? '').endsWith('-drain'))) {
+  // Switching a route also ends its maintenance: the new version answers from this load on.
+  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}`);
+  for (const other of routes.filter((x) => !isAuxiliary(x))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
@@ -148,7 +214,7 @@ export function routesOf(config: CaddyConfig | null | undefined): { id: string; 
   const out: { id: string; port: string; upstream: string; version?: string }[] = [];
   for (const [name, server] of Object.entries((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
     for (const r of (server.routes ?? []) as Record<string, any>[]) {
-      if (String(r['@id'] ?? '').endsWith('-drain')) continue;
+      if (isAuxiliary(r)) continue;
       const h = r.handle?.[0];
       out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), upstream: String(h?.upstreams?.[0]?.dial ?? '?'), version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
     }
@@ -305,6 +371,24 @@ export class Proxy {
       const next = withRoute(await this.config(), route, this.cfg.drainSeconds);
       await this.admin('POST', '/load', next);
       return { ms: Date.now() - t0 };
+    });
+  }
+
+  /** Puts the routes in maintenance (one config load); returns the ids the config had. */
+  async setMaintenance(routeIds: readonly string[], page: string, retryAfterSeconds: number): Promise<string[]> {
+    return await this.locked(async () => {
+      const next = withMaintenance(await this.config(), routeIds, page, retryAfterSeconds);
+      if (next.covered.length) await this.admin('POST', '/load', next.config);
+      return next.covered;
+    });
+  }
+
+  /** Ends the maintenance of the routes (a no-op for those not in maintenance). */
+  async clearMaintenance(routeIds: readonly string[]): Promise<void> {
+    await this.locked(async () => {
+      const now = await this.config();
+      if (!inMaintenance(now).some((id) => routeIds.includes(id))) return;
+      await this.admin('POST', '/load', withoutMaintenance(now, routeIds));
     });
   }
 

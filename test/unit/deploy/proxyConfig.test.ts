@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
-import { caddyRoute, proxySpec, routesOf, upstreamAliasOf, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
+import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
 import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
 
 const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api-v2-abc123:3000', service: 'api', version: 'v2', ...over });
@@ -48,6 +48,42 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
   test('two services claiming the same hosts and paths on one port are refused with what to change', () => {
     const c = withRoute(null, route({ id: 'gl-shop-web-80' }), 30);
     assert.throws(() => withRoute(c, route(), 30), /already sends the same hosts and paths to gl-shop-web-80: give api its own proxy\.hosts or proxy\.paths/);
+  });
+
+  test('maintenance: a 503 page with Retry-After, matched like the route it covers and placed before it; the switch or clearing removes it and nothing else', () => {
+    let c = withRoute(null, route({ id: 'gl-shop-web-80', upstream: 'web-v1:80' }), 30);
+    c = withRoute(c, route({ hosts: ['shop.example.com'], paths: ['/api'] }), 30);
+    const before = structuredClone(c);
+    const m = withMaintenance(c, ['gl-shop-api-80', 'gl-shop-api-81'], '<h1>soon</h1>', 45);
+    assert.deepEqual(m.covered, ['gl-shop-api-80'], 'only routes the config has are covered');
+    assert.deepEqual(c, before, 'the input config is not changed');
+    const routes = m.config.apps.http.servers['greenlight-80'].routes as Record<string, any>[];
+    assert.deepEqual(routes.map((r) => r['@id']), ['gl-shop-api-80-maintenance', 'gl-shop-api-80', 'gl-shop-web-80']);
+    assert.deepEqual(routes[0], {
+      '@id': 'gl-shop-api-80-maintenance',
+      match: [{ host: ['shop.example.com'], path: ['/api', '/api/*'] }],
+      handle: [{ handler: 'static_response', status_code: 503, headers: { 'Retry-After': ['45'], 'Content-Type': ['text/html; charset=utf-8'], 'Cache-Control': ['no-store'] }, body: '<h1>soon</h1>' }],
+      terminal: true,
+    });
+    assert.deepEqual(inMaintenance(m.config), ['gl-shop-api-80']);
+    assert.deepEqual(routesOf(m.config), routesOf(c), 'the health view still names the serving versions');
+    assert.deepEqual(withMaintenance(m.config, ['gl-shop-api-80'], 'x', 1).config.apps.http.servers['greenlight-80'].routes.length, 3, 'setting it twice keeps one maintenance route');
+    assert.deepEqual(withoutMaintenance(m.config, ['gl-shop-api-80']), c, 'clearing gives back the config as it was');
+    const switched = withRoute(m.config, route({ hosts: ['shop.example.com'], paths: ['/api'], upstream: 'shop-api-v3-cccccc:3000', version: 'v3' }), 30);
+    assert.deepEqual(inMaintenance(switched), [], 'the switch to the new version ends the maintenance in the same load');
+    // A catch-all route gets a catch-all maintenance route, still before it.
+    const all = withMaintenance(withRoute(null, route(), 30), ['gl-shop-api-80'], 'p', 30).config.apps.http.servers['greenlight-80'].routes as Record<string, any>[];
+    assert.deepEqual(all.map((r) => [r['@id'], r.match]), [['gl-shop-api-80-maintenance', undefined], ['gl-shop-api-80', undefined]]);
+    assert.match(defaultMaintenancePage('api<script>'), /apiscript is being updated/);
+  });
+
+  test('maintenance config: off by default, a page file and Retry-After when asked, bad values refused', () => {
+    assert.deepEqual(parse({ publish: ['80:3000'] }).environments.production!.proxy.maintenance, { duringTasks: false, retryAfterSeconds: 30 });
+    assert.deepEqual(parse({ publish: ['80:3000'] }, { proxy: { maintenance: { duringTasks: true, page: 'ops/maintenance.html' } } }).environments.production!.proxy.maintenance, { duringTasks: true, page: 'ops/maintenance.html', retryAfterSeconds: 30 });
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { duringTasks: 'yes' } } }), /duringTasks/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { retryAfterSeconds: 0 } } }), /retryAfterSeconds/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { page: '' } } }), /page/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { during: true } } }), /during/);
   });
 
   test('the version alias is unique per deploy and one DNS label long at most', () => {
