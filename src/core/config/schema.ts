@@ -389,6 +389,25 @@ export const environmentSchema = z
           .strict()
           .default({ duringTasks: false, retryAfterSeconds: 30 })
           .describe("A maintenance page (503, Retry-After) answered by the proxy while a deploy's release tasks run; `greenlight deploy --maintenance` turns it on for one deploy."),
+        tls: z
+          .object({
+            ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]).describe('The host ports the proxy serves over HTTPS (a service publishes one of them, e.g. "443:3000").'),
+            certificates: z
+              .record(
+                routeHost,
+                z
+                  .object({
+                    certificate: z.string().min(1, 'a file path').max(4096).describe('PEM certificate (chain) file of the project (relative to greenlight.yaml).'),
+                    key: z.string().min(1, 'a file path').max(4096).describe('PEM private key file; copied into the proxy container with mode 0600, never logged.'),
+                  })
+                  .strict(),
+              )
+              .refine((r) => Object.keys(r).length > 0, 'name at least one host name with its certificate and key files')
+              .describe('Your own certificate files per host name ("shop.example.com", "*.example.com").'),
+          })
+          .strict()
+          .optional()
+          .describe("HTTPS with your own certificate files: routes on these ports answer TLS for their proxy.hosts. Automatic ACME certificates are not managed by Greenlight."),
       })
       .strict()
       .default({ enabled: true, image: 'caddy:2', container: 'greenlight-proxy', network: 'greenlight-proxy', drainSeconds: 30, maintenance: { duringTasks: false, retryAfterSeconds: 30 } })

@@ -32,7 +32,7 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, upstreamAliasOf, type ProxyRoute } from './proxy';
+import { PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, upstreamAliasOf, type ProxyRoute, type TlsFiles, type TlsPlan } from './proxy';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -260,6 +260,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     throw e;
   });
   const maintenance = await maintenancePlan(req, service, env);
+  const tls = await tlsPlanOf(service, env);
   const lockHolder: LockHolder = { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId, env: env.name, service: service.name, version };
   await step('lock', () => acquireLock(ctx, host, env.env.stateDir, lockHolder));
   holder = { ...lockHolder, step: 'lock' };
@@ -575,7 +576,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     const drainSeconds = req.drainSeconds ?? env.env.proxy.drainSeconds;
     // Probes through the proxy, as users reach the service, unless its routes cannot carry the health path.
     const healthPath = service.health.path;
-    const viaProxy = route.paths.length === 0 || route.paths.some((p) => healthPath === p || healthPath.startsWith(p.endsWith('/') ? p : `${p}/`));
+    // A port the proxy serves over HTTPS is probed at the version's own address (the probe speaks HTTP).
+    const viaProxy = !tls && (route.paths.length === 0 || route.paths.some((p) => healthPath === p || healthPath.startsWith(p.endsWith('/') ? p : `${p}/`)));
     const throughProxy = async (id: string): Promise<HealthOptions> => {
       if (!viaProxy) return healthAt(service, await endpointOf(host.docker, env, service, id, 'candidate'), id);
       const h = healthAt(service, await endpointOf(host.docker, env, service, id, 'serving'), id);
@@ -594,9 +596,13 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           oldStopped = true;
         }
-        await proxy.ensure(sctx, ports);
+        await proxy.ensure(sctx, ports, tls?.files);
+        if (tls) {
+          await proxy.installCertificates(tls.files);
+          say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
+        }
         for (const r of routesTo(alias, version, old?.stateDetail.running ? oldUpstream : undefined)) {
-          const { ms } = await proxy.setRoute(r);
+          const { ms } = await proxy.setRoute(r, tls?.plan);
           switched = true;
           say(ctx, `switch: the proxy sends port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${version} (${r.upstream}); config loaded in ${ms} ms`);
         }
@@ -810,4 +816,54 @@ async function maintenancePlan(req: DeployRequest, service: ServiceConfig, env: 
   }
   if (page.length > 1024 * 1024) throw new InputError(`environments.${env.name}.proxy.maintenance.page: ${file} is ${page.length} bytes; a maintenance page may have at most 1 MiB`);
   return { page: page.toString('utf8'), retryAfterSeconds: cfg.retryAfterSeconds };
+}
+
+/** Whether `pattern` ("shop.example.com", "*.example.com") is a certificate name that covers `host`. */
+export function certificateCovers(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase();
+  if (p === h) return true;
+  if (!p.startsWith('*.')) return false;
+  const rest = h.slice(h.indexOf('.') + 1);
+  return h.indexOf('.') > 0 && rest === p.slice(2) && !h.startsWith('*');
+}
+
+/**
+ * The certificate files of a service the proxy serves over HTTPS (it publishes one of
+ * proxy.tls.ports), read before anything changes; undefined when it publishes none. Every host
+ * name of its route needs a certificate: a TLS listener without one would fail every handshake.
+ */
+export async function tlsPlanOf(service: ServiceConfig, env: ResolvedEnvironment): Promise<{ plan: TlsPlan; files: TlsFiles[] } | undefined> {
+  const tls = env.env.proxy.tls;
+  const route = proxyRouteOf(service, env.env);
+  if (!tls || !route) return undefined;
+  const tlsPorts = service.publish.filter((p) => p.protocol === 'tcp' && tls.ports.includes(p.host)).map((p) => p.host);
+  if (!tlsPorts.length) return undefined;
+  const where = `environments.${env.name}.proxy.tls`;
+  if (!route.hosts.length) throw new InputError(`${service.name} publishes ${tlsPorts.join(', ')}, a port of ${where}.ports, but names no proxy.hosts: HTTPS needs the host names its certificates are for (services[].proxy.hosts)`);
+  const names = Object.keys(tls.certificates);
+  const used = new Set<string>();
+  for (const h of route.hosts) {
+    const name = names.find((n) => n.toLowerCase() === h.toLowerCase()) ?? names.find((n) => certificateCovers(n, h));
+    if (!name) throw new InputError(`${service.name} answers HTTPS on port ${tlsPorts.join(', ')} for ${h}, but ${where}.certificates has no certificate for it (have: ${names.join(', ')})`);
+    used.add(name);
+  }
+  const files: TlsFiles[] = [];
+  for (const name of used) {
+    const c = tls.certificates[name]!;
+    const read = async (what: 'certificate' | 'key', file: string): Promise<Buffer> => {
+      const abs = path.resolve(env.root, file);
+      let b: Buffer;
+      try {
+        b = await readFile(abs);
+      } catch (e) {
+        throw new InputError(`${where}.certificates["${name}"].${what}: cannot read ${abs}: ${errorMessage(e)}`);
+      }
+      const marker = what === 'key' ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/;
+      if (!marker.test(b.toString('latin1'))) throw new InputError(`${where}.certificates["${name}"].${what}: ${abs} is not a PEM ${what === 'key' ? 'private key' : 'certificate'} (no "-----BEGIN ${what === 'key' ? '… PRIVATE KEY' : 'CERTIFICATE'}-----" line)`);
+      return b;
+    };
+    files.push({ host: name, certificate: await read('certificate', c.certificate), key: await read('key', c.key) });
+  }
+  return { plan: { ports: tls.ports, hosts: [...used] }, files };
 }

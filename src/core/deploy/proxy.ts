@@ -179,12 +179,34 @@ function specificity(route: Record<string, any>): number {
   return (m.path ? 100_000 + longestPath : 0) + (m.host ? 10_000 : 0);
 }
 
+/** Where the proxy container keeps the certificate files Greenlight copied into it. */
+export const TLS_DIR = '/greenlight-tls';
+
+/** A certificate and key of one host name, read from the project, as they go into the proxy. */
+export interface TlsFiles {
+  readonly host: string;
+  readonly certificate: Buffer;
+  readonly key: Buffer;
+}
+
+/** The file names of a host name's certificate and key in TLS_DIR ("*" is kept: it is a plain file name character). */
+export function tlsFileNames(host: string): { certificate: string; key: string } {
+  const base = host.toLowerCase();
+  return { certificate: `${base}.crt`, key: `${base}.key` };
+}
+
+/** What withRoute needs to serve HTTPS: the TLS ports and the host names whose files are in the container. */
+export interface TlsPlan {
+  readonly ports: readonly number[];
+  readonly hosts: readonly string[];
+}
+
 /**
  * The config with `route` in place (replacing the route of the same id), on a server listening
  * on the route's port; every other route and server is kept as it was. `gracePeriodSeconds` is how
  * long Caddy lets requests in flight on the old config finish when it loads this one.
  */
-export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRoute, gracePeriodSeconds: number): CaddyConfig {
+export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRoute, gracePeriodSeconds: number, tls?: TlsPlan): CaddyConfig {
   const c: CaddyConfig = structuredClone(config ?? {});
   c.apps ??= {};
   c.apps.http ??= {};
@@ -206,6 +228,16 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   routes.push(...caddyRoutes(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;
+  if (tls?.ports.includes(route.port)) {
+    // An empty policy turns TLS on for the listener; Caddy picks the loaded certificate by SNI.
+    server.tls_connection_policies = [{}];
+    c.apps.tls ??= {};
+    c.apps.tls.certificates ??= {};
+    const mine = tls.hosts.map((h) => ({ certificate: `${TLS_DIR}/${tlsFileNames(h).certificate}`, key: `${TLS_DIR}/${tlsFileNames(h).key}`, tags: ['greenlight'] }));
+    // Other projects' certificates on this proxy stay; this project's are replaced by their current files.
+    const others = ((c.apps.tls.certificates.load_files ?? []) as { certificate: string }[]).filter((f) => !mine.some((m) => m.certificate === f.certificate));
+    c.apps.tls.certificates.load_files = [...others, ...mine];
+  }
   return c;
 }
 
@@ -250,7 +282,7 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) }), text: () => Buffer.concat(chunks).toString() };
 }
 
-type Docker = Pick<DockerEngine, 'exec' | 'inspectContainer' | 'createContainer' | 'startContainer' | 'removeContainer' | 'ensureNetwork' | 'inspectImage' | 'pullImage'>;
+type Docker = Pick<DockerEngine, 'exec' | 'putFiles' | 'inspectContainer' | 'createContainer' | 'startContainer' | 'removeContainer' | 'ensureNetwork' | 'inspectImage' | 'pullImage'>;
 
 /** The proxy container on one host, driven through its admin API from inside it. */
 export class Proxy {
@@ -289,7 +321,7 @@ export class Proxy {
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
-  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): Promise<{ created: boolean }> {
+  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[], tls: readonly TlsFiles[] = []): Promise<{ created: boolean }> {
     if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' })) ctx.log(`proxy: created network ${this.cfg.network} on ${this.where}`);
     let c = await this.docker.inspectContainer(this.cfg.container);
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
@@ -325,6 +357,8 @@ export class Proxy {
     }
     c = await this.docker.inspectContainer(id);
     await this.waitAdmin();
+    // The saved config may load certificate files: the new container needs them before it loads it.
+    await this.installCertificates(tls);
     if (saved) await this.admin('POST', '/load', saved);
     ctx.log(`proxy: ${this.cfg.container} (${this.cfg.image}) runs on ${this.where}, publishing ${all.map(portKey).join(', ')}`);
     return { created: true };
@@ -365,13 +399,29 @@ export class Proxy {
    * Points the route at its upstream. Caddy loads the new config beside the old and returns once
    * the requests in flight on the old one finished (or grace_period passed).
    */
-  async setRoute(route: ProxyRoute): Promise<{ ms: number }> {
+  async setRoute(route: ProxyRoute, tls?: TlsPlan): Promise<{ ms: number }> {
     return await this.locked(async () => {
       const t0 = Date.now();
-      const next = withRoute(await this.config(), route, this.cfg.drainSeconds);
+      const next = withRoute(await this.config(), route, this.cfg.drainSeconds, tls);
       await this.admin('POST', '/load', next);
       return { ms: Date.now() - t0 };
     });
+  }
+
+  /**
+   * Copies the certificates and keys into the proxy container (TLS_DIR, mode 0700; keys 0600) over
+   * the Docker API. Only the host names are logged, never a file's contents.
+   */
+  async installCertificates(files: readonly TlsFiles[]): Promise<void> {
+    if (!files.length) return;
+    await this.docker.putFiles(
+      this.cfg.container,
+      TLS_DIR,
+      files.flatMap((f) => [
+        { name: tlsFileNames(f.host).certificate, content: f.certificate, mode: 0o644 },
+        { name: tlsFileNames(f.host).key, content: f.key, mode: 0o600 },
+      ]),
+    );
   }
 
   /** Puts the routes in maintenance (one config load); returns the ids the config had. */

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
+import { certificateCovers } from '../../../src/core/deploy/deploy';
 import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
 import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
 
@@ -84,6 +85,35 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { retryAfterSeconds: 0 } } }), /retryAfterSeconds/);
     assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { page: '' } } }), /page/);
     assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { during: true } } }), /during/);
+  });
+
+  test('TLS: a TLS port gets a TLS listener and the certificate files of its host names; other ports and other projects\' certificates are kept', () => {
+    const tls = { ports: [443], hosts: ['shop.example.com'] };
+    let c = withRoute(null, route({ id: 'gl-other-web-443', port: 443, hosts: ['other.example.com'] }), 30, { ports: [443], hosts: ['other.example.com'] });
+    c = withRoute(c, route({ port: 443, id: 'gl-shop-api-443', hosts: ['shop.example.com'] }), 30, tls);
+    c = withRoute(c, route({ port: 80, hosts: ['shop.example.com'] }), 30, tls);
+    assert.deepEqual(c.apps.http.servers['greenlight-443'].tls_connection_policies, [{}]);
+    assert.equal(c.apps.http.servers['greenlight-80'].tls_connection_policies, undefined, 'port 80 stays plain HTTP');
+    assert.deepEqual(c.apps.tls.certificates.load_files, [
+      { certificate: '/greenlight-tls/other.example.com.crt', key: '/greenlight-tls/other.example.com.key', tags: ['greenlight'] },
+      { certificate: '/greenlight-tls/shop.example.com.crt', key: '/greenlight-tls/shop.example.com.key', tags: ['greenlight'] },
+    ]);
+    const again = withRoute(c, route({ port: 443, id: 'gl-shop-api-443', hosts: ['shop.example.com'], upstream: 'v3:3000' }), 30);
+    assert.deepEqual(again.apps.tls, c.apps.tls, 'a switch without a TLS plan (rollback) keeps the certificates');
+    assert.deepEqual(again.apps.http.servers['greenlight-443'].tls_connection_policies, [{}]);
+  });
+
+  test('TLS: which certificate name covers a host; the config refuses a bad host name or an empty list', () => {
+    assert.ok(certificateCovers('shop.example.com', 'SHOP.example.com'));
+    assert.ok(certificateCovers('*.example.com', 'shop.example.com'));
+    assert.ok(!certificateCovers('*.example.com', 'a.shop.example.com'), 'a wildcard covers one label');
+    assert.ok(!certificateCovers('*.example.com', 'example.com'));
+    assert.ok(!certificateCovers('shop.example.com', 'www.example.com'));
+    const ok = parse({ publish: ['443:3000'], proxy: { hosts: ['shop.example.com'] } }, { proxy: { tls: { certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } } } } });
+    assert.deepEqual(ok.environments.production!.proxy.tls, { ports: [443], certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } } });
+    assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: { 'bad host': { certificate: 'c', key: 'k' } } } } }), /host name such as/);
+    assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: {} } } }), /at least one host name/);
+    assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: { 'a.example.com': { certificate: 'c' } } } } }), /key/);
   });
 
   test('the version alias is unique per deploy and one DNS label long at most', () => {
