@@ -444,6 +444,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     if (stale && stale.id !== old?.id) await host.docker.removeContainer(stale.id);
     const nextId = await step('start', async () => {
       const id = await host.docker.createContainer(ns);
+      if (route) await noteOnHost({ switchState: { candidateId: id, previousId: old?.id, previousVersion } });
       await host.docker.startContainer(id);
       return id;
     }, ns.name);
@@ -601,6 +602,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           await proxy.installCertificates(tls.files);
           say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
         }
+        // Recorded before the load: a deploy killed while Caddy loads it must count as possibly switched.
+        await noteOnHost({ switchState: { routed: true } });
         for (const r of routesTo(alias, version, old?.stateDetail.running ? oldUpstream : undefined)) {
           const { ms } = await proxy.setRoute(r, tls?.plan);
           switched = true;

@@ -180,7 +180,7 @@ export class FakeHost {
       const post = argv.indexOf('--post-data');
       if (post >= 0) {
         this.proxyConfig = JSON.parse(argv[post + 1]!);
-        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams[0].dial));
+        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams?.[0]?.dial ?? r.handle[0].handler));
         this.calls.push(`proxy load ${dials.join(' ')}`);
       } else if (url.endsWith('/config/')) out.stdout.write(JSON.stringify(this.proxyConfig) + '\n');
       else if (url.endsWith('/reverse_proxy/upstreams')) out.stdout.write('[]\n');
