@@ -32,7 +32,8 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, upstreamAliasOf, type ProxyRoute, type TlsFiles, type TlsPlan } from './proxy';
+import { PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, upstreamAliasOf, type ProxyRoute } from './proxy';
+import { tlsPlanOf } from './proxyTls';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -819,54 +820,4 @@ async function maintenancePlan(req: DeployRequest, service: ServiceConfig, env: 
   }
   if (page.length > 1024 * 1024) throw new InputError(`environments.${env.name}.proxy.maintenance.page: ${file} is ${page.length} bytes; a maintenance page may have at most 1 MiB`);
   return { page: page.toString('utf8'), retryAfterSeconds: cfg.retryAfterSeconds };
-}
-
-/** Whether `pattern` ("shop.example.com", "*.example.com") is a certificate name that covers `host`. */
-export function certificateCovers(pattern: string, host: string): boolean {
-  const p = pattern.toLowerCase();
-  const h = host.toLowerCase();
-  if (p === h) return true;
-  if (!p.startsWith('*.')) return false;
-  const rest = h.slice(h.indexOf('.') + 1);
-  return h.indexOf('.') > 0 && rest === p.slice(2) && !h.startsWith('*');
-}
-
-/**
- * The certificate files of a service the proxy serves over HTTPS (it publishes one of
- * proxy.tls.ports), read before anything changes; undefined when it publishes none. Every host
- * name of its route needs a certificate: a TLS listener without one would fail every handshake.
- */
-export async function tlsPlanOf(service: ServiceConfig, env: ResolvedEnvironment): Promise<{ plan: TlsPlan; files: TlsFiles[] } | undefined> {
-  const tls = env.env.proxy.tls;
-  const route = proxyRouteOf(service, env.env);
-  if (!tls || !route) return undefined;
-  const tlsPorts = service.publish.filter((p) => p.protocol === 'tcp' && tls.ports.includes(p.host)).map((p) => p.host);
-  if (!tlsPorts.length) return undefined;
-  const where = `environments.${env.name}.proxy.tls`;
-  if (!route.hosts.length) throw new InputError(`${service.name} publishes ${tlsPorts.join(', ')}, a port of ${where}.ports, but names no proxy.hosts: HTTPS needs the host names its certificates are for (services[].proxy.hosts)`);
-  const names = Object.keys(tls.certificates);
-  const used = new Set<string>();
-  for (const h of route.hosts) {
-    const name = names.find((n) => n.toLowerCase() === h.toLowerCase()) ?? names.find((n) => certificateCovers(n, h));
-    if (!name) throw new InputError(`${service.name} answers HTTPS on port ${tlsPorts.join(', ')} for ${h}, but ${where}.certificates has no certificate for it (have: ${names.join(', ')})`);
-    used.add(name);
-  }
-  const files: TlsFiles[] = [];
-  for (const name of used) {
-    const c = tls.certificates[name]!;
-    const read = async (what: 'certificate' | 'key', file: string): Promise<Buffer> => {
-      const abs = path.resolve(env.root, file);
-      let b: Buffer;
-      try {
-        b = await readFile(abs);
-      } catch (e) {
-        throw new InputError(`${where}.certificates["${name}"].${what}: cannot read ${abs}: ${errorMessage(e)}`);
-      }
-      const marker = what === 'key' ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/;
-      if (!marker.test(b.toString('latin1'))) throw new InputError(`${where}.certificates["${name}"].${what}: ${abs} is not a PEM ${what === 'key' ? 'private key' : 'certificate'} (no "-----BEGIN ${what === 'key' ? '… PRIVATE KEY' : 'CERTIFICATE'}-----" line)`);
-      return b;
-    };
-    files.push({ host: name, certificate: await read('certificate', c.certificate), key: await read('key', c.key) });
-  }
-  return { plan: { ports: tls.ports, hosts: [...used] }, files };
 }
