@@ -33,8 +33,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option('--skip-backup', 'do not take the pre-deploy backup (recorded in the result)')
     .option('--force-backup', 'take the pre-deploy backup even when no migrations are pending')
     .option('--break-lock', 'break a stale deploy lock first (names the holder it removes)')
+    .option('--maintenance', "the proxy answers the service's routes with the maintenance page while the release tasks run (proxy.maintenance for this deploy)")
     .option('--json', 'print the result as JSON')
-    .action(async (imageArg: string | undefined, opts: { env?: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; forceBackup?: boolean; breakLock?: boolean; json?: boolean }) => {
+    .action(async (imageArg: string | undefined, opts: { env?: string; config: string; service?: string; version?: string; mode?: ShipMode; artifact?: string; overrideUntested?: string; skipBackup?: boolean; forceBackup?: boolean; breakLock?: boolean; maintenance?: boolean; json?: boolean }) => {
       await withSignal(async (signal) => {
         const ctx = cliContext(io, signal);
         const envName = await defaultEnvironment(io, opts.config, opts.env);
@@ -53,7 +54,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
             const images = imageArg
               ? [{ service: pickService(s.config, opts.service).name, image: imageArg, version: opts.version }]
               : s.config.services.filter((x) => !opts.service || x.name === opts.service).map((x) => ({ service: x.name, image: newestTestedOfCommit(ledger, x.name, head!).imageId }));
-            if (opts.mode === 'artifact' || opts.skipBackup) throw new InputError(`environment "${envName}" is a swarm: --mode artifact and --skip-backup are for single hosts`);
+            if (opts.mode === 'artifact' || opts.skipBackup || opts.maintenance) throw new InputError(`environment "${envName}" is a swarm: --mode artifact, --skip-backup and --maintenance are for single hosts`);
             const r = await deploySwarm(ctx, local, s.host, { config: s.config, environment: s.environment, images, ledger, untestedOverride: opts.overrideUntested, secrets: s.secrets, shipMode: opts.mode, backup: opts.forceBackup ? 'always' : undefined });
             if (opts.json) io.out(JSON.stringify(r, null, 2));
             else {
@@ -88,6 +89,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
             artifact: opts.artifact ? { file: opts.artifact } : undefined,
             skipBackup: opts.skipBackup,
             backup: opts.forceBackup ? 'always' : undefined,
+            maintenance: opts.maintenance ? true : undefined,
           });
           if (opts.json) io.out(JSON.stringify(r, null, 2));
           else {

@@ -374,9 +374,43 @@ export const environmentSchema = z
         container: containerName.default('greenlight-proxy').describe('Name of the one proxy container on the host.'),
         network: networkName.default('greenlight-proxy').describe('The network the proxy and every proxied service container join; the proxy reaches each version by its alias there.'),
         drainSeconds: z.number().int().min(0).max(3600).default(30).describe('How long requests in flight on the old version may take to finish after the proxy switched, before it stops.'),
+        maintenance: z
+          .object({
+            duringTasks: z.boolean().default(false).describe("true: while a deploy's release tasks run (until the switch), the proxy answers the service's routes with a 503 maintenance page."),
+            page: z
+              .string()
+              .min(1, 'a file path')
+              .max(4096)
+              .refine((p) => !p.includes('\0'), 'no NUL characters')
+              .optional()
+              .describe('An HTML file of the project (relative to greenlight.yaml) served as the maintenance page; default: a short built-in page.'),
+            retryAfterSeconds: z.number().int().min(1).max(86400).default(30).describe('The Retry-After header of the maintenance answer.'),
+          })
+          .strict()
+          .default({ duringTasks: false, retryAfterSeconds: 30 })
+          .describe("A maintenance page (503, Retry-After) answered by the proxy while a deploy's release tasks run; `greenlight deploy --maintenance` turns it on for one deploy."),
+        tls: z
+          .object({
+            ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]).describe('The host ports the proxy serves over HTTPS (a service publishes one of them, e.g. "443:3000").'),
+            certificates: z
+              .record(
+                routeHost,
+                z
+                  .object({
+                    certificate: z.string().min(1, 'a file path').max(4096).describe('PEM certificate (chain) file of the project (relative to greenlight.yaml).'),
+                    key: z.string().min(1, 'a file path').max(4096).describe('PEM private key file; copied into the proxy container with mode 0600, never logged.'),
+                  })
+                  .strict(),
+              )
+              .refine((r) => Object.keys(r).length > 0, 'name at least one host name with its certificate and key files')
+              .describe('Your own certificate files per host name ("shop.example.com", "*.example.com").'),
+          })
+          .strict()
+          .optional()
+          .describe("HTTPS with your own certificate files: routes on these ports answer TLS for their proxy.hosts. Automatic ACME certificates are not managed by Greenlight."),
       })
       .strict()
-      .default({ enabled: true, image: 'caddy:2', container: 'greenlight-proxy', network: 'greenlight-proxy', drainSeconds: 30 })
+      .default({ enabled: true, image: 'caddy:2', container: 'greenlight-proxy', network: 'greenlight-proxy', drainSeconds: 30, maintenance: { duringTasks: false, retryAfterSeconds: 30 } })
       .describe('The reverse proxy (Caddy) in front of services with published ports: zero-downtime switches through its admin API.'),
     ship: z
       .object({

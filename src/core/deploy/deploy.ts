@@ -8,7 +8,9 @@
 // offered (never restored without confirmation). From the moment the old container is stopped,
 // any failure brings it back and checks it healthy. Every path ends with the log naming the
 // serving version.
+import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { InputError, OperationError, errorMessage } from '../common/errors';
 import { CancelledError, sleep, type JobContext } from '../common/job';
 import { redact, type Secret } from '../common/secret';
@@ -30,7 +32,8 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { PROXY_LABEL, Proxy, routeIdOf, upstreamAliasOf, type ProxyRoute } from './proxy';
+import { PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, upstreamAliasOf, type ProxyRoute } from './proxy';
+import { tlsPlanOf } from './proxyTls';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
 export interface TestedImages {
@@ -63,6 +66,8 @@ export interface DeployRequest {
   readonly stopTimeoutSeconds?: number;
   /** Overrides the environment's proxy.drainSeconds for this deploy. */
   readonly drainSeconds?: number;
+  /** Overrides proxy.maintenance.duringTasks for this deploy (`--maintenance`). */
+  readonly maintenance?: boolean;
 }
 
 export type DeployOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'cancelled';
@@ -255,6 +260,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     await appendAudit(host, env.env.stateDir, { at: now.toISOString(), action: 'deploy', deployId, who, machine: os.hostname(), env: env.name, service: service.name, version, imageId: info.id, result: 'refused', message: `preflight: ${errorMessage(e)}` }).catch(() => undefined);
     throw e;
   });
+  const maintenance = await maintenancePlan(req, service, env);
+  const tls = await tlsPlanOf(service, env);
   const lockHolder: LockHolder = { who, machine: os.hostname(), pid: process.pid, since: now.toISOString(), what: `deploy ${service.name} ${version}`, deployId, env: env.name, service: service.name, version };
   await step('lock', () => acquireLock(ctx, host, env.env.stateDir, lockHolder));
   holder = { ...lockHolder, step: 'lock' };
@@ -324,6 +331,46 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       say(ctx, `release task ${t.name}: ok`);
     }
   };
+  /**
+   * Maintenance while the release tasks run: the proxy answers the service's routes with the
+   * maintenance page from the first task until the switch (whose config load replaces it with the
+   * new version's route), so the old version never serves on a half-changed database. Every other
+   * way out of the deploy ends it in finish(); a failure to end it is said loudly.
+   */
+  let maintenanceIds: string[] | undefined;
+  const beginMaintenance = async (): Promise<void> => {
+    if (!maintenance || maintenanceIds) return;
+    const pc = await host.docker.inspectContainer(env.env.proxy.container);
+    if (!pc?.stateDetail.running) {
+      say(ctx, `maintenance: the proxy ${env.env.proxy.container} does not run on ${host.target.host} yet: nothing to put in maintenance`);
+      maintenanceIds = [];
+      return;
+    }
+    const ids = service.publish.filter((p) => p.protocol === 'tcp').map((p) => routeIdOf(req.config.project, service.name, p.host));
+    // Recorded before the load: an interrupted deploy's recover must end it even if the answer was lost.
+    await noteOnHost({ switchState: { maintenance: ids } });
+    // Until Caddy answered, any of them may be in maintenance: finish() clears them all if this throws.
+    maintenanceIds = ids;
+    maintenanceIds = await new Proxy(host.docker, env.env.proxy, host.target.host).setMaintenance(ids, maintenance.page, maintenance.retryAfterSeconds);
+    if (maintenanceIds.length) say(ctx, `maintenance: the proxy answers ${service.name} (${maintenanceIds.join(', ')}) with the maintenance page (503, Retry-After: ${maintenance.retryAfterSeconds}) until the switch`);
+    else say(ctx, `maintenance: ${service.name} has no route on the proxy yet: nothing to put in maintenance`);
+  };
+  const endMaintenance = async (): Promise<void> => {
+    if (!maintenanceIds?.length) return;
+    const ids = maintenanceIds;
+    maintenanceIds = undefined;
+    try {
+      await new Proxy(host.docker, env.env.proxy, host.target.host).clearMaintenance(ids);
+      say(ctx, `maintenance: ended for ${service.name}`);
+      await noteOnHost({ switchState: { maintenance: [] } });
+    } catch (e) {
+      const line = `MAINTENANCE PAGE STILL ON: could not end the maintenance of ${service.name} (${ids.join(', ')}) on the proxy ${env.env.proxy.container} of ${host.target.host}: ${errorMessage(e)}. Its users get the 503 page until it is cleared: run "greenlight recover --env ${env.name}${req.service ? ` --service ${service.name}` : ''}".`;
+      say(ctx, line, 'error');
+      warnings.push(line);
+      message += ` ${line}`;
+    }
+  };
+
   const hasTasks = (phase: TaskPhase): boolean =>
     (migratePhase === phase && migrations.builtin) || releaseTasksOf(req.config, env.env).some((t) => t.phase === phase);
 
@@ -384,7 +431,11 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       if (await host.docker.ensureNetwork(n.name, { [LABEL.project]: req.config.project })) say(ctx, `network: created ${n.name} on ${host.target.host}`);
     }
     if (route && (await host.docker.ensureNetwork(env.env.proxy.network, { [LABEL.role]: 'proxy' }))) say(ctx, `network: created ${env.env.proxy.network} (the proxy's) on ${host.target.host}`);
-    if (hasTasks('before-start')) await step('release tasks', () => runTasks('before-start'));
+    if (hasTasks('before-start'))
+      await step('release tasks', async () => {
+        await beginMaintenance();
+        await runTasks('before-start');
+      });
     else skip('release tasks', 'none before the start');
 
     // The new version beside the old one: its own name, no service names or published ports
@@ -394,6 +445,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     if (stale && stale.id !== old?.id) await host.docker.removeContainer(stale.id);
     const nextId = await step('start', async () => {
       const id = await host.docker.createContainer(ns);
+      if (route) await noteOnHost({ switchState: { candidateId: id, previousId: old?.id, previousVersion } });
       await host.docker.startContainer(id);
       return id;
     }, ns.name);
@@ -413,7 +465,11 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       say(ctx, `health: ${version} healthy beside the old version at ${at!.address}:${at!.port} after ${h.probes} probe(s), ${h.ms} ms`);
 
       // Tasks that asked to wait until the new version answered (phase: after-health).
-      if (hasTasks('after-health')) await step('after-health tasks', () => runTasks('after-health'));
+      if (hasTasks('after-health'))
+        await step('after-health tasks', async () => {
+          await beginMaintenance();
+          await runTasks('after-health');
+        });
       else skip('after-health tasks', 'none');
       // Last point at which cancelling is honoured: after it the switch runs to its end.
       if (ctx.signal.aborted) throw new CancelledError();
@@ -522,7 +578,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     const drainSeconds = req.drainSeconds ?? env.env.proxy.drainSeconds;
     // Probes through the proxy, as users reach the service, unless its routes cannot carry the health path.
     const healthPath = service.health.path;
-    const viaProxy = route.paths.length === 0 || route.paths.some((p) => healthPath === p || healthPath.startsWith(p.endsWith('/') ? p : `${p}/`));
+    // A port the proxy serves over HTTPS is probed at the version's own address (the probe speaks HTTP).
+    const viaProxy = !tls && (route.paths.length === 0 || route.paths.some((p) => healthPath === p || healthPath.startsWith(p.endsWith('/') ? p : `${p}/`)));
     const throughProxy = async (id: string): Promise<HealthOptions> => {
       if (!viaProxy) return healthAt(service, await endpointOf(host.docker, env, service, id, 'candidate'), id);
       const h = healthAt(service, await endpointOf(host.docker, env, service, id, 'serving'), id);
@@ -541,9 +598,15 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           oldStopped = true;
         }
-        await proxy.ensure(sctx, ports);
+        await proxy.ensure(sctx, ports, tls?.files);
+        if (tls) {
+          await proxy.installCertificates(tls.files);
+          say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
+        }
+        // Recorded before the load: a deploy killed while Caddy loads it must count as possibly switched.
+        await noteOnHost({ switchState: { routed: true } });
         for (const r of routesTo(alias, version, old?.stateDetail.running ? oldUpstream : undefined)) {
-          const { ms } = await proxy.setRoute(r);
+          const { ms } = await proxy.setRoute(r, tls?.plan);
           switched = true;
           say(ctx, `switch: the proxy sends port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${version} (${r.upstream}); config loaded in ${ms} ms`);
         }
@@ -638,6 +701,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
 
   async function finish(o: DeployOutcome): Promise<DeployResult> {
     outcome = o;
+    await endMaintenance();
     const rec: AuditRecord = {
       at: new Date().toISOString(),
       action: 'deploy',
@@ -735,4 +799,25 @@ export async function keepVersions(ctx: Ctx, host: RemoteHost, config: Greenligh
     say(ctx, `keep ${keep} versions: removed ${c.name}`);
   }
   return removed;
+}
+
+/** The maintenance page of this deploy, when it asked for one (read before anything changes). */
+async function maintenancePlan(req: DeployRequest, service: ServiceConfig, env: ResolvedEnvironment): Promise<{ page: string; retryAfterSeconds: number } | undefined> {
+  const cfg = env.env.proxy.maintenance;
+  const wanted = req.maintenance ?? cfg.duringTasks;
+  if (!wanted) return undefined;
+  if (!proxyRouteOf(service, env.env)) {
+    if (req.maintenance) throw new InputError(`--maintenance needs the proxy: ${service.name} on ${env.name} deploys with the old stop-and-swap (it has no published TCP port, proxy: false, or proxy.enabled: false)`);
+    return undefined;
+  }
+  if (!cfg.page) return { page: defaultMaintenancePage(service.name), retryAfterSeconds: cfg.retryAfterSeconds };
+  const file = path.resolve(env.root, cfg.page);
+  let page: Buffer;
+  try {
+    page = await readFile(file);
+  } catch (e) {
+    throw new InputError(`environments.${env.name}.proxy.maintenance.page: cannot read ${file}: ${errorMessage(e)}`);
+  }
+  if (page.length > 1024 * 1024) throw new InputError(`environments.${env.name}.proxy.maintenance.page: ${file} is ${page.length} bytes; a maintenance page may have at most 1 MiB`);
+  return { page: page.toString('utf8'), retryAfterSeconds: cfg.retryAfterSeconds };
 }

@@ -21,6 +21,12 @@ export interface SwitchState {
   readonly previousVersion?: string;
   /** The container of the new version (beside the old one, then under the serving name). */
   readonly newId?: string;
+  /** Proxy route ids the deploy put in maintenance (recover ends it). */
+  readonly maintenance?: readonly string[];
+  /** Proxy: the new version's container beside the old one (recover removes it unless it serves). */
+  readonly candidateId?: string;
+  /** Proxy: the route may have moved to the new version (set just before the first route load). */
+  readonly routed?: boolean;
 }
 
 export interface LockHolder {

@@ -138,6 +138,71 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   };
 }
 
+const MAINTENANCE = '-maintenance';
+
+/** The page the proxy answers while a service is in maintenance and the project gave none. */
+export function defaultMaintenancePage(service: string): string {
+  const name = service.replace(/[^A-Za-z0-9_.-]/g, '');
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>Down for maintenance</title></head>\n<body><h1>Down for maintenance</h1><p>${name} is being updated and will be back in a moment.</p></body></html>\n`;
+}
+
+/**
+ * The config with each route of `routeIds` answered by a 503 maintenance page: a route of its own
+ * (`<id>-maintenance`) with the same match, placed just before the route it covers, so the
+ * serving route itself is untouched and clearing is removing the one route. Routes the config
+ * does not have are left alone; the ids that were covered are returned.
+ */
+export function withMaintenance(config: CaddyConfig | null | undefined, routeIds: readonly string[], page: string, retryAfterSeconds: number): { config: CaddyConfig; covered: string[] } {
+  const c: CaddyConfig = structuredClone(config ?? {});
+  const covered: string[] = [];
+  for (const server of Object.values((c.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => !routeIds.some((id) => x['@id'] === `${id}${MAINTENANCE}`));
+    const out: Record<string, any>[] = [];
+    for (const r of routes) {
+      const id = String(r['@id'] ?? '');
+      if (routeIds.includes(id)) {
+        covered.push(id);
+        out.push({
+          '@id': `${id}${MAINTENANCE}`,
+          ...(r.match ? { match: structuredClone(r.match) } : {}),
+          handle: [{ handler: 'static_response', status_code: 503, headers: { 'Retry-After': [String(retryAfterSeconds)], 'Content-Type': ['text/html; charset=utf-8'], 'Cache-Control': ['no-store'] }, body: page }],
+          terminal: true,
+        });
+      }
+      out.push(r);
+    }
+    server.routes = out;
+  }
+  return { config: c, covered };
+}
+
+/** The config without the maintenance routes of `routeIds` (nothing else changes). */
+export function withoutMaintenance(config: CaddyConfig | null | undefined, routeIds: readonly string[]): CaddyConfig {
+  const c: CaddyConfig = structuredClone(config ?? {});
+  for (const server of Object.values((c.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    if (server.routes) server.routes = (server.routes as Record<string, any>[]).filter((x) => !routeIds.some((id) => x['@id'] === `${id}${MAINTENANCE}`));
+  }
+  return c;
+}
+
+/** The route ids of the config that answer with the maintenance page now. */
+export function inMaintenance(config: CaddyConfig | null | undefined): string[] {
+  const out: string[] = [];
+  for (const server of Object.values((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    for (const r of (server.routes ?? []) as Record<string, any>[]) {
+      const id = String(r['@id'] ?? '');
+      if (id.endsWith(MAINTENANCE)) out.push(id.slice(0, -MAINTENANCE.length));
+    }
+  }
+  return out;
+}
+
+/** A route of Greenlight's own beside a service's route (drain, maintenance), not one that serves. */
+function isAuxiliary(route: Record<string, any>): boolean {
+  const id = String(route['@id'] ?? '');
+  return id.endsWith('-drain') || id.endsWith(MAINTENANCE);
+}
+
 /** More specific routes first: longer paths, then host-only, then the catch-all. */
 function specificity(route: Record<string, any>): number {
   const m = (route.match?.[0] ?? {}) as { host?: string[]; path?: string[] };
@@ -145,12 +210,34 @@ function specificity(route: Record<string, any>): number {
   return (m.path ? 100_000 + longestPath : 0) + (m.host ? 10_000 : 0);
 }
 
+/** Where the proxy container keeps the certificate files Greenlight copied into it. */
+export const TLS_DIR = '/greenlight-tls';
+
+/** A certificate and key of one host name, read from the project, as they go into the proxy. */
+export interface TlsFiles {
+  readonly host: string;
+  readonly certificate: Buffer;
+  readonly key: Buffer;
+}
+
+/** The file names of a host name's certificate and key in TLS_DIR ("*" is kept: it is a plain file name character). */
+export function tlsFileNames(host: string): { certificate: string; key: string } {
+  const base = host.toLowerCase();
+  return { certificate: `${base}.crt`, key: `${base}.key` };
+}
+
+/** What withRoute needs to serve HTTPS: the TLS ports and the host names whose files are in the container. */
+export interface TlsPlan {
+  readonly ports: readonly number[];
+  readonly hosts: readonly string[];
+}
+
 /**
  * The config with `route` in place (replacing the route of the same id), on a server listening
  * on the route's port; every other route and server is kept as it was. `gracePeriodSeconds` is how
  * long Caddy lets requests in flight on the old config finish when it loads this one.
  */
-export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRoute, gracePeriodSeconds: number): CaddyConfig {
+export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRoute, gracePeriodSeconds: number, tls?: TlsPlan): CaddyConfig {
   const c: CaddyConfig = structuredClone(config ?? {});
   c.apps ??= {};
   c.apps.http ??= {};
@@ -162,8 +249,9 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   server.automatic_https = { disable: true };
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
-  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain`);
-  for (const other of routes.filter((x) => !String(x['@id'] ?? '').endsWith('-drain'))) {
+  // Switching a route also ends its maintenance: the new version answers from this load on.
+  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}`);
+  for (const other of routes.filter((x) => !isAuxiliary(x))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
@@ -171,6 +259,16 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   routes.push(...caddyRoutes(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;
+  if (tls?.ports.includes(route.port)) {
+    // An empty policy turns TLS on for the listener; Caddy picks the loaded certificate by SNI.
+    server.tls_connection_policies = [{}];
+    c.apps.tls ??= {};
+    c.apps.tls.certificates ??= {};
+    const mine = tls.hosts.map((h) => ({ certificate: `${TLS_DIR}/${tlsFileNames(h).certificate}`, key: `${TLS_DIR}/${tlsFileNames(h).key}`, tags: ['greenlight'] }));
+    // Other projects' certificates on this proxy stay; this project's are replaced by their current files.
+    const others = ((c.apps.tls.certificates.load_files ?? []) as { certificate: string }[]).filter((f) => !mine.some((m) => m.certificate === f.certificate));
+    c.apps.tls.certificates.load_files = [...others, ...mine];
+  }
   return c;
 }
 
@@ -179,7 +277,7 @@ export function routesOf(config: CaddyConfig | null | undefined): { id: string; 
   const out: { id: string; port: string; upstream: string; version?: string }[] = [];
   for (const [name, server] of Object.entries((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
     for (const r of (server.routes ?? []) as Record<string, any>[]) {
-      if (String(r['@id'] ?? '').endsWith('-drain')) continue;
+      if (isAuxiliary(r)) continue;
       const h = r.handle?.[0];
       const dyn = h?.dynamic_upstreams as { name?: string; port?: string } | undefined;
       const upstream = dyn ? `${String(dyn.name)}:${String(dyn.port)}` : String(h?.upstreams?.[0]?.dial ?? '?');
@@ -217,7 +315,7 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream: new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) }), text: () => Buffer.concat(chunks).toString() };
 }
 
-type Docker = Pick<DockerEngine, 'exec' | 'inspectContainer' | 'createContainer' | 'startContainer' | 'removeContainer' | 'ensureNetwork' | 'inspectImage' | 'pullImage'>;
+type Docker = Pick<DockerEngine, 'exec' | 'putFiles' | 'inspectContainer' | 'createContainer' | 'startContainer' | 'removeContainer' | 'ensureNetwork' | 'inspectImage' | 'pullImage'>;
 
 /** The proxy container on one host, driven through its admin API from inside it. */
 export class Proxy {
@@ -258,7 +356,7 @@ export class Proxy {
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
-  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): Promise<{ created: boolean }> {
+  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[], tls: readonly TlsFiles[] = []): Promise<{ created: boolean }> {
     if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' }, this.networkDriver === 'overlay' ? { driver: 'overlay' } : undefined)) ctx.log(`proxy: created ${this.networkDriver === 'overlay' ? 'overlay ' : ''}network ${this.cfg.network} on ${this.where}`);
     let c = await this.docker.inspectContainer(this.cfg.container);
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
@@ -294,6 +392,8 @@ export class Proxy {
     }
     c = await this.docker.inspectContainer(id);
     await this.waitAdmin();
+    // The saved config may load certificate files: the new container needs them before it loads it.
+    await this.installCertificates(tls);
     if (saved) await this.admin('POST', '/load', saved);
     ctx.log(`proxy: ${this.cfg.container} (${this.cfg.image}) runs on ${this.where}, publishing ${all.map(portKey).join(', ')}`);
     return { created: true };
@@ -334,12 +434,46 @@ export class Proxy {
    * Points the route at its upstream. Caddy loads the new config beside the old and returns once
    * the requests in flight on the old one finished (or grace_period passed).
    */
-  async setRoute(route: ProxyRoute): Promise<{ ms: number }> {
+  async setRoute(route: ProxyRoute, tls?: TlsPlan): Promise<{ ms: number }> {
     return await this.locked(async () => {
       const t0 = Date.now();
-      const next = withRoute(await this.config(), route, this.cfg.drainSeconds);
+      const next = withRoute(await this.config(), route, this.cfg.drainSeconds, tls);
       await this.admin('POST', '/load', next);
       return { ms: Date.now() - t0 };
+    });
+  }
+
+  /**
+   * Copies the certificates and keys into the proxy container (TLS_DIR, mode 0700; keys 0600) over
+   * the Docker API. Only the host names are logged, never a file's contents.
+   */
+  async installCertificates(files: readonly TlsFiles[]): Promise<void> {
+    if (!files.length) return;
+    await this.docker.putFiles(
+      this.cfg.container,
+      TLS_DIR,
+      files.flatMap((f) => [
+        { name: tlsFileNames(f.host).certificate, content: f.certificate, mode: 0o644 },
+        { name: tlsFileNames(f.host).key, content: f.key, mode: 0o600 },
+      ]),
+    );
+  }
+
+  /** Puts the routes in maintenance (one config load); returns the ids the config had. */
+  async setMaintenance(routeIds: readonly string[], page: string, retryAfterSeconds: number): Promise<string[]> {
+    return await this.locked(async () => {
+      const next = withMaintenance(await this.config(), routeIds, page, retryAfterSeconds);
+      if (next.covered.length) await this.admin('POST', '/load', next.config);
+      return next.covered;
+    });
+  }
+
+  /** Ends the maintenance of the routes (a no-op for those not in maintenance). */
+  async clearMaintenance(routeIds: readonly string[]): Promise<void> {
+    await this.locked(async () => {
+      const now = await this.config();
+      if (!inMaintenance(now).some((id) => routeIds.includes(id))) return;
+      await this.admin('POST', '/load', withoutMaintenance(now, routeIds));
     });
   }
 

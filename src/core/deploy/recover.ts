@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { errorMessage } from '../common/errors';
 import type { JobContext } from '../common/job';
-import type { GreenlightConfig, ServiceConfig } from '../config/schema';
+import { proxyRouteOf, type GreenlightConfig, type ServiceConfig } from '../config/schema';
 import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, type AuditRecord } from './audit';
 import { pickService, type ResolvedEnvironment } from './environment';
@@ -21,6 +21,7 @@ import { describeProbe } from '../common/httpProbe';
 import { waitHealthy } from './health';
 import { acquireLock, clearInterrupted, defaultWho, readInterrupted, releaseLock, type LockHolder } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
+import { PROXY_LABEL, Proxy, routeIdOf } from './proxy';
 import { listRetained } from './rollback';
 
 export interface RecoverRequest {
@@ -96,6 +97,9 @@ export async function recoverUnderLock(ctx: JobContext, host: RemoteHost, p: Rec
     await host.docker.removeContainer(c.id);
     act(`removed the leftover ${c.name}`);
   }
+
+  // An interrupted deploy through the proxy (see recoverProxy).
+  if (sw?.candidateId || sw?.maintenance?.length) await recoverProxy(ctx, host, p, sw, act);
 
   const healthOf = async (id: string): Promise<{ healthy: boolean; why: string }> => {
     const at = await endpointOf(host.docker, env, service, id, 'serving').catch(() => undefined);
@@ -177,6 +181,78 @@ export async function recoverUnderLock(ctx: JobContext, host: RemoteHost, p: Rec
   }).catch((e) => ctx.log(`audit: could not append: ${errorMessage(e)}`, 'warn'));
   ctx.log(`recover ${outcome}: ${message}`, outcome === 'failed' ? 'error' : 'info');
   return { outcome, serving, actions, message, interrupted, durationMs };
+}
+
+/**
+ * What an interrupted deploy through the proxy left, put right before the usual recovery runs:
+ * its maintenance page is ended; a candidate the route never moved to is removed (the old version
+ * never stopped serving); when the route may have moved, the safe way is back: the old version,
+ * known good and never given up by the deploy, is started if the drain had stopped it, checked
+ * healthy at its own address, the route is pointed at it again and the candidate (whose
+ * post-deploy checks never finished) is removed. Only when the old version cannot serve does the
+ * candidate stay, routed, under the serving name. A candidate already renamed to the serving name
+ * had finished the switch: the usual recovery checks it like any serving version.
+ */
+async function recoverProxy(ctx: JobContext, host: RemoteHost, p: RecoverUnderLock, sw: NonNullable<LockHolder['switchState']>, act: (line: string, level?: 'info' | 'warn' | 'error') => void): Promise<void> {
+  const env = p.environment;
+  const service = p.service;
+  const names = namesFor(p.config.project, service.name);
+  const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
+  const proxyRunning = (await host.docker.inspectContainer(env.env.proxy.container))?.stateDetail.running === true;
+  if (sw.maintenance?.length && proxyRunning) {
+    try {
+      await proxy.clearMaintenance(sw.maintenance);
+      act(`ended the maintenance page of ${sw.maintenance.join(', ')}`);
+    } catch (e) {
+      act(`MAINTENANCE PAGE STILL ON: could not end the maintenance of ${sw.maintenance.join(', ')} on ${env.env.proxy.container}: ${errorMessage(e)}`, 'error');
+    }
+  }
+  const cand = sw.candidateId ? await host.docker.inspectContainer(sw.candidateId) : undefined;
+  if (!cand || cand.name === names.current) return;
+  const candVersion = cand.labels[LABEL.version] ?? cand.id.slice(0, 12);
+  if (!sw.routed) {
+    await host.docker.removeContainer(cand.id);
+    act(`removed the candidate ${candVersion} (${cand.name}); the route never moved to it`);
+    return;
+  }
+  const route = proxyRouteOf(service, env.env);
+  const old = sw.previousId ? await host.docker.inspectContainer(sw.previousId) : undefined;
+  const oldUpstream = old?.labels[PROXY_LABEL.upstream];
+  const ports = service.publish.filter((x) => x.protocol === 'tcp');
+  if (route && old && oldUpstream && proxyRunning) {
+    const oldVersion = old.labels[LABEL.version] ?? old.id.slice(0, 12);
+    if (!old.stateDetail.running) {
+      await host.docker.startContainer(old.id);
+      act(`started ${oldVersion} again (the interrupted deploy had drained and stopped it)`);
+    }
+    const at = await endpointOf(host.docker, env, service, old.id, 'candidate').catch(() => undefined);
+    const h = at ? await waitHealthy(ctx, host, healthAt(service, at, old.id), 'recover health (previous version)') : undefined;
+    if (h?.healthy) {
+      for (const x of ports) {
+        await proxy.setRoute({ id: routeIdOf(p.config.project, service.name, x.host), port: x.host, hosts: route.hosts, paths: route.paths, upstream: `${oldUpstream}:${x.container}`, service: service.name, version: oldVersion });
+      }
+      act(`pointed the proxy route back at ${oldVersion}: the interrupted deploy of ${candVersion} never finished its checks`);
+      await host.docker.removeContainer(cand.id);
+      act(`removed the candidate ${candVersion} (${cand.name})`);
+      if (old.name !== names.current) {
+        const squatter = await host.docker.inspectContainer(names.current);
+        if (!squatter) await host.docker.renameContainer(old.id, names.current);
+      }
+      return;
+    }
+    act(`${oldVersion} is not healthy (${h ? `${h.reason}; ${describeProbe(h.last)}` : 'it has no address'}); the route stays on ${candVersion}`, 'error');
+  }
+  // Nothing to go back to: the candidate keeps the route and takes the serving name, for the usual checks below.
+  if (!(await host.docker.inspectContainer(names.current))) {
+    await host.docker.renameContainer(cand.id, names.current);
+    act(`${candVersion} keeps the route and takes the serving name ${names.current}`);
+  } else if (old && old.name === names.current) {
+    const parked = names.previous(old.labels[LABEL.version] ?? old.id.slice(0, 12));
+    await host.docker.stopContainer(old.id, 10);
+    await host.docker.renameContainer(old.id, (await host.docker.inspectContainer(parked)) ? `${parked}-${p.deployId}` : parked);
+    await host.docker.renameContainer(cand.id, names.current);
+    act(`${candVersion} keeps the route and takes the serving name ${names.current}; the old version is parked`);
+  }
 }
 
 /** The host-side guard of one switch: disarmed by the deploy once the switch ended either way. */

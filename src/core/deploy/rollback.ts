@@ -17,6 +17,7 @@ import { waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
 import { PROXY_LABEL, Proxy, routeIdOf, type ProxyRoute } from './proxy';
+import { tlsPlanOf } from './proxyTls';
 import type { ResolvedEnvironment as Env } from './environment';
 
 export interface RollbackRequest {
@@ -163,7 +164,13 @@ async function proxyRollback(
     await host.docker.stopContainer(target.id, 5);
     return { outcome: 'failed', from: o.from, to: o.to, serving: o.from ?? 'none', message: `${o.to} did not become healthy (${h.reason}; ${describeProbe(h.last)}); the proxy never moved: ${o.from ?? 'nothing'} still serving`, rollbackMs: Date.now() - o.started, migrationsSince: o.since };
   }
-  await proxy.ensure(ctx, ports);
+  // A proxy re-created to publish a port gets the certificate files again before it loads its routes.
+  // A rollback is never refused for them: unreadable files only matter if the proxy is re-created.
+  const tls = await tlsPlanOf(service, env).catch((e: unknown) => {
+    ctx.log(`rollback: the certificate files cannot be read (${errorMessage(e)}); a re-created proxy would serve HTTPS without them`, 'warn');
+    return undefined;
+  });
+  await proxy.ensure(ctx, ports, tls?.files);
   for (const r of routesTo(upstream, o.to)) await proxy.setRoute(r);
   ctx.log(`rollback: the proxy sends ${service.name} requests to ${o.to} (${upstream})`);
   if (cur) {

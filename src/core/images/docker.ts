@@ -198,6 +198,11 @@ export interface DockerEngine {
   logLines(id: string, tail: number): Promise<LogLine[]>;
   /** Streams the container's log lines into `out` (stdout and stderr kept apart) until done or aborted. */
   streamLogs(id: string, opts: LogsOptions, out: OutputStreams): Promise<void>;
+  /**
+   * Writes files into a container's file system (`docker cp`, the engine's put-archive): each under
+   * `dir`, which is created (mode 0700) when missing, with its own mode. Contents never reach a log.
+   */
+  putFiles(id: string, dir: string, files: readonly { readonly name: string; readonly content: Buffer; readonly mode: number }[]): Promise<void>;
   /** Runs argv (never a shell string) inside the running container; resolves to its exit code. */
   exec(id: string, argv: readonly string[], out: OutputStreams, signal?: AbortSignal): Promise<number>;
   /** The image, environment, network and mounts of a container; undefined when there is none. */

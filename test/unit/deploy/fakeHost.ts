@@ -40,6 +40,8 @@ export class FakeHost {
   readonly containers = new Map<string, FakeContainer>();
   readonly networks = new Set<string>();
   readonly images = new Map<string, ImageInfo>();
+  /** Files written into containers (putFiles), by "<container>:<path>". */
+  readonly files = new Map<string, { content: Buffer; mode: number }>();
   /** Caddy's config as the proxy container's admin API holds it (POST /load replaces it). */
   proxyConfig: unknown = null;
 
@@ -168,6 +170,9 @@ export class FakeHost {
     logLines: async (): Promise<LogLine[]> => [],
     streamLogs: async () => undefined,
     // The proxy container's admin API through busybox wget, as src/core/deploy/proxy.ts drives it.
+    putFiles: async (id, dir, files) => {
+      for (const f of files) this.files.set(`${id}:${dir}/${f.name}`, { content: f.content, mode: f.mode });
+    },
     exec: async (id, argv, out) => {
       if (argv[1] === 'mkdir' || argv[1] === 'rmdir') return 0;
       if (argv[1] !== 'wget') return 0;
@@ -175,7 +180,7 @@ export class FakeHost {
       const post = argv.indexOf('--post-data');
       if (post >= 0) {
         this.proxyConfig = JSON.parse(argv[post + 1]!);
-        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams[0].dial));
+        const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams?.[0]?.dial ?? r.handle[0].handler));
         this.calls.push(`proxy load ${dials.join(' ')}`);
       } else if (url.endsWith('/config/')) out.stdout.write(JSON.stringify(this.proxyConfig) + '\n');
       else if (url.endsWith('/reverse_proxy/upstreams')) out.stdout.write('[]\n');

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
-import { caddyRoute, proxySpec, routesOf, upstreamAliasOf, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
+import { certificateCovers } from '../../../src/core/deploy/proxyTls';
+import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
 import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
 
 const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api-v2-abc123:3000', service: 'api', version: 'v2', ...over });
@@ -48,6 +49,71 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
   test('two services claiming the same hosts and paths on one port are refused with what to change', () => {
     const c = withRoute(null, route({ id: 'gl-shop-web-80' }), 30);
     assert.throws(() => withRoute(c, route(), 30), /already sends the same hosts and paths to gl-shop-web-80: give api its own proxy\.hosts or proxy\.paths/);
+  });
+
+  test('maintenance: a 503 page with Retry-After, matched like the route it covers and placed before it; the switch or clearing removes it and nothing else', () => {
+    let c = withRoute(null, route({ id: 'gl-shop-web-80', upstream: 'web-v1:80' }), 30);
+    c = withRoute(c, route({ hosts: ['shop.example.com'], paths: ['/api'] }), 30);
+    const before = structuredClone(c);
+    const m = withMaintenance(c, ['gl-shop-api-80', 'gl-shop-api-81'], '<h1>soon</h1>', 45);
+    assert.deepEqual(m.covered, ['gl-shop-api-80'], 'only routes the config has are covered');
+    assert.deepEqual(c, before, 'the input config is not changed');
+    const routes = m.config.apps.http.servers['greenlight-80'].routes as Record<string, any>[];
+    assert.deepEqual(routes.map((r) => r['@id']), ['gl-shop-api-80-maintenance', 'gl-shop-api-80', 'gl-shop-web-80']);
+    assert.deepEqual(routes[0], {
+      '@id': 'gl-shop-api-80-maintenance',
+      match: [{ host: ['shop.example.com'], path: ['/api', '/api/*'] }],
+      handle: [{ handler: 'static_response', status_code: 503, headers: { 'Retry-After': ['45'], 'Content-Type': ['text/html; charset=utf-8'], 'Cache-Control': ['no-store'] }, body: '<h1>soon</h1>' }],
+      terminal: true,
+    });
+    assert.deepEqual(inMaintenance(m.config), ['gl-shop-api-80']);
+    assert.deepEqual(routesOf(m.config), routesOf(c), 'the health view still names the serving versions');
+    assert.deepEqual(withMaintenance(m.config, ['gl-shop-api-80'], 'x', 1).config.apps.http.servers['greenlight-80'].routes.length, 3, 'setting it twice keeps one maintenance route');
+    assert.deepEqual(withoutMaintenance(m.config, ['gl-shop-api-80']), c, 'clearing gives back the config as it was');
+    const switched = withRoute(m.config, route({ hosts: ['shop.example.com'], paths: ['/api'], upstream: 'shop-api-v3-cccccc:3000', version: 'v3' }), 30);
+    assert.deepEqual(inMaintenance(switched), [], 'the switch to the new version ends the maintenance in the same load');
+    // A catch-all route gets a catch-all maintenance route, still before it.
+    const all = withMaintenance(withRoute(null, route(), 30), ['gl-shop-api-80'], 'p', 30).config.apps.http.servers['greenlight-80'].routes as Record<string, any>[];
+    assert.deepEqual(all.map((r) => [r['@id'], r.match]), [['gl-shop-api-80-maintenance', undefined], ['gl-shop-api-80', undefined]]);
+    assert.match(defaultMaintenancePage('api<script>'), /apiscript is being updated/);
+  });
+
+  test('maintenance config: off by default, a page file and Retry-After when asked, bad values refused', () => {
+    assert.deepEqual(parse({ publish: ['80:3000'] }).environments.production!.proxy.maintenance, { duringTasks: false, retryAfterSeconds: 30 });
+    assert.deepEqual(parse({ publish: ['80:3000'] }, { proxy: { maintenance: { duringTasks: true, page: 'ops/maintenance.html' } } }).environments.production!.proxy.maintenance, { duringTasks: true, page: 'ops/maintenance.html', retryAfterSeconds: 30 });
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { duringTasks: 'yes' } } }), /duringTasks/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { retryAfterSeconds: 0 } } }), /retryAfterSeconds/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { page: '' } } }), /page/);
+    assert.throws(() => parse({ publish: ['80:3000'] }, { proxy: { maintenance: { during: true } } }), /during/);
+  });
+
+  test('TLS: a TLS port gets a TLS listener and the certificate files of its host names; other ports and other projects\' certificates are kept', () => {
+    const tls = { ports: [443], hosts: ['shop.example.com'] };
+    let c = withRoute(null, route({ id: 'gl-other-web-443', port: 443, hosts: ['other.example.com'] }), 30, { ports: [443], hosts: ['other.example.com'] });
+    c = withRoute(c, route({ port: 443, id: 'gl-shop-api-443', hosts: ['shop.example.com'] }), 30, tls);
+    c = withRoute(c, route({ port: 80, hosts: ['shop.example.com'] }), 30, tls);
+    assert.deepEqual(c.apps.http.servers['greenlight-443'].tls_connection_policies, [{}]);
+    assert.equal(c.apps.http.servers['greenlight-80'].tls_connection_policies, undefined, 'port 80 stays plain HTTP');
+    assert.deepEqual(c.apps.tls.certificates.load_files, [
+      { certificate: '/greenlight-tls/other.example.com.crt', key: '/greenlight-tls/other.example.com.key', tags: ['greenlight'] },
+      { certificate: '/greenlight-tls/shop.example.com.crt', key: '/greenlight-tls/shop.example.com.key', tags: ['greenlight'] },
+    ]);
+    const again = withRoute(c, route({ port: 443, id: 'gl-shop-api-443', hosts: ['shop.example.com'], upstream: 'v3:3000' }), 30);
+    assert.deepEqual(again.apps.tls, c.apps.tls, 'a switch without a TLS plan (rollback) keeps the certificates');
+    assert.deepEqual(again.apps.http.servers['greenlight-443'].tls_connection_policies, [{}]);
+  });
+
+  test('TLS: which certificate name covers a host; the config refuses a bad host name or an empty list', () => {
+    assert.ok(certificateCovers('shop.example.com', 'SHOP.example.com'));
+    assert.ok(certificateCovers('*.example.com', 'shop.example.com'));
+    assert.ok(!certificateCovers('*.example.com', 'a.shop.example.com'), 'a wildcard covers one label');
+    assert.ok(!certificateCovers('*.example.com', 'example.com'));
+    assert.ok(!certificateCovers('shop.example.com', 'www.example.com'));
+    const ok = parse({ publish: ['443:3000'], proxy: { hosts: ['shop.example.com'] } }, { proxy: { tls: { certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } } } } });
+    assert.deepEqual(ok.environments.production!.proxy.tls, { ports: [443], certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } } });
+    assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: { 'bad host': { certificate: 'c', key: 'k' } } } } }), /host name such as/);
+    assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: {} } } }), /at least one host name/);
+    assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: { 'a.example.com': { certificate: 'c' } } } } }), /key/);
   });
 
   test('the version alias is unique per deploy and one DNS label long at most', () => {

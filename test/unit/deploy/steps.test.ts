@@ -3,6 +3,8 @@ import type { JobContext } from '../../../src/core/common/job';
 import { configSchema } from '../../../src/core/config/schema';
 import { deploy, type DeployResult, type TestedImages } from '../../../src/core/deploy/deploy';
 import { resolveEnvironment } from '../../../src/core/deploy/environment';
+import { recover } from '../../../src/core/deploy/recover';
+import { inMaintenance } from '../../../src/core/deploy/proxy';
 import type { DockerEngine, ImageInfo } from '../../../src/core/images/docker';
 import { FakeHost, type Policy } from './fakeHost';
 
@@ -154,7 +156,7 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
   suite('behind the proxy (the default for published ports)', () => {
     const service = { networks: [{ name: 'appnet', aliases: ['backend'] }], publish: ['8080:3000'] };
     const dialOf = (fake: FakeHost): string =>
-      String(((fake.proxyConfig as any)?.apps?.http?.servers?.['greenlight-8080']?.routes as any[]).find((r) => !String(r['@id']).endsWith('-drain'))?.handle?.[0]?.upstreams?.[0]?.dial);
+      String(((fake.proxyConfig as any)?.apps?.http?.servers?.['greenlight-8080']?.routes as any[]).find((r) => !/-(drain|maintenance)$/.test(String(r['@id'])))?.handle?.[0]?.upstreams?.[0]?.dial);
 
     test('a deploy starts the new version beside the old, points the route at it, drains and stops the old one; no stop before the route moved', async () => {
       const fake = await withV1(healthy, configWith(service));
@@ -211,6 +213,103 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
         assert.ok(!fake.calls.includes('stop shop-api'), fake.calls.join(', '));
         assert.equal(fake.serving('shop-api'), 'v1');
         assert.equal(fake.byName('shop-api-v-v2'), undefined);
+      } finally {
+        fake.close();
+      }
+    });
+
+    /**
+     * Starts a deploy of v2 that stops for good (a dead client) when `freeze` says so, then runs
+     * `greenlight recover --break-lock` as a user would; returns its result.
+     */
+    const interruptedThenRecover = async (fake: FakeHost, freeze: (method: 'startContainer' | 'stopContainer' | 'renameContainer', id: string) => boolean, config = configWith(service)) => {
+      const d = fake.docker as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      let frozen!: () => void;
+      const reached = new Promise<void>((r) => (frozen = r));
+      for (const m of ['startContainer', 'stopContainer', 'renameContainer'] as const) {
+        const orig = d[m]!;
+        d[m] = (id: unknown, ...rest: unknown[]) => {
+          if (freeze(m, String(id))) {
+            frozen();
+            return new Promise(() => undefined);
+          }
+          return orig(id, ...rest);
+        };
+        // Recovery runs with a working engine again.
+        void reached.then(() => (d[m] = orig));
+      }
+      void run(fake, config, IMAGE, 'v2');
+      await reached;
+      return await recover(quiet(), fake.asRemoteHost(), { config, environment: resolveEnvironment(config, fake.home, 'production'), breakLock: true, who: 'test' });
+    };
+
+    test('recover after a deploy died before the switch: the candidate is removed, the route never moved, the old version serves', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const before = dialOf(fake);
+        const r = await interruptedThenRecover(fake, (m, id) => m === 'startContainer' && fake.containers.get(id)?.name === 'shop-api-v-v2');
+        assert.equal(r.outcome, 'kept', r.message);
+        assert.equal(r.serving, 'v1');
+        assert.match(r.actions.join('\n'), /removed the candidate v2 \(shop-api-v-v2\); the route never moved to it/);
+        assert.equal(fake.byName('shop-api-v-v2'), undefined);
+        assert.equal(dialOf(fake), before);
+        assert.equal(fake.serving('shop-api'), 'v1');
+      } finally {
+        fake.close();
+      }
+    });
+
+    test('recover after a deploy died after the switch, while draining: the route points back at the old version and the candidate is removed', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const before = dialOf(fake);
+        const v1Id = fake.byName('shop-api')!.id;
+        const r = await interruptedThenRecover(fake, (m, id) => m === 'stopContainer' && id === v1Id);
+        assert.notEqual(dialOf(fake), 'undefined');
+        assert.equal(r.outcome, 'kept', r.message);
+        assert.equal(r.serving, 'v1');
+        assert.match(r.actions.join('\n'), /pointed the proxy route back at v1/);
+        assert.equal(dialOf(fake), before, 'the route dials v1 again');
+        assert.equal(fake.byName('shop-api-v-v2'), undefined, 'the candidate is gone');
+        assert.equal(fake.serving('shop-api'), 'v1');
+      } finally {
+        fake.close();
+      }
+    });
+
+    test('recover after a deploy died after the old version stopped: it is started again, routed to, and the candidate removed', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const before = dialOf(fake);
+        const v1Id = fake.byName('shop-api')!.id;
+        // Frozen when the drained and stopped v1 is about to be parked: v2 took the route, v1 is down.
+        const r = await interruptedThenRecover(fake, (m, id) => m === 'renameContainer' && id === v1Id);
+        assert.equal(r.serving, 'v1', r.message);
+        assert.match(r.actions.join('\n'), /started v1 again[\s\S]*pointed the proxy route back at v1/);
+        assert.equal(fake.byName('shop-api')!.id, v1Id);
+        assert.equal(dialOf(fake), before);
+        assert.equal(fake.byName('shop-api-v-v2'), undefined);
+      } finally {
+        fake.close();
+      }
+    });
+
+    test('recover after a deploy died in a release task under maintenance: the maintenance page is ended, the old version serves', async () => {
+      const fake = await withV1(healthy, configWith(service));
+      try {
+        const base = configWith(service, [{ name: 'seed', command: ['seed'] }]);
+        const env = base.environments.production!;
+        const config = { ...base, environments: { production: { ...env, proxy: { ...env.proxy, maintenance: { duringTasks: true, retryAfterSeconds: 9 } } } } };
+        let sawMaintenance = false;
+        const r = await interruptedThenRecover(fake, (m, id) => {
+          const frozen = m === 'startContainer' && /seed/.test(fake.containers.get(id)?.name ?? '');
+          if (frozen) sawMaintenance = inMaintenance(fake.proxyConfig as Record<string, any>).length > 0;
+          return frozen;
+        }, config);
+        assert.ok(sawMaintenance, 'the route was in maintenance while the task ran');
+        assert.match(r.actions.join('\n'), /ended the maintenance page of gl-shop-api-8080/);
+        assert.deepEqual(inMaintenance(fake.proxyConfig as Record<string, any>), []);
+        assert.equal(r.serving, 'v1', r.message);
       } finally {
         fake.close();
       }

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import Docker from 'dockerode';
+import { pack } from 'tar-stream';
 import { OperationError } from '../../common/errors';
 import { CancelledError } from '../../common/job';
 import { Secret } from '../../common/secret';
@@ -483,6 +484,22 @@ class DockerodeEngine implements DockerEngine {
       if (opts.signal?.aborted) throw new CancelledError();
       if (notFound(e)) throw new OperationError(`docker (${this.where}): no container ${id}`);
       throw apiError(this.where, `logs ${id}`, e);
+    }
+  }
+
+  async putFiles(id: string, dir: string, files: readonly { readonly name: string; readonly content: Buffer; readonly mode: number }[]): Promise<void> {
+    if (!dir.startsWith('/') || dir.split('/').includes('..')) throw new OperationError(`putFiles: ${dir} is not an absolute directory path`);
+    for (const f of files) if (!/^[A-Za-z0-9_.*-]+$/.test(f.name) || f.name === '.' || f.name === '..') throw new OperationError(`putFiles: "${f.name}" is not a plain file name`);
+    // The archive is unpacked at / with the directory as its first entry, so the engine creates it.
+    const rel = dir.replace(/^\/+|\/+$/g, '');
+    const tar = pack();
+    tar.entry({ name: `${rel}/`, type: 'directory', mode: 0o700 });
+    for (const f of files) tar.entry({ name: `${rel}/${f.name}`, mode: f.mode, size: f.content.length }, f.content);
+    tar.finalize();
+    try {
+      await this.docker.getContainer(id).putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' });
+    } catch (e) {
+      throw apiError(this.where, `put ${files.length} file(s) into ${dir} of ${id}`, e);
     }
   }
 

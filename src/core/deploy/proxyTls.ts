@@ -1,0 +1,59 @@
+// The user's own certificate files for the proxy's HTTPS ports: which host names of a service need
+// one, read and checked on the developer's machine before a deploy or rollback changes anything.
+// The files go into the proxy container through Proxy.installCertificates (src/core/deploy/proxy.ts).
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { InputError, errorMessage } from '../common/errors';
+import { proxyRouteOf, type ServiceConfig } from '../config/schema';
+import type { ResolvedEnvironment } from './environment';
+import type { TlsFiles, TlsPlan } from './proxy';
+
+/** Whether `pattern` ("shop.example.com", "*.example.com") is a certificate name that covers `host`. */
+export function certificateCovers(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase();
+  if (p === h) return true;
+  if (!p.startsWith('*.')) return false;
+  const rest = h.slice(h.indexOf('.') + 1);
+  return h.indexOf('.') > 0 && rest === p.slice(2) && !h.startsWith('*');
+}
+
+/**
+ * The certificate files of a service the proxy serves over HTTPS (it publishes one of
+ * proxy.tls.ports), read before anything changes; undefined when it publishes none. Every host
+ * name of its route needs a certificate: a TLS listener without one would fail every handshake.
+ */
+export async function tlsPlanOf(service: ServiceConfig, env: ResolvedEnvironment): Promise<{ plan: TlsPlan; files: TlsFiles[] } | undefined> {
+  const tls = env.env.proxy.tls;
+  const route = proxyRouteOf(service, env.env);
+  if (!tls || !route) return undefined;
+  const tlsPorts = service.publish.filter((p) => p.protocol === 'tcp' && tls.ports.includes(p.host)).map((p) => p.host);
+  if (!tlsPorts.length) return undefined;
+  const where = `environments.${env.name}.proxy.tls`;
+  if (!route.hosts.length) throw new InputError(`${service.name} publishes ${tlsPorts.join(', ')}, a port of ${where}.ports, but names no proxy.hosts: HTTPS needs the host names its certificates are for (services[].proxy.hosts)`);
+  const names = Object.keys(tls.certificates);
+  const used = new Set<string>();
+  for (const h of route.hosts) {
+    const name = names.find((n) => n.toLowerCase() === h.toLowerCase()) ?? names.find((n) => certificateCovers(n, h));
+    if (!name) throw new InputError(`${service.name} answers HTTPS on port ${tlsPorts.join(', ')} for ${h}, but ${where}.certificates has no certificate for it (have: ${names.join(', ')})`);
+    used.add(name);
+  }
+  const files: TlsFiles[] = [];
+  for (const name of used) {
+    const c = tls.certificates[name]!;
+    const read = async (what: 'certificate' | 'key', file: string): Promise<Buffer> => {
+      const abs = path.resolve(env.root, file);
+      let b: Buffer;
+      try {
+        b = await readFile(abs);
+      } catch (e) {
+        throw new InputError(`${where}.certificates["${name}"].${what}: cannot read ${abs}: ${errorMessage(e)}`);
+      }
+      const marker = what === 'key' ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/;
+      if (!marker.test(b.toString('latin1'))) throw new InputError(`${where}.certificates["${name}"].${what}: ${abs} is not a PEM ${what === 'key' ? 'private key' : 'certificate'} (no "-----BEGIN ${what === 'key' ? '… PRIVATE KEY' : 'CERTIFICATE'}-----" line)`);
+      return b;
+    };
+    files.push({ host: name, certificate: await read('certificate', c.certificate), key: await read('key', c.key) });
+  }
+  return { plan: { ports: tls.ports, hosts: [...used] }, files };
+}
