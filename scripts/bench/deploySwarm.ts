@@ -7,11 +7,11 @@
 //  - Anchor: the same rolling update with the swarm's own CLI on the manager, the image already in
 //    the cluster registry: `docker service update --image <ref@digest> --detach=false`.
 // Failed requests under load during the update are measured by the swarm-proxy bench, not here.
-// Writes docs/benchmarks.d/swarm-views.md (--no-write leaves it alone).
+// Writes the deploy-swarm section of docs/benchmarks.md (--no-write leaves it alone).
 // Run: npm run bench -- deploySwarm   (also part of `npm run bench -- deploy`); BENCH_ROUNDS=n.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../../src/core/images/ledger';
@@ -20,7 +20,7 @@ import { imageOnCluster, swarmbed } from '../../test/integration/swarm/swarmbed'
 import Docker from 'dockerode';
 import { RemoteHost } from '../../src/core/ship/remoteHost';
 import { recordingContext } from '../../test/integration/deploy/bed';
-import { median } from './_report';
+import { median, replaceSection } from './_report';
 import { configSchema } from '../../src/core/config/schema';
 import { swarmServiceSpec } from '../../src/core/deploy/swarm';
 import { serviceSpec } from '../../src/core/images/adapters/dockerodeAdapter';
@@ -134,9 +134,9 @@ void (async () => {
   ];
   console.log(`\n${lines.join('\n')}`);
   if (WRITE) {
-    mkdirSync(path.join(root, 'docs/benchmarks.d'), { recursive: true });
-    writeFileSync(path.join(root, 'docs/benchmarks.d/swarm-views.md'), lines.join('\n'));
-    console.log('written: docs/benchmarks.d/swarm-views.md');
+    const doc = path.join(root, 'docs/benchmarks.md');
+    writeFileSync(doc, replaceSection(readFileSync(doc, 'utf8'), 'deploy-swarm', lines.join('\n')));
+    console.log('written: docs/benchmarks.md (section deploy-swarm)');
   }
 })().catch((e: unknown) => {
   console.error(`deploySwarm bench: ${(e as Error).stack ?? String(e)}`);

@@ -3,12 +3,12 @@
 // test/testbed/proxyImage.sh, routing to tasks.<service>) is updated start-first, one task at a
 // time, while 50 keep-alive clients send 20,000 GETs to the manager's published port; then an
 // update whose health fails is rolled back under the same load. Reports failed requests, p50/p99
-// latency and the update's time per case, and writes docs/benchmarks.d/swarm-proxy.md (--no-write
+// latency and the update's time per case, and writes the deploy-swarm-proxy section of docs/benchmarks.md (--no-write
 // leaves it alone).
 // Run: npm run bench -- deploy   (runs every deploy* bench; `npm run bench -- deploySwarmProxy` runs this one)
 //      BENCH_SWARM_REQUESTS=n BENCH_SWARM_CLIENTS=n BENCH_SWARM_RATE=n (requests per second) to change the load.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -22,6 +22,7 @@ import { buildAppImage } from '../../test/integration/deploy/appImages';
 import { recordingContext } from '../../test/integration/deploy/bed';
 import { proxyImageOnManager, swarmbed } from '../../test/integration/swarm/swarmbed';
 import { describeLoad, runLoad, type LoadResult } from '../../test/load/loadGenerator';
+import { replaceSection } from './_report';
 
 const root = path.resolve(__dirname, '../..');
 const REQUESTS = Number(process.env.BENCH_SWARM_REQUESTS ?? 20000);
@@ -135,9 +136,9 @@ void (async () => {
   ];
   console.log(`\n${lines.join('\n')}`);
   if (WRITE) {
-    mkdirSync(path.join(root, 'docs/benchmarks.d'), { recursive: true });
-    writeFileSync(path.join(root, 'docs/benchmarks.d/swarm-proxy.md'), lines.join('\n'));
-    console.log('written: docs/benchmarks.d/swarm-proxy.md');
+    const doc = path.join(root, 'docs/benchmarks.md');
+    writeFileSync(doc, replaceSection(readFileSync(doc, 'utf8'), 'deploy-swarm-proxy', lines.join('\n')));
+    console.log('written: docs/benchmarks.md (section deploy-swarm-proxy)');
   }
 })().catch((e: unknown) => {
   console.error(`deploySwarmProxy bench: ${(e as Error).stack ?? String(e)}`);
