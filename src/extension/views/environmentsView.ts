@@ -168,7 +168,7 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
         const st = await this.status.get(e.name);
         // A swarm: nodes, services with replicas per version, releases instead of one container per service.
         const live: EnvironmentsNode[] = st.reachable && st.swarm
-          ? [...swarmRows(e.name, st).map((row): EnvironmentsNode => ({ kind: 'swarm', row })), { kind: 'lock', env: e.name, status: st }, { kind: 'deploys', env: e.name, recent: st.recent }]
+          ? [...swarmRows(e.name, st, vscode.l10n.t).map((row): EnvironmentsNode => ({ kind: 'swarm', row })), { kind: 'lock', env: e.name, status: st }, { kind: 'deploys', env: e.name, recent: st.recent }]
           : st.reachable
           ? [
               ...st.services.map((service): EnvironmentsNode => ({ kind: 'service', env: e.name, service, checkedAt: st.checkedAt })),
