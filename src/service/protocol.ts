@@ -4,6 +4,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { MigrationsSince, RollbackResult } from '../core/deploy/rollback';
 import type { ServiceStatus } from '../core/deploy/status';
+import type { ProxyHealth } from '../core/deploy/proxy';
 import type { SwarmStatus } from '../core/deploy/swarmStatus';
 import type { HostContainer } from '../core/deploy/hostContainers';
 import type { ImageRow } from '../core/images/listImages';
@@ -235,6 +236,8 @@ export interface EnvironmentStatusDto {
   readonly containersProblem?: string;
   /** A swarm environment: nodes, replicas per version, release history (src/core/deploy/swarmStatus.ts). */
   readonly swarm?: SwarmStatus;
+  /** The host's proxy: container state, routes with in-flight and failed requests (src/core/deploy/proxy.ts ProxyHealth); absent without a proxy container. */
+  readonly proxy?: ProxyHealth;
 }
 /** A container on an environment's host as src/core/deploy/hostContainers.ts lists it. */
 export type HostContainerDto = HostContainer;

@@ -45,8 +45,29 @@ function printStatus(io: CliIo, st: EnvironmentStatus): void {
     const health = x.healthy ? c.green(x.health) : x.health === '-' ? x.health : c.red(x.health);
     io.out(`  ${x.service}: ${x.version ?? '-'} ${x.state}${up}${x.startedAt ? ` (since ${x.startedAt})` : ''}, health ${health}; retained: ${x.retained.join(', ') || 'none'}${x.proxy ? `; proxy → ${x.proxy}` : ''}`);
   }
+  printProxy(io, st);
   io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
   for (const a of st.recent.slice(0, 5)) io.out(`  ${a.at} ${a.action} ${a.service ?? ''} ${a.version ?? ''} ${a.result} by ${a.who}${a.backupId ? ` (backup ${a.backupId})` : ''}`);
+}
+
+/** The host's proxy, as the Environments view shows it: state and route count, then one line per route. */
+export function proxyLines(st: Pick<EnvironmentStatus, 'proxy'>): string[] {
+  const p = st.proxy;
+  if (!p) return [];
+  const routes = p.problem ? `routes unreadable: ${p.problem}` : `${p.routes.length} route${p.routes.length === 1 ? '' : 's'}`;
+  return [
+    `  proxy (Caddy) ${p.container}: ${p.running ? `running · ${routes}` : p.state}`,
+    ...p.routes.map((r) => `    ${r.match} → ${r.version ?? r.upstream}: ${r.inFlight} in flight, ${r.fails} failed${r.maintenance ? ' (maintenance page)' : ''}`),
+  ];
+}
+
+function printProxy(io: CliIo, st: EnvironmentStatus): void {
+  const c = colorsOf(io).out;
+  const p = st.proxy;
+  proxyLines(st).forEach((line, i) => {
+    const bad = i === 0 ? !!p && (!p.running || !!p.problem) : (p?.routes[i - 1]?.fails ?? 0) > 0;
+    io.out(bad ? (i === 0 ? c.red(line) : c.yellow(line)) : line);
+  });
 }
 
 /** A swarm environment: nodes, each service's replicas per version, the lock, the release history. */
@@ -67,6 +88,7 @@ function printSwarm(io: CliIo, st: EnvironmentStatus): void {
     for (const v of s.versions) io.out(`      ${v.version}: ${v.running} running, ${v.desired} desired (${v.image})`);
     if (s.lastError && !ok) io.out(`      last task error: ${s.lastError}`);
   }
+  printProxy(io, st);
   io.out(`  lock: ${st.lock === undefined ? 'free' : typeof st.lock === 'string' ? st.lock : `${st.lock.who} on ${st.lock.machine} since ${st.lock.since} (${st.lock.what})`}`);
   io.out(`  releases (newest first):${sw.releases.length ? '' : ' none recorded'}`);
   for (const r of sw.releases.slice(0, 5)) io.out(`    ${releaseLine(r)}`);

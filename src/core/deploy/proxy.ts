@@ -273,18 +273,89 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
 }
 
 /** Where each route of the config sends its requests: route id → upstream, for the health view. */
-export function routesOf(config: CaddyConfig | null | undefined): { id: string; port: string; upstream: string; version?: string }[] {
-  const out: { id: string; port: string; upstream: string; version?: string }[] = [];
+export function routesOf(config: CaddyConfig | null | undefined): { id: string; port: string; hosts: string[]; paths: string[]; upstream: string; version?: string }[] {
+  const out: { id: string; port: string; hosts: string[]; paths: string[]; upstream: string; version?: string }[] = [];
   for (const [name, server] of Object.entries((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
     for (const r of (server.routes ?? []) as Record<string, any>[]) {
       if (isAuxiliary(r)) continue;
       const h = r.handle?.[0];
       const dyn = h?.dynamic_upstreams as { name?: string; port?: string } | undefined;
       const upstream = dyn ? `${String(dyn.name)}:${String(dyn.port)}` : String(h?.upstreams?.[0]?.dial ?? '?');
-      out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), upstream, version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
+      const m = (r.match?.[0] ?? {}) as { host?: string[]; path?: string[] };
+      // caddyRoute matched "/api" as "/api" and "/api/*", and "/" as "/*": the prefixes the project wrote.
+      const paths = [...new Set((m.path ?? []).map((p) => p.replace(/\/\*$/, '') || '/'))];
+      out.push({ id: String(r['@id'] ?? '?'), port: name.replace(/^greenlight-/, ''), hosts: [...(m.host ?? [])], paths, upstream, version: h?.headers?.response?.set?.['X-Greenlight-Version']?.[0] });
     }
   }
   return out;
+}
+
+/** Caddy's count for one upstream (GET /reverse_proxy/upstreams). */
+export interface UpstreamCount {
+  readonly address: string;
+  readonly num_requests: number;
+  readonly fails: number;
+}
+
+/** One route of the proxy as the health view shows it: what it matches, where it sends, how that upstream fares. */
+export interface ProxyRouteHealth {
+  readonly id: string;
+  readonly port: string;
+  readonly hosts: readonly string[];
+  readonly paths: readonly string[];
+  /** "8080 shop.example.com/api": the port and what the route matches, as the view and the CLI print it (routeMatchLabel). */
+  readonly match: string;
+  readonly upstream: string;
+  /** The version the route serves (absent for a swarm service's route, which names no version). */
+  readonly version?: string;
+  /** Requests in flight to the upstream now, and the failed requests Caddy counts against it (passive health). */
+  readonly inFlight: number;
+  readonly fails: number;
+  /** The route answers with the maintenance page now. */
+  readonly maintenance: boolean;
+}
+
+/** The host's proxy: its container's state and, when it runs, every route with its upstream's counts. */
+export interface ProxyHealth {
+  readonly container: string;
+  readonly image: string;
+  readonly running: boolean;
+  /** Docker's state of the container ("running", "exited", "restarting"). */
+  readonly state: string;
+  readonly routes: readonly ProxyRouteHealth[];
+  /** Why the routes could not be read (the admin API did not answer), when the container runs. */
+  readonly problem?: string;
+}
+
+/**
+ * The routes of the config with their upstreams' counts. A swarm route dials `tasks.<service>:port`
+ * while Caddy counts each resolved task address: those counts are summed over the route's port.
+ */
+export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams: readonly UpstreamCount[]): ProxyRouteHealth[] {
+  const maintenance = new Set(inMaintenance(config));
+  const dynamic = new Set<string>();
+  for (const server of Object.values((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
+    for (const r of (server.routes ?? []) as Record<string, any>[]) if (r.handle?.[0]?.dynamic_upstreams) dynamic.add(String(r['@id']));
+  }
+  const dialled = new Set(routesOf(config).map((r) => r.upstream));
+  return routesOf(config).map((r) => {
+    const port = r.upstream.slice(r.upstream.lastIndexOf(':') + 1);
+    const mine = dynamic.has(r.id) ? upstreams.filter((u) => !dialled.has(u.address) && u.address.endsWith(`:${port}`)) : upstreams.filter((u) => u.address === r.upstream);
+    return {
+      ...r,
+      match: routeMatchLabel(r),
+      inFlight: mine.reduce((n, u) => n + (u.num_requests || 0), 0),
+      fails: mine.reduce((n, u) => n + (u.fails || 0), 0),
+      maintenance: maintenance.has(r.id),
+    };
+  });
+}
+
+/** "8080 shop.example.com/api": the port and what the route matches (host and path prefix; none = any). */
+export function routeMatchLabel(r: Pick<ProxyRouteHealth, 'port' | 'hosts' | 'paths'>): string {
+  const hosts = r.hosts.length ? r.hosts.join(',') : '';
+  const paths = r.paths.length ? r.paths.join(',') : '';
+  return hosts || paths ? `${r.port} ${hosts}${paths}` : r.port;
 }
 
 export function portKey(p: Pick<PublishedPort, 'hostIp' | 'host'>): string {
@@ -350,9 +421,27 @@ export class Proxy {
   }
 
   /** Requests in flight per upstream, as Caddy counts them. */
-  async upstreams(): Promise<{ address: string; num_requests: number; fails: number }[]> {
+  async upstreams(): Promise<UpstreamCount[]> {
     const text = (await this.admin('GET', '/reverse_proxy/upstreams')).trim();
-    return text ? (JSON.parse(text) as { address: string; num_requests: number; fails: number }[]) : [];
+    return text ? (JSON.parse(text) as UpstreamCount[] | null) ?? [] : [];
+  }
+
+  /**
+   * The proxy's health view: its container's state and, when it runs, each route with the
+   * requests in flight to its upstream and the fails Caddy counts. Undefined when the host has no
+   * proxy container. An admin API that does not answer is a problem in the result, not an error.
+   */
+  async health(): Promise<ProxyHealth | undefined> {
+    const c = await this.docker.inspectContainer(this.cfg.container);
+    if (!c) return undefined;
+    const base = { container: this.cfg.container, image: c.image, running: c.stateDetail.running, state: c.stateDetail.status };
+    if (!c.stateDetail.running) return { ...base, routes: [] };
+    try {
+      const [config, upstreams] = [await this.config(), await this.upstreams()];
+      return { ...base, routes: routeHealthOf(config, upstreams) };
+    } catch (e) {
+      return { ...base, routes: [], problem: errorMessage(e) };
+    }
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */

@@ -12,7 +12,7 @@ import { probe } from './health';
 import { readLock, type LockHolder } from './lock';
 import { LABEL, namesFor } from './plan';
 import { listRetained } from './rollback';
-import { PROXY_LABEL, Proxy, routeIdOf, routesOf, type CaddyConfig } from './proxy';
+import { PROXY_LABEL, Proxy, routeIdOf, routesOf, type CaddyConfig, type ProxyHealth } from './proxy';
 import { replicaLine, swarmStatus, type SwarmStatus } from './swarmStatus';
 
 export interface ServiceStatus {
@@ -40,6 +40,8 @@ export interface EnvironmentStatus {
   readonly recent: readonly AuditRecord[];
   /** A swarm environment: its nodes, each service's replicas per version, the release history. */
   readonly swarm?: SwarmStatus;
+  /** The host's proxy (its container's state, each route with its upstream's counts); absent when the host has no proxy container. */
+  readonly proxy?: ProxyHealth;
 }
 
 export async function environmentStatus(ctx: JobContext, host: RemoteHost, config: GreenlightConfig, env: ResolvedEnvironment): Promise<EnvironmentStatus> {
@@ -80,7 +82,13 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
       return `proxy ${env.env.proxy.container} unreadable: ${errorMessage(e)}`;
     }
   }
-  return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10) };
+  const proxy = await proxyHealthOf(host, env);
+  return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10), ...(proxy ? { proxy } : {}) };
+}
+
+/** The proxy's health view over the environment's open connection; absent when the host has no proxy container. */
+async function proxyHealthOf(host: RemoteHost, env: ResolvedEnvironment): Promise<ProxyHealth | undefined> {
+  return await new Proxy(host.docker, env.env.proxy, host.where).health();
 }
 
 /**
@@ -103,7 +111,8 @@ async function swarmEnvironmentStatus(ctx: JobContext, host: RemoteHost, config:
     };
   });
   const lock = await readLock(ctx, host, env.env.stateDir);
-  return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10), swarm };
+  const proxy = await proxyHealthOf(host, env);
+  return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10), swarm, ...(proxy ? { proxy } : {}) };
 }
 
 function uptimeOf(startedAt: string): number | undefined {

@@ -11,6 +11,7 @@ import { connectionProblem, problemContextValue, restrictedProblem } from '../co
 import { localTime } from '../localTime';
 import type { ProjectState } from '../projectState';
 import type { ServiceClient } from '../serviceClient';
+import { proxyRows } from './proxyRows';
 import { swarmRows, type SwarmRow } from './swarmRows';
 
 /** How long a view waits for a host before it shows "not reachable". */
@@ -166,12 +167,15 @@ export class EnvironmentsView implements vscode.TreeDataProvider<EnvironmentsNod
       case 'environment': {
         const e = node.env;
         const st = await this.status.get(e.name);
+        // The host's proxy (when it has one): its state and each route's version, in-flight and failed requests.
+        const proxy = proxyRows(e.name, st, vscode.l10n.t).map((row): EnvironmentsNode => ({ kind: 'swarm', row }));
         // A swarm: nodes, services with replicas per version, releases instead of one container per service.
         const live: EnvironmentsNode[] = st.reachable && st.swarm
-          ? [...swarmRows(e.name, st, vscode.l10n.t).map((row): EnvironmentsNode => ({ kind: 'swarm', row })), { kind: 'lock', env: e.name, status: st }, { kind: 'deploys', env: e.name, recent: st.recent }]
+          ? [...swarmRows(e.name, st, vscode.l10n.t).map((row): EnvironmentsNode => ({ kind: 'swarm', row })), ...proxy, { kind: 'lock', env: e.name, status: st }, { kind: 'deploys', env: e.name, recent: st.recent }]
           : st.reachable
           ? [
               ...st.services.map((service): EnvironmentsNode => ({ kind: 'service', env: e.name, service, checkedAt: st.checkedAt })),
+              ...proxy,
               { kind: 'containers', env: e.name, status: st },
               { kind: 'lock', env: e.name, status: st },
               { kind: 'deploys', env: e.name, recent: st.recent },

@@ -43,7 +43,7 @@ export async function deployStatusJob(params: JobParams<'deploy.status'>, ctx: J
       } catch (e) {
         containersProblem = errorMessage(e);
       }
-      return { env: st.env, host: st.host, reachable: true, services: st.services, lock, recent, checkedAt, containers, containersProblem, swarm: st.swarm };
+      return { env: st.env, host: st.host, reachable: true, services: st.services, lock, recent, checkedAt, containers, containersProblem, swarm: st.swarm, proxy: st.proxy };
     });
   } catch (err) {
     if (ctx.signal.aborted) throw err;

@@ -44,6 +44,8 @@ export class FakeHost {
   readonly files = new Map<string, { content: Buffer; mode: number }>();
   /** Caddy's config as the proxy container's admin API holds it (POST /load replaces it). */
   proxyConfig: unknown = null;
+  /** What Caddy's GET /reverse_proxy/upstreams answers: requests in flight and fails per upstream address. */
+  proxyUpstreams: { address: string; num_requests: number; fails: number }[] = [];
 
   constructor(
     readonly policy: Policy,
@@ -183,7 +185,7 @@ export class FakeHost {
         const dials = Object.values((this.proxyConfig as any).apps.http.servers as Record<string, any>).flatMap((sv) => sv.routes.filter((r: any) => !String(r['@id']).endsWith('-drain')).map((r: any) => r.handle[0].upstreams?.[0]?.dial ?? r.handle[0].handler));
         this.calls.push(`proxy load ${dials.join(' ')}`);
       } else if (url.endsWith('/config/')) out.stdout.write(JSON.stringify(this.proxyConfig) + '\n');
-      else if (url.endsWith('/reverse_proxy/upstreams')) out.stdout.write('[]\n');
+      else if (url.endsWith('/reverse_proxy/upstreams')) out.stdout.write(JSON.stringify(this.proxyUpstreams) + '\n');
       void id;
       return 0;
     },

@@ -28,8 +28,8 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     assert.equal(c.apps.http.grace_period, '30s');
     assert.deepEqual(c.apps.http.servers['greenlight-80'].listen, [':80']);
     assert.deepEqual(routesOf(c), [
-      { id: 'gl-shop-api-80', port: '80', upstream: 'shop-api-v3-def456:3000', version: 'v3' },
-      { id: 'gl-shop-web-80', port: '80', upstream: 'web:80', version: 'v2' },
+      { id: 'gl-shop-api-80', port: '80', hosts: [], paths: ['/api'], upstream: 'shop-api-v3-def456:3000', version: 'v3' },
+      { id: 'gl-shop-web-80', port: '80', hosts: [], paths: [], upstream: 'web:80', version: 'v2' },
     ]);
   });
 
