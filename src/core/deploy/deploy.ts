@@ -199,6 +199,28 @@ export interface StepRecord {
 /** Why a step stopped the deploy, with the message the user reads. */
 export class StepFailure extends Error {}
 
+/**
+ * The one runner of named steps every target shares: progress, timing, and a record of how each
+ * step ended in `steps`. `before` runs as a step starts (the single host notes it in the lock).
+ */
+export function stepRunner(ctx: Ctx, steps: StepRecord[], before?: (name: DeployStep) => Promise<void>) {
+  async function step<T>(name: DeployStep, run: () => Promise<T>, message?: string): Promise<T> {
+    const t0 = Date.now();
+    ctx.progress({ step: name, message });
+    await before?.(name);
+    try {
+      const v = await run();
+      steps.push({ step: name, outcome: 'ok', ms: Date.now() - t0 });
+      return v;
+    } catch (e) {
+      steps.push({ step: name, outcome: 'failed', ms: Date.now() - t0, note: errorMessage(e) });
+      throw e;
+    }
+  }
+  const skip = (name: DeployStep, note: string): void => void steps.push({ step: name, outcome: 'skipped', ms: 0, note });
+  return { step, skip };
+}
+
 export async function deploy(jobCtx: JobContext, local: DockerEngine, host: RemoteHost, req: DeployRequest): Promise<DeployResult> {
   const started = Date.now();
   const now = new Date();
@@ -213,21 +235,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   const warnings: string[] = [];
   const steps: StepRecord[] = [];
 
-  /** Runs one named step: progress, timing, and a record of how it ended. */
-  async function step<T>(name: DeployStep, run: () => Promise<T>, message?: string): Promise<T> {
-    const t0 = Date.now();
-    ctx.progress({ step: name, message });
-    await noteOnHost({ step: name });
-    try {
-      const v = await run();
-      steps.push({ step: name, outcome: 'ok', ms: Date.now() - t0 });
-      return v;
-    } catch (e) {
-      steps.push({ step: name, outcome: 'failed', ms: Date.now() - t0, note: errorMessage(e) });
-      throw e;
-    }
-  }
-  const skip = (name: DeployStep, note: string): void => void steps.push({ step: name, outcome: 'skipped', ms: 0, note });
+  const { step, skip } = stepRunner(ctx, steps, (name) => noteOnHost({ step: name }));
 
   // The lock's holder record follows the deploy: its step and the switch state, for `recover`.
   let holder: LockHolder | undefined;

@@ -23,7 +23,7 @@ import type { DockerEngine, SwarmServiceSpec, SwarmTask } from '../images/docker
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode } from '../ship/ship';
 import { appendAudit } from './audit';
-import { gateTested, preflight, runReleaseTask, say, StepFailure, type Ctx, type DeployOutcome, type DeployStep, type StepRecord, type TestedImages } from './deploy';
+import { gateTested, preflight, runReleaseTask, say, StepFailure, stepRunner, type Ctx, type DeployOutcome, type StepRecord, type TestedImages } from './deploy';
 import type { ResolvedEnvironment } from './environment';
 import { acquireLock, defaultWho, releaseLock, type LockHolder } from './lock';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
@@ -194,19 +194,7 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
   const warnings: string[] = [];
   const steps: StepRecord[] = [];
 
-  async function step<T>(name: DeployStep, run: () => Promise<T>, message?: string): Promise<T> {
-    const t0 = Date.now();
-    ctx.progress({ step: name, message });
-    try {
-      const v = await run();
-      steps.push({ step: name, outcome: 'ok', ms: Date.now() - t0 });
-      return v;
-    } catch (e) {
-      steps.push({ step: name, outcome: 'failed', ms: Date.now() - t0, note: errorMessage(e) });
-      throw e;
-    }
-  }
-  const skip = (name: DeployStep, note: string): void => void steps.push({ step: name, outcome: 'skipped', ms: 0, note });
+  const { step, skip } = stepRunner(ctx, steps);
 
   // The release: services in greenlight.yaml's order, each with its tested image.
   if (req.images.length === 0) throw new InputError('a swarm deploy needs at least one service image');
