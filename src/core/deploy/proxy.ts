@@ -337,8 +337,9 @@ export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams:
   for (const server of Object.values((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
     for (const r of (server.routes ?? []) as Record<string, any>[]) if (r.handle?.[0]?.dynamic_upstreams) dynamic.add(String(r['@id']));
   }
-  const dialled = new Set(routesOf(config).map((r) => r.upstream));
-  return routesOf(config).map((r) => {
+  const routes = routesOf(config);
+  const dialled = new Set(routes.map((r) => r.upstream));
+  return routes.map((r) => {
     const port = r.upstream.slice(r.upstream.lastIndexOf(':') + 1);
     const mine = dynamic.has(r.id) ? upstreams.filter((u) => !dialled.has(u.address) && u.address.endsWith(`:${port}`)) : upstreams.filter((u) => u.address === r.upstream);
     return {
@@ -431,13 +432,14 @@ export class Proxy {
    * requests in flight to its upstream and the fails Caddy counts. Undefined when the host has no
    * proxy container. An admin API that does not answer is a problem in the result, not an error.
    */
-  async health(): Promise<ProxyHealth | undefined> {
+  async health(known?: Promise<CaddyConfig | null>): Promise<ProxyHealth | undefined> {
     const c = await this.docker.inspectContainer(this.cfg.container);
     if (!c) return undefined;
     const base = { container: this.cfg.container, image: c.image, running: c.stateDetail.running, state: c.stateDetail.status };
     if (!c.stateDetail.running) return { ...base, routes: [] };
     try {
-      const [config, upstreams] = [await this.config(), await this.upstreams()];
+      // A caller that already read the config (the status, for its service rows) passes it in.
+      const [config, upstreams] = [await (known ?? this.config()), await this.upstreams()];
       return { ...base, routes: routeHealthOf(config, upstreams) };
     } catch (e) {
       return { ...base, routes: [], problem: errorMessage(e) };

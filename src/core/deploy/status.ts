@@ -82,13 +82,8 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
       return `proxy ${env.env.proxy.container} unreadable: ${errorMessage(e)}`;
     }
   }
-  const proxy = await proxyHealthOf(host, env);
+  const proxy = await new Proxy(host.docker, env.env.proxy, host.where).health(proxyConfig);
   return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10), ...(proxy ? { proxy } : {}) };
-}
-
-/** The proxy's health view over the environment's open connection; absent when the host has no proxy container. */
-async function proxyHealthOf(host: RemoteHost, env: ResolvedEnvironment): Promise<ProxyHealth | undefined> {
-  return await new Proxy(host.docker, env.env.proxy, host.where).health();
 }
 
 /**
@@ -111,7 +106,7 @@ async function swarmEnvironmentStatus(ctx: JobContext, host: RemoteHost, config:
     };
   });
   const lock = await readLock(ctx, host, env.env.stateDir);
-  const proxy = await proxyHealthOf(host, env);
+  const proxy = await new Proxy(host.docker, env.env.proxy, host.where).health();
   return { env: env.name, host: host.where, services, lock: lock === 'free' ? undefined : (lock ?? 'unknown holder'), recent: await tailAudit(ctx, host, env.env.stateDir, 10), swarm, ...(proxy ? { proxy } : {}) };
 }
 
