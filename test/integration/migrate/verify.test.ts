@@ -7,6 +7,8 @@ import { baseline } from '../../../src/core/migrate/baseline';
 import { schemaDrift } from '../../../src/core/migrate/drift';
 import { loadMigrations } from '../../../src/core/migrate/files';
 import { createOracle } from '../../../src/core/migrate/oracle';
+import { rerunCheck } from '../../../src/core/migrate/rerun';
+import { splitSql } from '../../../src/core/migrate/statements';
 import { PgBackend } from '../../../src/core/migrate/pgBackend';
 import { formatVerifyReport } from '../../../src/core/migrate/report';
 import { migrateUp, migrationStatus } from '../../../src/core/migrate/runner';
@@ -184,6 +186,23 @@ for (const engine of ENGINES) {
         assert.equal((await oracle.check('create table u (id int)')).phase, 'rerun');
       } finally {
         await oracle.close();
+      }
+    });
+
+    test('a second run right after the first still sees a later now() (PGlite ticks in milliseconds)', async () => {
+      // Back-to-back transactions on PGlite share one now() more often than not; the rerun must
+      // start on a later clock reading, as any real rerun does, or `SET … = now()` looks idempotent.
+      const scratch = await provider.create('clock');
+      try {
+        await scratch.session.exec('create table s (id int primary key, touched_at timestamptz); insert into s values (1, null)');
+        const statements = await splitSql('update s set touched_at = now()', 'clock.sql');
+        for (let i = 0; i < 20; i++) {
+          await scratch.session.exec('begin; update s set touched_at = now(); commit');
+          const r = await rerunCheck(scratch.session, statements, { isolation: 'transaction' });
+          assert.equal(r.idempotent, false, `run ${i + 1}: ${JSON.stringify(r)}`);
+        }
+      } finally {
+        await scratch.dispose();
       }
     });
 
