@@ -29,6 +29,14 @@ export interface LoadOptions {
   readonly requestTimeoutMs?: number;
   /** Called with each answer's body (e.g. to note which version served it). */
   readonly onBody?: (body: string, at: number) => void;
+  /**
+   * Keep sending (at the rate, past `requests`) until this settles and `tailMs` more have passed,
+   * so the load outlasts an operation whose length varies with the machine; `timeLimitMs` still
+   * bounds the run.
+   */
+  readonly until?: Promise<unknown>;
+  /** With `until`: how long to go on after it settles (default 2 s). */
+  readonly tailMs?: number;
 }
 
 export interface LoadFailure {
@@ -85,6 +93,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let timedOut = false;
   const startedAt = Date.now();
   const deadline = startedAt + o.timeLimitMs;
+  // With `until`, the count is a minimum: sending goes on until it settled and the tail passed.
+  let stopAfter = o.until ? Number.POSITIVE_INFINITY : 0;
+  const settle = (): void => {
+    stopAfter = Date.now() + (o.tailMs ?? 2000);
+  };
+  o.until?.then(settle, settle);
   const fail = (what: string, kind: string): void => {
     failed++;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
@@ -128,7 +142,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const interval = o.ratePerSecond ? 1000 / o.ratePerSecond : 0;
   const client = async (): Promise<void> => {
     for (;;) {
-      if (sent >= o.requests) return;
+      if (sent >= o.requests && Date.now() >= stopAfter) return;
       if (Date.now() >= deadline) {
         timedOut = true;
         return;
