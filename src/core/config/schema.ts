@@ -297,7 +297,7 @@ export const MANAGED_REGISTRY_DEFAULTS = { managed: true as const, port: 5000, i
 
 const managedRegistrySchema = z
   .object({
-    managed: z.literal(true).describe('Greenlight starts and keeps the registry itself, on the manager\'s engine.'),
+    managed: z.literal(true, { error: 'managed: true (or omit registry: Greenlight then runs it too; a registry you run is named by its address "host:port")' }).describe('Greenlight starts and keeps the registry itself, on the manager\'s engine.'),
     port: z.number().int().min(1).max(65535).default(MANAGED_REGISTRY_DEFAULTS.port).describe('The port it is published on, on the manager\'s address.'),
     address: hostName.optional().describe("The manager's address as every node reaches it (default: the address the manager has in the swarm). Every node's engine must trust <address>:<port>: insecure-registries on a private network, or TLS."),
     image: z
@@ -314,7 +314,7 @@ const managedRegistrySchema = z
 const swarmSchema = z
   .object({
     registry: z
-      .union([registryRef, managedRegistrySchema])
+      .union([registryRef, managedRegistrySchema], { error: 'a registry address "host:port[/path]" (one you run), or { managed: true, port, address, image, volume, container } (the one Greenlight runs on the manager; also the default when registry is omitted)' })
       .default(MANAGED_REGISTRY_DEFAULTS)
       .describe("The registry every node pulls from. Omitted or { managed: true, … }: Greenlight runs one on the manager's engine (registry:2 on port 5000, its data on a named volume). A string host:port[/path]: a registry you run, as the manager's engine and the nodes reach it. The deploy pushes the shipped image there from the manager and services pull it by digest."),
     update: z

@@ -225,5 +225,5 @@ export async function checkNodesPull(ctx: Pick<JobContext, 'log' | 'signal'>, do
 /** The error for nodes that cannot pull: what failed and what to change. */
 export function pullFailureMessage(address: string, failures: readonly PullFailure[]): string {
   return `node(s) cannot pull from the cluster registry ${address}: ${failures.map((f) => `${f.node}: ${f.error}`).join('; ')}. ` +
-    `Every node's engine must trust ${address}: on a private network add it to "insecure-registries" in /etc/docker/daemon.json on each node and restart dockerd, or serve the registry over TLS (README, "Scaling out")`;
+    `Every node's engine must trust ${address}: on a private network add it to "insecure-registries" in /etc/docker/daemon.json on each node and restart dockerd, or serve the registry over TLS (README, "Scaling out").`;
 }
