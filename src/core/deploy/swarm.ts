@@ -19,7 +19,7 @@ import { CancelledError, sleep, type JobContext } from '../common/job';
 import type { Secret } from '../common/secret';
 import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups';
 import { proxyRouteOf, type EnvironmentConfig, type GreenlightConfig, type ServiceConfig } from '../config/schema';
-import type { DockerEngine, SwarmServiceSpec, SwarmTask } from '../images/docker';
+import type { DockerEngine, SwarmNode, SwarmServiceSpec, SwarmTask } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode } from '../ship/ship';
 import { appendAudit } from './audit';
@@ -31,7 +31,7 @@ import { Proxy, routeIdOf, type ProxyRoute } from './proxy';
 import { reversibilityOf, type Reversibility } from '../migrate/reversible';
 import * as path from 'node:path';
 import { LABEL, envOf, namesFor, newDeployId, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { checkNodesPull, ensureRegistry, managedRegistryAddress, managerAddressOf, pullFailureMessage, registryStatus } from './swarmRegistry';
+import { checkNodesPull, ensureRegistry, managedRegistryAddress, managerAddressOf, pullCheckKey, pullFailureMessage, registryStatus } from './swarmRegistry';
 
 export type SwarmConfig = NonNullable<EnvironmentConfig['swarm']>;
 
@@ -202,6 +202,25 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
   const { step, skip } = stepRunner(ctx, steps);
   let managerAddress = '';
   let registryChecked = false;
+  /**
+   * Every ready node pulls from the managed registry, or the step fails naming those that cannot.
+   * A check that passed for the same registry container and the same nodes is not repeated (its
+   * key is kept on the manager, in the state directory).
+   */
+  const nodesPull = async (stepName: string, address: string, image: string, containerId: string, nodes: readonly SwarmNode[]): Promise<void> => {
+    const marker = `${env.env.stateDir}/registry-pull-check`;
+    const key = pullCheckKey(address, containerId, nodes);
+    const seen = await host.exec(['cat', '--', marker], { signal: ctx.signal });
+    if (seen.code === 0 && seen.stdout.toString('utf8').trim() === key) {
+      say(ctx, `${stepName}: every node pulled from ${address} at the last check (same registry, same nodes)`);
+    } else {
+      const failures = await checkNodesPull(ctx, host.docker, address, image);
+      if (failures.length) throw new OperationError(`${stepName}: ${pullFailureMessage(address, failures)}`);
+      await host.run(['mkdir', '-p', '-m', '700', '--', env.env.stateDir]);
+      await host.run(['sh', '-c', 'umask 077 && cat > "$1"', 'greenlight-registry-check', marker], { stdin: key + '\n' });
+    }
+    registryChecked = true;
+  };
 
   // The release: services in greenlight.yaml's order, each with its tested image.
   if (req.images.length === 0) throw new InputError('a swarm deploy needs at least one service image');
@@ -251,11 +270,8 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
     // not running yet is checked by the ship step, right after it starts it).
     if (typeof swarm.registry !== 'string') {
       const { address, bindIp } = managedRegistryAddress(swarm.registry, managerAddress);
-      if ((await registryStatus(host.docker, swarm.registry, bindIp)) === 'ready') {
-        const failures = await checkNodesPull(ctx, host.docker, address, swarm.registry.image);
-        if (failures.length) throw new OperationError(`preflight: ${pullFailureMessage(address, failures)}`);
-        registryChecked = true;
-      }
+      const reg = await registryStatus(host.docker, swarm.registry, bindIp);
+      if (reg.state === 'ready') await nodesPull('preflight', address, swarm.registry.image, reg.id!, nodes);
     }
   }).catch(async (e: unknown) => {
     await audit('refused', `preflight: ${errorMessage(e)}`);
@@ -288,10 +304,7 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
       else {
         const r = await ensureRegistry(ctx, host.docker, swarm.registry, managerAddress);
         registry = r.address;
-        if (!registryChecked) {
-          const failures = await checkNodesPull(ctx, host.docker, registry, swarm.registry.image);
-          if (failures.length) throw new OperationError(`ship: ${pullFailureMessage(registry, failures)}`);
-        }
+        if (!registryChecked || r.started) await nodesPull('ship', registry, swarm.registry.image, r.containerId, await host.docker.swarm.nodes());
       }
       for (const p of planned) {
         await shipImage(ctx, local, host, { image: p.imageId, tag: p.tag, mode: req.shipMode ?? env.env.ship.mode, registry: env.env.ship.registry, remoteDir: `${env.env.stateDir}/incoming`, dockerSocket: env.dockerSocket });

@@ -63,19 +63,21 @@ export function managerAddressOf(nodes: readonly SwarmNode[], nodeId: string): s
 export interface RegistryState {
   /** "address:port" as the nodes pull from it. */
   readonly address: string;
+  /** Its container's ID (a new one after a re-create). */
+  readonly containerId: string;
   /** Started now (created, or started again after it stopped): the nodes' trust has not been checked against it. */
   readonly started: boolean;
   readonly created: boolean;
 }
 
-/** The managed registry as it stands, without changing it: running and answering, or why not. */
-export async function registryStatus(docker: Docker, cfg: ManagedRegistryConfig, bindIp: string): Promise<'ready' | 'missing' | 'stopped' | 'different' | 'foreign'> {
+/** The managed registry as it stands, without changing it: running with this config, or why not. */
+export async function registryStatus(docker: Pick<Docker, 'inspectContainer'>, cfg: ManagedRegistryConfig, bindIp: string): Promise<{ state: 'ready' | 'missing' | 'stopped' | 'different' | 'foreign'; id?: string }> {
   const c = await docker.inspectContainer(cfg.container);
-  if (!c) return 'missing';
-  if (c.labels[LABEL.role] !== 'registry') return 'foreign';
+  if (!c) return { state: 'missing' };
+  if (c.labels[LABEL.role] !== 'registry') return { state: 'foreign', id: c.id };
   const want = registrySpec(cfg, bindIp).labels;
-  if (c.labels[REGISTRY_LABEL.publish] !== want[REGISTRY_LABEL.publish] || c.labels[REGISTRY_LABEL.image] !== want[REGISTRY_LABEL.image] || c.labels[REGISTRY_LABEL.volume] !== want[REGISTRY_LABEL.volume]) return 'different';
-  return c.stateDetail.running ? 'ready' : 'stopped';
+  if (c.labels[REGISTRY_LABEL.publish] !== want[REGISTRY_LABEL.publish] || c.labels[REGISTRY_LABEL.image] !== want[REGISTRY_LABEL.image] || c.labels[REGISTRY_LABEL.volume] !== want[REGISTRY_LABEL.volume]) return { state: 'different', id: c.id };
+  return { state: c.stateDetail.running ? 'ready' : 'stopped', id: c.id };
 }
 
 /**
@@ -87,20 +89,20 @@ export async function registryStatus(docker: Docker, cfg: ManagedRegistryConfig,
 export async function ensureRegistry(ctx: Pick<JobContext, 'log' | 'signal'>, docker: Docker, cfg: ManagedRegistryConfig, managerAddress: string): Promise<RegistryState> {
   const { address, bindIp } = managedRegistryAddress(cfg, managerAddress);
   const where = docker.where;
-  const status = await registryStatus(docker, cfg, bindIp);
+  const { state: status, id: existing } = await registryStatus(docker, cfg, bindIp);
   if (status === 'foreign') {
     throw new OperationError(`registry: a container named ${cfg.container} that Greenlight did not start exists on the manager (${where}); rename or remove it, or set environments.<env>.swarm.registry.container to another name`);
   }
   if (status === 'ready') {
     await waitAnswers(docker, cfg);
-    return { address, started: false, created: false };
+    return { address, containerId: existing!, started: false, created: false };
   }
   const c = await docker.inspectContainer(cfg.container);
   if (status === 'stopped' && c) {
     ctx.log(`registry: starting ${cfg.container} again on ${where} (${address})`);
     await startOrExplain(docker, c.id, cfg, bindIp, false);
     await waitAnswers(docker, cfg);
-    return { address, started: true, created: false };
+    return { address, containerId: c.id, started: true, created: false };
   }
   if (status === 'different' && c) {
     // Its images live on the named volume, which the new container mounts again.
@@ -117,7 +119,7 @@ export async function ensureRegistry(ctx: Pick<JobContext, 'log' | 'signal'>, do
   await startOrExplain(docker, id, cfg, bindIp, true);
   await waitAnswers(docker, cfg);
   ctx.log(`registry: ${cfg.container} (${cfg.image}) runs on ${where}, published on ${bindIp}:${cfg.port}, images on volume ${cfg.volume}`);
-  return { address, started: true, created: true };
+  return { address, containerId: id, started: true, created: true };
 }
 
 async function startOrExplain(docker: Docker, id: string, cfg: ManagedRegistryConfig, bindIp: string, remove: boolean): Promise<void> {
@@ -220,6 +222,15 @@ export async function checkNodesPull(ctx: Pick<JobContext, 'log' | 'signal'>, do
     const svc = await docker.swarm.inspectService(name).catch(() => undefined);
     if (svc) await docker.swarm.removeService(svc.id).catch(() => undefined);
   }
+}
+
+/**
+ * What a passed pull check held for: the registry's address and container, and the ready nodes.
+ * The check runs again when any of them changed (a node joined, the registry was re-created).
+ */
+export function pullCheckKey(address: string, containerId: string, nodes: readonly SwarmNode[]): string {
+  const ready = nodes.filter((n) => n.state === 'ready' && n.availability === 'active').map((n) => n.id).sort();
+  return JSON.stringify({ address, containerId, nodes: ready });
 }
 
 /** The error for nodes that cannot pull: what failed and what to change. */

@@ -36,17 +36,38 @@ suite('(integration) swarm: a worker node stopped mid-update', function () {
   let workspace: string;
   let config: GreenlightConfig;
   let stopped: string | undefined;
-  const tags = { v1: `gl-swnd:${id}v1`, v2: `gl-swnd:${id}v2` };
-  const request = (image: string): SwarmDeployRequest => ({
-    config,
-    environment: resolveEnvironment(config, workspace, 'cluster', new Secret('unused')),
-    images: [{ service: 'web', image }],
+  const tags = { v1: `gl-swnd:${id}v1`, v2: `gl-swnd:${id}v2`, bad: `gl-swnd:${id}bad` };
+  const request = (image: string, cfg = config, more: Record<string, string> = {}): SwarmDeployRequest => ({
+    config: cfg,
+    environment: resolveEnvironment(cfg, workspace, 'cluster', new Secret('unused')),
+    images: [{ service: 'web', image }, ...Object.entries(more).map(([service, img]) => ({ service, image: img }))],
     ledger,
     secrets: { env: {} },
     who: 'swarm-node-down-test',
   });
   const service = `${project}-web`;
-  const tasks = async (): Promise<Task[]> => (await mgr.listTasks({ filters: { service: [service] } })) as Task[];
+  const tasks = async (name = service): Promise<Task[]> => (await mgr.listTasks({ filters: { service: [name] } })) as Task[];
+  const pidFile = (): string => path.join(sb.root, 'w1', 'dockerd.pid');
+  /** A context that stops w1's dockerd (SIGTERM, as `systemctl stop docker` would) the moment the rolling update is submitted. */
+  const stoppingW1 = (): ReturnType<typeof recordingContext> => {
+    const ctx = recordingContext();
+    const log = ctx.log.bind(ctx);
+    ctx.log = (line, level) => {
+      if (!stopped && /^start: .* updating/.test(line)) {
+        const pid = Number(readFileSync(pidFile(), 'utf8').trim());
+        assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'dockerd');
+        process.kill(pid, 'SIGTERM');
+        stopped = `dockerd ${pid} of w1 stopped at ${new Date().toISOString()}`;
+      }
+      log(line, level);
+    };
+    return ctx;
+  };
+  const repair = async (): Promise<void> => {
+    execFileSync('bash', [path.resolve(__dirname, '../../testbed/swarm-up.sh')], { stdio: 'ignore', timeout: 180000 });
+    stopped = undefined;
+    await until('w1 ready again', 60000, async () => ((await nodeOf('w1')).state === 'ready' ? true : undefined));
+  };
   const nodeOf = async (label: string): Promise<{ id: string; state: string }> => {
     const n = ((await mgr.listNodes()) as Array<{ ID: string; Spec: { Labels: Record<string, string> }; Status: { State: string } }>).find((x) => x.Spec.Labels['greenlight.node'] === label)!;
     return { id: n.ID, state: n.Status.State };
@@ -58,7 +79,7 @@ suite('(integration) swarm: a worker node stopped mid-update', function () {
     workspace = mkdtempSync(path.join(os.tmpdir(), 'gl-swnd-'));
     ledger = await openLedger(workspace);
     for (const [v, tag] of Object.entries(tags)) {
-      const imageId = buildAppImage(tag, v);
+      const imageId = buildAppImage(tag, v, v === 'bad' ? { healthStatus: 500 } : {});
       await ledger.record({ imageId, service: 'web', version: `${id}${v}`, tags: [tag], gitSha: 'abc123', result: 'passed', durationMs: 1, logExcerpt: '', testedAt: new Date().toISOString() });
     }
     config = configSchema.parse({
@@ -86,9 +107,9 @@ suite('(integration) swarm: a worker node stopped mid-update', function () {
   suiteTeardown(async function () {
     // The stopped worker comes back: swarm-up.sh starts its dockerd and waits for 3 Ready nodes.
     if (stopped) execFileSync('bash', [path.resolve(__dirname, '../../testbed/swarm-up.sh')], { stdio: 'ignore', timeout: 180000 });
-    await mgr?.getService(service).remove().catch(() => undefined);
+    for (const s of [service, `${project}r-web`, `${project}r-api`]) await mgr?.getService(s).remove().catch(() => undefined);
     if (host) {
-      await host.exec(['rm', '-rf', '--', config.environments.cluster!.stateDir]);
+      await host.exec(['rm', '-rf', '--', config.environments.cluster!.stateDir, `${config.environments.cluster!.stateDir}r`]);
       host.close();
     }
     for (const t of Object.values(tags)) await local?.removeImage(t).catch(() => undefined);
@@ -103,18 +124,7 @@ suite('(integration) swarm: a worker node stopped mid-update', function () {
     assert.equal(w1.state, 'ready');
 
     // The worker's dockerd stops as soon as the rolling update has been submitted.
-    const ctx = recordingContext();
-    const log = ctx.log.bind(ctx);
-    const pidFile = path.join(sb.root, 'w1', 'dockerd.pid');
-    ctx.log = (line, level) => {
-      if (!stopped && /^start: .* updating/.test(line)) {
-        const pid = Number(readFileSync(pidFile, 'utf8').trim());
-        assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'dockerd');
-        process.kill(pid, 'SIGTERM');
-        stopped = `dockerd ${pid} of w1 stopped at ${new Date().toISOString()}`;
-      }
-      log(line, level);
-    };
+    const ctx = stoppingW1();
     const started = Date.now();
     const r = await deploySwarm(ctx, local, host, request(tags.v2));
     const tookMs = Date.now() - started;
@@ -142,8 +152,59 @@ suite('(integration) swarm: a worker node stopped mid-update', function () {
 
   test('the stopped worker comes back: swarm-up.sh repairs the bed to 3 Ready nodes', async function () {
     if (!stopped) this.skip();
-    execFileSync('bash', [path.resolve(__dirname, '../../testbed/swarm-up.sh')], { stdio: 'ignore', timeout: 180000 });
-    stopped = undefined;
-    await until('w1 ready again', 60000, async () => ((await nodeOf('w1')).state === 'ready' ? true : undefined));
+    await repair();
+  });
+
+  test('a re-submitted update in a release that fails later: the whole release goes back, the re-submitted service by its previous spec', async function () {
+    // Placement makes the swarm's first new task of web land on w1 for certain: v1 runs both
+    // replicas on w2; v2 may use either worker, and w1 runs none of web's tasks.
+    const base = config.environments.cluster!;
+    const cfgWith = (webConstraint: string): GreenlightConfig => configSchema.parse({
+      project: `${project}r`,
+      services: [
+        { name: 'web', port: 8080, env: { BIND: '0.0.0.0' }, health: { path: '/cgi-bin/health', timeoutSeconds: 8, intervalMs: 500 } },
+        // api's bad version fails its health only after 30 s: after web's update was re-submitted.
+        { name: 'api', port: 8080, env: { BIND: '0.0.0.0' }, health: { path: '/cgi-bin/health', timeoutSeconds: 30, intervalMs: 500 } },
+      ],
+      environments: {
+        cluster: {
+          ssh: base.ssh,
+          docker: base.docker,
+          stateDir: `${base.stateDir}r`,
+          swarm: {
+            registry: base.swarm!.registry,
+            update: { parallelism: 1, delaySeconds: 0, monitorSeconds: 1 },
+            services: {
+              web: { replicas: 2, constraints: [webConstraint], healthCommand: ['/bin/busybox', 'wget', '-q', '-O', '/dev/null', '{url}'] },
+              api: { replicas: 1, constraints: ['node.labels.greenlight.node==m'], healthCommand: ['/bin/busybox', 'wget', '-q', '-O', '/dev/null', '{url}'] },
+            },
+            convergeTimeoutSeconds: 180,
+          },
+        },
+      },
+    });
+    const v1cfg = cfgWith('node.labels.greenlight.node==w2');
+    const first = await deploySwarm(recordingContext(), local, host, request(tags.v1, v1cfg, { api: tags.v1 }));
+    assert.equal(first.outcome, 'succeeded', first.message);
+    const v1web = (await mgr.getService(`${project}r-web`).inspect()).Spec.TaskTemplate.ContainerSpec.Image as string;
+    const w1 = await nodeOf('w1');
+
+    const ctx = stoppingW1();
+    const r = await deploySwarm(ctx, local, host, request(tags.v2, cfgWith('node.role==worker'), { api: tags.bad }));
+    assert.ok(stopped);
+    const log = ctx.lines.join('\n');
+    assert.equal(r.outcome, 'rolled-back', `${r.message}\n${log}`);
+    assert.match(log, /health: web: the swarm's update waits for 1 new task\(s\) on a node that went down .*re-submitted the update/);
+    assert.match(log, /rollback: .*-web back to .*v1 \(its previous spec submitted again: the update was re-submitted\)/);
+    assert.deepEqual(r.services.map((s) => [s.service, s.result]), [['web', 'rolled-back'], ['api', 'rolled-back']], log);
+    const web = await mgr.getService(`${project}r-web`).inspect();
+    assert.equal(web.Spec.TaskTemplate.ContainerSpec.Image, v1web, 'web runs the first release\'s digest again');
+    const live = (await tasks(`${project}r-web`)).filter((t) => t.NodeID !== w1.id && t.DesiredState === 'running');
+    assert.deepEqual(live.map((t) => [t.Status.State, t.Spec.ContainerSpec.Image]), [['running', v1web], ['running', v1web]]);
+  });
+
+  test('the worker comes back again', async function () {
+    if (!stopped) this.skip();
+    await repair();
   });
 });

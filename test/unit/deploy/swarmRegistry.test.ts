@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { parseConfig, formatProblem } from '../../../src/core/config/load';
 import type { GreenlightConfig } from '../../../src/core/config/schema';
 import { pullErrorHint, resubmitSpec, stuckOnDownNodes } from '../../../src/core/deploy/swarm';
-import { managedRegistryAddress, managerAddressOf, pullFailureMessage, registrySpec } from '../../../src/core/deploy/swarmRegistry';
+import { managedRegistryAddress, managerAddressOf, pullCheckKey, pullFailureMessage, registrySpec } from '../../../src/core/deploy/swarmRegistry';
 import { serviceSpec } from '../../../src/core/images/adapters/dockerodeAdapter';
-import type { SwarmServiceSpec, SwarmTask } from '../../../src/core/images/docker';
+import type { SwarmNode, SwarmServiceSpec, SwarmTask } from '../../../src/core/images/docker';
 
 const YAML = (registry: string): string => `project: shop
 services:
@@ -84,6 +84,15 @@ suite('(unit) swarm registry: the container', () => {
     assert.match(m, /"insecure-registries" in \/etc\/docker\/daemon\.json on each node.*or serve the registry over TLS/);
     assert.match(pullErrorHint('No such image: 198.51.100.5:5000/shop-web@sha256:ab', '198.51.100.5:5000/shop-web@sha256:ab'), /could not pull from the cluster registry 198\.51\.100\.5:5000/);
     assert.equal(pullErrorHint('task: non-zero exit (1)', '198.51.100.5:5000/shop-web@sha256:ab'), '');
+  });
+
+  test('a passed pull check holds for the same address, registry container and ready nodes (in any order)', () => {
+    const node = (id: string, state = 'ready', availability = 'active'): SwarmNode => ({ id, hostname: 'h', role: 'worker', state, availability, address: '', labels: {}, leader: false });
+    const k = pullCheckKey('198.51.100.5:5000', 'c1', [node('a'), node('b')]);
+    assert.equal(pullCheckKey('198.51.100.5:5000', 'c1', [node('b'), node('a'), node('x', 'down'), node('y', 'ready', 'drain')]), k);
+    assert.notEqual(pullCheckKey('198.51.100.5:5000', 'c1', [node('a'), node('b'), node('c')]), k, 'a node joined');
+    assert.notEqual(pullCheckKey('198.51.100.5:5000', 'c2', [node('a'), node('b')]), k, 'the registry was re-created');
+    assert.notEqual(pullCheckKey('198.51.100.5:5001', 'c1', [node('a'), node('b')]), k);
   });
 
   test('the pull check is a global job that runs once and is never restarted', () => {
