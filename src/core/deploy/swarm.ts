@@ -514,7 +514,10 @@ async function converge(ctx: Ctx, host: RemoteHost, planned: readonly Planned[],
   for (;;) {
     // A node that went down keeps reporting its last task states; its tasks are replaced elsewhere
     // and do not count (the update converges on the nodes that remain).
-    const down = new Set((await host.docker.swarm.nodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
+    const nodes = await host.docker.swarm.nodes();
+    const down = new Set(nodes.filter((n) => n.state !== 'ready').map((n) => n.id));
+    // Only a node the manager marked "down" has its tasks replaced elsewhere (not one "unknown" after a manager restart).
+    const markedDown = new Set(nodes.filter((n) => n.state === 'down').map((n) => n.id));
     for (const p of planned) {
       if (done.has(p) || failed.some((f) => f.p === p)) continue;
       const spec = p.spec!;
@@ -524,7 +527,7 @@ async function converge(ctx: Ctx, host: RemoteHost, planned: readonly Planned[],
       // label) makes the swarm start a new updater, which keeps the replacement task already running
       // in that slot and goes on with the others. Its rollback target is then this release's spec, so
       // a later whole-release rollback submits the previous spec itself (rollBackRelease).
-      const stuck = svc?.updateState === 'updating' ? stuckOnDownNodes(all, p.ref!, down).filter((t) => !resubmittedFor.has(t.id)) : [];
+      const stuck = svc?.updateState === 'updating' ? stuckOnDownNodes(all, p.ref!, markedDown).filter((t) => !resubmittedFor.has(t.id)) : [];
       if (svc && stuck.length > 0) {
         for (const t of stuck) resubmittedFor.add(t.id);
         p.resubmits = (p.resubmits ?? 0) + 1;

@@ -53,7 +53,7 @@ suite('(integration) swarm: the managed cluster registry', function () {
     assert.equal(before.Config.Labels['greenlight.role'], 'registry');
 
     const again = await ensureRegistry(quiet, host.docker, cfg, sb.managerIp);
-    assert.deepEqual(again, { address: sb.registry, started: false, created: false });
+    assert.deepEqual(again, { address: sb.registry, containerId: before.Id, started: false, created: false });
     assert.equal((await mgr.getContainer(cfg.container).inspect()).Id, before.Id, 'the same container');
 
     // A repository pushed now must survive the container.
@@ -65,13 +65,14 @@ suite('(integration) swarm: the managed cluster registry', function () {
 
     await mgr.getContainer(cfg.container).stop({ t: 1 });
     const restarted = await ensureRegistry(quiet, host.docker, cfg, sb.managerIp);
-    assert.deepEqual([restarted.started, restarted.created], [true, false]);
+    assert.deepEqual([restarted.started, restarted.created, restarted.containerId], [true, false, before.Id]);
     assert.equal((await mgr.getContainer(cfg.container).inspect()).Id, before.Id);
 
     await mgr.getContainer(cfg.container).remove({ force: true });
     const recreated = await ensureRegistry(quiet, host.docker, cfg, sb.managerIp);
     assert.deepEqual([recreated.started, recreated.created], [true, true]);
-    assert.notEqual((await mgr.getContainer(cfg.container).inspect()).Id, before.Id);
+    assert.equal((await mgr.getContainer(cfg.container).inspect()).Id, recreated.containerId);
+    assert.notEqual(recreated.containerId, before.Id);
     assert.ok((await catalog(sb.registry)).includes(mark), 'the images on the volume are still served');
   });
 
