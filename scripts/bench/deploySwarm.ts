@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openLedger } from '../../src/core/images/ledger';
 import { buildAppImage } from '../../test/integration/deploy/appImages';
-import { imageOnCluster, swarmbed } from '../../test/integration/swarm/swarmbed';
+import { imageOnCluster, managedRegistryConfig, swarmbed } from '../../test/integration/swarm/swarmbed';
 import Docker from 'dockerode';
 import { RemoteHost } from '../../src/core/ship/remoteHost';
 import { recordingContext } from '../../test/integration/deploy/bed';
@@ -56,7 +56,7 @@ void (async () => {
         ssh: { host: sb.sshHost, port: sb.sshPort, user: sb.sshUser, identityFile: sb.sshKeyFile, hostKey: sb.hostKey },
         docker: { socket: sb.managerSock },
         stateDir: `.greenlight/${project}`,
-        swarm: { registry: sb.registry, update, services: { web: { replicas: 3, healthCommand } }, convergeTimeoutSeconds: 150 },
+        swarm: { registry: managedRegistryConfig(sb), update, services: { web: { replicas: 3, healthCommand } }, convergeTimeoutSeconds: 150 },
       },
     },
   };

@@ -20,7 +20,7 @@ import { localDocker } from '../../src/core/images/adapters/dockerodeAdapter';
 import { RemoteHost } from '../../src/core/ship/remoteHost';
 import { buildAppImage } from '../../test/integration/deploy/appImages';
 import { recordingContext } from '../../test/integration/deploy/bed';
-import { proxyImageOnManager, swarmbed } from '../../test/integration/swarm/swarmbed';
+import { managedRegistryConfig, proxyImageOnManager, swarmbed } from '../../test/integration/swarm/swarmbed';
 import { describeLoad, runLoad, type LoadResult } from '../../test/load/loadGenerator';
 import { replaceSection } from './_report';
 
@@ -66,7 +66,7 @@ void (async () => {
         docker: { socket: sb.managerSock },
         stateDir: `.greenlight/swp-bench-${id}`,
         proxy: { image: proxyImage, ...proxyCfg },
-        swarm: { registry: sb.registry, update: { parallelism: 1, monitorSeconds: 2 }, services: { web: { replicas: REPLICAS, healthCommand: ['/bin/busybox', 'wget', '-q', '-O', '/dev/null', '{url}'] } }, convergeTimeoutSeconds: 150 },
+        swarm: { registry: managedRegistryConfig(sb), update: { parallelism: 1, monitorSeconds: 2 }, services: { web: { replicas: REPLICAS, healthCommand: ['/bin/busybox', 'wget', '-q', '-O', '/dev/null', '{url}'] } }, convergeTimeoutSeconds: 150 },
       },
     },
   });

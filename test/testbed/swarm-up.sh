@@ -7,12 +7,15 @@
 #     each joined to the bridge by a veth pair: greenlight-swm (manager, 198.18.112.11),
 #     greenlight-sw1 and greenlight-sw2 (workers, .12 and .13); no default route in any of them
 #   * one dockerd per node (own data-root, exec-root and socket under $S/<node>; bridge networking with
-#     its own --bip and default-address-pools; the manager's registry address marked insecure)
+#     its own --bip and default-address-pools; the cluster registry's address 198.18.112.11:5000
+#     marked insecure on every node)
 #   * a swarm: init on the manager (--default-addr-pool 198.18.120.0/21), both workers joined
 #   * on the manager: an sshd for the deploy user of up.sh (pinned ed25519 host key, SetEnv
-#     DOCKER_HOST + PG*), a registry (Debian docker-registry) on 198.18.112.11:5000 that every node
-#     pulls from, and a PostgreSQL 15 on 198.18.112.11:5432 (app/apppass, database appdb) that the
-#     services on the cluster reach
+#     DOCKER_HOST + PG*) and a PostgreSQL 15 on 198.18.112.11:5432 (app/apppass, database appdb) that
+#     the services on the cluster reach
+# No registry: Greenlight starts its own on the manager's engine (swarm.registry managed, port 5000,
+# image greenlight-test/registry built by registryImage.sh); the nodes trust 198.18.112.11:5000 for it.
+# A registry process an earlier version of this script started there is stopped, to free the port.
 #
 # It needs up.sh's deploy user and client key (run up.sh first; up.sh calls this script at its end).
 # Everything it starts is appended to $S/started.list; swarm-down.sh replays that list in reverse.
@@ -77,7 +80,8 @@ docker_ok() { dk "$1" version >/dev/null 2>&1; }
 swarm_ok() { [ "$(dk m node ls --filter node.label=greenlight.node --format '{{.Status}} {{.Availability}}' 2>/dev/null | grep -c '^Ready Active$')" = 3 ]; }
 SSH=(ssh -F "$S/ssh/config" swarm-manager)
 ssh_ok() { timeout 15 "${SSH[@]}" 'docker info --format "{{.Swarm.ControlAvailable}}"' 2>/dev/null | grep >/dev/null -x true; }
-registry_ok() { ip netns exec "${NS[m]}" curl -fsS -m 3 "http://$MANAGER_IP:$REGISTRY_PORT/v2/" >/dev/null 2>&1; }
+# An earlier version of this script ran Debian's docker-registry on the manager's :5000 itself.
+old_registry_gone() { local pid; pid=$(cat "$S/registry/registry.pid" 2>/dev/null) || return 0; [ "$(cat /proc/$pid/comm 2>/dev/null)" != docker-registry ]; }
 pg_ok() { timeout 5 "$PGBIN/pg_isready" -q -h "$MANAGER_IP" -p "$PG_PORT"; }
 
 env_text() {
@@ -108,7 +112,7 @@ EOF
 
 all_ok() {
   [ -s "$ROOT/swarm.env" ] && bridge_ok && guards_ok && node_net_ok m && node_net_ok w1 && node_net_ok w2 &&
-  docker_ok m && docker_ok w1 && docker_ok w2 && swarm_ok && ssh_ok && registry_ok && pg_ok &&
+  docker_ok m && docker_ok w1 && docker_ok w2 && swarm_ok && ssh_ok && old_registry_gone && pg_ok &&
   [ "$(env_text)" = "$(cat "$ROOT/swarm.env")" ]
 }
 if all_ok; then log "already up and healthy: nothing changed (source $ROOT/swarm.env)"; exit 0; fi
@@ -253,26 +257,14 @@ EOF
   wait_for 100 ssh_ok || { tail -20 "$S/sshd/sshd.log" >&2; die "ssh $DEPLOY_USER@$MANAGER_IP with docker on PATH failed"; }
 fi
 
-# ------------------------------------------------------------------------ registry on the manager
-if ! registry_ok; then
-  R=$S/registry; mkdir -p "$R/data"
-  cat > "$R/config.yml" <<EOF
-version: 0.1
-log: { level: warn }
-storage:
-  filesystem: { rootdirectory: $R/data }
-  delete: { enabled: true }
-http:
-  addr: $MANAGER_IP:$REGISTRY_PORT
-EOF
-  pid=$(cat "$R/registry.pid" 2>/dev/null || true)
-  if [ -z "$pid" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" != docker-registry ]; then
-    (cd / && exec setsid nsenter --net="/run/netns/${NS[m]}" docker-registry serve "$R/config.yml") </dev/null >"$R/registry.log" 2>&1 9>&- &
-    echo $! > "$R/registry.pid"
-  fi
-  rec "pidfile $R/registry.pid docker-registry"
-  wait_for 100 registry_ok || { tail -20 "$R/registry.log" >&2; die "registry does not answer on $MANAGER_IP:$REGISTRY_PORT"; }
-  log "registry: $MANAGER_IP:$REGISTRY_PORT (in the manager's netns)"
+# ------------------------------------------- the earlier bed's registry process (the port is Greenlight's now)
+if ! old_registry_gone; then
+  pid=$(cat "$S/registry/registry.pid")
+  kill "$pid"
+  for _ in $(seq 50); do old_registry_gone && break; sleep 0.1; done
+  old_registry_gone || die "the earlier docker-registry (pid $pid) did not stop"
+  rm -f "$S/registry/registry.pid"
+  log "registry: stopped the bed's own docker-registry on $MANAGER_IP:$REGISTRY_PORT (Greenlight runs the cluster registry now)"
 fi
 
 # ---------------------------------------------------------------------- PostgreSQL on the manager
@@ -314,6 +306,6 @@ EOF
 fi
 
 env_text > "$ROOT/swarm.env.tmp" && mv "$ROOT/swarm.env.tmp" "$ROOT/swarm.env"
-unhealthy() { local c; for c in bridge_ok guards_ok "node_net_ok m" "node_net_ok w1" "node_net_ok w2" "docker_ok m" "docker_ok w1" "docker_ok w2" swarm_ok ssh_ok registry_ok pg_ok; do $c >/dev/null 2>&1 || printf '%s; ' "$c"; done; }
+unhealthy() { local c; for c in bridge_ok guards_ok "node_net_ok m" "node_net_ok w1" "node_net_ok w2" "docker_ok m" "docker_ok w1" "docker_ok w2" swarm_ok ssh_ok old_registry_gone pg_ok; do $c >/dev/null 2>&1 || printf '%s; ' "$c"; done; }
 wait_for 100 all_ok || die "still unhealthy after bring-up: $(unhealthy)(logs under $S)"
 log "ready: source $ROOT/swarm.env"

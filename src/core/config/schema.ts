@@ -289,9 +289,34 @@ const swarmServiceSchema = z
   })
   .strict();
 
+/** A Docker volume name (Docker's own rule). */
+const volumeName = z.string().max(128, 'at most 128 characters').regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a volume name: letters, digits, "_", "." or "-", starting with a letter or digit');
+
+/** The registry Greenlight runs on the manager's engine for the cluster (the default when `registry` is omitted). */
+export const MANAGED_REGISTRY_DEFAULTS = { managed: true as const, port: 5000, image: 'registry:2', volume: 'greenlight-registry', container: 'greenlight-registry' };
+
+const managedRegistrySchema = z
+  .object({
+    managed: z.literal(true, { error: 'managed: true (or omit registry: Greenlight then runs it too; a registry you run is named by its address "host:port")' }).describe('Greenlight starts and keeps the registry itself, on the manager\'s engine.'),
+    port: z.number().int().min(1).max(65535).default(MANAGED_REGISTRY_DEFAULTS.port).describe('The port it is published on, on the manager\'s address.'),
+    address: hostName.optional().describe("The manager's address as every node reaches it (default: the address the manager has in the swarm). Every node's engine must trust <address>:<port>: insecure-registries on a private network, or TLS."),
+    image: z
+      .string()
+      .max(255)
+      .regex(/^[a-z0-9][a-z0-9._\/:@-]*$/, 'an image reference such as "registry:2"')
+      .default(MANAGED_REGISTRY_DEFAULTS.image)
+      .describe('The registry image (pulled on the manager when missing). It must serve the Docker registry API on port 5000 with its data in /var/lib/registry, as registry:2 does.'),
+    volume: volumeName.default(MANAGED_REGISTRY_DEFAULTS.volume).describe('The named volume that keeps the images; Greenlight never deletes it.'),
+    container: containerName.default(MANAGED_REGISTRY_DEFAULTS.container).describe('Name of the registry container on the manager.'),
+  })
+  .strict();
+
 const swarmSchema = z
   .object({
-    registry: registryRef.describe("The registry every node pulls from (host:port[/path]), as the manager's engine and the nodes reach it; the deploy pushes the shipped image there from the manager and services pull it by digest."),
+    registry: z
+      .union([registryRef, managedRegistrySchema], { error: 'a registry address "host:port[/path]" (one you run), or { managed: true, port, address, image, volume, container } (the one Greenlight runs on the manager; also the default when registry is omitted)' })
+      .default(MANAGED_REGISTRY_DEFAULTS)
+      .describe("The registry every node pulls from. Omitted or { managed: true, … }: Greenlight runs one on the manager's engine (registry:2 on port 5000, its data on a named volume). A string host:port[/path]: a registry you run, as the manager's engine and the nodes reach it. The deploy pushes the shipped image there from the manager and services pull it by digest."),
     update: z
       .object({
         parallelism: z.number().int().min(1).max(100).default(1).describe('Tasks updated at once.'),
@@ -494,3 +519,4 @@ export function proxyRouteOf(s: Pick<ServiceConfig, 'proxy' | 'publish' | 'netwo
   if (!s.publish.some((p) => p.protocol === 'tcp')) return undefined;
   return s.proxy ? { hosts: s.proxy.hosts, paths: s.proxy.paths } : { hosts: [], paths: [] };
 }
+export type ManagedRegistryConfig = z.infer<typeof managedRegistrySchema>;

@@ -19,7 +19,7 @@ import { CancelledError, sleep, type JobContext } from '../common/job';
 import type { Secret } from '../common/secret';
 import { backupDatabase, createBackup, type BackupMeta } from '../backup/backups';
 import { proxyRouteOf, type EnvironmentConfig, type GreenlightConfig, type ServiceConfig } from '../config/schema';
-import type { DockerEngine, SwarmServiceSpec, SwarmTask } from '../images/docker';
+import type { DockerEngine, SwarmNode, SwarmServiceSpec, SwarmTask } from '../images/docker';
 import type { RemoteHost } from '../ship/remoteHost';
 import { shipImage, type ShipMode } from '../ship/ship';
 import { appendAudit } from './audit';
@@ -31,6 +31,7 @@ import { Proxy, routeIdOf, type ProxyRoute } from './proxy';
 import { reversibilityOf, type Reversibility } from '../migrate/reversible';
 import * as path from 'node:path';
 import { LABEL, envOf, namesFor, newDeployId, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
+import { checkNodesPull, ensureRegistry, managedRegistryAddress, managerAddressOf, pullCheckKey, pullFailureMessage, registryStatus } from './swarmRegistry';
 
 export type SwarmConfig = NonNullable<EnvironmentConfig['swarm']>;
 
@@ -177,6 +178,10 @@ interface Planned {
   ref?: string;
   spec?: SwarmServiceSpec;
   previous?: { id: string; version: string | undefined };
+  /** The spec the service ran before this deploy, rebuilt from its labels (only needed after a re-submit, see converge). */
+  before?: SwarmServiceSpec;
+  /** How often converge re-submitted the spec to un-stick the swarm's updater (its PreviousSpec is then this release's). */
+  resubmits?: number;
   created?: boolean;
   outcome?: SwarmServiceOutcome;
 }
@@ -195,6 +200,27 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
   const steps: StepRecord[] = [];
 
   const { step, skip } = stepRunner(ctx, steps);
+  let managerAddress = '';
+  let registryChecked = false;
+  /**
+   * Every ready node pulls from the managed registry, or the step fails naming those that cannot.
+   * A check that passed for the same registry container and the same nodes is not repeated (its
+   * key is kept on the manager, in the state directory).
+   */
+  const nodesPull = async (stepName: string, address: string, image: string, containerId: string, nodes: readonly SwarmNode[]): Promise<void> => {
+    const marker = `${env.env.stateDir}/registry-pull-check`;
+    const key = pullCheckKey(address, containerId, nodes);
+    const seen = await host.exec(['cat', '--', marker], { signal: ctx.signal });
+    if (seen.code === 0 && seen.stdout.toString('utf8').trim() === key) {
+      say(ctx, `${stepName}: every node pulled from ${address} at the last check (same registry, same nodes)`);
+    } else {
+      const failures = await checkNodesPull(ctx, host.docker, address, image);
+      if (failures.length) throw new OperationError(`${stepName}: ${pullFailureMessage(address, failures)}`);
+      await host.run(['mkdir', '-p', '-m', '700', '--', env.env.stateDir]);
+      await host.run(['sh', '-c', 'umask 077 && cat > "$1"', 'greenlight-registry-check', marker], { stdin: key + '\n' });
+    }
+    registryChecked = true;
+  };
 
   // The release: services in greenlight.yaml's order, each with its tested image.
   if (req.images.length === 0) throw new InputError('a swarm deploy needs at least one service image');
@@ -239,6 +265,14 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
       const problem = hostPortProblem(swarmServiceSpec(specInput(p), swarm, p.tag), ready.length);
       if (problem) throw new InputError(`preflight: ${problem}`);
     }
+    managerAddress = managerAddressOf(nodes, me.nodeId);
+    // A managed registry that runs already: every node must be able to pull from it (one that is
+    // not running yet is checked by the ship step, right after it starts it).
+    if (typeof swarm.registry !== 'string') {
+      const { address, bindIp } = managedRegistryAddress(swarm.registry, managerAddress);
+      const reg = await registryStatus(host.docker, swarm.registry, bindIp);
+      if (reg.state === 'ready') await nodesPull('preflight', address, swarm.registry.image, reg.id!, nodes);
+    }
   }).catch(async (e: unknown) => {
     await audit('refused', `preflight: ${errorMessage(e)}`);
     throw e;
@@ -264,15 +298,27 @@ export async function deploySwarm(jobCtx: JobContext, local: DockerEngine, host:
 
   try {
     await step('ship', async () => {
+      // The cluster's registry: Greenlight's own on the manager's engine unless one is named.
+      let registry: string;
+      if (typeof swarm.registry === 'string') registry = swarm.registry;
+      else {
+        const r = await ensureRegistry(ctx, host.docker, swarm.registry, managerAddress);
+        registry = r.address;
+        if (!registryChecked || r.started) await nodesPull('ship', registry, swarm.registry.image, r.containerId, await host.docker.swarm.nodes());
+      }
       for (const p of planned) {
         await shipImage(ctx, local, host, { image: p.imageId, tag: p.tag, mode: req.shipMode ?? env.env.ship.mode, registry: env.env.ship.registry, remoteDir: `${env.env.stateDir}/incoming`, dockerSocket: env.dockerSocket });
-        p.ref = await toClusterRegistry(ctx, host, swarm.registry, req.config.project, p);
+        p.ref = await toClusterRegistry(ctx, host, registry, req.config.project, p);
       }
     });
 
     for (const p of planned) {
       const cur = await host.docker.swarm.inspectService(namesFor(req.config.project, p.service.name).current);
-      if (cur) p.previous = { id: cur.id, version: cur.labels[LABEL.version] };
+      if (cur) {
+        p.previous = { id: cur.id, version: cur.labels[LABEL.version] };
+        const l = cur.labels;
+        p.before = swarmServiceSpec({ ...specInput(p), image: cur.image, version: l[LABEL.version] ?? 'unknown', deployId: l[LABEL.deployId] ?? 'unknown', imageId: l[LABEL.imageId] ?? '', who: l[LABEL.deployedBy] ?? 'unknown', now: new Date(l[LABEL.deployedAt] ?? Date.now()) }, swarm, cur.image);
+      }
     }
 
     if (env.backup) {
@@ -433,21 +479,62 @@ async function toClusterRegistry(ctx: Ctx, host: RemoteHost, registry: string, p
   return ref;
 }
 
+/** Task states before "running": a task in one of them on a node that went down never gets further. */
+const NOT_YET_RUNNING = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+
+/**
+ * The new tasks the swarm's updater waits for in vain: assigned to a node that went down before they
+ * ran. Docker 20.10's updater (swarmkit updateTask) waits for that one task ID to reach "running",
+ * with no timeout; the orchestrator replaces the task elsewhere, but under a new ID, so the update
+ * stays "updating" and the old task of that slot keeps running. Exported for the unit tests.
+ */
+export function stuckOnDownNodes(tasks: readonly SwarmTask[], image: string, down: ReadonlySet<string>): SwarmTask[] {
+  return tasks.filter((t) => t.image === image && down.has(t.nodeId) && NOT_YET_RUNNING.has(t.state));
+}
+
+/** A task error that means its node could not pull the image from the cluster registry. */
+export function pullErrorHint(error: string | undefined, ref: string): string {
+  if (!error || !/No such image/i.test(error)) return '';
+  const registry = ref.slice(0, ref.indexOf('/'));
+  return ` (a node could not pull from the cluster registry ${registry}: every node's engine must trust it, "insecure-registries" on a private network or TLS; see README, "Scaling out")`;
+}
+
+/** The spec re-submitted to a stuck update: the same, with a service label that counts the re-submits (task specs unchanged). */
+export function resubmitSpec(spec: SwarmServiceSpec, n: number): SwarmServiceSpec {
+  return { ...spec, labels: { ...spec.labels, 'greenlight.resubmit': String(n) } };
+}
+
 /** Waits until every service runs its replicas on the new image, or fails. Says each change of counts. */
 async function converge(ctx: Ctx, host: RemoteHost, planned: readonly Planned[], timeoutMs: number): Promise<{ p: Planned; why: string }[]> {
   const until = Date.now() + timeoutMs;
   const last = new Map<string, string>();
   const done = new Set<Planned>();
   const failed: { p: Planned; why: string }[] = [];
+  const resubmittedFor = new Set<string>();
   for (;;) {
     // A node that went down keeps reporting its last task states; its tasks are replaced elsewhere
     // and do not count (the update converges on the nodes that remain).
-    const down = new Set((await host.docker.swarm.nodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
+    const nodes = await host.docker.swarm.nodes();
+    const down = new Set(nodes.filter((n) => n.state !== 'ready').map((n) => n.id));
+    // Only a node the manager marked "down" has its tasks replaced elsewhere (not one "unknown" after a manager restart).
+    const markedDown = new Set(nodes.filter((n) => n.state === 'down').map((n) => n.id));
     for (const p of planned) {
       if (done.has(p) || failed.some((f) => f.p === p)) continue;
       const spec = p.spec!;
       const [svc, all] = await Promise.all([host.docker.swarm.inspectService(spec.name), host.docker.swarm.tasks(spec.name)]);
       const tasks = all.filter((t) => !down.has(t.nodeId));
+      // An update stuck on a task of a node that went down: re-submitting the spec (a changed service
+      // label) makes the swarm start a new updater, which keeps the replacement task already running
+      // in that slot and goes on with the others. Its rollback target is then this release's spec, so
+      // a later whole-release rollback submits the previous spec itself (rollBackRelease).
+      const stuck = svc?.updateState === 'updating' ? stuckOnDownNodes(all, p.ref!, markedDown).filter((t) => !resubmittedFor.has(t.id)) : [];
+      if (svc && stuck.length > 0) {
+        for (const t of stuck) resubmittedFor.add(t.id);
+        p.resubmits = (p.resubmits ?? 0) + 1;
+        await host.docker.swarm.updateService(svc.id, svc.version, resubmitSpec(spec, p.resubmits));
+        say(ctx, `health: ${p.service.name}: the swarm's update waits for ${stuck.length} new task(s) on a node that went down (${stuck.map((t) => `${t.id.slice(0, 12)} ${t.state}`).join(', ')}); re-submitted the update so it goes on with the nodes that remain`, 'warn');
+        continue;
+      }
       const c = replicaCounts(tasks, p.ref!);
       const state = svc?.updateState ?? (p.created ? 'creating' : 'updating');
       const line = `${p.service.name}: ${c.newRunning}/${spec.replicas} on ${p.version}${c.oldRunning ? `, ${c.oldRunning} on ${p.previous?.version ?? 'the previous version'}` : ''}${c.starting ? `, ${c.starting} starting` : ''} (${state})`;
@@ -458,10 +545,10 @@ async function converge(ctx: Ctx, host: RemoteHost, planned: readonly Planned[],
       }
       if (state.startsWith('rollback') || state === 'paused') {
         const lastErr = tasks.filter((t) => t.image === p.ref && t.error).map((t) => t.error)[0];
-        failed.push({ p, why: `the swarm stopped its update (${state})${svc?.updateMessage ? `: ${svc.updateMessage}` : ''}${lastErr ? `; a task failed: ${lastErr}` : ''}` });
+        failed.push({ p, why: `the swarm stopped its update (${state})${svc?.updateMessage ? `: ${svc.updateMessage}` : ''}${lastErr ? `; a task failed: ${lastErr}${pullErrorHint(lastErr, p.ref!)}` : ''}` });
       } else if (p.created && c.failedNew > spec.replicas) {
         const lastErr = tasks.filter((t) => t.image === p.ref && t.error).map((t) => t.error)[0];
-        failed.push({ p, why: `${c.failedNew} task(s) of the new service failed${lastErr ? ` (${lastErr})` : ''}` });
+        failed.push({ p, why: `${c.failedNew} task(s) of the new service failed${lastErr ? ` (${lastErr}${pullErrorHint(lastErr, p.ref!)})` : ''}` });
       } else if (c.newRunning >= spec.replicas && c.oldRunning === 0 && (state === 'completed' || state === 'creating')) {
         done.add(p);
       }
@@ -491,7 +578,11 @@ async function rollBackRelease(ctx: Ctx, host: RemoteHost, planned: readonly Pla
       said.push(`${p.service.name} removed (it did not exist before)`);
       continue;
     }
-    if (!svc.updateState?.startsWith('rollback')) {
+    if (p.resubmits && p.before) {
+      // After a re-submit the swarm's previous spec is this release's own: the previous one goes back as a new spec.
+      await host.docker.swarm.updateService(svc.id, svc.version, p.before);
+      say(ctx, `rollback: ${p.spec.name} back to ${p.previous?.version ?? 'its previous version'} (its previous spec submitted again: the update was re-submitted)`);
+    } else if (!svc.updateState?.startsWith('rollback')) {
       await host.docker.swarm.rollbackService(svc.id, svc.version);
       say(ctx, `rollback: ${p.spec.name} rolling back to ${p.previous?.version ?? 'its previous spec'}`);
     }
@@ -501,11 +592,13 @@ async function rollBackRelease(ctx: Ctx, host: RemoteHost, planned: readonly Pla
   for (const p of planned) {
     if (!p.spec || p.created) continue;
     for (;;) {
+      const down = new Set((await host.docker.swarm.nodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
       const svc = await host.docker.swarm.inspectService(p.spec.name);
-      const tasks = await host.docker.swarm.tasks(p.spec.name);
+      const tasks = (await host.docker.swarm.tasks(p.spec.name)).filter((t) => !down.has(t.nodeId));
       const image = svc?.image ?? '';
       const c = replicaCounts(tasks, image);
-      const back = svc !== undefined && image !== p.ref && c.newRunning >= svc.replicas && c.oldRunning === 0 && (svc.updateState === 'rollback_completed' || svc.updateState === undefined);
+      const finished = svc?.updateState === 'rollback_completed' || svc?.updateState === undefined || (p.resubmits !== undefined && svc?.updateState === 'completed');
+      const back = svc !== undefined && image !== p.ref && c.newRunning >= svc.replicas && c.oldRunning === 0 && finished;
       if (back) {
         p.outcome = { service: p.service.name, version: p.version, image: p.ref, previousVersion: p.previous?.version, result: 'rolled-back' };
         said.push(`${p.service.name} back on ${p.previous?.version ?? 'its previous version'}`);

@@ -58,7 +58,8 @@ export interface ContainerSpec {
   readonly networks?: readonly ContainerNetwork[];
   /** Published ports (bridge only), as `docker run -p`. */
   readonly publish?: readonly PublishedPort[];
-  readonly restart: 'unless-stopped' | 'no';
+  /** "always": also after the engine restarts, even when it was stopped by hand (the cluster's registry). */
+  readonly restart: 'always' | 'unless-stopped' | 'no';
   readonly volumes: readonly string[];
   /** Run an init process as PID 1 so the app receives SIGTERM and stops promptly. */
   readonly init: boolean;
@@ -259,6 +260,8 @@ export interface SwarmServiceSpec {
   readonly volumes: readonly string[];
   readonly update: { readonly parallelism: number; readonly delayMs: number; readonly monitorMs: number; readonly maxFailureRatio: number; readonly order: 'start-first' | 'stop-first'; readonly failureAction: 'rollback' | 'pause' | 'continue' };
   readonly init: boolean;
+  /** A global job: one task on every ready node, run once and never restarted (`replicas` and `update` do not apply). */
+  readonly job?: boolean;
 }
 
 export interface SwarmService {

@@ -18,7 +18,7 @@ import type { CliIo } from '../../../src/cli/io';
 import { runCli } from '../../../src/cli/program';
 import { buildAppImage } from '../deploy/appImages';
 import { recordingContext } from '../deploy/bed';
-import { swarmbed, type Swarmbed } from './swarmbed';
+import { managedRegistryConfig, swarmbed, type Swarmbed } from './swarmbed';
 
 // The swarm deploy target on the three-node test bed: a release of two services × 3 replicas
 // through the manager's SSH, the cluster registry and the manager's PostgreSQL.
@@ -80,7 +80,7 @@ suite('(integration) swarm deploy: a release of two services on three nodes', fu
           backups: { dir: `${sb.backupsDir}/it-${id}` },
           stateDir: `.greenlight/swarm-it-${id}`,
           swarm: {
-            registry: sb.registry,
+            registry: managedRegistryConfig(sb),
             update: { parallelism: 1, monitorSeconds: 1 },
             services: { web: { replicas: 3, healthCommand }, api: { replicas: 3, healthCommand, resources: { memoryMb: 64 } } },
             convergeTimeoutSeconds: 150,

@@ -21,7 +21,7 @@ import { RemoteHost } from '../../../src/core/ship/remoteHost';
 import { describeLoad, runLoad, type LoadResult } from '../../load/loadGenerator';
 import { buildAppImage } from '../deploy/appImages';
 import { recordingContext } from '../deploy/bed';
-import { proxyImageOnManager, swarmbed, type Swarmbed } from './swarmbed';
+import { managedRegistryConfig, proxyImageOnManager, swarmbed, type Swarmbed } from './swarmbed';
 
 const PORT = 18791;
 const LOAD = { requests: 2000, concurrency: 20 };
@@ -103,7 +103,7 @@ suite('(integration) swarm behind the proxy: a rolling update of 3 replicas unde
           stateDir: `.greenlight/swp-${id}`,
           proxy: { image: proxyImage, ...proxyCfg },
           swarm: {
-            registry: sb.registry,
+            registry: managedRegistryConfig(sb),
             update: { parallelism: 1, monitorSeconds: 2 },
             services: { web: { replicas: 3, healthCommand } },
             convergeTimeoutSeconds: 150,

@@ -1,11 +1,15 @@
 // The swarm test bed's addresses for integration tests, read from the env file that
 // test/testbed/swarm-up.sh writes, plus small helpers shared by the swarm suites: engines of the
 // three nodes (root reaches their sockets directly; Greenlight itself goes through the manager's
-// SSH), an image put on the cluster's registry, and waiting on services.
+// SSH), Greenlight's managed cluster registry (its test-bed image, and started the way a deploy
+// starts it), an image put on that registry, and waiting on services.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
+import type { ManagedRegistryConfig } from '../../../src/core/config/schema';
+import { ensureRegistry } from '../../../src/core/deploy/swarmRegistry';
+import { connectDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import { parseExports } from '../testbed';
 
 export const SWARM_ENV_FILE = process.env.GREENLIGHT_SWARM_ENV ?? '/tmp/greenlight-testbed/swarm.env';
@@ -22,7 +26,7 @@ export interface Swarmbed {
   readonly knownHostsFile: string;
   /** The manager's pinned host key, "ssh-ed25519 AAAA…". */
   readonly hostKey: string;
-  /** The cluster's registry as every node reaches it (plain HTTP, insecure-registries on each node). */
+  /** The cluster registry's address, which every node trusts (plain HTTP, insecure-registries on each node): Greenlight's managed registry publishes there. */
   readonly registry: string;
   /** The overlay networks' address pool. */
   readonly addrPool: string;
@@ -78,12 +82,36 @@ async function drain(docker: Docker, stream: NodeJS.ReadableStream): Promise<Arr
   return await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res))));
 }
 
+/** Builds the managed registry's test-bed image (Debian's docker-registry FROM scratch, test/testbed/registryImage.sh) on the manager's engine, cached when unchanged; returns its tag. */
+export function registryImageOnManager(sb: Swarmbed = swarmbed()): string {
+  const out = execFileSync('bash', [path.resolve(__dirname, '../../testbed/registryImage.sh'), '-H', `unix://${sb.managerSock}`], { encoding: 'utf8' });
+  return out.trim().split(/\s+/)[0]!;
+}
+
+/** `swarm.registry` for the test bed: Greenlight's managed registry on the trusted address's port, with the test-bed image. */
+export function managedRegistryConfig(sb: Swarmbed = swarmbed()): ManagedRegistryConfig {
+  const port = Number(sb.registry.slice(sb.registry.lastIndexOf(':') + 1));
+  return { managed: true, port, image: registryImageOnManager(sb), volume: 'greenlight-registry', container: 'greenlight-registry' };
+}
+
+/** Starts (or reuses) the managed registry the way a deploy's ship step does, for suites that push before any deploy. */
+export async function managedRegistryUp(sb: Swarmbed = swarmbed()): Promise<string> {
+  const engine = connectDocker(`unix://${sb.managerSock}`);
+  try {
+    const r = await ensureRegistry({ log: () => undefined, signal: new AbortController().signal }, engine, managedRegistryConfig(sb), sb.managerIp);
+    return r.address;
+  } finally {
+    engine.close();
+  }
+}
+
 /**
  * Puts a local image on the cluster's registry the way the swarm target does: onto the manager's
- * engine (here `docker save | docker load`), then pushed from there. Returns "registry/repo@sha256:…",
- * the reference every node pulls.
+ * engine (here `docker save | docker load`), then pushed from there to Greenlight's managed registry
+ * (started first if it does not run). Returns "registry/repo@sha256:…", the reference every node pulls.
  */
 export async function imageOnCluster(local: Docker, ref: string, repo: string, tag: string, sb: Swarmbed = swarmbed()): Promise<string> {
+  await managedRegistryUp(sb);
   const mgr = managerDocker(sb);
   const tar = await local.getImage(ref).get();
   await drain(mgr, await mgr.loadImage(tar as unknown as NodeJS.ReadableStream));

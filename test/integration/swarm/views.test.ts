@@ -18,7 +18,7 @@ import type { CliIo } from '../../../src/cli/io';
 import { runCli } from '../../../src/cli/program';
 import { buildAppImage } from '../deploy/appImages';
 import { recordingContext } from '../deploy/bed';
-import { swarmbed, type Swarmbed } from './swarmbed';
+import { managedRegistryUp, swarmbed, type Swarmbed } from './swarmbed';
 
 // What a swarm environment shows (`greenlight status`, the Environments view's data) on the three-node
 // test bed: the nodes, a service's replicas per version while a rolling update moves and after, the
@@ -58,6 +58,9 @@ suite('(integration) swarm views: status of a swarm environment, schema verdict 
   suiteSetup(async function () {
     sb = swarmbed();
     mgr = new Docker({ socketPath: sb.managerSock });
+    // This suite names the registry by its address (a registry Greenlight does not start: here the
+    // managed one, started beforehand), the form `swarm.registry: host:port` takes.
+    await managedRegistryUp(sb);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'swv-'));
     // sqitch's layout: the runner reads db/deploy; the down migrations sit in db/revert.
     mkdirSync(path.join(workspace, 'db', 'deploy'), { recursive: true });

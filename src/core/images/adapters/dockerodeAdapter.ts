@@ -774,13 +774,13 @@ export function serviceSpec(spec: SwarmServiceSpec): Record<string, unknown> {
       },
       Resources: limits || reservations ? { Limits: limits, Reservations: reservations } : undefined,
       Placement: { Constraints: [...spec.constraints], MaxReplicas: spec.maxReplicasPerNode },
-      RestartPolicy: { Condition: 'any', Delay: 1000 * MS },
+      RestartPolicy: spec.job ? { Condition: 'none' } : { Condition: 'any', Delay: 1000 * MS },
       Networks: spec.networks.map((n) => ({ Target: n.name, Aliases: [...n.aliases] })),
     },
-    Mode: { Replicated: { Replicas: spec.replicas } },
-    UpdateConfig: update,
+    Mode: spec.job ? { GlobalJob: {} } : { Replicated: { Replicas: spec.replicas } },
+    UpdateConfig: spec.job ? undefined : update,
     // A rollback rolls the same way, and pauses rather than loop when the previous version fails too.
-    RollbackConfig: { ...update, FailureAction: 'pause' },
+    RollbackConfig: spec.job ? undefined : { ...update, FailureAction: 'pause' },
     EndpointSpec: { Mode: 'vip', Ports: spec.ports.map((p) => ({ Protocol: p.protocol, TargetPort: p.target, PublishedPort: p.published, PublishMode: p.mode })) },
   };
 }
