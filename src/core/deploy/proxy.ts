@@ -1,8 +1,13 @@
 // The host's reverse proxy: one long-lived Caddy container per host, on the proxy network, that
-// publishes the services' host ports and sends each request to the serving version of a service
-// by that version's network alias. A deploy switches a service by changing its route through
-// Caddy's admin API (POST /load of the whole JSON config: Caddy starts the new routes and lets the
-// requests in flight on the old ones finish within grace_period), never by restarting Caddy.
+// publishes the services' host ports and sends each request to the serving version of a service.
+// A route never names a version: it names a stable DNS name (on one host the serving container's
+// name, on a swarm `tasks.<service>`) that Caddy resolves again every DNS_REFRESH_MS (its `dynamic
+// a` upstreams). A deploy switches a version by moving that name (`docker rename` of the running
+// containers: Docker's embedded DNS follows the rename), not by changing Caddy's config: every
+// config load is a reload, which closes the clients' idle keep-alive connections, and a client
+// that sent on one of them at that instant got a reset (about 15 in 20,000 requests, measured).
+// Config loads (POST /load of the whole JSON) remain for what does change the config: a service's
+// first route, its hosts, paths or TLS, and the maintenance page.
 //
 // The admin API listens on localhost inside the container only: Greenlight reaches it by running
 // `wget` in the container (docker exec, argv only, through the one Docker contract), so no port
@@ -14,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { OperationError, errorMessage } from '../common/errors';
 import { sleep, type JobContext } from '../common/job';
-import type { ProxyConfig } from '../config/schema';
+import { proxyRouteOf, type EnvironmentConfig, type ProxyConfig, type ServiceConfig } from '../config/schema';
 import type { ContainerSpec, DockerEngine, PublishedPort } from '../images/docker';
 import { LABEL } from './plan';
 
@@ -22,8 +27,10 @@ import { LABEL } from './plan';
 export const PROXY_LABEL = {
   /** The published ports the proxy container was created with ("0.0.0.0:80,127.0.0.1:8080"). */
   ports: 'greenlight.proxy.ports',
-  /** On a service container: its alias on the proxy network (the name its route dials). */
+  /** On a service container: its alias of its own on the proxy network (the serving one is reached by its container name). */
   upstream: 'greenlight.upstream',
+  /** The proxy container's resolver options ("ndots:1"); absent on one an older Greenlight created. */
+  dns: 'greenlight.proxy.dns',
 } as const;
 
 const ADMIN = 'http://127.0.0.1:2019';
@@ -44,15 +51,35 @@ export interface ProxyRoute {
   readonly service: string;
   readonly version: string;
   /**
-   * A swarm service behind the proxy: `upstream` is `tasks.<service>:port`, a DNS name whose A
-   * records are the service's running, healthy tasks. Caddy re-resolves it every second, and a
-   * task that stops (a rolling update, a node that left) is tried no longer once a dial or a
-   * request to it failed; the request goes to another task.
+   * `upstream` is a DNS name Caddy resolves again every DNS_REFRESH_MS (serviceRoutes): the route
+   * stays the same while the name moves from version to version. Absent: a route an older
+   * Greenlight wrote, to one version's alias (it is replaced by the next switch).
    */
   readonly dynamic?: boolean;
+  /** The name resolves to several tasks of a swarm service: round robin, and a task that failed is skipped for a while. */
+  readonly balanced?: boolean;
 }
 
 export type CaddyConfig = Record<string, any>;
+
+/**
+ * How often Caddy resolves a route's DNS name again. After the name moved, requests may still go
+ * to the old address for this long: the drain waits it out before it counts the old version's
+ * requests in flight.
+ */
+export const DNS_REFRESH_MS = 1000;
+
+/**
+ * The proxy routes of a service: each published TCP port sends its requests to `dnsName` (on one
+ * host the serving container's name, on a swarm `tasks.<service>`), resolved again every
+ * DNS_REFRESH_MS. The routes name no version, so they stay the same through every deploy,
+ * rollback and recovery: only moving the name switches a version.
+ */
+export function serviceRoutes(project: string, s: Pick<ServiceConfig, 'name' | 'publish' | 'proxy' | 'networkMode' | 'networks'>, env: Pick<EnvironmentConfig, 'proxy'>, dnsName: string, version: string, balanced = false): ProxyRoute[] {
+  const route = proxyRouteOf(s, env);
+  if (!route) return [];
+  return s.publish.filter((p) => p.protocol === 'tcp').map((p) => ({ id: routeIdOf(project, s.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${dnsName}:${p.container}`, dynamic: true, ...(balanced ? { balanced } : {}), service: s.name, version }));
+}
 
 export function routeIdOf(project: string, service: string, port: number): string {
   return `gl-${project}-${service}-${port}`;
@@ -102,9 +129,19 @@ function proxyHandler(upstream: string, version: string): Record<string, unknown
 }
 
 /**
- * The handler of a swarm service's route: every task that `tasks.<service>` resolves to, round
- * robin. During a start-first rolling update the swarm removes a task from that name before it
- * stops it, but Caddy may still hold its address for up to one refresh: a dial to it fails
+ * The handler of a route to a DNS name Caddy resolves again every DNS_REFRESH_MS (`dynamic a`),
+ * dialled at the addresses it resolved to.
+ *
+ * One host: the name is the serving container's. A switch renames the old container away and the
+ * new one to it, so for the moment between the two renames the name resolves to nothing (the
+ * proxy container's `ndots:1` makes Docker's DNS say so at once instead of asking the host's DNS
+ * server). A request whose lookup falls in that moment gets the static upstream of the same name,
+ * whose dial fails on the same lookup: a dial error, which Caddy tries again after try_interval
+ * for any method, since nothing was sent (a lookup error alone would answer 503 to a non-GET).
+ *
+ * A swarm (`balanced`): the name is `tasks.<service>`, every running, healthy task, round robin.
+ * During a start-first rolling update the swarm removes a task from that name before it stops
+ * it, but Caddy may still hold its address for up to one refresh: a dial to it fails
  * (dial_timeout), a request it drops when it stops is a failed attempt, and either is tried again
  * on another task within try_duration (Caddy re-sends only GET requests, or those retry_match
  * names: nothing is sent twice that the client did not make safe to repeat). A failed task is
@@ -112,17 +149,30 @@ function proxyHandler(upstream: string, version: string): Record<string, unknown
  * dial_timeout outlasts one lost SYN (retransmitted after 1 s), and fail_duration is one DNS
  * refresh: under load a healthy task's full listen queue drops SYNs, and with longer values a burst
  * of those marked every task down at once, holding requests until the client gave up (measured:
- * 5 timeouts in 40,000 requests with 1 s / 5 s, docs/benchmarks.d/swarm-proxy.md).
+ * 5 timeouts in 40,000 requests with 1 s / 5 s, docs/benchmarks.d/swarm-proxy.md). One host has
+ * one upstream: nothing to skip to, so no passive health.
  */
-export function dynamicProxyHandler(upstream: string): Record<string, unknown> {
+export function dynamicProxyHandler(upstream: string, balanced = true): Record<string, unknown> {
   const at = upstream.lastIndexOf(':');
   return {
     handler: 'reverse_proxy',
-    dynamic_upstreams: { source: 'a', name: upstream.slice(0, at), port: upstream.slice(at + 1), refresh: '1s', dial_timeout: '1s' },
+    ...(balanced ? {} : { upstreams: [{ dial: upstream }] }),
+    dynamic_upstreams: { source: 'a', name: upstream.slice(0, at), port: upstream.slice(at + 1), refresh: `${DNS_REFRESH_MS / 1000}s`, dial_timeout: '1s' },
     load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
-    health_checks: { passive: { fail_duration: '1s', max_fails: 1 } },
+    ...(balanced ? { health_checks: { passive: { fail_duration: '1s', max_fails: 1 } } } : {}),
     transport: { protocol: 'http', dial_timeout: '2s' },
   };
+}
+
+/**
+ * The addresses Caddy counts a version's requests under (GET /reverse_proxy/upstreams), per port
+ * it listens on: its address on the proxy network (what the route's name resolved to while it
+ * served) and its own alias (what a route an older Greenlight wrote dialled).
+ */
+export function versionUpstreams(c: { readonly labels: Readonly<Record<string, string>>; readonly stateDetail: { readonly addresses: Readonly<Record<string, string>> } }, network: string, containerPorts: readonly number[]): string[] {
+  const at = c.stateDetail.addresses[network];
+  const alias = c.labels[PROXY_LABEL.upstream];
+  return containerPorts.flatMap((p) => [...(at ? [`${at}:${p}`] : []), ...(alias ? [`${alias}:${p}`] : [])]);
 }
 
 /** The route that serves: match by host and path prefix (absent = any), proxy to one upstream. */
@@ -133,7 +183,7 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   return {
     '@id': r.id,
     ...(Object.keys(match).length ? { match: [match] } : {}),
-    handle: [r.dynamic ? dynamicProxyHandler(r.upstream) : proxyHandler(r.upstream, r.version)],
+    handle: [r.dynamic ? dynamicProxyHandler(r.upstream, r.balanced ?? false) : proxyHandler(r.upstream, r.version)],
     terminal: true,
   };
 }
@@ -230,6 +280,12 @@ export function tlsFileNames(host: string): { certificate: string; key: string }
 export interface TlsPlan {
   readonly ports: readonly number[];
   readonly hosts: readonly string[];
+  /**
+   * Per host name, a digest of its certificate and key files, kept in the config as a tag: the
+   * config changes exactly when the files do, so a renewed certificate is loaded (setRoute loads
+   * only a changed config).
+   */
+  readonly digests?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -264,7 +320,7 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
     server.tls_connection_policies = [{}];
     c.apps.tls ??= {};
     c.apps.tls.certificates ??= {};
-    const mine = tls.hosts.map((h) => ({ certificate: `${TLS_DIR}/${tlsFileNames(h).certificate}`, key: `${TLS_DIR}/${tlsFileNames(h).key}`, tags: ['greenlight'] }));
+    const mine = tls.hosts.map((h) => ({ certificate: `${TLS_DIR}/${tlsFileNames(h).certificate}`, key: `${TLS_DIR}/${tlsFileNames(h).key}`, tags: ['greenlight', ...(tls.digests?.[h] ? [`greenlight-${tls.digests[h]}`] : [])] }));
     // Other projects' certificates on this proxy stay; this project's are replaced by their current files.
     const others = ((c.apps.tls.certificates.load_files ?? []) as { certificate: string }[]).filter((f) => !mine.some((m) => m.certificate === f.certificate));
     c.apps.tls.certificates.load_files = [...others, ...mine];
@@ -288,6 +344,11 @@ export function routesOf(config: CaddyConfig | null | undefined): { id: string; 
     }
   }
   return out;
+}
+
+/** A JSON text of the value with every object's keys sorted: Caddy returns its config with its own key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v ?? null, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 }
 
 /** Caddy's count for one upstream (GET /reverse_proxy/upstreams). */
@@ -363,6 +424,15 @@ export function portKey(p: Pick<PublishedPort, 'hostIp' | 'host'>): string {
   return `${p.hostIp ?? '0.0.0.0'}:${p.host}`;
 }
 
+/**
+ * Docker's DNS asks the host's DNS server about a name it does not know, unless the container set
+ * ndots: then it answers a single-label name it does not know at once (libnetwork's resolver). A
+ * route's name is unknown for the moment a switch renames the containers; without this, a lookup in
+ * that moment waited for the host's DNS server (5 s per try on a host whose server does not
+ * answer, measured on the test bed) and held every request of the route behind it.
+ */
+const PROXY_DNS_OPTIONS = ['ndots:1'];
+
 /** The proxy container: Caddy resuming its last config, the host ports published to the same port inside. */
 export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): ContainerSpec {
   const sorted = [...new Map(ports.map((p) => [portKey(p), p])).values()].sort((a, b) => a.host - b.host);
@@ -372,13 +442,14 @@ export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 
     env: {},
     secretEnv: {},
     cmd: ['caddy', 'run', '--resume'],
-    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(',') },
+    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(','), [PROXY_LABEL.dns]: PROXY_DNS_OPTIONS.join(' ') },
     networkMode: 'bridge',
     networks: [{ name: cfg.network, aliases: [] }],
     publish: sorted.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.host, protocol: 'tcp' as const })),
     restart: 'unless-stopped',
     volumes: [],
     init: false,
+    dnsOptions: PROXY_DNS_OPTIONS,
   };
 }
 
@@ -453,6 +524,8 @@ export class Proxy {
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
     const missing = ports.filter((p) => !have.has(portKey(p)));
     if (c && missing.length === 0) {
+      // Not re-created for it (that would pause every service behind it): it gets the option when it is next re-created.
+      if (c.labels[PROXY_LABEL.dns] !== PROXY_DNS_OPTIONS.join(' ')) ctx.log(`proxy: ${this.cfg.container} was created by an older Greenlight without the resolver option ${PROXY_DNS_OPTIONS.join(' ')}: a switch may hold requests for as long as the host's DNS server takes to answer; remove the container (docker rm -f ${this.cfg.container}) at a quiet moment and the next deploy creates it with the option`, 'warn');
       if (!c.stateDetail.running) {
         await this.docker.startContainer(c.id);
         ctx.log(`proxy: started ${this.cfg.container} again`);
@@ -522,15 +595,19 @@ export class Proxy {
   }
 
   /**
-   * Points the route at its upstream. Caddy loads the new config beside the old and returns once
-   * the requests in flight on the old one finished (or grace_period passed).
+   * Puts the route in the config. A route that is already there as asked loads nothing: a load is
+   * a reload of Caddy, which closes every client's idle keep-alive connection (see the top of this
+   * file). Otherwise Caddy loads the new config beside the old and returns once the requests in
+   * flight on the old one finished (or grace_period passed).
    */
-  async setRoute(route: ProxyRoute, tls?: TlsPlan): Promise<{ ms: number }> {
+  async setRoute(route: ProxyRoute, tls?: TlsPlan): Promise<{ ms: number; loaded: boolean }> {
     return await this.locked(async () => {
       const t0 = Date.now();
-      const next = withRoute(await this.config(), route, this.cfg.drainSeconds, tls);
+      const now = await this.config();
+      const next = withRoute(now, route, this.cfg.drainSeconds, tls);
+      if (canonical(next) === canonical(now)) return { ms: Date.now() - t0, loaded: false };
       await this.admin('POST', '/load', next);
-      return { ms: Date.now() - t0 };
+      return { ms: Date.now() - t0, loaded: true };
     });
   }
 
@@ -573,12 +650,16 @@ export class Proxy {
     return routesOf(await this.config()).find((r) => r.id === routeId)?.upstream;
   }
 
-  /** Waits until Caddy counts no request in flight to `upstream` (the old version), at most `seconds`. */
-  async drain(upstream: string, seconds: number): Promise<{ drained: boolean; ms: number; inFlight: number }> {
+  /**
+   * Waits until Caddy counts no request in flight to any of `addresses` (the old version's), at
+   * most `seconds`; first `settleMs`, during which Caddy may still send new requests there (its
+   * DNS answer of the route's name is that old).
+   */
+  async drain(addresses: readonly string[], seconds: number, settleMs = 0): Promise<{ drained: boolean; ms: number; inFlight: number }> {
     const t0 = Date.now();
+    if (settleMs > 0) await sleep(settleMs);
     for (;;) {
-      const u = (await this.upstreams()).find((x) => x.address === upstream);
-      const inFlight = u?.num_requests ?? 0;
+      const inFlight = (await this.upstreams()).filter((x) => addresses.includes(x.address)).reduce((n, u) => n + (u.num_requests || 0), 0);
       if (inFlight === 0) return { drained: true, ms: Date.now() - t0, inFlight };
       if (Date.now() - t0 >= seconds * 1000) return { drained: false, ms: Date.now() - t0, inFlight };
       await sleep(100);
