@@ -388,11 +388,20 @@ export interface ProxyHealth {
   readonly problem?: string;
 }
 
+/** What a route's DNS name resolves to now, for the health view: the serving container's address on the proxy network and its version. */
+export interface ResolvedName {
+  readonly address: string;
+  readonly version?: string;
+}
+
 /**
- * The routes of the config with their upstreams' counts. A swarm route dials `tasks.<service>:port`
- * while Caddy counts each resolved task address: those counts are summed over the route's port.
+ * The routes of the config with their upstreams' counts. A route to a DNS name is counted at the
+ * addresses Caddy resolved it to: on one host the serving container's (`resolved`, read from
+ * Docker, which answers that name), plus the static upstream of the name Caddy falls back to; a
+ * swarm route's `tasks.<service>` resolves to every task, so its counts are summed over the route's
+ * port (the addresses no route names).
  */
-export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams: readonly UpstreamCount[]): ProxyRouteHealth[] {
+export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams: readonly UpstreamCount[], resolved: ReadonlyMap<string, ResolvedName> = new Map()): ProxyRouteHealth[] {
   const maintenance = new Set(inMaintenance(config));
   const dynamic = new Set<string>();
   for (const server of Object.values((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
@@ -401,10 +410,17 @@ export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams:
   const routes = routesOf(config);
   const dialled = new Set(routes.map((r) => r.upstream));
   return routes.map((r) => {
-    const port = r.upstream.slice(r.upstream.lastIndexOf(':') + 1);
-    const mine = dynamic.has(r.id) ? upstreams.filter((u) => !dialled.has(u.address) && u.address.endsWith(`:${port}`)) : upstreams.filter((u) => u.address === r.upstream);
+    const at = r.upstream.lastIndexOf(':');
+    const port = r.upstream.slice(at + 1);
+    const name = resolved.get(r.upstream.slice(0, at));
+    const mine = !dynamic.has(r.id)
+      ? upstreams.filter((u) => u.address === r.upstream)
+      : name
+        ? upstreams.filter((u) => u.address === `${name.address}:${port}` || u.address === r.upstream)
+        : upstreams.filter((u) => !dialled.has(u.address) && u.address.endsWith(`:${port}`));
     return {
       ...r,
+      ...(name?.version && !r.version ? { version: name.version } : {}),
       match: routeMatchLabel(r),
       inFlight: mine.reduce((n, u) => n + (u.num_requests || 0), 0),
       fails: mine.reduce((n, u) => n + (u.fails || 0), 0),
@@ -412,6 +428,7 @@ export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams:
     };
   });
 }
+
 
 /** "8080 shop.example.com/api": the port and what the route matches (host and path prefix; none = any). */
 export function routeMatchLabel(r: Pick<ProxyRouteHealth, 'port' | 'hosts' | 'paths'>): string {
@@ -511,10 +528,23 @@ export class Proxy {
     try {
       // A caller that already read the config (the status, for its service rows) passes it in.
       const [config, upstreams] = [await (known ?? this.config()), await this.upstreams()];
-      return { ...base, routes: routeHealthOf(config, upstreams) };
+      return { ...base, routes: routeHealthOf(config, upstreams, await this.resolveNames(config)) };
     } catch (e) {
       return { ...base, routes: [], problem: errorMessage(e) };
     }
+  }
+
+  /** The routes' DNS names that are containers on this host (Docker's DNS answers them with the container's address on the proxy network). */
+  private async resolveNames(config: CaddyConfig | null): Promise<Map<string, ResolvedName>> {
+    const out = new Map<string, ResolvedName>();
+    for (const r of routesOf(config)) {
+      const name = r.upstream.slice(0, r.upstream.lastIndexOf(':'));
+      if (out.has(name) || name.startsWith('tasks.')) continue;
+      const c = await this.docker.inspectContainer(name);
+      const address = c?.stateDetail.running ? c.stateDetail.addresses[this.cfg.network] : undefined;
+      if (address) out.set(name, { address, version: c!.labels[LABEL.version] });
+    }
+    return out;
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */

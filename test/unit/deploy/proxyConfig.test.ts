@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
 import { certificateCovers } from '../../../src/core/deploy/proxyTls';
-import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
+import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, serviceRoutes, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
 import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
 
 const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api-v2-abc123:3000', service: 'api', version: 'v2', ...over });
@@ -131,6 +131,35 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     assert.deepEqual(spec.publish, [{ hostIp: undefined, host: 8080, container: 8080, protocol: 'tcp' }, { hostIp: '127.0.0.1', host: 9090, container: 9090, protocol: 'tcp' }]);
     assert.equal(spec.labels['greenlight.proxy.ports'], '0.0.0.0:8080,127.0.0.1:9090');
     assert.equal(spec.restart, 'unless-stopped');
+    // Docker's DNS answers a name it does not know (between a switch's two renames) at once, not after asking the host's server.
+    assert.deepEqual(spec.dnsOptions, ['ndots:1']);
+    assert.equal(spec.labels['greenlight.proxy.dns'], 'ndots:1');
+  });
+
+  test('a single-host route names the serving container, re-resolved every second, with the same name as the static upstream a failed lookup falls back to (a dial error, retried for any method); it does not change from version to version', () => {
+    const cfg = parse({ publish: ['8080:3000', '8443:3000'], proxy: { hosts: ['shop.example.com'] } });
+    const [v2, v2b] = serviceRoutes('shop', cfg.services[0]!, cfg.environments.production!, 'shop-api', 'v2');
+    assert.deepEqual(v2, { id: 'gl-shop-api-8080', port: 8080, hosts: ['shop.example.com'], paths: [], upstream: 'shop-api:3000', dynamic: true, service: 'api', version: 'v2' });
+    assert.equal(v2b!.id, 'gl-shop-api-8443');
+    assert.deepEqual(caddyRoute(v2!).handle, [
+      {
+        handler: 'reverse_proxy',
+        upstreams: [{ dial: 'shop-api:3000' }],
+        dynamic_upstreams: { source: 'a', name: 'shop-api', port: '3000', refresh: '1s', dial_timeout: '1s' },
+        load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
+        transport: { protocol: 'http', dial_timeout: '2s' },
+      },
+    ]);
+    const [v3] = serviceRoutes('shop', cfg.services[0]!, cfg.environments.production!, 'shop-api', 'v3');
+    assert.deepEqual(withRoute(withRoute(null, v2!, 30), v3!, 30), withRoute(null, v2!, 30), 'the next version leaves the config as it was: setRoute loads nothing');
+    assert.deepEqual(serviceRoutes('shop', parse({ publish: ['8080:3000'], proxy: false }).services[0]!, cfg.environments.production!, 'shop-api', 'v2'), [], 'no route without the proxy');
+  });
+
+  test('TLS: the certificate files\' digest is in the config, so a renewed certificate changes it (and is loaded) while the same files do not', () => {
+    const r = route({ port: 443, hosts: ['shop.example.com'] });
+    const tags = (digest: string) => withRoute(null, r, 30, { ports: [443], hosts: ['shop.example.com'], digests: { 'shop.example.com': digest } }).apps.tls.certificates.load_files[0].tags;
+    assert.deepEqual(tags('aaaaaaaaaaaa'), ['greenlight', 'greenlight-aaaaaaaaaaaa']);
+    assert.notDeepEqual(tags('aaaaaaaaaaaa'), tags('bbbbbbbbbbbb'));
   });
 
   test('the proxy is the default for published ports; proxy: false or proxy.enabled: false keeps the old swap', () => {
