@@ -43,19 +43,14 @@ export interface ProxyRoute {
   readonly port: number;
   readonly hosts: readonly string[];
   readonly paths: readonly string[];
-  /** `alias:port` on the proxy network. */
+  /**
+   * `name:port` on the proxy network: a DNS name Caddy resolves again every DNS_REFRESH_MS
+   * (serviceRoutes), so the route stays the same while the name moves from version to version.
+   */
   readonly upstream: string;
-  /** The previous upstream (`alias:port`), kept in a route no request matches while its requests drain (see caddyRoute). */
-  readonly draining?: string;
-  /** Shown in the health view: which service and version the route serves. */
+  /** For messages: which service and version the route was set for (the config names no version). */
   readonly service: string;
   readonly version: string;
-  /**
-   * `upstream` is a DNS name Caddy resolves again every DNS_REFRESH_MS (serviceRoutes): the route
-   * stays the same while the name moves from version to version. Absent: a route an older
-   * Greenlight wrote, to one version's alias (it is replaced by the next switch).
-   */
-  readonly dynamic?: boolean;
   /** The name resolves to several tasks of a swarm service: round robin, and a task that failed is skipped for a while. */
   readonly balanced?: boolean;
 }
@@ -78,7 +73,7 @@ export const DNS_REFRESH_MS = 1000;
 export function serviceRoutes(project: string, s: Pick<ServiceConfig, 'name' | 'publish' | 'proxy' | 'networkMode' | 'networks'>, env: Pick<EnvironmentConfig, 'proxy'>, dnsName: string, version: string, balanced = false): ProxyRoute[] {
   const route = proxyRouteOf(s, env);
   if (!route) return [];
-  return s.publish.filter((p) => p.protocol === 'tcp').map((p) => ({ id: routeIdOf(project, s.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${dnsName}:${p.container}`, dynamic: true, ...(balanced ? { balanced } : {}), service: s.name, version }));
+  return s.publish.filter((p) => p.protocol === 'tcp').map((p) => ({ id: routeIdOf(project, s.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${dnsName}:${p.container}`, ...(balanced ? { balanced } : {}), service: s.name, version }));
 }
 
 export function routeIdOf(project: string, service: string, port: number): string {
@@ -99,33 +94,6 @@ export function upstreamAliasOf(current: string, version: string, deployId: stri
   const full = `${base}-${suffix}`;
   if (full.length <= 63) return full;
   return `${current.slice(0, 40).replace(/[-.]+$/, '')}-${createHash('sha256').update(base).digest('hex').slice(0, 12)}-${suffix}`;
-}
-
-const DRAIN_HOST = 'drain.invalid';
-
-/**
- * The route's Caddy routes: the one that matches by host and path prefix (absent = any) and
- * proxies to one upstream and, while the previous version drains, a route no real request can
- * match (a reserved .invalid host and a path under it) that names the previous upstream. Caddy
- * forgets an upstream, and its count of requests in flight, as soon as no route names it; this
- * one keeps the count of the requests the old config still serves readable in
- * /reverse_proxy/upstreams until the next switch replaces it.
- */
-export function caddyRoutes(r: ProxyRoute): Record<string, unknown>[] {
-  const main = caddyRoute(r);
-  if (!r.draining || r.draining === r.upstream || r.dynamic) return [main];
-  return [main, { '@id': `${r.id}-drain`, match: [{ host: [DRAIN_HOST], path: [`/${r.id}`] }], handle: [proxyHandler(r.draining, 'draining')], terminal: true }];
-}
-
-function proxyHandler(upstream: string, version: string): Record<string, unknown> {
-  return {
-    handler: 'reverse_proxy',
-    upstreams: [{ dial: upstream }],
-    // A connection the upstream did not accept (its listen queue full, a moment after it
-    // started) is dialled again for up to 5 s instead of answering 502: nothing was sent yet.
-    load_balancing: { try_duration: '5s', try_interval: '100ms' },
-    headers: { response: { set: { 'X-Greenlight-Version': [version] } } },
-  };
 }
 
 /**
@@ -183,7 +151,7 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   return {
     '@id': r.id,
     ...(Object.keys(match).length ? { match: [match] } : {}),
-    handle: [r.dynamic ? dynamicProxyHandler(r.upstream, r.balanced ?? false) : proxyHandler(r.upstream, r.version)],
+    handle: [dynamicProxyHandler(r.upstream, r.balanced ?? false)],
     terminal: true,
   };
 }
@@ -247,7 +215,7 @@ export function inMaintenance(config: CaddyConfig | null | undefined): string[] 
   return out;
 }
 
-/** A route of Greenlight's own beside a service's route (drain, maintenance), not one that serves. */
+/** A route of Greenlight's own beside a service's route (maintenance, or the drain route an older Greenlight wrote), not one that serves. */
 function isAuxiliary(route: Record<string, any>): boolean {
   const id = String(route['@id'] ?? '');
   return id.endsWith('-drain') || id.endsWith(MAINTENANCE);
@@ -305,14 +273,14 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   server.automatic_https = { disable: true };
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
-  // Switching a route also ends its maintenance: the new version answers from this load on.
+  // Setting a route also ends its maintenance, and drops the drain route an older Greenlight kept beside it.
   const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}`);
   for (const other of routes.filter((x) => !isAuxiliary(x))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
   }
-  routes.push(...caddyRoutes(route));
+  routes.push(caddyRoute(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;
   if (tls?.ports.includes(route.port)) {
