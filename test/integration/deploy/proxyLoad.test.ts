@@ -28,7 +28,8 @@ import { bed, connect, recordingContext, type Bed } from './bed';
 const PORT = 18711;
 const PROJECT = 'proxyit';
 const PROXY = { container: 'proxyit-caddy', network: 'proxyit-net' };
-const LOAD = { requests: 2000, concurrency: 20 };
+// 15 s at 200 requests per second: a deploy waits a DNS refresh (1 s) and drains a 3-second request, more than 10 s on a busy test bed.
+const LOAD = { requests: 3000, concurrency: 20 };
 
 /** Builds the proxy image on the production engine (cached when unchanged); returns its tag. */
 export function proxyImageOn(dockerSock: string): string {
