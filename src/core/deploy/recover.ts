@@ -11,7 +11,7 @@
 import * as os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { errorMessage } from '../common/errors';
-import { sleep, type JobContext } from '../common/job';
+import type { JobContext } from '../common/job';
 import { proxyRouteOf, type GreenlightConfig, type ServiceConfig } from '../config/schema';
 import type { RemoteHost } from '../ship/remoteHost';
 import { appendAudit, type AuditRecord } from './audit';
@@ -21,7 +21,7 @@ import { describeProbe } from '../common/httpProbe';
 import { waitHealthy } from './health';
 import { acquireLock, clearInterrupted, defaultWho, readInterrupted, releaseLock, type LockHolder } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
-import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, serviceRoutes } from './proxy';
+import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, serviceRoutes, versionUpstreams } from './proxy';
 import { listRetained } from './rollback';
 
 export interface RecoverRequest {
@@ -234,7 +234,9 @@ async function recoverProxy(ctx: JobContext, host: RemoteHost, p: RecoverUnderLo
       if (old.name !== names.current) await host.docker.renameContainer(old.id, names.current);
       for (const r of serviceRoutes(p.config.project, service, env.env, names.current, oldVersion)) await proxy.setRoute(r);
       act(`gave the serving name ${names.current}, which the proxy route names, back to ${oldVersion}: the interrupted deploy of ${candVersion} never finished its checks`);
-      await sleep(DNS_REFRESH_MS);
+      // The requests Caddy sent to the candidate under the name finish before it goes.
+      const ports = service.publish.filter((x) => x.protocol === 'tcp').map((x) => x.container);
+      await proxy.drain(versionUpstreams(cand, env.env.proxy.network, ports), env.env.proxy.drainSeconds, DNS_REFRESH_MS);
       await host.docker.removeContainer(cand.id);
       act(`removed the candidate ${candVersion} (${cand.name})`);
       return;
