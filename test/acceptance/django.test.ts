@@ -3,8 +3,7 @@
 // /healthz reads its model, and Django answers only Host headers in ALLOWED_HOSTS, so the deploy's
 // probe must send health.host. gunicorn needs a world-writable /tmp in the image (mode 1777).
 import * as assert from 'node:assert/strict';
-import { get, makeProject, prodQuery, removeProdContainers, removeProdProxy, resetProdDatabase, servingIn, type Project } from './harness';
-import { describeLoad, runLoad, type LoadResult } from '../load/loadGenerator';
+import { get, makeProject, prodQuery, removeProdContainers, removeProdProxy, resetProdDatabase, servingIn, type Project, underLoad } from './harness';
 
 const PROJECT = 'acc-django';
 const DATABASE = 'acc_django';
@@ -28,25 +27,8 @@ suite('(acceptance) Django + gunicorn from Debian: build, test, deploy onto an e
 
   const deploy = (version: string, ...extra: string[]): Promise<{ code: number; out: string }> => p.cli(['deploy', `web:${version}`, '--env', 'production', ...extra], 300_000);
 
-  /** Runs `op` while 20 keep-alive clients send requests (with the app's Host) through the host's proxy; the load must outlast it. */
-  const underLoad = async <T>(op: () => Promise<T>): Promise<{ result: T; load: LoadResult; versions: Record<string, number> }> => {
-    const versions: Record<string, number> = {};
-    const loading = runLoad({
-      host: p.bed.prodIp, port: PORT, path: '/', hostHeader: HOST, requests: 3000, concurrency: 20, ratePerSecond: 40, timeLimitMs: 150_000,
-      onBody: (body) => {
-        const ver = (JSON.parse(body) as Root).version;
-        versions[ver] = (versions[ver] ?? 0) + 1;
-      },
-    });
-    await new Promise((r) => setTimeout(r, 1000));
-    const result = await op();
-    const opEnded = Date.now();
-    const load = await loading;
-    console.log(`      load: ${describeLoad(load)}; answered by ${JSON.stringify(versions)}`);
-    assert.equal(load.failed, 0, `failed requests through the proxy: ${describeLoad(load)}\n${load.failures.map((f) => f.what).join('\n')}`);
-    assert.ok(load.endedAt > opEnded, `the load (${describeLoad(load)}) ended before the operation did`);
-    return { result, load, versions };
-  };
+  /** The load every operation under test runs inside (underLoad in harness.ts: 0 failed, 0 re-sent). */
+  const LOAD = { port: PORT, hostHeader: HOST, requests: 3000, concurrency: 20, ratePerSecond: 40 };
 
   suiteSetup(function () {
     p = makeProject('django');
@@ -97,7 +79,7 @@ suite('(acceptance) Django + gunicorn from Debian: build, test, deploy onto an e
     p.commit('release two');
     v.two = await p.buildAndTest();
     // Through the proxy: no request fails while v1 hands over to v2.
-    const { result: r, versions } = await underLoad(() => deploy(v.two!));
+    const { result: r, versions } = await underLoad(p.bed, LOAD, () => deploy(v.two!));
     assert.equal(r.code, 0, r.out);
     assert.ok((versions[v.one!] ?? 0) > 0 && (versions[v.two] ?? 0) > 0, `both versions answered during the switch: ${JSON.stringify(versions)}`);
     assert.equal(servingIn(r.out), v.two, r.out);
@@ -106,7 +88,7 @@ suite('(acceptance) Django + gunicorn from Debian: build, test, deploy onto an e
   });
 
   test('greenlight rollback: v1 serves again', async () => {
-    const { result: r } = await underLoad(() => p.cli(['rollback', '--env', 'production']));
+    const { result: r } = await underLoad(p.bed, LOAD, () => p.cli(['rollback', '--env', 'production']));
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, new RegExp(v.one!), r.out);
     assert.deepEqual(await serving(), { version: v.one, release: 'one' });

@@ -5,8 +5,7 @@
 // release task, a migration halfway), each ending with a named version serving.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { describeLoad, runLoad, type LoadResult } from '../load/loadGenerator';
-import { get, makeProject, removeProdProxy, npmInstall, prodQuery, removeProdContainers, resetProdDatabase, servingIn, type Project } from './harness';
+import { get, makeProject, removeProdProxy, npmInstall, prodQuery, removeProdContainers, resetProdDatabase, servingIn, type Project, underLoad } from './harness';
 
 const PROJECT = 'acc-express';
 const DATABASE = 'acc_express';
@@ -30,25 +29,8 @@ suite('(acceptance) Express + pg: build, test, deploy onto an empty database, re
 
   const deploy = (version: string, ...extra: string[]): Promise<{ code: number; out: string }> => p.cli(['deploy', `api:${version}`, '--env', 'production', ...extra], 300_000);
 
-  /** Runs `op` while 20 keep-alive clients send requests through the host's proxy; the load must outlast it. */
-  const underLoad = async <T>(op: () => Promise<T>): Promise<{ result: T; load: LoadResult; versions: Record<string, number> }> => {
-    const versions: Record<string, number> = {};
-    const loading = runLoad({
-      host: p.bed.prodIp, port: PORT, path: '/', requests: 4000, concurrency: 20, ratePerSecond: 50, timeLimitMs: 150_000,
-      onBody: (body) => {
-        const v = (JSON.parse(body) as Root).version;
-        versions[v] = (versions[v] ?? 0) + 1;
-      },
-    });
-    await new Promise((r) => setTimeout(r, 1000));
-    const result = await op();
-    const opEnded = Date.now();
-    const load = await loading;
-    console.log(`      load: ${describeLoad(load)}; answered by ${JSON.stringify(versions)}`);
-    assert.equal(load.failed, 0, `failed requests through the proxy: ${describeLoad(load)}\n${load.failures.map((f) => f.what).join('\n')}`);
-    assert.ok(load.endedAt > opEnded, `the load (${describeLoad(load)}) ended before the operation did`);
-    return { result, load, versions };
-  };
+  /** The load every operation under test runs inside (underLoad in harness.ts: 0 failed, 0 re-sent). */
+  const LOAD = { port: PORT, requests: 4000, concurrency: 20, ratePerSecond: 50 };
 
   suiteSetup(function () {
     p = makeProject('express', { install: (dir) => npmInstall(path.join(dir, 'api')) });
@@ -86,7 +68,7 @@ suite('(acceptance) Express + pg: build, test, deploy onto an empty database, re
     p.commit('release two');
     v.two = await p.buildAndTest();
     assert.notEqual(v.two, v.one);
-    const { result: r, versions } = await underLoad(() => deploy(v.two!));
+    const { result: r, versions } = await underLoad(p.bed, LOAD, () => deploy(v.two!));
     assert.equal(r.code, 0, r.out);
     assert.ok((versions[v.one!] ?? 0) > 0 && (versions[v.two] ?? 0) > 0, `both versions answered: ${JSON.stringify(versions)}`);
     assert.equal(servingIn(r.out), v.two, r.out);
@@ -95,7 +77,7 @@ suite('(acceptance) Express + pg: build, test, deploy onto an empty database, re
   });
 
   test('greenlight rollback through the proxy with 0 failed requests: v1 serves again', async () => {
-    const { result: r } = await underLoad(() => p.cli(['rollback', '--env', 'production']));
+    const { result: r } = await underLoad(p.bed, LOAD, () => p.cli(['rollback', '--env', 'production']));
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, new RegExp(v.one!), r.out);
     assert.deepEqual(await serving(), { version: v.one, release: 'one' });

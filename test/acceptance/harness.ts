@@ -8,7 +8,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, sta
 import { request } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
 import { bed, DB_PASSWORD, type Bed } from '../integration/deploy/bed';
+import { describeLoad, runLoad, type LoadOptions, type LoadResult } from '../load/loadGenerator';
 
 export const REPO = path.resolve(__dirname, '../..');
 /** The CLI bundle under test; GL_ACCEPTANCE_CLI points at another build (e.g. of another checkout). */
@@ -227,4 +229,34 @@ export function treeBytes(dir: string): number {
     else if (e.isFile()) n += statSync(p).size;
   }
   return n;
+}
+
+/**
+ * Runs `op` while keep-alive clients send GETs of `/` through the host's proxy (from a second in,
+ * `load` says how many and how fast), noting the version each JSON answer names. No request may
+ * fail, none may need sending again on a closed keep-alive connection (a reload of the proxy would
+ * cause that), and the load must outlast the operation.
+ */
+export async function underLoad<T>(
+  b: Bed,
+  load: Pick<LoadOptions, 'port' | 'hostHeader' | 'requests' | 'concurrency' | 'ratePerSecond'>,
+  op: () => Promise<T>,
+): Promise<{ result: T; load: LoadResult; versions: Record<string, number> }> {
+  const versions: Record<string, number> = {};
+  const loading = runLoad({
+    host: b.prodIp, path: '/', timeLimitMs: 150_000, ...load,
+    onBody: (body) => {
+      const v = (JSON.parse(body) as { version: string }).version;
+      versions[v] = (versions[v] ?? 0) + 1;
+    },
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  const result = await op();
+  const opEnded = Date.now();
+  const done = await loading;
+  console.log(`      load: ${describeLoad(done)}; answered by ${JSON.stringify(versions)}`);
+  assert.equal(done.failed, 0, `failed requests through the proxy: ${describeLoad(done)}\n${done.failures.map((f) => f.what).join('\n')}`);
+  assert.equal(done.retriedOnClosedKeepAlive, 0, `requests that needed sending again (a closed keep-alive connection): ${describeLoad(done)}`);
+  assert.ok(done.endedAt > opEnded, `the load (${describeLoad(done)}) ended before the operation did`);
+  return { result, load: done, versions };
 }

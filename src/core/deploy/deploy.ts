@@ -32,7 +32,7 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, upstreamAliasOf, type ProxyRoute } from './proxy';
+import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
 import { tlsPlanOf } from './proxyTls';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
@@ -495,7 +495,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
 
     // The switch. Not cancellable: a half-done switch is worse than a finished one.
     const swapCtx: Ctx = { ...ctx, signal: new AbortController().signal };
-    if (route) return await proxySwitch(swapCtx, nextId, old, route, alias);
+    if (route) return await proxySwitch(swapCtx, nextId, ns.name, old, route);
     const swapStarted = Date.now();
     let previousName: string | undefined;
     let newId: string | undefined;
@@ -571,18 +571,21 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
   }
 
   /**
-   * The switch through the host's proxy: the route is pointed at the new version (Caddy loads the
-   * new config beside the old and lets the requests in flight finish), the new version is checked
-   * through the proxy as users reach it, the old one drains and stops, and the new one takes the
-   * serving name. Before the route changes, the old version never stopped serving; after, any
-   * failure points the route back at the old version (started again if it had stopped).
+   * The switch through the host's proxy. The route names the serving container's name, not a
+   * version (serviceRoutes): the switch parks the old container under its previous name while it
+   * still runs and gives the new one the serving name, and Caddy sends requests to the new version
+   * from its next DNS refresh on, without a config load (a load is a reload, which resets clients'
+   * idle keep-alive connections). The route is loaded only when it is new or changed (the first
+   * proxied deploy, other hosts, paths or certificates, the end of a maintenance page). The new
+   * version is checked through the proxy as users reach it, the old one drains (one DNS refresh,
+   * then its requests in flight) and stops. Before the rename the old version never stopped
+   * serving; after, any failure gives the name back to the old version (started again if it had
+   * stopped).
    */
-  async function proxySwitch(sctx: Ctx, nextId: string, old: Awaited<ReturnType<RemoteHost['docker']['inspectContainer']>>, route: { hosts: string[]; paths: string[] }, alias: string): Promise<DeployResult> {
+  async function proxySwitch(sctx: Ctx, nextId: string, nextName: string, old: Awaited<ReturnType<RemoteHost['docker']['inspectContainer']>>, route: { hosts: string[]; paths: string[] }): Promise<DeployResult> {
     const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
     const ports = service.publish.filter((p) => p.protocol === 'tcp');
     const oldUpstream = old?.labels[PROXY_LABEL.upstream];
-    const routesTo = (upstream: string, v: string, draining?: string): ProxyRoute[] =>
-      ports.map((p) => ({ id: routeIdOf(req.config.project, service.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${upstream}:${p.container}`, draining: draining ? `${draining}:${p.container}` : undefined, service: service.name, version: v }));
     const drainSeconds = req.drainSeconds ?? env.env.proxy.drainSeconds;
     // Probes through the proxy, as users reach the service, unless its routes cannot carry the health path.
     const healthPath = service.health.path;
@@ -596,6 +599,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     let switched = false;
     let oldStopped = false;
     let previousName: string | undefined;
+    let renamedAt = 0;
     const swapStarted = Date.now();
     try {
       await step('switch', async () => {
@@ -611,13 +615,23 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           await proxy.installCertificates(tls.files);
           say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
         }
-        // Recorded before the load: a deploy killed while Caddy loads it must count as possibly switched.
+        // Recorded before the renames: a deploy killed from here on must count as possibly switched.
         await noteOnHost({ switchState: { routed: true } });
-        for (const r of routesTo(alias, version, old?.stateDetail.running ? oldUpstream : undefined)) {
-          const { ms } = await proxy.setRoute(r, tls?.plan);
-          switched = true;
-          say(ctx, `switch: the proxy sends port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${version} (${r.upstream}); config loaded in ${ms} ms`);
+        if (old) {
+          previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
+          if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
+          await host.docker.renameContainer(old.id, previousName);
         }
+        await host.docker.renameContainer(nextId, names.current);
+        renamedAt = Date.now();
+        switched = true;
+        say(ctx, `switch: ${names.current} is ${version} now${old ? ` (${previousVersion ?? old.name} parked as ${previousName}, still running)` : ''}; the proxy resolves the name again within ${DNS_REFRESH_MS} ms`);
+        for (const r of serviceRoutes(req.config.project, service, env.env, names.current, version)) {
+          const { ms, loaded } = await proxy.setRoute(r, tls?.plan);
+          if (loaded) say(ctx, `switch: the proxy's route for port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${r.upstream} was new or changed; config loaded in ${ms} ms`);
+        }
+        // From here on every DNS answer Caddy holds is newer than the rename: the probes reach the new version.
+        await sleep(Math.max(0, renamedAt + DNS_REFRESH_MS - Date.now()), sctx.signal);
         const h = await waitHealthy(sctx, host, await throughProxy(nextId), 'health check (through the proxy)');
         if (!h.healthy) throw new OperationError(`${version} is not healthy through the proxy: ${h.reason}; last probe ${describeProbe(h.last)}`);
         switchMs = Date.now() - swapStarted;
@@ -626,21 +640,13 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       if (old && !oldStopped) {
         await step('drain', async () => {
           if (oldUpstream) {
-            for (const r of routesTo(oldUpstream, previousVersion ?? '?')) {
-              const d = await proxy.drain(r.upstream, drainSeconds);
-              say(ctx, d.drained ? `drain: no request in flight on ${previousVersion ?? old.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${previousVersion ?? old.name} after ${drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
-            }
+            const d = await proxy.drain(upstreamsOf(old), drainSeconds, Math.max(0, renamedAt + DNS_REFRESH_MS - Date.now()));
+            say(ctx, d.drained ? `drain: no request in flight on ${previousVersion ?? old.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${previousVersion ?? old.name} after ${drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
           }
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           oldStopped = true;
         });
       } else skip('drain', old ? 'the old version had to stop before the proxy took its port' : 'no old version');
-      if (old) {
-        previousName = names.previous(previousVersion ?? old.id.slice(0, 12));
-        if (await host.docker.inspectContainer(previousName)) previousName = `${previousName}-${deployId}`;
-        await host.docker.renameContainer(old.id, previousName);
-      }
-      await host.docker.renameContainer(nextId, names.current);
       await step('post-checks', async () => {
         await sleep(1000, sctx.signal);
         const after = await host.docker.inspectContainer(nextId);
@@ -656,7 +662,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
       const why = errorMessage(e);
       await showLogs(ctx, host, nextId, `${service.name} ${version}`, 15);
       const rb = Date.now();
-      serving = await proxyRestore(sctx, proxy, { switched, oldStopped, previousName, oldId: old?.id, oldUpstream, nextId, routesTo });
+      serving = await proxyRestore(sctx, proxy, { switched, oldStopped, previousName, oldId: old?.id, oldUpstream, nextId, nextName, drainSeconds });
       rollbackMs = Date.now() - rb;
       if (!switched && !oldStopped) {
         message = `${why}. ${untouched()}`;
@@ -673,23 +679,36 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
     return await finish('succeeded');
   }
 
-  /** After a failed proxy switch: the old version running and routed to again, the new one removed. Returns what serves. */
+  /** The addresses Caddy counts a version's requests under. */
+  function upstreamsOf(c: Parameters<typeof versionUpstreams>[0]): string[] {
+    return versionUpstreams(c, env.env.proxy.network, service.publish.filter((p) => p.protocol === 'tcp').map((p) => p.container));
+  }
+
+  /**
+   * After a failed proxy switch: the old version running under the serving name again, the new
+   * one removed once the requests it took finished. Returns what serves.
+   */
   async function proxyRestore(
     sctx: Ctx,
     proxy: Proxy,
-    s: { switched: boolean; oldStopped: boolean; previousName?: string; oldId?: string; oldUpstream?: string; nextId: string; routesTo: (upstream: string, v: string) => ProxyRoute[] },
+    s: { switched: boolean; oldStopped: boolean; previousName?: string; oldId?: string; oldUpstream?: string; nextId: string; nextName: string; drainSeconds: number },
   ): Promise<string> {
     if (!s.oldId) {
       await host.docker.removeContainer(s.nextId).catch(() => undefined);
       return 'none';
     }
     if (s.oldUpstream) {
-      // Route back first, remove the new version after: no request meets a missing upstream.
+      // The name goes back first, the new version goes after its requests: none meets a missing upstream.
       if (s.oldStopped) await host.docker.startContainer(s.oldId);
       const h = await waitHealthy(sctx, host, healthAt(service, await endpointOf(host.docker, env, service, s.oldId, 'candidate'), s.oldId), 'rollback health');
-      if (s.switched) for (const r of s.routesTo(s.oldUpstream, previousVersion ?? '?')) await proxy.setRoute(r);
+      const next = await host.docker.inspectContainer(s.nextId);
+      if (s.switched) await host.docker.renameContainer(s.nextId, s.nextName);
+      if (s.previousName) await host.docker.renameContainer(s.oldId, names.current);
+      if (s.switched && next) {
+        const d = await proxy.drain(upstreamsOf(next), s.drainSeconds, DNS_REFRESH_MS);
+        if (!d.drained) say(ctx, `rollback: ${d.inFlight} request(s) still in flight on ${version} after ${s.drainSeconds} s; removing it anyway`, 'warn');
+      }
       await host.docker.removeContainer(s.nextId).catch(() => undefined);
-      if (s.previousName) await host.docker.renameContainer(s.oldId, names.current).catch(() => undefined);
       if (!h.healthy) return `${previousVersion ?? 'previous'} (unhealthy)`;
       return previousVersion ?? 'previous';
     }

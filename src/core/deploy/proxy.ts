@@ -1,8 +1,13 @@
 // The host's reverse proxy: one long-lived Caddy container per host, on the proxy network, that
-// publishes the services' host ports and sends each request to the serving version of a service
-// by that version's network alias. A deploy switches a service by changing its route through
-// Caddy's admin API (POST /load of the whole JSON config: Caddy starts the new routes and lets the
-// requests in flight on the old ones finish within grace_period), never by restarting Caddy.
+// publishes the services' host ports and sends each request to the serving version of a service.
+// A route never names a version: it names a stable DNS name (on one host the serving container's
+// name, on a swarm `tasks.<service>`) that Caddy resolves again every DNS_REFRESH_MS (its `dynamic
+// a` upstreams). A deploy switches a version by moving that name (`docker rename` of the running
+// containers: Docker's embedded DNS follows the rename), not by changing Caddy's config: every
+// config load is a reload, which closes the clients' idle keep-alive connections, and a client
+// that sent on one of them at that instant got a reset (about 15 in 20,000 requests, measured).
+// Config loads (POST /load of the whole JSON) remain for what does change the config: a service's
+// first route, its hosts, paths or TLS, and the maintenance page.
 //
 // The admin API listens on localhost inside the container only: Greenlight reaches it by running
 // `wget` in the container (docker exec, argv only, through the one Docker contract), so no port
@@ -14,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { OperationError, errorMessage } from '../common/errors';
 import { sleep, type JobContext } from '../common/job';
-import type { ProxyConfig } from '../config/schema';
+import { proxyRouteOf, type EnvironmentConfig, type ProxyConfig, type ServiceConfig } from '../config/schema';
 import type { ContainerSpec, DockerEngine, PublishedPort } from '../images/docker';
 import { LABEL } from './plan';
 
@@ -22,8 +27,10 @@ import { LABEL } from './plan';
 export const PROXY_LABEL = {
   /** The published ports the proxy container was created with ("0.0.0.0:80,127.0.0.1:8080"). */
   ports: 'greenlight.proxy.ports',
-  /** On a service container: its alias on the proxy network (the name its route dials). */
+  /** On a service container: its alias of its own on the proxy network (the serving one is reached by its container name). */
   upstream: 'greenlight.upstream',
+  /** The proxy container's resolver options ("ndots:1"); absent on one an older Greenlight created. */
+  dns: 'greenlight.proxy.dns',
 } as const;
 
 const ADMIN = 'http://127.0.0.1:2019';
@@ -36,23 +43,38 @@ export interface ProxyRoute {
   readonly port: number;
   readonly hosts: readonly string[];
   readonly paths: readonly string[];
-  /** `alias:port` on the proxy network. */
+  /**
+   * `name:port` on the proxy network: a DNS name Caddy resolves again every DNS_REFRESH_MS
+   * (serviceRoutes), so the route stays the same while the name moves from version to version.
+   */
   readonly upstream: string;
-  /** The previous upstream (`alias:port`), kept in a route no request matches while its requests drain (see caddyRoute). */
-  readonly draining?: string;
-  /** Shown in the health view: which service and version the route serves. */
+  /** For messages: which service and version the route was set for (the config names no version). */
   readonly service: string;
   readonly version: string;
-  /**
-   * A swarm service behind the proxy: `upstream` is `tasks.<service>:port`, a DNS name whose A
-   * records are the service's running, healthy tasks. Caddy re-resolves it every second, and a
-   * task that stops (a rolling update, a node that left) is tried no longer once a dial or a
-   * request to it failed; the request goes to another task.
-   */
-  readonly dynamic?: boolean;
+  /** The name resolves to several tasks of a swarm service: round robin, and a task that failed is skipped for a while. */
+  readonly balanced?: boolean;
 }
 
 export type CaddyConfig = Record<string, any>;
+
+/**
+ * How often Caddy resolves a route's DNS name again. After the name moved, requests may still go
+ * to the old address for this long: the drain waits it out before it counts the old version's
+ * requests in flight.
+ */
+export const DNS_REFRESH_MS = 1000;
+
+/**
+ * The proxy routes of a service: each published TCP port sends its requests to `dnsName` (on one
+ * host the serving container's name, on a swarm `tasks.<service>`), resolved again every
+ * DNS_REFRESH_MS. The routes name no version, so they stay the same through every deploy,
+ * rollback and recovery: only moving the name switches a version.
+ */
+export function serviceRoutes(project: string, s: Pick<ServiceConfig, 'name' | 'publish' | 'proxy' | 'networkMode' | 'networks'>, env: Pick<EnvironmentConfig, 'proxy'>, dnsName: string, version: string, balanced = false): ProxyRoute[] {
+  const route = proxyRouteOf(s, env);
+  if (!route) return [];
+  return s.publish.filter((p) => p.protocol === 'tcp').map((p) => ({ id: routeIdOf(project, s.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `${dnsName}:${p.container}`, ...(balanced ? { balanced } : {}), service: s.name, version }));
+}
 
 export function routeIdOf(project: string, service: string, port: number): string {
   return `gl-${project}-${service}-${port}`;
@@ -74,37 +96,20 @@ export function upstreamAliasOf(current: string, version: string, deployId: stri
   return `${current.slice(0, 40).replace(/[-.]+$/, '')}-${createHash('sha256').update(base).digest('hex').slice(0, 12)}-${suffix}`;
 }
 
-const DRAIN_HOST = 'drain.invalid';
-
 /**
- * The route's Caddy routes: the one that matches by host and path prefix (absent = any) and
- * proxies to one upstream and, while the previous version drains, a route no real request can
- * match (a reserved .invalid host and a path under it) that names the previous upstream. Caddy
- * forgets an upstream, and its count of requests in flight, as soon as no route names it; this
- * one keeps the count of the requests the old config still serves readable in
- * /reverse_proxy/upstreams until the next switch replaces it.
- */
-export function caddyRoutes(r: ProxyRoute): Record<string, unknown>[] {
-  const main = caddyRoute(r);
-  if (!r.draining || r.draining === r.upstream || r.dynamic) return [main];
-  return [main, { '@id': `${r.id}-drain`, match: [{ host: [DRAIN_HOST], path: [`/${r.id}`] }], handle: [proxyHandler(r.draining, 'draining')], terminal: true }];
-}
-
-function proxyHandler(upstream: string, version: string): Record<string, unknown> {
-  return {
-    handler: 'reverse_proxy',
-    upstreams: [{ dial: upstream }],
-    // A connection the upstream did not accept (its listen queue full, a moment after it
-    // started) is dialled again for up to 5 s instead of answering 502: nothing was sent yet.
-    load_balancing: { try_duration: '5s', try_interval: '100ms' },
-    headers: { response: { set: { 'X-Greenlight-Version': [version] } } },
-  };
-}
-
-/**
- * The handler of a swarm service's route: every task that `tasks.<service>` resolves to, round
- * robin. During a start-first rolling update the swarm removes a task from that name before it
- * stops it, but Caddy may still hold its address for up to one refresh: a dial to it fails
+ * The handler of a route to a DNS name Caddy resolves again every DNS_REFRESH_MS (`dynamic a`),
+ * dialled at the addresses it resolved to.
+ *
+ * One host: the name is the serving container's. A switch renames the old container away and the
+ * new one to it, so for the moment between the two renames the name resolves to nothing (the
+ * proxy container's `ndots:1` makes Docker's DNS say so at once instead of asking the host's DNS
+ * server). A request whose lookup falls in that moment gets the static upstream of the same name,
+ * whose dial fails on the same lookup: a dial error, which Caddy tries again after try_interval
+ * for any method, since nothing was sent (a lookup error alone would answer 503 to a non-GET).
+ *
+ * A swarm (`balanced`): the name is `tasks.<service>`, every running, healthy task, round robin.
+ * During a start-first rolling update the swarm removes a task from that name before it stops
+ * it, but Caddy may still hold its address for up to one refresh: a dial to it fails
  * (dial_timeout), a request it drops when it stops is a failed attempt, and either is tried again
  * on another task within try_duration (Caddy re-sends only GET requests, or those retry_match
  * names: nothing is sent twice that the client did not make safe to repeat). A failed task is
@@ -112,17 +117,30 @@ function proxyHandler(upstream: string, version: string): Record<string, unknown
  * dial_timeout outlasts one lost SYN (retransmitted after 1 s), and fail_duration is one DNS
  * refresh: under load a healthy task's full listen queue drops SYNs, and with longer values a burst
  * of those marked every task down at once, holding requests until the client gave up (measured:
- * 5 timeouts in 40,000 requests with 1 s / 5 s, docs/benchmarks.d/swarm-proxy.md).
+ * 5 timeouts in 40,000 requests with 1 s / 5 s, docs/benchmarks.d/swarm-proxy.md). One host has
+ * one upstream: nothing to skip to, so no passive health.
  */
-export function dynamicProxyHandler(upstream: string): Record<string, unknown> {
+export function dynamicProxyHandler(upstream: string, balanced = true): Record<string, unknown> {
   const at = upstream.lastIndexOf(':');
   return {
     handler: 'reverse_proxy',
-    dynamic_upstreams: { source: 'a', name: upstream.slice(0, at), port: upstream.slice(at + 1), refresh: '1s', dial_timeout: '1s' },
+    ...(balanced ? {} : { upstreams: [{ dial: upstream }] }),
+    dynamic_upstreams: { source: 'a', name: upstream.slice(0, at), port: upstream.slice(at + 1), refresh: `${DNS_REFRESH_MS / 1000}s`, dial_timeout: '1s' },
     load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
-    health_checks: { passive: { fail_duration: '1s', max_fails: 1 } },
+    ...(balanced ? { health_checks: { passive: { fail_duration: '1s', max_fails: 1 } } } : {}),
     transport: { protocol: 'http', dial_timeout: '2s' },
   };
+}
+
+/**
+ * The addresses Caddy counts a version's requests under (GET /reverse_proxy/upstreams), per port
+ * it listens on: its address on the proxy network (what the route's name resolved to while it
+ * served) and its own alias (what a route an older Greenlight wrote dialled).
+ */
+export function versionUpstreams(c: { readonly labels: Readonly<Record<string, string>>; readonly stateDetail: { readonly addresses: Readonly<Record<string, string>> } }, network: string, containerPorts: readonly number[]): string[] {
+  const at = c.stateDetail.addresses[network];
+  const alias = c.labels[PROXY_LABEL.upstream];
+  return containerPorts.flatMap((p) => [...(at ? [`${at}:${p}`] : []), ...(alias ? [`${alias}:${p}`] : [])]);
 }
 
 /** The route that serves: match by host and path prefix (absent = any), proxy to one upstream. */
@@ -133,7 +151,7 @@ export function caddyRoute(r: ProxyRoute): Record<string, unknown> {
   return {
     '@id': r.id,
     ...(Object.keys(match).length ? { match: [match] } : {}),
-    handle: [r.dynamic ? dynamicProxyHandler(r.upstream) : proxyHandler(r.upstream, r.version)],
+    handle: [dynamicProxyHandler(r.upstream, r.balanced ?? false)],
     terminal: true,
   };
 }
@@ -197,7 +215,7 @@ export function inMaintenance(config: CaddyConfig | null | undefined): string[] 
   return out;
 }
 
-/** A route of Greenlight's own beside a service's route (drain, maintenance), not one that serves. */
+/** A route of Greenlight's own beside a service's route (maintenance, or the drain route an older Greenlight wrote), not one that serves. */
 function isAuxiliary(route: Record<string, any>): boolean {
   const id = String(route['@id'] ?? '');
   return id.endsWith('-drain') || id.endsWith(MAINTENANCE);
@@ -230,6 +248,12 @@ export function tlsFileNames(host: string): { certificate: string; key: string }
 export interface TlsPlan {
   readonly ports: readonly number[];
   readonly hosts: readonly string[];
+  /**
+   * Per host name, a digest of its certificate and key files, kept in the config as a tag: the
+   * config changes exactly when the files do, so a renewed certificate is loaded (setRoute loads
+   * only a changed config).
+   */
+  readonly digests?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -249,14 +273,14 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   server.automatic_https = { disable: true };
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
-  // Switching a route also ends its maintenance: the new version answers from this load on.
+  // Setting a route also ends its maintenance, and drops the drain route an older Greenlight kept beside it.
   const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}`);
   for (const other of routes.filter((x) => !isAuxiliary(x))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
   }
-  routes.push(...caddyRoutes(route));
+  routes.push(caddyRoute(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;
   if (tls?.ports.includes(route.port)) {
@@ -264,7 +288,7 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
     server.tls_connection_policies = [{}];
     c.apps.tls ??= {};
     c.apps.tls.certificates ??= {};
-    const mine = tls.hosts.map((h) => ({ certificate: `${TLS_DIR}/${tlsFileNames(h).certificate}`, key: `${TLS_DIR}/${tlsFileNames(h).key}`, tags: ['greenlight'] }));
+    const mine = tls.hosts.map((h) => ({ certificate: `${TLS_DIR}/${tlsFileNames(h).certificate}`, key: `${TLS_DIR}/${tlsFileNames(h).key}`, tags: ['greenlight', ...(tls.digests?.[h] ? [`greenlight-${tls.digests[h]}`] : [])] }));
     // Other projects' certificates on this proxy stay; this project's are replaced by their current files.
     const others = ((c.apps.tls.certificates.load_files ?? []) as { certificate: string }[]).filter((f) => !mine.some((m) => m.certificate === f.certificate));
     c.apps.tls.certificates.load_files = [...others, ...mine];
@@ -288,6 +312,11 @@ export function routesOf(config: CaddyConfig | null | undefined): { id: string; 
     }
   }
   return out;
+}
+
+/** A JSON text of the value with every object's keys sorted: Caddy returns its config with its own key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v ?? null, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 }
 
 /** Caddy's count for one upstream (GET /reverse_proxy/upstreams). */
@@ -327,11 +356,20 @@ export interface ProxyHealth {
   readonly problem?: string;
 }
 
+/** What a route's DNS name resolves to now, for the health view: the serving container's address on the proxy network and its version. */
+export interface ResolvedName {
+  readonly address: string;
+  readonly version?: string;
+}
+
 /**
- * The routes of the config with their upstreams' counts. A swarm route dials `tasks.<service>:port`
- * while Caddy counts each resolved task address: those counts are summed over the route's port.
+ * The routes of the config with their upstreams' counts. A route to a DNS name is counted at the
+ * addresses Caddy resolved it to: on one host the serving container's (`resolved`, read from
+ * Docker, which answers that name), plus the static upstream of the name Caddy falls back to; a
+ * swarm route's `tasks.<service>` resolves to every task, so its counts are summed over the route's
+ * port (the addresses no route names).
  */
-export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams: readonly UpstreamCount[]): ProxyRouteHealth[] {
+export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams: readonly UpstreamCount[], resolved: ReadonlyMap<string, ResolvedName> = new Map()): ProxyRouteHealth[] {
   const maintenance = new Set(inMaintenance(config));
   const dynamic = new Set<string>();
   for (const server of Object.values((config?.apps?.http?.servers ?? {}) as Record<string, any>)) {
@@ -340,10 +378,17 @@ export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams:
   const routes = routesOf(config);
   const dialled = new Set(routes.map((r) => r.upstream));
   return routes.map((r) => {
-    const port = r.upstream.slice(r.upstream.lastIndexOf(':') + 1);
-    const mine = dynamic.has(r.id) ? upstreams.filter((u) => !dialled.has(u.address) && u.address.endsWith(`:${port}`)) : upstreams.filter((u) => u.address === r.upstream);
+    const at = r.upstream.lastIndexOf(':');
+    const port = r.upstream.slice(at + 1);
+    const name = resolved.get(r.upstream.slice(0, at));
+    const mine = !dynamic.has(r.id)
+      ? upstreams.filter((u) => u.address === r.upstream)
+      : name
+        ? upstreams.filter((u) => u.address === `${name.address}:${port}` || u.address === r.upstream)
+        : upstreams.filter((u) => !dialled.has(u.address) && u.address.endsWith(`:${port}`));
     return {
       ...r,
+      ...(name?.version && !r.version ? { version: name.version } : {}),
       match: routeMatchLabel(r),
       inFlight: mine.reduce((n, u) => n + (u.num_requests || 0), 0),
       fails: mine.reduce((n, u) => n + (u.fails || 0), 0),
@@ -351,6 +396,7 @@ export function routeHealthOf(config: CaddyConfig | null | undefined, upstreams:
     };
   });
 }
+
 
 /** "8080 shop.example.com/api": the port and what the route matches (host and path prefix; none = any). */
 export function routeMatchLabel(r: Pick<ProxyRouteHealth, 'port' | 'hosts' | 'paths'>): string {
@@ -363,6 +409,15 @@ export function portKey(p: Pick<PublishedPort, 'hostIp' | 'host'>): string {
   return `${p.hostIp ?? '0.0.0.0'}:${p.host}`;
 }
 
+/**
+ * Docker's DNS asks the host's DNS server about a name it does not know, unless the container set
+ * ndots: then it answers a single-label name it does not know at once (libnetwork's resolver). A
+ * route's name is unknown for the moment a switch renames the containers; without this, a lookup in
+ * that moment waited for the host's DNS server (5 s per try on a host whose server does not
+ * answer, measured on the test bed) and held every request of the route behind it.
+ */
+const PROXY_DNS_OPTIONS = ['ndots:1'];
+
 /** The proxy container: Caddy resuming its last config, the host ports published to the same port inside. */
 export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[]): ContainerSpec {
   const sorted = [...new Map(ports.map((p) => [portKey(p), p])).values()].sort((a, b) => a.host - b.host);
@@ -372,13 +427,14 @@ export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 
     env: {},
     secretEnv: {},
     cmd: ['caddy', 'run', '--resume'],
-    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(',') },
+    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(','), [PROXY_LABEL.dns]: PROXY_DNS_OPTIONS.join(' ') },
     networkMode: 'bridge',
     networks: [{ name: cfg.network, aliases: [] }],
     publish: sorted.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.host, protocol: 'tcp' as const })),
     restart: 'unless-stopped',
     volumes: [],
     init: false,
+    dnsOptions: PROXY_DNS_OPTIONS,
   };
 }
 
@@ -440,10 +496,23 @@ export class Proxy {
     try {
       // A caller that already read the config (the status, for its service rows) passes it in.
       const [config, upstreams] = [await (known ?? this.config()), await this.upstreams()];
-      return { ...base, routes: routeHealthOf(config, upstreams) };
+      return { ...base, routes: routeHealthOf(config, upstreams, await this.resolveNames(config)) };
     } catch (e) {
       return { ...base, routes: [], problem: errorMessage(e) };
     }
+  }
+
+  /** The routes' DNS names that are containers on this host (Docker's DNS answers them with the container's address on the proxy network). */
+  private async resolveNames(config: CaddyConfig | null): Promise<Map<string, ResolvedName>> {
+    const out = new Map<string, ResolvedName>();
+    for (const r of routesOf(config)) {
+      const name = r.upstream.slice(0, r.upstream.lastIndexOf(':'));
+      if (out.has(name) || name.startsWith('tasks.')) continue;
+      const c = await this.docker.inspectContainer(name);
+      const address = c?.stateDetail.running ? c.stateDetail.addresses[this.cfg.network] : undefined;
+      if (address) out.set(name, { address, version: c!.labels[LABEL.version] });
+    }
+    return out;
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
@@ -453,6 +522,8 @@ export class Proxy {
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
     const missing = ports.filter((p) => !have.has(portKey(p)));
     if (c && missing.length === 0) {
+      // Not re-created for it (that would pause every service behind it): it gets the option when it is next re-created.
+      if (c.labels[PROXY_LABEL.dns] !== PROXY_DNS_OPTIONS.join(' ')) ctx.log(`proxy: ${this.cfg.container} was created by an older Greenlight without the resolver option ${PROXY_DNS_OPTIONS.join(' ')}: a switch may hold requests for as long as the host's DNS server takes to answer; remove the container (docker rm -f ${this.cfg.container}) at a quiet moment and the next deploy creates it with the option`, 'warn');
       if (!c.stateDetail.running) {
         await this.docker.startContainer(c.id);
         ctx.log(`proxy: started ${this.cfg.container} again`);
@@ -522,15 +593,19 @@ export class Proxy {
   }
 
   /**
-   * Points the route at its upstream. Caddy loads the new config beside the old and returns once
-   * the requests in flight on the old one finished (or grace_period passed).
+   * Puts the route in the config. A route that is already there as asked loads nothing: a load is
+   * a reload of Caddy, which closes every client's idle keep-alive connection (see the top of this
+   * file). Otherwise Caddy loads the new config beside the old and returns once the requests in
+   * flight on the old one finished (or grace_period passed).
    */
-  async setRoute(route: ProxyRoute, tls?: TlsPlan): Promise<{ ms: number }> {
+  async setRoute(route: ProxyRoute, tls?: TlsPlan): Promise<{ ms: number; loaded: boolean }> {
     return await this.locked(async () => {
       const t0 = Date.now();
-      const next = withRoute(await this.config(), route, this.cfg.drainSeconds, tls);
+      const now = await this.config();
+      const next = withRoute(now, route, this.cfg.drainSeconds, tls);
+      if (canonical(next) === canonical(now)) return { ms: Date.now() - t0, loaded: false };
       await this.admin('POST', '/load', next);
-      return { ms: Date.now() - t0 };
+      return { ms: Date.now() - t0, loaded: true };
     });
   }
 
@@ -573,12 +648,16 @@ export class Proxy {
     return routesOf(await this.config()).find((r) => r.id === routeId)?.upstream;
   }
 
-  /** Waits until Caddy counts no request in flight to `upstream` (the old version), at most `seconds`. */
-  async drain(upstream: string, seconds: number): Promise<{ drained: boolean; ms: number; inFlight: number }> {
+  /**
+   * Waits until Caddy counts no request in flight to any of `addresses` (the old version's), at
+   * most `seconds`; first `settleMs`, during which Caddy may still send new requests there (its
+   * DNS answer of the route's name is that old).
+   */
+  async drain(addresses: readonly string[], seconds: number, settleMs = 0): Promise<{ drained: boolean; ms: number; inFlight: number }> {
     const t0 = Date.now();
+    if (settleMs > 0) await sleep(settleMs);
     for (;;) {
-      const u = (await this.upstreams()).find((x) => x.address === upstream);
-      const inFlight = u?.num_requests ?? 0;
+      const inFlight = (await this.upstreams()).filter((x) => addresses.includes(x.address)).reduce((n, u) => n + (u.num_requests || 0), 0);
       if (inFlight === 0) return { drained: true, ms: Date.now() - t0, inFlight };
       if (Date.now() - t0 >= seconds * 1000) return { drained: false, ms: Date.now() - t0, inFlight };
       await sleep(100);

@@ -1,6 +1,7 @@
 // The user's own certificate files for the proxy's HTTPS ports: which host names of a service need
 // one, read and checked on the developer's machine before a deploy or rollback changes anything.
 // The files go into the proxy container through Proxy.installCertificates (src/core/deploy/proxy.ts).
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError, errorMessage } from '../common/errors';
@@ -55,5 +56,6 @@ export async function tlsPlanOf(service: ServiceConfig, env: ResolvedEnvironment
     };
     files.push({ host: name, certificate: await read('certificate', c.certificate), key: await read('key', c.key) });
   }
-  return { plan: { ports: tls.ports, hosts: [...used] }, files };
+  const digests = Object.fromEntries(files.map((f) => [f.host, createHash('sha256').update(f.certificate).update(f.key).digest('hex').slice(0, 12)]));
+  return { plan: { ports: tls.ports, hosts: [...used], digests }, files };
 }

@@ -21,7 +21,7 @@ import { describeProbe } from '../common/httpProbe';
 import { waitHealthy } from './health';
 import { acquireLock, clearInterrupted, defaultWho, readInterrupted, releaseLock, type LockHolder } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
-import { PROXY_LABEL, Proxy, routeIdOf } from './proxy';
+import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, serviceRoutes, versionUpstreams } from './proxy';
 import { listRetained } from './rollback';
 
 export interface RecoverRequest {
@@ -208,7 +208,7 @@ async function recoverProxy(ctx: JobContext, host: RemoteHost, p: RecoverUnderLo
     }
   }
   const cand = sw.candidateId ? await host.docker.inspectContainer(sw.candidateId) : undefined;
-  if (!cand || cand.name === names.current) return;
+  if (!cand) return;
   const candVersion = cand.labels[LABEL.version] ?? cand.id.slice(0, 12);
   if (!sw.routed) {
     await host.docker.removeContainer(cand.id);
@@ -218,7 +218,8 @@ async function recoverProxy(ctx: JobContext, host: RemoteHost, p: RecoverUnderLo
   const route = proxyRouteOf(service, env.env);
   const old = sw.previousId ? await host.docker.inspectContainer(sw.previousId) : undefined;
   const oldUpstream = old?.labels[PROXY_LABEL.upstream];
-  const ports = service.publish.filter((x) => x.protocol === 'tcp');
+  // The old version drained and stopped: the deploy got past its switch; the checks below decide.
+  if (cand.name === names.current && !old?.stateDetail.running) return;
   if (route && old && oldUpstream && proxyRunning) {
     const oldVersion = old.labels[LABEL.version] ?? old.id.slice(0, 12);
     if (!old.stateDetail.running) {
@@ -228,20 +229,21 @@ async function recoverProxy(ctx: JobContext, host: RemoteHost, p: RecoverUnderLo
     const at = await endpointOf(host.docker, env, service, old.id, 'candidate').catch(() => undefined);
     const h = at ? await waitHealthy(ctx, host, healthAt(service, at, old.id), 'recover health (previous version)') : undefined;
     if (h?.healthy) {
-      for (const x of ports) {
-        await proxy.setRoute({ id: routeIdOf(p.config.project, service.name, x.host), port: x.host, hosts: route.hosts, paths: route.paths, upstream: `${oldUpstream}:${x.container}`, service: service.name, version: oldVersion });
-      }
-      act(`pointed the proxy route back at ${oldVersion}: the interrupted deploy of ${candVersion} never finished its checks`);
+      // The route names the serving container's name: giving the name back is the switch back.
+      if (cand.name === names.current) await host.docker.renameContainer(cand.id, names.versioned(candVersion));
+      if (old.name !== names.current) await host.docker.renameContainer(old.id, names.current);
+      for (const r of serviceRoutes(p.config.project, service, env.env, names.current, oldVersion)) await proxy.setRoute(r);
+      act(`gave the serving name ${names.current}, which the proxy route names, back to ${oldVersion}: the interrupted deploy of ${candVersion} never finished its checks`);
+      // The requests Caddy sent to the candidate under the name finish before it goes.
+      const ports = service.publish.filter((x) => x.protocol === 'tcp').map((x) => x.container);
+      await proxy.drain(versionUpstreams(cand, env.env.proxy.network, ports), env.env.proxy.drainSeconds, DNS_REFRESH_MS);
       await host.docker.removeContainer(cand.id);
       act(`removed the candidate ${candVersion} (${cand.name})`);
-      if (old.name !== names.current) {
-        const squatter = await host.docker.inspectContainer(names.current);
-        if (!squatter) await host.docker.renameContainer(old.id, names.current);
-      }
       return;
     }
     act(`${oldVersion} is not healthy (${h ? `${h.reason}; ${describeProbe(h.last)}` : 'it has no address'}); the route stays on ${candVersion}`, 'error');
   }
+  if (cand.name === names.current) return;
   // Nothing to go back to: the candidate keeps the route and takes the serving name, for the usual checks below.
   if (!(await host.docker.inspectContainer(names.current))) {
     await host.docker.renameContainer(cand.id, names.current);

@@ -16,7 +16,7 @@ import { describeProbe } from '../common/httpProbe';
 import { waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
-import { PROXY_LABEL, Proxy, routeIdOf, type ProxyRoute } from './proxy';
+import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, serviceRoutes, versionUpstreams } from './proxy';
 import { tlsPlanOf } from './proxyTls';
 import type { ResolvedEnvironment as Env } from './environment';
 
@@ -140,9 +140,11 @@ export async function rollback(ctx: JobContext, host: RemoteHost, req: RollbackR
 
 /**
  * Rollback behind the proxy, the deploy's move backwards: the retained version starts beside the
- * serving one, is health-checked at its own address, the proxy's route is pointed at it, the
- * requests in flight on the serving version finish, and that one stops and is parked. A target
- * that fails its health check is stopped again; the route never moved.
+ * serving one and is health-checked at its own address; then it takes the serving name (the
+ * serving version is parked, still running), which is what the route names, so Caddy sends the
+ * requests to it from its next DNS refresh on without a config load; the requests in flight on
+ * the parked version finish, and it stops. A target that fails its health check is stopped
+ * again; nothing was renamed.
  */
 async function proxyRollback(
   ctx: JobContext,
@@ -155,9 +157,6 @@ async function proxyRollback(
   if (!upstream) throw new InputError(`version ${o.to} was deployed without the proxy (it publishes its port itself), so it cannot run behind it: deploy ${o.to} again instead`);
   const proxy = new Proxy(host.docker, env.env.proxy, host.target.host);
   const ports = service.publish.filter((p) => p.protocol === 'tcp');
-  const curUpstream = cur?.stateDetail.running ? cur.labels[PROXY_LABEL.upstream] : undefined;
-  const routesTo = (alias: string, v: string): ProxyRoute[] =>
-    ports.map((p) => ({ id: routeIdOf(o.config.project, service.name, p.host), port: p.host, hosts: o.route.hosts, paths: o.route.paths, upstream: `${alias}:${p.container}`, draining: curUpstream ? `${curUpstream}:${p.container}` : undefined, service: service.name, version: v }));
   await host.docker.startContainer(target.id);
   const h = await waitHealthy(ctx, host, healthAt(service, await endpointOf(host.docker, env, service, target.id, 'candidate'), target.id), 'rollback health');
   if (!h.healthy) {
@@ -171,20 +170,23 @@ async function proxyRollback(
     return undefined;
   });
   await proxy.ensure(ctx, ports, tls?.files);
-  for (const r of routesTo(upstream, o.to)) await proxy.setRoute(r);
-  ctx.log(`rollback: the proxy sends ${service.name} requests to ${o.to} (${upstream})`);
+  let parked: string | undefined;
   if (cur) {
-    if (curUpstream) {
-      for (const r of routesTo(upstream, o.to)) {
-        const d = await proxy.drain(r.draining!, env.env.proxy.drainSeconds);
-        ctx.log(d.drained ? `drain: no request in flight on ${o.from ?? cur.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${o.from ?? cur.name} after ${env.env.proxy.drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
-      }
-    }
-    await host.docker.stopContainer(cur.id, 10);
-    let parked = names.previous(o.from ?? cur.id.slice(0, 12));
+    parked = names.previous(o.from ?? cur.id.slice(0, 12));
     if (await host.docker.inspectContainer(parked)) parked = `${parked}-${o.deployId}`;
     await host.docker.renameContainer(cur.id, parked);
   }
   await host.docker.renameContainer(target.id, names.current);
+  const renamedAt = Date.now();
+  // Loads nothing when the route is there as it was (the usual case): the rename above was the switch.
+  for (const r of serviceRoutes(o.config.project, service, env.env, names.current, o.to)) await proxy.setRoute(r, tls?.plan);
+  ctx.log(`rollback: ${names.current} is ${o.to} now (${upstream}); the proxy resolves the name again within ${DNS_REFRESH_MS} ms`);
+  if (cur) {
+    if (cur.stateDetail.running && cur.labels[PROXY_LABEL.upstream]) {
+      const d = await proxy.drain(versionUpstreams(cur, env.env.proxy.network, ports.map((p) => p.container)), env.env.proxy.drainSeconds, Math.max(0, renamedAt + DNS_REFRESH_MS - Date.now()));
+      ctx.log(d.drained ? `drain: no request in flight on ${o.from ?? cur.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${o.from ?? cur.name} after ${env.env.proxy.drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
+    }
+    await host.docker.stopContainer(cur.id, 10);
+  }
   return { outcome: 'succeeded', from: o.from, to: o.to, serving: o.to, message: `${service.name} ${o.to} is serving on ${env.name} through the proxy (was ${o.from ?? 'nothing'})`, rollbackMs: Date.now() - o.started, migrationsSince: o.since };
 }

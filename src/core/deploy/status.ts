@@ -75,9 +75,11 @@ export async function environmentStatus(ctx: JobContext, host: RemoteHost, confi
       proxyConfig ??= new Proxy(host.docker, env.env.proxy, host.where).config();
       const r = routesOf(await proxyConfig).find((x) => x.id === routeIdOf(config.project, s.name, port.host));
       if (!r) return `no route on ${env.env.proxy.container}`;
-      const serving = await host.docker.inspectContainer(namesFor(config.project, s.name).current);
-      const ok = !!serving?.stateDetail.running && r.upstream === `${serving.labels[PROXY_LABEL.upstream]}:${port.container}`;
-      return `${r.version ?? r.upstream} on port ${port.host}${ok ? '' : ` (${r.upstream}: not the serving container)`}`;
+      const current = namesFor(config.project, s.name).current;
+      const serving = await host.docker.inspectContainer(current);
+      // The route names the serving container's name (or, written by an older Greenlight, its alias).
+      const ok = !!serving?.stateDetail.running && [`${current}:${port.container}`, `${serving.labels[PROXY_LABEL.upstream]}:${port.container}`].includes(r.upstream);
+      return `${r.version ?? (ok ? serving.labels[LABEL.version] : undefined) ?? r.upstream} on port ${port.host}${ok ? '' : ` (${r.upstream}: not the serving container)`}`;
     } catch (e) {
       return `proxy ${env.env.proxy.container} unreadable: ${errorMessage(e)}`;
     }

@@ -27,7 +27,7 @@ import { gateTested, preflight, runReleaseTask, say, StepFailure, stepRunner, ty
 import type { ResolvedEnvironment } from './environment';
 import { acquireLock, defaultWho, releaseLock, type LockHolder } from './lock';
 import { ProductionMigrations, decideBackup, type BackupPolicy, type MigrationCheck } from './migrations';
-import { Proxy, routeIdOf, type ProxyRoute } from './proxy';
+import { Proxy, serviceRoutes, type ProxyRoute } from './proxy';
 import { reversibilityOf, type Reversibility } from '../migrate/reversible';
 import * as path from 'node:path';
 import { LABEL, envOf, namesFor, newDeployId, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
@@ -133,10 +133,7 @@ export function swarmServiceSpec(i: SpecInput, swarm: SwarmConfig, image: string
  * the route stays the same through rolling updates and rollbacks.
  */
 export function swarmProxyRoutes(project: string, s: ServiceConfig, env: Pick<EnvironmentConfig, 'proxy'>, version: string): ProxyRoute[] {
-  const route = proxyRouteOf(s, env);
-  if (!route) return [];
-  const name = namesFor(project, s.name).current;
-  return s.publish.filter((p) => p.protocol === 'tcp').map((p) => ({ id: routeIdOf(project, s.name, p.host), port: p.host, hosts: route.hosts, paths: route.paths, upstream: `tasks.${name}:${p.container}`, dynamic: true, service: s.name, version }));
+  return serviceRoutes(project, s, env, `tasks.${namesFor(project, s.name).current}`, version, true);
 }
 
 /**

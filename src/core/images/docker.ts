@@ -63,6 +63,8 @@ export interface ContainerSpec {
   readonly volumes: readonly string[];
   /** Run an init process as PID 1 so the app receives SIGTERM and stops promptly. */
   readonly init: boolean;
+  /** Resolver options written to the container's resolv.conf (`docker run --dns-option`), e.g. "ndots:1". */
+  readonly dnsOptions?: readonly string[];
 }
 
 export interface ContainerNetwork {

@@ -91,11 +91,14 @@ export class FakeHost {
       return x.address === address && Number(s.env.PORT) === port;
     });
     if (c?.spec.labels['greenlight.role'] !== 'proxy') return c;
-    // The proxy sends the request to the container holding the alias its route for that port dials.
+    // The proxy sends the request to the container its route's name resolves to, as Docker's DNS
+    // does on the proxy network: the container of that name, or (a route an older Greenlight wrote) of that alias.
     const routes = ((this.proxyConfig as any)?.apps?.http?.servers?.[`greenlight-${port}`]?.routes ?? []) as any[];
-    const dial = String(routes.find((r) => !String(r['@id']).endsWith('-drain'))?.handle?.[0]?.upstreams?.[0]?.dial ?? '');
-    const alias = dial.slice(0, dial.lastIndexOf(':'));
-    return [...this.containers.values()].find((x) => x.running && x.spec.networks?.some((n) => n.aliases.includes(alias)));
+    const h = routes.find((r) => !/-(drain|maintenance)$/.test(String(r['@id'])))?.handle?.[0];
+    const dial = h?.dynamic_upstreams ? `${String(h.dynamic_upstreams.name)}:${String(h.dynamic_upstreams.port)}` : String(h?.upstreams?.[0]?.dial ?? '');
+    const name = dial.slice(0, dial.lastIndexOf(':'));
+    const onProxyNetwork = (x: FakeContainer): boolean => !!x.spec.networks?.some((n) => n.name === c.spec.networks?.[0]?.name);
+    return [...this.containers.values()].find((x) => x.running && onProxyNetwork(x) && (x.name === name || x.spec.networks!.some((n) => n.aliases.includes(name))));
   }
 
   readonly docker: DockerEngine = {

@@ -1,49 +1,47 @@
 import * as assert from 'node:assert/strict';
 import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
 import { certificateCovers } from '../../../src/core/deploy/proxyTls';
-import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
+import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, serviceRoutes, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
 import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
 
-const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api-v2-abc123:3000', service: 'api', version: 'v2', ...over });
+const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api:3000', service: 'api', version: 'v2', ...over });
 
 function parse(service: Record<string, unknown>, env: Record<string, unknown> = {}) {
   return configSchema.parse({ project: 'shop', services: [{ name: 'api', port: 3000, ...service }], environments: { production: { ssh: { host: '198.18.77.2', user: 'deploy' }, ...env } } });
 }
 
 suite('(unit) proxy: Caddy config, routes and the config that turns it on or off', () => {
-  test('a route is one reverse_proxy to the version alias, matched by host and path prefix', () => {
-    assert.deepEqual(caddyRoute(route({ hosts: ['shop.example.com'], paths: ['/api'] })), {
-      '@id': 'gl-shop-api-80',
-      match: [{ host: ['shop.example.com'], path: ['/api', '/api/*'] }],
-      handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'shop-api-v2-abc123:3000' }], load_balancing: { try_duration: '5s', try_interval: '100ms' }, headers: { response: { set: { 'X-Greenlight-Version': ['v2'] } } } }],
-      terminal: true,
-    });
+  test('a route is one reverse_proxy to the serving name, matched by host and path prefix', () => {
+    const r = caddyRoute(route({ hosts: ['shop.example.com'], paths: ['/api'] }));
+    assert.deepEqual(r.match, [{ host: ['shop.example.com'], path: ['/api', '/api/*'] }]);
+    assert.equal((r.handle as { dynamic_upstreams: { name: string } }[])[0]!.dynamic_upstreams.name, 'shop-api');
+    assert.equal(r.terminal, true);
     assert.equal(caddyRoute(route()).match, undefined, 'no hosts or paths: every request');
   });
 
   test('withRoute replaces the route of the same id, keeps the others, orders the specific ones first', () => {
-    let c = withRoute(null, route({ id: 'gl-shop-web-80', upstream: 'web:80' }), 30);
+    let c = withRoute(null, route({ id: 'gl-shop-web-80', upstream: 'shop-web:80' }), 30);
     c = withRoute(c, route({ paths: ['/api'] }), 30);
-    c = withRoute(c, route({ paths: ['/api'], upstream: 'shop-api-v3-def456:3000', version: 'v3' }), 30);
+    c = withRoute(c, route({ paths: ['/api'], upstream: 'shop-api:3001', version: 'v3' }), 30);
     assert.equal(c.apps.http.grace_period, '30s');
     assert.deepEqual(c.apps.http.servers['greenlight-80'].listen, [':80']);
     assert.deepEqual(routesOf(c), [
-      { id: 'gl-shop-api-80', port: '80', hosts: [], paths: ['/api'], upstream: 'shop-api-v3-def456:3000', version: 'v3' },
-      { id: 'gl-shop-web-80', port: '80', hosts: [], paths: [], upstream: 'web:80', version: 'v2' },
+      { id: 'gl-shop-api-80', port: '80', hosts: [], paths: ['/api'], upstream: 'shop-api:3001', version: undefined },
+      { id: 'gl-shop-web-80', port: '80', hosts: [], paths: [], upstream: 'shop-web:80', version: undefined },
     ]);
   });
 
-  test('while the old version drains, a route no request matches keeps its upstream (and its in-flight count) known to Caddy; the next switch replaces it', () => {
-    let c = withRoute(null, route({ id: 'gl-shop-web-80', hosts: ['www.example.com'], upstream: 'web-v1:80', draining: 'web-v0:80' }), 30);
-    c = withRoute(c, route({ draining: 'shop-api-v1-aaaaaa:3000' }), 30);
-    const ids = (cfg: typeof c): string[] => (cfg.apps.http.servers['greenlight-80'].routes as { '@id': string }[]).map((r) => r['@id']);
-    assert.deepEqual(ids(c).sort(), ['gl-shop-api-80', 'gl-shop-api-80-drain', 'gl-shop-web-80', 'gl-shop-web-80-drain']);
-    const drain = (c.apps.http.servers['greenlight-80'].routes as Record<string, any>[]).find((r) => r['@id'] === 'gl-shop-api-80-drain')!;
-    assert.deepEqual(drain.match, [{ host: ['drain.invalid'], path: ['/gl-shop-api-80'] }]);
-    assert.equal(drain.handle[0].upstreams[0].dial, 'shop-api-v1-aaaaaa:3000');
-    c = withRoute(c, route({ upstream: 'shop-api-v3-cccccc:3000', version: 'v3' }), 30);
-    assert.deepEqual(ids(c).sort(), ['gl-shop-api-80', 'gl-shop-web-80', 'gl-shop-web-80-drain']);
-    assert.deepEqual(routesOf(c).map((r) => r.id).sort(), ['gl-shop-api-80', 'gl-shop-web-80'], 'drain routes are not routes of the health view');
+  test('a route an older Greenlight wrote (to a version alias, with a drain route) is still read, and the next setRoute replaces it and its drain route whole', () => {
+    const legacy = (id: string, dial: string, version: string) => ({ '@id': id, handle: [{ handler: 'reverse_proxy', upstreams: [{ dial }], headers: { response: { set: { 'X-Greenlight-Version': [version] } } } }], terminal: true });
+    const old = { apps: { http: { servers: { 'greenlight-80': { listen: [':80'], routes: [
+      { ...legacy('gl-shop-api-80', 'shop-api-v1-aaaaaa:3000', 'v1'), match: [{ path: ['/api', '/api/*'] }] },
+      { ...legacy('gl-shop-api-80-drain', 'shop-api-v0-bbbbbb:3000', 'draining'), match: [{ host: ['drain.invalid'], path: ['/gl-shop-api-80'] }] },
+      legacy('gl-shop-web-80', 'shop-web-v5-cccccc:80', 'v5'),
+    ] } } } } };
+    assert.deepEqual(routesOf(old).map((r) => [r.id, r.upstream, r.version]), [['gl-shop-api-80', 'shop-api-v1-aaaaaa:3000', 'v1'], ['gl-shop-web-80', 'shop-web-v5-cccccc:80', 'v5']], 'drain routes are not routes of the health view');
+    const c = withRoute(old, route({ paths: ['/api'] }), 30);
+    assert.deepEqual((c.apps.http.servers['greenlight-80'].routes as { '@id': string }[]).map((r) => r['@id']), ['gl-shop-api-80', 'gl-shop-web-80']);
+    assert.deepEqual(routesOf(c).map((r) => r.upstream), ['shop-api:3000', 'shop-web-v5-cccccc:80'], 'the other service keeps its route until its own next deploy');
   });
 
   test('two services claiming the same hosts and paths on one port are refused with what to change', () => {
@@ -131,6 +129,35 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     assert.deepEqual(spec.publish, [{ hostIp: undefined, host: 8080, container: 8080, protocol: 'tcp' }, { hostIp: '127.0.0.1', host: 9090, container: 9090, protocol: 'tcp' }]);
     assert.equal(spec.labels['greenlight.proxy.ports'], '0.0.0.0:8080,127.0.0.1:9090');
     assert.equal(spec.restart, 'unless-stopped');
+    // Docker's DNS answers a name it does not know (between a switch's two renames) at once, not after asking the host's server.
+    assert.deepEqual(spec.dnsOptions, ['ndots:1']);
+    assert.equal(spec.labels['greenlight.proxy.dns'], 'ndots:1');
+  });
+
+  test('a single-host route names the serving container, re-resolved every second, with the same name as the static upstream a failed lookup falls back to (a dial error, retried for any method); it does not change from version to version', () => {
+    const cfg = parse({ publish: ['8080:3000', '8443:3000'], proxy: { hosts: ['shop.example.com'] } });
+    const [v2, v2b] = serviceRoutes('shop', cfg.services[0]!, cfg.environments.production!, 'shop-api', 'v2');
+    assert.deepEqual(v2, { id: 'gl-shop-api-8080', port: 8080, hosts: ['shop.example.com'], paths: [], upstream: 'shop-api:3000', service: 'api', version: 'v2' });
+    assert.equal(v2b!.id, 'gl-shop-api-8443');
+    assert.deepEqual(caddyRoute(v2!).handle, [
+      {
+        handler: 'reverse_proxy',
+        upstreams: [{ dial: 'shop-api:3000' }],
+        dynamic_upstreams: { source: 'a', name: 'shop-api', port: '3000', refresh: '1s', dial_timeout: '1s' },
+        load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '100ms' },
+        transport: { protocol: 'http', dial_timeout: '2s' },
+      },
+    ]);
+    const [v3] = serviceRoutes('shop', cfg.services[0]!, cfg.environments.production!, 'shop-api', 'v3');
+    assert.deepEqual(withRoute(withRoute(null, v2!, 30), v3!, 30), withRoute(null, v2!, 30), 'the next version leaves the config as it was: setRoute loads nothing');
+    assert.deepEqual(serviceRoutes('shop', parse({ publish: ['8080:3000'], proxy: false }).services[0]!, cfg.environments.production!, 'shop-api', 'v2'), [], 'no route without the proxy');
+  });
+
+  test('TLS: the certificate files\' digest is in the config, so a renewed certificate changes it (and is loaded) while the same files do not', () => {
+    const r = route({ port: 443, hosts: ['shop.example.com'] });
+    const tags = (digest: string) => withRoute(null, r, 30, { ports: [443], hosts: ['shop.example.com'], digests: { 'shop.example.com': digest } }).apps.tls.certificates.load_files[0].tags;
+    assert.deepEqual(tags('aaaaaaaaaaaa'), ['greenlight', 'greenlight-aaaaaaaaaaaa']);
+    assert.notDeepEqual(tags('aaaaaaaaaaaa'), tags('bbbbbbbbbbbb'));
   });
 
   test('the proxy is the default for published ports; proxy: false or proxy.enabled: false keeps the old swap', () => {

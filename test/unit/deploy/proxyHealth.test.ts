@@ -50,15 +50,16 @@ suite('(unit) deploy: the proxy health view (Caddy routes and upstream counts)',
   test('the environment status carries the proxy: running, the route to v1 with its in-flight and failed requests', async () => {
     const { fake, config } = await deployed({ publish: ['8080:3000'], proxy: { paths: ['/api'] } });
     try {
-      const alias = fake.byName('shop-api')!.spec.labels['greenlight.upstream']!;
-      fake.proxyUpstreams = [{ address: `${alias}:3000`, num_requests: 3, fails: 1 }, { address: 'someone-else:80', num_requests: 9, fails: 9 }];
+      // The route names the serving container; Caddy counts the address that name resolved to.
+      const address = fake.byName('shop-api')!.address!;
+      fake.proxyUpstreams = [{ address: `${address}:3000`, num_requests: 3, fails: 1 }, { address: 'someone-else:80', num_requests: 9, fails: 9 }, { address: '198.18.99.9:3000', num_requests: 5, fails: 5 }];
       fake.calls.length = 0;
       const st = await environmentStatus(quiet(), fake.asRemoteHost(), config, resolveEnvironment(config, fake.home, 'production'));
       assert.ok(st.proxy, 'a proxy container exists, so the status has its health');
       assert.equal(st.proxy.running, true);
       assert.equal(st.proxy.container, 'greenlight-proxy');
       assert.equal(st.proxy.problem, undefined);
-      assert.deepEqual(st.proxy.routes, [{ id: 'gl-shop-api-8080', port: '8080', hosts: [], paths: ['/api'], match: '8080 /api', upstream: `${alias}:3000`, version: 'v1', inFlight: 3, fails: 1, maintenance: false }]);
+      assert.deepEqual(st.proxy.routes, [{ id: 'gl-shop-api-8080', port: '8080', hosts: [], paths: ['/api'], match: '8080 /api', upstream: 'shop-api:3000', version: 'v1', inFlight: 3, fails: 1, maintenance: false }]);
       assert.ok(!fake.calls.some((c) => c.startsWith('proxy load')), 'reading the health changes no config');
 
       const lines = proxyLines(st);
@@ -96,21 +97,24 @@ suite('(unit) deploy: the proxy health view (Caddy routes and upstream counts)',
     }
   });
 
-  test('routeHealthOf: several routes per port, the drain route left out, a swarm route sums its task addresses', () => {
-    let c = withRoute(null, route({ id: 'gl-shop-api-80', hosts: ['shop.example.com'], paths: ['/api'], upstream: 'api-v2:3000', version: 'v2', draining: 'api-v1:3000' }), 30);
-    c = withRoute(c, route({ id: 'gl-shop-web-80', upstream: 'web-v5:8000', version: 'v5' }), 30);
-    c = withRoute(c, route({ id: 'gl-shop-worker-81', port: 81, upstream: 'tasks.shop_worker:9000', version: 'v3', dynamic: true }), 30);
+  test('routeHealthOf: several routes per port; a single-host route counted at the address its name resolves to, a swarm route summed over its tasks, an older static route at its alias', () => {
+    let c = withRoute(null, route({ id: 'gl-shop-api-80', hosts: ['shop.example.com'], paths: ['/api'], upstream: 'shop-api:3000', version: 'v2' }), 30);
+    c = withRoute(c, route({ id: 'gl-shop-worker-81', port: 81, upstream: 'tasks.shop_worker:9000', version: 'v3', balanced: true }), 30);
+    // A route an older Greenlight wrote: to one version's alias, the version in a response header.
+    c.apps.http.servers['greenlight-80'].routes.push({ '@id': 'gl-shop-web-80', handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'web-v5:8000' }], headers: { response: { set: { 'X-Greenlight-Version': ['v5'] } } } }], terminal: true });
     const h = routeHealthOf(c, [
-      { address: 'api-v2:3000', num_requests: 2, fails: 0 },
-      { address: 'api-v1:3000', num_requests: 7, fails: 0 },
-      { address: '10.0.1.5:9000', num_requests: 1, fails: 2 },
-      { address: '10.0.1.6:9000', num_requests: 4, fails: 0 },
-    ]);
+      { address: '198.18.90.2:3000', num_requests: 2, fails: 0 },
+      { address: '198.18.90.3:3000', num_requests: 7, fails: 0 },
+      { address: 'shop-api:3000', num_requests: 1, fails: 0 },
+      { address: 'web-v5:8000', num_requests: 4, fails: 1 },
+      { address: '198.18.91.5:9000', num_requests: 1, fails: 2 },
+      { address: '198.18.91.6:9000', num_requests: 4, fails: 0 },
+    ], new Map([['shop-api', { address: '198.18.90.2', version: 'v2' }]]));
     assert.deepEqual(
       h.map((r) => [r.match, r.version ?? r.upstream, r.inFlight, r.fails]),
       [
-        ['80 shop.example.com/api', 'v2', 2, 0],
-        ['80', 'v5', 0, 0],
+        ['80 shop.example.com/api', 'v2', 3, 0],
+        ['80', 'v5', 4, 1],
         ['81', 'tasks.shop_worker:9000', 5, 2],
       ],
     );

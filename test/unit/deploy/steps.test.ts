@@ -158,11 +158,12 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
     const dialOf = (fake: FakeHost): string =>
       String(((fake.proxyConfig as any)?.apps?.http?.servers?.['greenlight-8080']?.routes as any[]).find((r) => !/-(drain|maintenance)$/.test(String(r['@id'])))?.handle?.[0]?.upstreams?.[0]?.dial);
 
-    test('a deploy starts the new version beside the old, points the route at it, drains and stops the old one; no stop before the route moved', async () => {
+    test('a deploy starts the new version beside the old, gives it the serving name the route names (no config load), drains and stops the old one; no stop before the name moved', async () => {
       const fake = await withV1(healthy, configWith(service));
       try {
         const v1Alias = fake.byName('shop-api')!.spec.labels['greenlight.upstream']!;
-        assert.equal(dialOf(fake), `${v1Alias}:3000`);
+        assert.equal(dialOf(fake), 'shop-api:3000', 'the route names the serving container, not a version');
+        const loads = fake.calls.filter((c) => c.startsWith('proxy load')).length;
         const r = await run(fake, configWith(service), IMAGE, 'v2');
         assert.equal(r.outcome, 'succeeded', r.message);
         assert.equal(r.switchMode, 'proxy');
@@ -171,10 +172,12 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
         const v2Alias = v2.spec.labels['greenlight.upstream']!;
         assert.notEqual(v2Alias, v1Alias);
         assert.deepEqual(v2.spec.publish, [], 'the version publishes no port: the proxy does');
-        const order = ['create shop-api-v-v2', 'start shop-api-v-v2', `proxy load ${v2Alias}:3000`, 'stop shop-api', 'rename shop-api -> shop-api-previous-v1', 'rename shop-api-v-v2 -> shop-api'];
+        const order = ['create shop-api-v-v2', 'start shop-api-v-v2', 'rename shop-api -> shop-api-previous-v1', 'rename shop-api-v-v2 -> shop-api', 'stop shop-api-previous-v1'];
         const at = order.map((c) => fake.calls.indexOf(c));
         assert.ok(at.every((i) => i >= 0) && at.every((i, k) => k === 0 || i > at[k - 1]!), `calls in order ${order.join(' < ')}: ${fake.calls.join(', ')}`);
         assert.ok(!fake.calls.some((c) => c.startsWith('create greenlight-proxy') || c.startsWith('stop greenlight-proxy')), 'the proxy was neither re-created nor restarted');
+        assert.equal(fake.calls.filter((c) => c.startsWith('proxy load')).length, loads, 'the switch loaded no config (a load is a reload of Caddy)');
+        assert.equal(dialOf(fake), 'shop-api:3000');
         assert.equal(fake.serving('shop-api'), 'v2');
         assert.equal(fake.byName('greenlight-proxy')!.spec.publish![0]!.host, 8080);
       } finally {
@@ -199,7 +202,7 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
       }
     });
 
-    test('unhealthy through the proxy after the switch: the route goes back to the old version, which never stopped', async () => {
+    test('unhealthy through the proxy after the switch: the serving name goes back to the old version, which never stopped', async () => {
       const fake = await withV1(healthy, configWith(service));
       try {
         const before = dialOf(fake);
@@ -209,8 +212,9 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
         const r = await run(fake, configWith(service), IMAGE, 'v2');
         assert.equal(r.outcome, 'rolled-back', r.message);
         assert.equal(r.serving, 'v1');
-        assert.equal(dialOf(fake), before, 'the route points at v1 again');
-        assert.ok(!fake.calls.includes('stop shop-api'), fake.calls.join(', '));
+        assert.equal(dialOf(fake), before, 'the route never changed');
+        assert.ok(fake.calls.includes('rename shop-api-v-v2 -> shop-api') && fake.calls.includes('rename shop-api-previous-v1 -> shop-api'), fake.calls.join(', '));
+        assert.ok(!fake.calls.some((c) => c.startsWith('stop shop-api')), fake.calls.join(', '));
         assert.equal(fake.serving('shop-api'), 'v1');
         assert.equal(fake.byName('shop-api-v-v2'), undefined);
       } finally {
@@ -259,7 +263,7 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
       }
     });
 
-    test('recover after a deploy died after the switch, while draining: the route points back at the old version and the candidate is removed', async () => {
+    test('recover after a deploy died after the switch, while draining: the serving name goes back to the old version and the candidate is removed', async () => {
       const fake = await withV1(healthy, configWith(service));
       try {
         const before = dialOf(fake);
@@ -268,8 +272,9 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
         assert.notEqual(dialOf(fake), 'undefined');
         assert.equal(r.outcome, 'kept', r.message);
         assert.equal(r.serving, 'v1');
-        assert.match(r.actions.join('\n'), /pointed the proxy route back at v1/);
-        assert.equal(dialOf(fake), before, 'the route dials v1 again');
+        assert.match(r.actions.join('\n'), /gave the serving name shop-api, which the proxy route names, back to v1/);
+        assert.equal(dialOf(fake), before, 'the route never changed');
+        assert.equal(fake.byName('shop-api')!.id, v1Id);
         assert.equal(fake.byName('shop-api-v-v2'), undefined, 'the candidate is gone');
         assert.equal(fake.serving('shop-api'), 'v1');
       } finally {
@@ -277,15 +282,15 @@ suite('(unit) deploy: the named steps and their rollback paths, on a recording f
       }
     });
 
-    test('recover after a deploy died after the old version stopped: it is started again, routed to, and the candidate removed', async () => {
+    test('recover after a deploy died between parking the old version and naming the new one: the old version gets the serving name back, the candidate is removed', async () => {
       const fake = await withV1(healthy, configWith(service));
       try {
         const before = dialOf(fake);
         const v1Id = fake.byName('shop-api')!.id;
-        // Frozen when the drained and stopped v1 is about to be parked: v2 took the route, v1 is down.
-        const r = await interruptedThenRecover(fake, (m, id) => m === 'renameContainer' && id === v1Id);
+        // Frozen as the candidate is about to take the serving name: v1 runs parked, nothing holds the name.
+        const r = await interruptedThenRecover(fake, (m, id) => m === 'renameContainer' && fake.containers.get(id)?.name === 'shop-api-v-v2');
         assert.equal(r.serving, 'v1', r.message);
-        assert.match(r.actions.join('\n'), /started v1 again[\s\S]*pointed the proxy route back at v1/);
+        assert.match(r.actions.join('\n'), /gave the serving name shop-api, which the proxy route names, back to v1/);
         assert.equal(fake.byName('shop-api')!.id, v1Id);
         assert.equal(dialOf(fake), before);
         assert.equal(fake.byName('shop-api-v-v2'), undefined);

@@ -141,7 +141,7 @@ suite('(unit) swarm: a published port goes through the manager\'s proxy by defau
 
   test('its route: the published port to every task by tasks.<service>, re-resolved, retried on another task, a failed task skipped', () => {
     const routes = swarmProxyRoutes('shop', web, env, 'v2');
-    assert.deepEqual(routes, [{ id: 'gl-shop-web-8080', port: 8080, hosts: [], paths: [], upstream: 'tasks.shop-web:3000', dynamic: true, service: 'web', version: 'v2' }]);
+    assert.deepEqual(routes, [{ id: 'gl-shop-web-8080', port: 8080, hosts: [], paths: [], upstream: 'tasks.shop-web:3000', balanced: true, service: 'web', version: 'v2' }]);
     const c = withRoute(null, routes[0]!, 30);
     const server = c.apps.http.servers['greenlight-8080'];
     assert.deepEqual(server.listen, [':8080']);

@@ -344,6 +344,7 @@ class DockerodeEngine implements DockerEngine {
         Labels: { ...spec.labels },
         HostConfig: {
           Init: spec.init,
+          DnsOptions: spec.dnsOptions?.length ? [...spec.dnsOptions] : undefined,
           NetworkMode: spec.networkMode === 'bridge' ? (first?.name ?? 'bridge') : spec.networkMode,
           RestartPolicy: { Name: spec.restart },
           Binds: spec.volumes.length ? [...spec.volumes] : undefined,
