@@ -28,7 +28,7 @@ suite('(acceptance) Django + gunicorn from Debian: build, test, deploy onto an e
   const deploy = (version: string, ...extra: string[]): Promise<{ code: number; out: string }> => p.cli(['deploy', `web:${version}`, '--env', 'production', ...extra], 300_000);
 
   /** The load every operation under test runs inside (underLoad in harness.ts: 0 failed, 0 re-sent). */
-  const LOAD = { port: PORT, hostHeader: HOST, requests: 3000, concurrency: 20, ratePerSecond: 40 };
+  const LOAD = { port: PORT, hostHeader: HOST, requests: 1000, concurrency: 20, ratePerSecond: 40 };
 
   suiteSetup(function () {
     p = makeProject('django');

@@ -30,7 +30,7 @@ suite('(acceptance) Express + pg: build, test, deploy onto an empty database, re
   const deploy = (version: string, ...extra: string[]): Promise<{ code: number; out: string }> => p.cli(['deploy', `api:${version}`, '--env', 'production', ...extra], 300_000);
 
   /** The load every operation under test runs inside (underLoad in harness.ts: 0 failed, 0 re-sent). */
-  const LOAD = { port: PORT, requests: 4000, concurrency: 20, ratePerSecond: 50 };
+  const LOAD = { port: PORT, requests: 1000, concurrency: 20, ratePerSecond: 50 };
 
   suiteSetup(function () {
     p = makeProject('express', { install: (dir) => npmInstall(path.join(dir, 'api')) });

@@ -243,15 +243,23 @@ export async function underLoad<T>(
   op: () => Promise<T>,
 ): Promise<{ result: T; load: LoadResult; versions: Record<string, number> }> {
   const versions: Record<string, number> = {};
+  // The count is a minimum: the load goes on until the operation ended (its length varies with the machine).
+  let opSettled!: () => void;
+  const until = new Promise<void>((r) => (opSettled = r));
   const loading = runLoad({
-    host: b.prodIp, path: '/', timeLimitMs: 150_000, ...load,
+    host: b.prodIp, path: '/', timeLimitMs: 300_000, until, ...load,
     onBody: (body) => {
       const v = (JSON.parse(body) as { version: string }).version;
       versions[v] = (versions[v] ?? 0) + 1;
     },
   });
   await new Promise((r) => setTimeout(r, 1000));
-  const result = await op();
+  let result: T;
+  try {
+    result = await op();
+  } finally {
+    opSettled();
+  }
   const opEnded = Date.now();
   const done = await loading;
   console.log(`      load: ${describeLoad(done)}; answered by ${JSON.stringify(versions)}`);

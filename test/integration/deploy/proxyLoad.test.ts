@@ -88,15 +88,23 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
   /** Runs `op` while the load runs (it starts half a second in); the load must outlast it. */
   const underLoad = async <T>(op: () => Promise<T>): Promise<{ result: T; load: LoadResult; versions: Record<string, number>; opEnded: number }> => {
     const versions: Record<string, number> = {};
+    // The count is a minimum: the load goes on until the operation ended (its length varies with the machine).
+    let opSettled!: () => void;
+    const until = new Promise<void>((r) => (opSettled = r));
     const loading = runLoad({
-      host: b.prodIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 200, timeLimitMs: 60_000,
+      host: b.prodIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 200, timeLimitMs: 120_000, until,
       onBody: (body) => {
         const v = /demo (\S+)</.exec(body)?.[1] ?? 'other';
         versions[v] = (versions[v] ?? 0) + 1;
       },
     });
     await new Promise((r) => setTimeout(r, 500));
-    const result = await op();
+    let result: T;
+    try {
+      result = await op();
+    } finally {
+      opSettled();
+    }
     const opEnded = Date.now();
     const load = await loading;
     console.log(`      load: ${describeLoad(load)}; answered by ${JSON.stringify(versions)}`);
@@ -107,7 +115,7 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
     assert.equal(x.load.failed, 0, `failed requests: ${describeLoad(x.load)}\n${x.load.failures.map((f) => f.what).join('\n')}`);
     // Strict: no request needed sending again either (a config load would reset idle keep-alive connections).
     assert.equal(x.load.retriedOnClosedKeepAlive, 0, `requests re-sent on a closed keep-alive connection: ${describeLoad(x.load)}`);
-    assert.equal(x.load.sent, LOAD.requests, describeLoad(x.load));
+    assert.ok(x.load.sent >= LOAD.requests && !x.load.timedOut, describeLoad(x.load));
     assert.ok(x.load.endedAt > x.opEnded, `the load (${describeLoad(x.load)}) ended before the operation did: it did not cover the whole switch`);
   };
 

@@ -53,8 +53,11 @@ suite('(integration) swarm behind the proxy: a rolling update of 3 replicas unde
   /** Runs `op` while the load runs (it starts half a second in); the load must cover the whole rolling update. */
   const underLoad = async <T>(op: (marks: { updateStarted?: number }) => Promise<T>): Promise<{ result: T; load: LoadResult; versions: Record<string, number>; opEnded: number; updateStarted?: number }> => {
     const versions: Record<string, number> = {};
+    // The count is a minimum: the load goes on until the deploy ended (its length varies with the machine).
+    let opSettled!: () => void;
+    const until = new Promise<void>((r) => (opSettled = r));
     const loading = runLoad({
-      host: sb.managerIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 40, timeLimitMs: 180_000,
+      host: sb.managerIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 40, timeLimitMs: 240_000, until,
       onBody: (body) => {
         const v = /demo (\S+)</.exec(body)?.[1] ?? 'other';
         versions[v] = (versions[v] ?? 0) + 1;
@@ -62,7 +65,12 @@ suite('(integration) swarm behind the proxy: a rolling update of 3 replicas unde
     });
     await new Promise((r) => setTimeout(r, 500));
     const marks: { updateStarted?: number } = {};
-    const result = await op(marks);
+    let result: T;
+    try {
+      result = await op(marks);
+    } finally {
+      opSettled();
+    }
     const opEnded = Date.now();
     const load = await loading;
     console.log(`      load: ${describeLoad(load)}; answered by ${JSON.stringify(versions)}; update ${marks.updateStarted ? `${((opEnded - marks.updateStarted) / 1000).toFixed(1)} s` : '?'}`);
@@ -74,7 +82,7 @@ suite('(integration) swarm behind the proxy: a rolling update of 3 replicas unde
 
   const assertNoFailure = (x: { load: LoadResult; opEnded: number; updateStarted?: number }): void => {
     assert.equal(x.load.failed, 0, `failed requests: ${describeLoad(x.load)}\n${x.load.failures.map((f) => f.what).join('\n')}`);
-    assert.equal(x.load.sent, LOAD.requests, describeLoad(x.load));
+    assert.ok(x.load.sent >= LOAD.requests && !x.load.timedOut, describeLoad(x.load));
     assert.ok(x.updateStarted && x.load.startedAt < x.updateStarted, 'the load started before the services changed');
     assert.ok(x.load.endedAt > x.opEnded, `the load (${describeLoad(x.load)}) ended before the deploy did: it did not cover the whole update`);
   };
