@@ -50,11 +50,9 @@ DEPLOY_USER=greenlight-deploy
 PGBIN=/usr/lib/postgresql/15/bin
 LIST=$S/started.list
 
-T0=$(date +%s%N)
-log() { printf '[swarm up %5.2fs] %s\n' "$(( ($(date +%s%N) - T0) / 10000000 ))e-2" "$*"; }
-die() { echo "swarm up: ERROR: $*" >&2; exit 1; }
-rec() { grep -qxF -- "$*" "$LIST" 2>/dev/null || echo "$*" >> "$LIST"; }
-wait_for() { local n=$1; shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; "$@" >/dev/null 2>&1; }
+TB_NAME="swarm up"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 id "$DEPLOY_USER" >/dev/null 2>&1 && [ -s "$ROOT/ssh/id_ed25519" ] || die "run test/testbed/up.sh first (it creates $DEPLOY_USER and its key)"
@@ -222,37 +220,13 @@ Host swarm-manager
   LogLevel ERROR
 EOF
 install -d -m 750 -o "$DEPLOY_USER" -g "$DEPLOY_USER" /var/backups/greenlight-swarm
-sshd_running() { local pid; pid=$(cat "$S/sshd/sshd.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = sshd ]; }
 if ! ssh_ok; then
   mkdir -p /run/sshd; chmod 755 /run/sshd
-  cat > "$S/sshd/sshd_config" <<EOF
-# greenlight swarm test bed: the manager's sshd, inside netns ${NS[m]}
-Port 22
-ListenAddress $MANAGER_IP
-HostKey $S/ssh/ssh_host_ed25519_key
-PidFile $S/sshd/sshd.pid
-AuthorizedKeysFile .ssh/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-UsePAM no
-AllowUsers $DEPLOY_USER
-X11Forwarding no
-PrintMotd no
-MaxSessions 50
-MaxStartups 100:30:200
-SetEnv DOCKER_HOST=unix://$(sock m) PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=app PGPASSWORD=$PG_PASSWORD PGDATABASE=appdb GREENLIGHT_BACKUPS_DIR=/var/backups/greenlight-swarm
-Subsystem sftp /usr/lib/openssh/sftp-server
-LogLevel VERBOSE
-EOF
-  /usr/sbin/sshd -t -f "$S/sshd/sshd_config"
-  if sshd_running; then kill -HUP "$(cat "$S/sshd/sshd.pid")"
-  else
-    rm -f "$S/sshd/sshd.pid"
-    nsenter --net="/run/netns/${NS[m]}" /usr/sbin/sshd -f "$S/sshd/sshd_config" -E "$S/sshd/sshd.log" </dev/null >/dev/null 2>&1 9>&-
-    log "sshd: started on the manager ($MANAGER_IP:22)"
-  fi
+  sshd_config "greenlight swarm test bed: the manager's sshd, inside netns ${NS[m]}" 22 "$S" \
+    "DOCKER_HOST=unix://$(sock m) PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=app PGPASSWORD=$PG_PASSWORD PGDATABASE=appdb GREENLIGHT_BACKUPS_DIR=/var/backups/greenlight-swarm" \
+    "$MANAGER_IP" > "$S/sshd/sshd_config"
+  start_sshd "$S" "${NS[m]}"
+  [ "$SSHD_STARTED" = 0 ] || log "sshd: started on the manager ($MANAGER_IP:22)"
   rec "sshd $S/sshd/sshd.pid"
   wait_for 100 ssh_ok || { tail -20 "$S/sshd/sshd.log" >&2; die "ssh $DEPLOY_USER@$MANAGER_IP with docker on PATH failed"; }
 fi

@@ -43,13 +43,9 @@ PGBIN=/usr/lib/postgresql/15/bin
 LIST=$ROOT/started.list
 P=$ROOT/prod              # prod engine: socket, data-root, exec-root, pidfile, log
 
-T0=$(date +%s%N)
-log() { printf '[testbed up %5.2fs] %s\n' "$(( ($(date +%s%N) - T0) / 10000000 ))e-2" "$*"; }
-die() { echo "testbed up: ERROR: $*" >&2; exit 1; }
-# Record a started thing once; down.sh undoes the records in reverse order.
-rec() { grep -qxF -- "$*" "$LIST" 2>/dev/null || echo "$*" >> "$LIST"; }
-# Poll a check for up to $1 tenths of a second.
-wait_for() { local n=$1; shift; for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; "$@" >/dev/null 2>&1; }
+TB_NAME="testbed up"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (sudo bash test/testbed/up.sh)"
 
@@ -271,41 +267,13 @@ if ! prod_docker_ok; then
 fi
 
 # ---------------------------------------------------------------------------- sshd (inside the netns)
-sshd_running() { local pid; pid=$(cat "$ROOT/sshd/sshd.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = sshd ]; }
 if ! ssh_ok; then
   mkdir -p /run/sshd; chmod 755 /run/sshd        # privilege-separation directory (systemd makes it normally)
-  cat > "$ROOT/sshd/sshd_config" <<EOF
-# greenlight test bed: the "production host" sshd, inside netns $NS
-Port $SSH_PORT
-ListenAddress $PROD_IP
-ListenAddress 127.0.0.1
-HostKey $ROOT/ssh/ssh_host_ed25519_key
-PidFile $ROOT/sshd/sshd.pid
-AuthorizedKeysFile .ssh/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-UsePAM no
-AllowUsers $DEPLOY_USER
-X11Forwarding no
-PrintMotd no
-MaxSessions 50
-MaxStartups 100:30:200
-# The remote 'docker' CLI (docker-modem runs 'docker system dial-stdio' over SSH) must find the prod
-# engine, and pg_dump/psql the prod database, without any setup on the client side.
-SetEnv DOCKER_HOST=unix://$P/docker.sock PGHOST=127.0.0.1 PGPORT=$PG_PROD_PORT PGUSER=app PGPASSWORD=$PG_PASSWORD PGDATABASE=appdb GREENLIGHT_BACKUPS_DIR=$BACKUPS_DIR
-Subsystem sftp /usr/lib/openssh/sftp-server
-LogLevel VERBOSE
-EOF
-  /usr/sbin/sshd -t -f "$ROOT/sshd/sshd_config"
-  if ! sshd_running; then
-    rm -f "$ROOT/sshd/sshd.pid"
-    nsenter --net="/run/netns/$NS" /usr/sbin/sshd -f "$ROOT/sshd/sshd_config" -E "$ROOT/sshd/sshd.log" </dev/null >/dev/null 2>&1 9>&-
-    log "sshd: started in netns $NS on $PROD_IP:$SSH_PORT"
-  else
-    kill -HUP "$(cat "$ROOT/sshd/sshd.pid")"   # re-read the config we just wrote
-  fi
+  sshd_config "greenlight test bed: the \"production host\" sshd, inside netns $NS" "$SSH_PORT" "$ROOT" \
+    "DOCKER_HOST=unix://$P/docker.sock PGHOST=127.0.0.1 PGPORT=$PG_PROD_PORT PGUSER=app PGPASSWORD=$PG_PASSWORD PGDATABASE=appdb GREENLIGHT_BACKUPS_DIR=$BACKUPS_DIR" \
+    "$PROD_IP" 127.0.0.1 > "$ROOT/sshd/sshd_config"
+  start_sshd "$ROOT" "$NS"
+  [ "$SSHD_STARTED" = 0 ] || log "sshd: started in netns $NS on $PROD_IP:$SSH_PORT"
   rec "sshd $ROOT/sshd/sshd.pid"
   wait_for 100 ssh_ok || { tail -20 "$ROOT/sshd/sshd.log" >&2; die "ssh $DEPLOY_USER@$PROD_IP with docker on PATH failed"; }
   log "sshd: ssh -F $ROOT/ssh/config prod works, docker reaches the prod engine"
