@@ -249,7 +249,7 @@ const INTERESTING_CALL = /\b(aql|_?query|_?create\w*|drop\w*|rename|truncate|ens
 /** Ancestors a guard or a direction can come from; only these are kept while walking the tree. */
 const CONTEXT_TYPES = new Set([...FUNCTION_TYPES, 'if_statement', 'ternary_expression', 'binary_expression', 'try_statement', 'statement_block', 'program']);
 
-function isInside(n: TsNode, outer: TsNode | null | undefined): boolean {
+function isInside(n: CallSpan, outer: TsNode | null | undefined): boolean {
   return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
 }
 
@@ -283,7 +283,7 @@ function functionName(fn: TsNode): string | undefined {
 }
 
 /** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
-function guardOf(call: TsNode, frames: readonly Frame[], text: string, checks: (condition: string) => boolean, catchCounts: boolean): string | undefined {
+function guardOf(call: CallSpan, frames: readonly Frame[], text: string, checks: (condition: string) => boolean, catchCounts: boolean): string | undefined {
   if (catchCounts && CATCH_AFTER.test(text.slice(call.endIndex, call.endIndex + 40))) return '.catch()';
   for (let i = frames.length - 1; i >= 0; i--) {
     const { node: a, type } = frames[i]!;
@@ -306,8 +306,68 @@ function guardOf(call: TsNode, frames: readonly Frame[], text: string, checks: (
   return undefined;
 }
 
-function isHandle(object: TsNode | undefined, handles: ReadonlySet<string>): boolean {
+/** Where a call is, which is all a guard needs of it. */
+interface CallSpan {
+  readonly startIndex: number;
+  readonly endIndex: number;
+}
+
+/**
+ * What the extraction needs of a call that depends on its text only, with offsets relative to the
+ * call's start: reading it from the tree costs a WASM call per field, so it is kept by the call's
+ * text and reused while the document is edited elsewhere.
+ */
+interface CallFacts {
+  readonly name: string;
+  readonly object?: { readonly type: string; readonly text: string };
+  readonly aqlTag: boolean;
+  /** An aql`…` call: its decoded template, the nested aql`…` calls inlined into it, the template's end. */
+  readonly template?: { readonly value: string; readonly offsets: readonly number[]; readonly inlined: readonly number[]; readonly end: number };
+  /** A .query(…) call: where its first argument starts, and its query text when it is one. */
+  readonly firstArg?: number;
+  readonly query?: { readonly value: string; readonly offsets: readonly number[]; readonly inlined: readonly number[]; readonly end: number };
+  /** An insert: its argument texts. */
+  readonly args?: readonly string[];
+}
+
+const FACTS_LIMIT = 20_000;
+const factsByText = new Map<string, CallFacts>();
+
+function factsOf(call: TsNode, text: string, dialect: ScriptDialect): CallFacts {
+  const start = call.startIndex;
+  // The same text may parse differently as JavaScript and as TypeScript.
+  const key = `${dialect}\u0000${text.slice(start, call.endIndex)}`;
+  const known = factsByText.get(key);
+  if (known) return known;
+  const rel = (o: number): number => o - start;
+  const { name, object } = callee(call);
   const o = unwrap(object);
+  const facts: { -readonly [K in keyof CallFacts]: CallFacts[K] } = { name, object: object ? { type: o?.type ?? '', text: o?.text ?? '' } : undefined, aqlTag: isAqlTag(call) };
+  if (facts.aqlTag) {
+    const tpl = call.childForFieldName('arguments')!;
+    const x: Extractor = { text, inlined: new Set() };
+    const out = { value: '', offsets: [] as number[] };
+    decodeTemplate(tpl, x, out, { n: 0 });
+    facts.template = { value: out.value, offsets: out.offsets.map(rel), inlined: [...x.inlined].map(rel), end: rel(tpl.endIndex - 1) };
+  } else if ((name === 'query' || name === '_query') && object) {
+    const firstArg = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
+    if (firstArg) facts.firstArg = rel(firstArg.startIndex);
+    const arg = queryArgument(call);
+    if (arg) {
+      const x: Extractor = { text, inlined: new Set() };
+      const out = { value: '', offsets: [] as number[] };
+      decodeString(arg, x, out, { n: 0 });
+      facts.query = { value: out.value, offsets: out.offsets.map(rel), inlined: [...x.inlined].map(rel), end: rel(arg.endIndex - 1) };
+    }
+  } else if (INSERT_METHODS.has(name)) {
+    facts.args = call.childForFieldName('arguments')?.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment').map((a) => a.text) ?? [];
+  }
+  if (factsByText.size >= FACTS_LIMIT) factsByText.clear();
+  factsByText.set(key, facts);
+  return facts;
+}
+
+function isHandleObject(o: CallFacts['object'], handles: ReadonlySet<string>): boolean {
   if (!o) return false;
   if (o.type === 'identifier') return handles.has(o.text);
   if (o.type === 'call_expression') return HANDLE_FACTORY.test(o.text.split('\n')[0]!);
@@ -450,46 +510,48 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect, file?:
     const inserts: DocumentInsert[] = [];
     // Document order puts an outer call before the calls nested in it, so a fragment is known to be
     // inlined, and a query argument to be one, by the time it comes up.
-    for (const { node: call, frames } of calls) {
+    for (const { node, frames } of calls) {
       // Only what runs forward is the migration: a `down` function's drops are its job.
       if (frames.some((f) => f.reverse)) continue;
-      const { name, object } = callee(call);
-      if (isAqlTag(call)) {
-        if (x.inlined.has(call.startIndex)) continue;
-        const tpl = call.childForFieldName('arguments')!;
-        const out = { value: '', offsets: [] as number[] };
-        decodeTemplate(tpl, x, out, { n: 0 });
+      const call: CallSpan = { startIndex: node.startIndex, endIndex: node.endIndex };
+      const at = call.startIndex;
+      const abs = (offsets: readonly number[]): number[] => offsets.map((o) => o + at);
+      const facts = factsOf(node, text, dialect);
+      const { name, object } = facts;
+      if (facts.aqlTag) {
+        if (x.inlined.has(at)) continue;
+        const tpl = facts.template!;
+        for (const i of tpl.inlined) x.inlined.add(i + at);
         // A fragment kept for later composition (aql`FILTER …`, aql`SORT …`) is not a query of its own.
-        if (!queryArguments.has(call.startIndex) && !QUERY_START.test(out.value.replace(LEADING_COMMENTS, ''))) continue;
+        if (!queryArguments.has(at) && !QUERY_START.test(tpl.value.replace(LEADING_COMMENTS, ''))) continue;
         if (guardOf(call, frames, text, queryGuard, false)) continue;
-        queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, tpl.endIndex - 1) });
+        queries.push({ start: at, end: call.endIndex, aql: finish({ value: tpl.value, offsets: abs(tpl.offsets) }, tpl.end + at) });
         continue;
       }
       if ((name === 'query' || name === '_query') && object) {
-        const firstArg = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
-        if (firstArg) queryArguments.add(firstArg.startIndex);
-        const arg = queryArgument(call);
-        if (arg && !guardOf(call, frames, text, queryGuard, false)) {
-          const out = { value: '', offsets: [] as number[] };
-          decodeString(arg, x, out, { n: 0 });
-          queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, arg.endIndex - 1) });
+        if (facts.firstArg !== undefined) queryArguments.add(facts.firstArg + at);
+        const q = facts.query;
+        if (q && !guardOf(call, frames, text, queryGuard, false)) {
+          // Nested aql`…` fragments of the query are part of it, not queries of their own.
+          for (const i of q.inlined) x.inlined.add(i + at);
+          queries.push({ start: at, end: call.endIndex, aql: finish({ value: q.value, offsets: abs(q.offsets) }, q.end + at) });
         }
         continue;
       }
-      if (INSERT_METHODS.has(name) && isHandle(object, handles)) {
-        const args = call.childForFieldName('arguments')?.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment') ?? [];
-        const keyed = /\b_key\b/.test(args[0]?.text ?? '');
-        const options = args.slice(1).some((a) => OVERWRITE_OPTION.test(a.text)) ? 'an overwrite option' : undefined;
+      if (INSERT_METHODS.has(name) && isHandleObject(object, handles)) {
+        const args = facts.args ?? [];
+        const keyed = /\b_key\b/.test(args[0] ?? '');
+        const options = args.slice(1).some((a) => OVERWRITE_OPTION.test(a)) ? 'an overwrite option' : undefined;
         // Catching the error guards a keyed insert (the rerun's unique-constraint error), not one that adds a copy.
         const guard = options ?? guardOf(call, frames, text, queryGuard, keyed);
-        inserts.push({ start: call.startIndex, end: call.endIndex, method: name, text: short(call.text), keyed, guard });
+        inserts.push({ start: at, end: call.endIndex, method: name, text: short(text.slice(at, call.endIndex)), keyed, guard });
         continue;
       }
       let kind: SchemaCallKind | undefined;
       if (CREATE_METHODS.has(name) && object) kind = 'create';
-      else if (name in HANDLE_METHODS && isHandle(object, handles)) kind = HANDLE_METHODS[name];
+      else if (name in HANDLE_METHODS && isHandleObject(object, handles)) kind = HANDLE_METHODS[name];
       if (!kind) continue;
-      schemaCalls.push({ start: call.startIndex, end: call.endIndex, kind, method: name, text: short(call.text), guard: guardOf(call, frames, text, schemaGuard, true) });
+      schemaCalls.push({ start: at, end: call.endIndex, kind, method: name, text: short(text.slice(at, call.endIndex)), guard: guardOf(call, frames, text, schemaGuard, true) });
     }
     statements.sort((a, b) => a.start - b.start || b.end - a.end);
     return { ok: true, unit: { queries, schemaCalls, inserts }, statements, comments };
