@@ -407,13 +407,21 @@ export async function parseDjango(text: string, file?: string): Promise<DjangoPa
     const functions = new Map<string, PyNode>();
     const calls: PyNode[] = [];
     for (const n of outline(root, parser.language!)) {
-      if (n.type === 'comment') comments.push({ start: n.startIndex, end: n.endIndex, body: n.text.slice(1) });
-      else if (STATEMENT.test(n.type) || (n.type === 'call' && (n.parent?.type === 'list' || n.parent?.type === 'tuple'))) statements.push({ start: n.startIndex, end: n.endIndex });
-      if (n.type === 'function_definition') {
+      // A node's type, end and parent are each a call into WASM: read once.
+      const type = n.type;
+      if (type === 'comment') {
+        const end = n.endIndex;
+        comments.push({ start: n.startIndex, end, body: text.slice(n.startIndex + 1, end) });
+      } else if (STATEMENT.test(type)) statements.push({ start: n.startIndex, end: n.endIndex });
+      else if (type === 'call') {
+        const parentType = n.parent?.type;
+        if (parentType === 'list' || parentType === 'tuple') statements.push({ start: n.startIndex, end: n.endIndex });
+      }
+      if (type === 'function_definition') {
         const name = n.childForFieldName('name')?.text;
         if (name && !functions.has(name)) functions.set(name, n);
       }
-      if (n.type === 'call') calls.push(n);
+      if (type === 'call') calls.push(n);
     }
     const named = new Map<string, PyNode>();
     for (const st of root.namedChildren) {
@@ -429,6 +437,8 @@ export async function parseDjango(text: string, file?: string): Promise<DjangoPa
     const writes: DjangoWrite[] = [];
     const analysed = new Set<string>();
     for (const call of calls) {
+      // The callee's text is part of the call's: a call without "Run" in it is no RunSQL or RunPython.
+      if (!text.slice(call.startIndex, call.endIndex).includes('Run')) continue;
       const name = callName(call);
       // Most calls of a large migration are other operations and their fields: arguments are read
       // only for RunSQL and RunPython.
