@@ -31,17 +31,20 @@ for (const lang of LATENCY_LANGUAGES as LatencyLanguage[]) {
   const next = (randomEdits as (seed: number) => (l: string[]) => Change)(20261202);
   const samples: number[] = [];
   let findings = first.findings.length;
+  let cpu = process.cpuUsage();
   for (let k = 0; k < Number(opts.edits) + 5; k++) {
     next(lines);
     const text = lines.join('\n');
     const t = performance.now();
     const r = await linter.lint(file, text);
     if (k >= 5) samples.push(performance.now() - t);
+    if (k === 4) cpu = process.cpuUsage();
     findings = r.findings.length;
   }
+  const used = process.cpuUsage(cpu);
   samples.sort((a, b) => a - b);
   const p = (q: number): string => samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)]!.toFixed(1);
-  console.log(`${lang.name}: ${findings} findings (first lint ${first.findings.length}), per edit p50 ${p(0.5)} ms p95 ${p(0.95)} ms max ${p(1)} ms`);
+  console.log(`${lang.name}: ${findings} findings (first lint ${first.findings.length}), per edit p50 ${p(0.5)} ms p95 ${p(0.95)} ms max ${p(1)} ms, process CPU ${((used.user + used.system) / 1000 / samples.length).toFixed(1)} ms/edit`);
 }
 }
 
