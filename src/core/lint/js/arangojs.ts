@@ -429,29 +429,32 @@ function walk(root: TsNode, text: string, language: Language) {
   // cheaper than visiting every node from JavaScript. A node's end is asked of WASM on every read:
   // it is read once per node.
   const { types, names } = outlineOf(language);
-  const captures: { name: CaptureName | 'context' | 'exit'; node: TsNode; start: number; end: number; rank: number }[] = [];
+  const captures: { name: CaptureName | 'context' | 'exit'; node: TsNode; type: string; start: number; end: number; rank: number }[] = [];
   for (const node of root.descendantsOfType(types)) {
     if (!node) continue;
     const type = node.type;
     const start = node.startIndex;
     const end = node.endIndex;
-    if (CONTEXT_TYPES.has(type)) captures.push({ name: 'context', node, start, end, rank: 0 });
+    if (CONTEXT_TYPES.has(type)) captures.push({ name: 'context', node, type, start, end, rank: 0 });
     const name = names.get(type);
-    if (name) captures.push({ name, node, start, end, rank: 1 });
+    if (name) captures.push({ name, node, type, start, end, rank: 1 });
     // An `if` directly in a block or the program may be an early exit for what follows it.
-    if (type === 'if_statement' && (node.parent?.type === 'statement_block' || node.parent?.type === 'program')) captures.push({ name: 'exit', node, start, end, rank: 1 });
+    if (type === 'if_statement') {
+      // Asking for a parent walks down from the root: once.
+      const parentType = node.parent?.type;
+      if (parentType === 'statement_block' || parentType === 'program') captures.push({ name: 'exit', node, type, start, end, rank: 1 });
+    }
   }
   // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
   captures.sort((x, y) => x.start - y.start || y.end - x.end || x.rank - y.rank);
   const stack: Frame[] = [];
-  for (const { name, node, start, end } of captures) {
+  for (const { name, node, type, start, end } of captures) {
     while (stack.length > 0 && !(end <= stack[stack.length - 1]!.end && start >= stack[stack.length - 1]!.start)) stack.pop();
     const top = stack[stack.length - 1];
     if (name === 'context') {
       // The same node comes up again under its other capture names; it is its own frame only for
       // the nodes inside it.
       if (top?.node.id === node.id) continue;
-      const type = node.type;
       const reverse = FUNCTION_TYPES.has(type) && REVERSE_NAME.test(functionName(node) ?? '');
       stack.push({ node, type, start, end, reverse, exits: [] });
       if (STATEMENT.test(type)) statements.push({ start, end });
@@ -466,7 +469,7 @@ function walk(root: TsNode, text: string, language: Language) {
       comments.push({ start, end, body: raw.startsWith('//') ? raw.slice(2) : raw.replace(/^\/\*+|\*\/$/g, '') });
     } else if (name === 'statement') statements.push({ start, end });
     else if (name === 'decl') {
-      const declarator = node.type === 'variable_declarator';
+      const declarator = type === 'variable_declarator';
       const id = node.childForFieldName(declarator ? 'name' : 'left');
       const value = unwrap(node.childForFieldName(declarator ? 'value' : 'right'));
       if (id?.type === 'identifier' && value) {
