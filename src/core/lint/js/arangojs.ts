@@ -367,6 +367,11 @@ function factsOf(call: TsNode, text: string, dialect: ScriptDialect): CallFacts 
   return facts;
 }
 
+/** Forgets every kept call (tests compare extraction with and without them). */
+export function forgetArangoJsCallFacts(): void {
+  factsByText.clear();
+}
+
 function isHandleObject(o: CallFacts['object'], handles: ReadonlySet<string>): boolean {
   if (!o) return false;
   if (o.type === 'identifier') return handles.has(o.text);
