@@ -531,14 +531,22 @@ function captureNodes(root: TsNode, text: string, language: Language, dialect: S
   return captures;
 }
 
-/** A capture moved by `delta` characters (every offset it holds). */
-function moved(c: Capture, delta: number): Capture {
-  const m = (s: At | undefined): At | undefined => (s ? { start: s.start + delta, end: s.end + delta } : undefined);
-  let guard = c.guard;
-  if (guard?.kind === 'condition' && guard.condition) guard = { kind: 'condition', condition: { ...guard.condition, start: guard.condition.start + delta, end: guard.condition.end + delta } };
-  else if (guard?.kind === 'logical') guard = { ...guard, right: m(guard.right) };
-  else if (guard?.kind === 'try') guard = { ...guard, body: m(guard.body) };
-  return { ...c, start: c.start + delta, end: c.end + delta, nameFrom: c.nameFrom === undefined ? undefined : c.nameFrom + delta, guard };
+/**
+ * Moves a capture by `delta` characters, every offset it holds, in place: the kept captures of a
+ * document belong to it alone and are replaced by the moved ones.
+ */
+function move(c: Capture, delta: number): void {
+  const m = c as { start: number; end: number; nameFrom?: number };
+  m.start += delta;
+  m.end += delta;
+  if (m.nameFrom !== undefined) m.nameFrom += delta;
+  const g = c.guard;
+  const spans = g?.kind === 'condition' ? [g.condition] : g?.kind === 'logical' ? [g.right] : g?.kind === 'try' ? [g.body] : [];
+  for (const span of spans as ({ start: number; end: number } | undefined)[]) {
+    if (!span) continue;
+    span.start += delta;
+    span.end += delta;
+  }
 }
 
 /** The captures of each recently parsed document (by file and dialect), with the text they are of. */
@@ -588,7 +596,8 @@ function capturesOf(parsed: ParsedTree, text: string, language: Language, dialec
         if (!(c.end <= from || c.start >= oldTo)) continue;
         // A function's direction comes from the name it is assigned to, which may sit before it.
         if (c.nameFrom !== undefined && c.nameFrom < oldTo && c.end > from) stale = true;
-        kept.push(c.start >= oldTo ? moved(c, delta) : c);
+        if (c.start >= oldTo && delta !== 0) move(c, delta);
+        kept.push(c);
       }
       if (!stale) captures = [...kept, ...fresh];
     }
