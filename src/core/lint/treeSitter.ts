@@ -134,7 +134,8 @@ export function editBetween(before: string, after: string): Edit {
 export interface ParsedTree {
   readonly tree: Tree;
   /**
-   * When the tree was parsed incrementally: the previous text, the edit from it, and the ranges
+   * When the tree was parsed incrementally and the caller asked for changed ranges (they cost a
+   * walk of both trees): the previous text, the edit from it, and the ranges
    * (in the new text) whose syntax tree-sitter found changed besides. Outside the edit and those
    * ranges the new tree has the previous tree's nodes, moved by the edit's length.
    */
@@ -148,7 +149,7 @@ export interface ParsedTree {
  * parse would, reading again only what the edit touched; the new tree is kept in its place. Returns
  * undefined when tree-sitter returns no tree; throws what the parser throws.
  */
-export function parseTree(parser: Parser, wasmModule: string, text: string, document?: string): ParsedTree | undefined {
+export function parseTree(parser: Parser, wasmModule: string, text: string, document?: string, options: { changedRanges?: boolean } = {}): ParsedTree | undefined {
   if (document === undefined) {
     const tree = parser.parse(text);
     return tree ? { tree, release: () => tree.delete() } : undefined;
@@ -161,7 +162,7 @@ export function parseTree(parser: Parser, wasmModule: string, text: string, docu
   let changed: ParsedTree['changed'];
   if (previous?.text === text) {
     tree = previous.tree;
-    changed = { previousText: text, edit: editBetween(text, text), ranges: [] };
+    if (options.changedRanges) changed = { previousText: text, edit: editBetween(text, text), ranges: [] };
   } else {
     try {
       const edit = previous ? editBetween(previous.text, text) : undefined;
@@ -172,7 +173,7 @@ export function parseTree(parser: Parser, wasmModule: string, text: string, docu
         // error a user sees must be the one a fresh parse (the CLI) reports: parse again.
         tree.delete();
         tree = parser.parse(text);
-      } else if (tree && previous && edit) changed = { previousText: previous.text, edit, ranges: previous.tree.getChangedRanges(tree) };
+      } else if (tree && previous && edit && options.changedRanges) changed = { previousText: previous.text, edit, ranges: previous.tree.getChangedRanges(tree) };
     } finally {
       previous?.tree.delete();
     }

@@ -664,7 +664,7 @@ function walk(captures: readonly Capture[]) {
 
 export async function parseArangoJs(text: string, dialect: ScriptDialect, file?: string): Promise<ArangoJsParse> {
   const parser = await treeSitterParser(GRAMMAR[dialect]);
-  const parsed = parseTree(parser, GRAMMAR[dialect], text, file);
+  const parsed = parseTree(parser, GRAMMAR[dialect], text, file, { changedRanges: true });
   if (!parsed) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
   try {
     const root = parsed.tree.rootNode;
