@@ -360,6 +360,57 @@ function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number
   else dynamic.push({ start: value.startIndex, end: value.endIndex, why: value.type === 'string' ? 'an f-string' : `computed (${value.type.replace(/_/g, ' ')})` });
 }
 
+/**
+ * The SQL of a RunSQL call, kept by the call's text with offsets relative to its start: a Django
+ * migration being edited has hundreds of RunSQL, and reading each one's arguments through WASM again
+ * on every edit was a third of the time. A call that names a module constant is read every time
+ * (the constant may have changed).
+ */
+const RUN_SQL_KEPT = 20_000;
+const runSqlByText = new Map<string, { runSql: DjangoUnit['runSql'][number][]; dynamic: DjangoUnit['dynamicSql'][number][] }>();
+
+/** Forgets every kept RunSQL (tests compare extraction with and without them). */
+export function forgetDjangoRunSql(): void {
+  runSqlByText.clear();
+}
+
+function runSqlOf(call: PyNode, text: string, constants: ReadonlyMap<string, PyNode>, runSql: DjangoUnit['runSql'][number][], dynamicSql: DjangoUnit['dynamicSql'][number][]): void {
+  const start = call.startIndex;
+  const source = text.slice(start, call.endIndex);
+  const known = runSqlByText.get(source);
+  if (known) {
+    for (const r of known.runSql) runSql.push({ start: r.start + start, end: r.end + start, sql: { value: r.sql.value, offsets: r.sql.offsets.map((o) => o + start) } });
+    for (const d of known.dynamic) dynamicSql.push({ ...d, start: d.start + start, end: d.end + start });
+    return;
+  }
+  const { positional, keywords } = args(call);
+  const sql = keywords.get('sql') ?? positional[0];
+  if (!sql) return;
+  const out: DjangoUnit['runSql'][number][] = [];
+  const dynamic: DjangoUnit['dynamicSql'][number][] = [];
+  let usesConstant = false;
+  // Whether the SQL is a name at all (a constant or not, it may become one): asked of `has` first.
+  const watched: ReadonlyMap<string, PyNode> = {
+    has: (k: string) => {
+      usesConstant = true;
+      return constants.has(k);
+    },
+    get: (k: string) => {
+      usesConstant = true;
+      return constants.get(k);
+    },
+  } as ReadonlyMap<string, PyNode>;
+  sqlPieces(sql, text, out, dynamic, watched);
+  runSql.push(...out);
+  dynamicSql.push(...dynamic);
+  if (usesConstant) return;
+  if (runSqlByText.size >= RUN_SQL_KEPT) runSqlByText.clear();
+  runSqlByText.set(source, {
+    runSql: out.map((r) => ({ start: r.start - start, end: r.end - start, sql: { value: r.sql.value, offsets: r.sql.offsets.map((o) => o - start) } })),
+    dynamic: dynamic.map((d) => ({ ...d, start: d.start - start, end: d.end - start })),
+  });
+}
+
 const STATEMENT = /(_statement|_definition)$/;
 
 const outlineTypes = new Map<Language, string[]>();
@@ -443,11 +494,12 @@ export async function parseDjango(text: string, file?: string): Promise<DjangoPa
       // Most calls of a large migration are other operations and their fields: arguments are read
       // only for RunSQL and RunPython.
       if (!/(^|\.)Run(SQL|Python)$/.test(name)) continue;
-      const { positional, keywords } = args(call);
       if (/(^|\.)RunSQL$/.test(name)) {
-        const sql = keywords.get('sql') ?? positional[0];
-        if (sql) sqlPieces(sql, text, runSql, dynamicSql, constants);
-      } else if (/(^|\.)RunPython$/.test(name)) {
+        runSqlOf(call, text, constants, runSql, dynamicSql);
+        continue;
+      }
+      const { positional, keywords } = args(call);
+      if (/(^|\.)RunPython$/.test(name)) {
         const code = keywords.get('code') ?? positional[0];
         if (!code) continue;
         if (code.type === 'lambda') {
