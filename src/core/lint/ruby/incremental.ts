@@ -25,6 +25,8 @@ export type PrismParse = (source: string, options?: { scopes?: string[][] }) => 
 /** What parseRuby needs of a parse: the program, its comments, its errors. */
 export interface PrismOutcome {
   readonly value: Prism.ProgramNode;
+  /** The scope locals worked out while splicing, for the next splice. */
+  readonly locals?: WeakMap<RubyNode, Map<string, number> | undefined>;
   readonly comments: readonly { location: Prism.Location }[];
   readonly errors: readonly { message: string; location: Prism.Location; level: string }[];
 }
@@ -33,6 +35,8 @@ interface Previous {
   readonly bytes: Uint8Array;
   readonly value: Prism.ProgramNode;
   readonly comments: { location: Prism.Location }[];
+  /** firstWrites of the scopes asked about so far (kept up to date through each splice). */
+  readonly locals: WeakMap<RubyNode, Map<string, number> | undefined>;
 }
 
 /** Open documents kept (by file); a language server has a handful open at once. */
@@ -53,12 +57,23 @@ const decoder = new TextDecoder();
 /** How many parses reused the previous one and how many were whole (for tests and profiling). */
 export const rubyParseCounts = { spliced: 0, whole: 0 };
 
-function isLocation(v: unknown): v is Prism.Location {
-  return typeof v === 'object' && v !== null && typeof (v as Prism.Location).startOffset === 'number' && typeof (v as Prism.Location).length === 'number' && !('nodeID' in v);
-}
-
 function isNode(v: unknown): v is RubyNode {
   return typeof v === 'object' && v !== null && 'nodeID' in v && 'location' in v;
+}
+
+/** Per node class: its location fields and the fields that may hold nodes (every field is set by the constructor). */
+const shapes = new Map<unknown, { readonly locations: readonly string[]; readonly nodes: readonly string[] }>();
+
+function shapeOf(n: Record<string, unknown>): { readonly locations: readonly string[]; readonly nodes: readonly string[] } {
+  let shape = shapes.get(n.constructor);
+  if (!shape) {
+    const keys = Object.keys(n);
+    // prism names every location field `location` or `…Loc`; strings, numbers and booleans never hold nodes.
+    const isLocation = (k: string): boolean => k === 'location' || k.endsWith('Loc');
+    shape = { locations: keys.filter(isLocation), nodes: keys.filter((k) => !isLocation(k) && (n[k] === null || typeof n[k] === 'object')) };
+    shapes.set(n.constructor, shape);
+  }
+  return shape;
 }
 
 /** Calls `f` on every location of `root`'s subtree (each location object once). */
@@ -66,13 +81,17 @@ function eachLocation(root: RubyNode, f: (loc: Prism.Location) => void): void {
   const stack: RubyNode[] = [root];
   while (stack.length) {
     const n = stack.pop()! as unknown as Record<string, unknown>;
-    for (const key in n) {
-      const v = n[key];
+    const { locations, nodes } = shapeOf(n);
+    for (const k of locations) {
+      const loc = n[k] as Prism.Location | null;
+      if (loc) f(loc);
+    }
+    for (const k of nodes) {
+      const v = n[k];
       if (v === null || typeof v !== 'object') continue;
       if (Array.isArray(v)) {
         for (const e of v) if (isNode(e)) stack.push(e);
       } else if (isNode(v)) stack.push(v);
-      else if (isLocation(v)) f(v);
     }
   }
 }
@@ -103,12 +122,14 @@ function writtenLocals(node: RubyNode): Set<string> {
 }
 
 /**
- * The local variables of `scope` defined before byte `at`: the method's parameters, and what is
- * assigned before `at` outside blocks and nested scopes (a name first assigned inside a block is
- * that block's own). Undefined when the scope forwards arguments (`...`), which is not passed on.
+ * Where each local variable of `scope` is first defined, relative to the scope's start: a method's
+ * parameters (at -1), and what is assigned outside blocks and nested scopes (a name first assigned
+ * inside a block is that block's own). Undefined when the scope forwards arguments (`...`), which
+ * is not passed on.
  */
-function localsBefore(scope: RubyNode, at: number): string[] | undefined {
-  const out = new Set<string>();
+function firstWrites(scope: RubyNode): Map<string, number> | undefined {
+  const base = scope.location.startOffset;
+  const out = new Map<string, number>();
   const stack: RubyNode[] = [];
   if (kind(scope) === 'DefNode') {
     const def = scope as Prism.DefNode;
@@ -119,7 +140,7 @@ function localsBefore(scope: RubyNode, at: number): string[] | undefined {
         const k = kind(p);
         if (k === 'ForwardingParameterNode') return undefined;
         const name = (p as { name?: unknown }).name;
-        if (k.endsWith('ParameterNode') && typeof name === 'string') out.add(name);
+        if (k.endsWith('ParameterNode') && typeof name === 'string') out.set(name, -1);
         params.push(...children(p));
       }
     }
@@ -127,15 +148,23 @@ function localsBefore(scope: RubyNode, at: number): string[] | undefined {
   } else {
     stack.push(...children(scope));
   }
+  addWrites(stack, base, out);
+  return out;
+}
+
+/** Adds the first local variable writes of the subtrees in `stack` (outside blocks and nested scopes) to `out`, relative to `base`. */
+function addWrites(stack: RubyNode[], base: number, out: Map<string, number>): void {
   while (stack.length) {
     const n = stack.pop()!;
-    if (n.location.startOffset >= at) continue;
     const k = kind(n);
     if (SCOPES.has(k) || k === 'BlockNode' || k === 'LambdaNode') continue;
-    if (LOCAL_WRITES.has(k)) out.add((n as Prism.LocalVariableWriteNode).name);
+    if (LOCAL_WRITES.has(k)) {
+      const name = (n as Prism.LocalVariableWriteNode).name;
+      const at = n.location.startOffset - base;
+      if (!(out.get(name)! <= at)) out.set(name, at);
+    }
     stack.push(...children(n));
   }
-  return [...out];
 }
 
 /** The body of a scope node that holds statements, if it is a plain list of statements. */
@@ -149,8 +178,9 @@ function bodyOf(node: RubyNode): Prism.StatementsNode | undefined {
  * The innermost scope body with a statement whose piece (from its start to the next statement's)
  * holds the changed bytes [from, to) strictly inside, or undefined.
  */
-function pieceFor(program: Prism.ProgramNode, from: number, to: number): { scope: RubyNode; body: Prism.StatementsNode; index: number } | undefined {
+function pieceFor(program: Prism.ProgramNode, from: number, to: number): { scope: RubyNode; outer: RubyNode[]; body: Prism.StatementsNode; index: number } | undefined {
   let scope: RubyNode = program;
+  const outer: RubyNode[] = [];
   for (;;) {
     const body = bodyOf(scope);
     if (!body) return undefined;
@@ -163,13 +193,14 @@ function pieceFor(program: Prism.ProgramNode, from: number, to: number): { scope
     if (SCOPES.has(kind(s)) && to < end(s.location)) {
       const inner = bodyOf(s);
       if (inner && inner.body.length && inner.body[0]!.location.startOffset < from) {
+        outer.push(scope);
         scope = s;
         continue;
       }
     }
     const next = stmts[i + 1];
     if (!next || to >= next.location.startOffset) return undefined;
-    return { scope, body, index: i };
+    return { scope, outer, body, index: i };
   }
 }
 
@@ -185,7 +216,7 @@ function spliced(parse: PrismParse, prev: Previous, bytes: Uint8Array): PrismOut
   const delta = bytes.length - old.length;
   const piece = pieceFor(prev.value, from, oldTo);
   if (!piece) return undefined;
-  const { scope, body, index } = piece;
+  const { scope, outer, body, index } = piece;
   const stmt = body.body[index]!;
   const start = stmt.location.startOffset;
   if (from <= start) return undefined;
@@ -205,9 +236,21 @@ function spliced(parse: PrismParse, prev: Previous, bytes: Uint8Array): PrismOut
   const lineStart = old.lastIndexOf(10, windowStart - 1) + 1;
   if (windowStart > 0 && !/^[ \t]*$/.test(decoder.decode(old.subarray(lineStart, windowStart)))) return undefined;
   if (CONTEXT_SENSITIVE.test(source) || !/\n[ \t]*$/.test(source) || /^\s*(\.|&\.|&&|\|\||and\b|or\b)/.test(decoder.decode(bytes.subarray(oldEnd + delta, oldEnd + delta + 8)))) return undefined;
-  const locals = localsBefore(scope, windowStart);
-  if (!locals) return undefined;
-  const result = parse(decoder.decode(bytes.subarray(windowStart, windowEnd)), { scopes: [locals] });
+  if (!prev.locals.has(scope)) prev.locals.set(scope, firstWrites(scope));
+  const writes = prev.locals.get(scope);
+  if (!writes) return undefined;
+  const base = scope.location.startOffset;
+  const locals = [...writes].filter(([, rel]) => base + rel < windowStart).map(([name]) => name);
+  // prism's JavaScript options writer counts a name's length in UTF-16 units, not bytes: a
+  // non-ASCII local name would corrupt the options, so such a scope is parsed whole.
+  if (locals.some((name) => /[^\u0000-\u007f]/.test(name))) return undefined;
+  let result: ParseResult;
+  try {
+    result = parse(decoder.decode(bytes.subarray(windowStart, windowEnd)), { scopes: [locals] });
+  } catch {
+    // Whatever went wrong with the piece, the whole parse decides (and reports it if it recurs).
+    return undefined;
+  }
   if (result.errors.length || result.magicComments.length || result.dataLoc) return undefined;
   const all = result.value.statements.body;
   const same = (n: RubyNode | undefined, o: RubyNode, shift: number): boolean => !!n && kind(n) === kind(o) && n.location.startOffset + windowStart === o.location.startOffset + shift && n.location.length === o.location.length;
@@ -237,12 +280,25 @@ function spliced(parse: PrismParse, prev: Previous, bytes: Uint8Array): PrismOut
     });
   }
   body.body.splice(index, 0, ...fresh);
+  // The scope's first writes: those in the piece are the new piece's, those after it move. The
+  // scopes around it hold absolute positions past the edit: they are worked out again when asked.
+  const dropped: string[] = [];
+  for (const [name, rel] of writes) {
+    if (base + rel >= start && base + rel < oldEnd) {
+      writes.delete(name);
+      dropped.push(name);
+    } else if (base + rel >= oldEnd) writes.set(name, rel + delta);
+  }
+  addWrites([...fresh], base, writes);
+  // A name whose first write left the piece may be written later on: work the scope out again.
+  if (dropped.some((name) => !writes.has(name))) prev.locals.delete(scope);
+  for (const o of outer) prev.locals.delete(o);
   const comments = prev.comments.filter((c) => c.location.startOffset < start || c.location.startOffset >= oldEnd);
   for (const c of comments) if (c.location.startOffset >= oldEnd) c.location.startOffset += delta;
   const added = result.comments.filter((c) => c.location.startOffset + windowStart >= start && c.location.startOffset + windowStart < oldEnd + delta).map((c) => ({ location: { startOffset: c.location.startOffset + windowStart, length: c.location.length } }));
   comments.push(...added);
   comments.sort((a, b) => a.location.startOffset - b.location.startOffset);
-  return { value: prev.value, comments, errors: [] };
+  return { value: prev.value, comments, errors: [], locals: prev.locals };
 }
 
 /**
@@ -265,7 +321,7 @@ export function parseIncrementally(parse: PrismParse, text: string, file: string
   const clean = outcome.errors.length === 0 && (!full || (full.magicComments.length === 0 && !full.dataLoc));
   if (file !== undefined && clean) {
     if (previous.size >= KEPT) previous.delete(previous.keys().next().value!);
-    previous.set(file, { bytes, value: outcome.value, comments: [...outcome.comments] });
+    previous.set(file, { bytes, value: outcome.value, comments: [...outcome.comments], locals: outcome.locals ?? new WeakMap() });
   }
   return outcome;
 }
