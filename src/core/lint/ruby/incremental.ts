@@ -232,9 +232,10 @@ function spliced(parse: PrismParse, prev: Previous, bytes: Uint8Array): PrismOut
   const windowStart = before?.location.startOffset ?? start;
   const windowEnd = afterNext.location.startOffset + delta;
   const source = decoder.decode(bytes.subarray(start, oldEnd + delta));
-  // The window starts its line, so no heredoc of an earlier statement has its body in it.
-  const lineStart = old.lastIndexOf(10, windowStart - 1) + 1;
-  if (windowStart > 0 && !/^[ \t]*$/.test(decoder.decode(old.subarray(lineStart, windowStart)))) return undefined;
+  // The window and the edited statement each start their line, so no heredoc of an earlier
+  // statement has its body in the piece (`foo(<<~A); bar` puts A's body after bar's line).
+  const startsLine = (at: number): boolean => at === 0 || /^[ \t]*$/.test(decoder.decode(old.subarray(old.lastIndexOf(10, at - 1) + 1, at)));
+  if (!startsLine(windowStart) || !startsLine(start)) return undefined;
   if (CONTEXT_SENSITIVE.test(source) || !/\n[ \t]*$/.test(source) || /^\s*(\.|&\.|&&|\|\||and\b|or\b)/.test(decoder.decode(bytes.subarray(oldEnd + delta, oldEnd + delta + 8)))) return undefined;
   if (!prev.locals.has(scope)) prev.locals.set(scope, firstWrites(scope));
   const writes = prev.locals.get(scope);

@@ -81,6 +81,7 @@ const editArb = fc.record({
         '    tmp = 1\n',
         'name\n',
         ' if admin',
+        'foo(<<~Q); ',
         '; Bar.create!',
         '# greenlight-ignore seed-unguarded-create\n',
         'foo \\\n',
@@ -135,6 +136,13 @@ suite('(unit) lint: incremental Ruby parsing equals a whole parse', () => {
       assert.ok(rubyParseCounts.spliced - before.spliced > 100, `only ${rubyParseCounts.spliced - before.spliced} incremental parses`);
     });
   }
+
+  test('an edit in the heredoc body of a statement that shares its line with the next one is parsed with it', async () => {
+    const text = 'x = 1\nfoo(<<~A); bar\n  body text\nA\nbaz(1)\nqux(2)\n';
+    await parseRuby(text, '/p/db/seeds_heredoc.rb');
+    const edited = text.replace('body text', 'body  text');
+    assert.equal(dump(await parseRuby(edited, '/p/db/seeds_heredoc.rb')), dump(await parseRuby(edited)));
+  });
 
   test('an edit inside one statement of a 2,000-statement seed file is parsed incrementally, with the same findings', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => (i % 5 === 4 ? `Role.create!(name: "r${i}")` : `User.find_or_create_by!(email: "u${i}@example.com") { |u| u.name = "User ${i}" }`));
