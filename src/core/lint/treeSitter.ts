@@ -3,7 +3,7 @@
 // per process; each grammar is loaded on first use only, so a run that lints no .py or .js file
 // never reads those .wasm files. Files are found with require.resolve, so the same code works from
 // node_modules in the checkout and from dist/node_modules in the bundle.
-import type { Edit, Language, Node, Parser, Point, Query, Tree } from 'web-tree-sitter';
+import type { Edit, Language, Node, Parser, Point, Query, Range, Tree } from 'web-tree-sitter';
 
 type TreeSitter = typeof import('web-tree-sitter');
 
@@ -133,6 +133,13 @@ export function editBetween(before: string, after: string): Edit {
 /** A parsed tree; `release()` frees it unless it is kept for the document's next version. */
 export interface ParsedTree {
   readonly tree: Tree;
+  /**
+   * When the tree was parsed incrementally and the caller asked for changed ranges (they cost a
+   * walk of both trees): the previous text, the edit from it, and the ranges
+   * (in the new text) whose syntax tree-sitter found changed besides. Outside the edit and those
+   * ranges the new tree has the previous tree's nodes, moved by the edit's length.
+   */
+  readonly changed?: { readonly previousText: string; readonly edit: Edit; readonly ranges: readonly Range[] };
   release(): void;
 }
 
@@ -142,7 +149,7 @@ export interface ParsedTree {
  * parse would, reading again only what the edit touched; the new tree is kept in its place. Returns
  * undefined when tree-sitter returns no tree; throws what the parser throws.
  */
-export function parseTree(parser: Parser, wasmModule: string, text: string, document?: string): ParsedTree | undefined {
+export function parseTree(parser: Parser, wasmModule: string, text: string, document?: string, options: { changedRanges?: boolean } = {}): ParsedTree | undefined {
   if (document === undefined) {
     const tree = parser.parse(text);
     return tree ? { tree, release: () => tree.delete() } : undefined;
@@ -152,11 +159,21 @@ export function parseTree(parser: Parser, wasmModule: string, text: string, docu
   const previous = kept.get(document);
   kept.delete(document);
   let tree: Tree | null;
-  if (previous?.text === text) tree = previous.tree;
-  else {
+  let changed: ParsedTree['changed'];
+  if (previous?.text === text) {
+    tree = previous.tree;
+    if (options.changedRanges) changed = { previousText: text, edit: editBetween(text, text), ranges: [] };
+  } else {
     try {
-      if (previous) previous.tree.edit(editBetween(previous.text, text));
+      const edit = previous ? editBetween(previous.text, text) : undefined;
+      if (previous && edit) previous.tree.edit(edit);
       tree = parser.parse(text, previous?.tree);
+      if (tree && previous && tree.rootNode.hasError) {
+        // Error recovery may go another way from an old tree than from scratch, and the syntax
+        // error a user sees must be the one a fresh parse (the CLI) reports: parse again.
+        tree.delete();
+        tree = parser.parse(text);
+      } else if (tree && previous && edit && options.changedRanges) changed = { previousText: previous.text, edit, ranges: previous.tree.getChangedRanges(tree) };
     } finally {
       previous?.tree.delete();
     }
@@ -169,7 +186,7 @@ export function parseTree(parser: Parser, wasmModule: string, text: string, docu
     kept.delete(key);
     k.tree.delete();
   }
-  return { tree, release: () => undefined };
+  return { tree, changed, release: () => undefined };
 }
 
 export type TsNode = Node;

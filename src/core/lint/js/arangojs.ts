@@ -16,7 +16,7 @@
 // is declared or exported) is not part of the forward migration and is left out.
 import type { CommentSpan, Span } from '../types';
 import type { Language } from 'web-tree-sitter';
-import { firstSyntaxError, parseTree, treeSitterParser, type TsNode } from '../treeSitter';
+import { firstSyntaxError, parseTree, treeSitterParser, type ParsedTree, type TsNode } from '../treeSitter';
 
 export interface DecodedText {
   readonly value: string;
@@ -249,75 +249,161 @@ const INTERESTING_CALL = /\b(aql|_?query|_?create\w*|drop\w*|rename|truncate|ens
 /** Ancestors a guard or a direction can come from; only these are kept while walking the tree. */
 const CONTEXT_TYPES = new Set([...FUNCTION_TYPES, 'if_statement', 'ternary_expression', 'binary_expression', 'try_statement', 'statement_block', 'program']);
 
-function isInside(n: TsNode, outer: TsNode | null | undefined): boolean {
-  return !!outer && n.startIndex >= outer.startIndex && n.endIndex <= outer.endIndex;
+/** Where a call is, which is all a guard needs of it. */
+interface CallSpan {
+  readonly startIndex: number;
+  readonly endIndex: number;
 }
 
 /**
- * An enclosing node that may guard a call. Parent links of tree-sitter nodes are recomputed from
- * the root on every access, so the walk keeps its own ancestor stack (by ranges).
+ * What the extraction needs of a call that depends on its text only, with offsets relative to the
+ * call's start: reading it from the tree costs a WASM call per field, so it is kept by the call's
+ * text and reused while the document is edited elsewhere.
  */
-interface Frame {
-  readonly node: TsNode;
-  readonly type: string;
-  readonly start: number;
-  readonly end: number;
-  /** A function that runs only when migrating down. */
-  readonly reverse: boolean;
-  /** Early-exit `if` statements of this block (statement_block, program): their end and condition. */
-  readonly exits: { end: number; condition: string }[];
+interface CallFacts {
+  readonly name: string;
+  readonly object?: { readonly type: string; readonly text: string };
+  readonly aqlTag: boolean;
+  /** An aql`…` call: its decoded template, the nested aql`…` calls inlined into it, the template's end. */
+  readonly template?: { readonly value: string; readonly offsets: readonly number[]; readonly inlined: readonly number[]; readonly end: number };
+  /** A .query(…) call: where its first argument starts, and its query text when it is one. */
+  readonly firstArg?: number;
+  readonly query?: { readonly value: string; readonly offsets: readonly number[]; readonly inlined: readonly number[]; readonly end: number };
+  /** An insert: its argument texts. */
+  readonly args?: readonly string[];
 }
 
-/** The name a function is known by: its own, or the variable, property or export it is assigned to. */
-function functionName(fn: TsNode): string | undefined {
-  const own = fn.childForFieldName('name');
-  if (own) return own.text.replace(/^["']|["']$/g, '');
-  const p = fn.parent;
-  if (p?.type === 'variable_declarator') return p.childForFieldName('name')?.text;
-  if (p?.type === 'pair') return p.childForFieldName('key')?.text.replace(/^["']|["']$/g, '');
-  if (p?.type === 'assignment_expression') {
-    const left = p.childForFieldName('left');
-    return left?.type === 'member_expression' ? left.childForFieldName('property')?.text : left?.text;
-  }
-  return undefined;
-}
+const FACTS_LIMIT = 20_000;
+const factsByText = new Map<string, CallFacts>();
 
-/** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
-function guardOf(call: TsNode, frames: readonly Frame[], text: string, checks: (condition: string) => boolean, catchCounts: boolean): string | undefined {
-  if (catchCounts && CATCH_AFTER.test(text.slice(call.endIndex, call.endIndex + 40))) return '.catch()';
-  for (let i = frames.length - 1; i >= 0; i--) {
-    const { node: a, type } = frames[i]!;
-    if (type === 'if_statement' || type === 'ternary_expression') {
-      const cond = a.childForFieldName('condition');
-      if (cond && !isInside(call, cond) && checks(cond.text)) return 'an existence check';
-    } else if (type === 'binary_expression') {
-      const left = a.childForFieldName('left');
-      if (/^(\|\||&&)$/.test(a.childForFieldName('operator')?.text ?? '') && isInside(call, a.childForFieldName('right')) && left && checks(left.text)) return 'an existence check';
-    } else if (type === 'try_statement') {
-      if (catchCounts && isInside(call, a.childForFieldName('body')) && a.childForFieldName('handler')) return 'try/catch';
-    } else if (type === 'statement_block' || type === 'program') {
-      // An earlier `if (await col.exists()) return;` in the same block.
-      if (frames[i]!.exits.some((g) => g.end <= call.startIndex && checks(g.condition))) return 'an early return on an existence check';
-    } else if (FUNCTION_TYPES.has(type)) {
-      // A guard inside a helper function does not reach its callers; stop at the function.
-      break;
-    }
-  }
-  return undefined;
-}
-
-function isHandle(object: TsNode | undefined, handles: ReadonlySet<string>): boolean {
+function factsOf(call: TsNode, text: string, dialect: ScriptDialect): CallFacts {
+  const start = call.startIndex;
+  // The same text may parse differently as JavaScript and as TypeScript.
+  const key = `${dialect}\u0000${text.slice(start, call.endIndex)}`;
+  const known = factsByText.get(key);
+  if (known) return known;
+  const rel = (o: number): number => o - start;
+  const { name, object } = callee(call);
   const o = unwrap(object);
+  const facts: { -readonly [K in keyof CallFacts]: CallFacts[K] } = { name, object: object ? { type: o?.type ?? '', text: o?.text ?? '' } : undefined, aqlTag: isAqlTag(call) };
+  if (facts.aqlTag) {
+    const tpl = call.childForFieldName('arguments')!;
+    const x: Extractor = { text, inlined: new Set() };
+    const out = { value: '', offsets: [] as number[] };
+    decodeTemplate(tpl, x, out, { n: 0 });
+    facts.template = { value: out.value, offsets: out.offsets.map(rel), inlined: [...x.inlined].map(rel), end: rel(tpl.endIndex - 1) };
+  } else if ((name === 'query' || name === '_query') && object) {
+    const firstArg = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
+    if (firstArg) facts.firstArg = rel(firstArg.startIndex);
+    const arg = queryArgument(call);
+    if (arg) {
+      const x: Extractor = { text, inlined: new Set() };
+      const out = { value: '', offsets: [] as number[] };
+      decodeString(arg, x, out, { n: 0 });
+      facts.query = { value: out.value, offsets: out.offsets.map(rel), inlined: [...x.inlined].map(rel), end: rel(arg.endIndex - 1) };
+    }
+  } else if (INSERT_METHODS.has(name)) {
+    facts.args = call.childForFieldName('arguments')?.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment').map((a) => a.text) ?? [];
+  }
+  if (factsByText.size >= FACTS_LIMIT) factsByText.clear();
+  factsByText.set(key, facts);
+  return facts;
+}
+
+/** Forgets every kept call (tests compare extraction with and without them). */
+export function forgetArangoJsCallFacts(): void {
+  factsByText.clear();
+}
+
+function isHandleObject(o: CallFacts['object'], handles: ReadonlySet<string>): boolean {
   if (!o) return false;
   if (o.type === 'identifier') return handles.has(o.text);
   if (o.type === 'call_expression') return HANDLE_FACTORY.test(o.text.split('\n')[0]!);
   return false;
 }
 
-interface FoundCall {
-  readonly node: TsNode;
-  /** Its context ancestors, outermost first. */
-  readonly frames: readonly Frame[];
+/** A span of the file. */
+interface At {
+  readonly start: number;
+  readonly end: number;
+}
+
+function isInside(n: CallSpan, outer: At | undefined): boolean {
+  return !!outer && n.startIndex >= outer.start && n.endIndex <= outer.end;
+}
+
+/** What a guard reads of a context node, read from the tree once when the node is captured. */
+type GuardFacts =
+  | { readonly kind: 'condition'; readonly condition?: At & { readonly text: string } }
+  | { readonly kind: 'logical'; readonly left?: string; readonly right?: At }
+  | { readonly kind: 'try'; readonly body?: At; readonly handler: boolean }
+  | { readonly kind: 'none' };
+
+/**
+ * An enclosing node that may guard a call. Parent links of tree-sitter nodes are recomputed from
+ * the root on every access, so the walk keeps its own ancestor stack (by ranges).
+ */
+interface Frame {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  /** A function that runs only when migrating down. */
+  readonly reverse: boolean;
+  readonly guard: GuardFacts;
+  /** Early-exit `if` statements of this block (statement_block, program): their end and condition. */
+  readonly exits: { end: number; condition: string }[];
+}
+
+/** The name a function is known by: its own, or the variable, property or export it is assigned to; and where that name is written. */
+function functionName(fn: TsNode): { name?: string; from: number } {
+  const own = fn.childForFieldName('name');
+  if (own) return { name: own.text.replace(/^["']|["']$/g, ''), from: fn.startIndex };
+  const p = fn.parent;
+  const from = p ? p.startIndex : fn.startIndex;
+  if (p?.type === 'variable_declarator') return { name: p.childForFieldName('name')?.text, from };
+  if (p?.type === 'pair') return { name: p.childForFieldName('key')?.text.replace(/^["']|["']$/g, ''), from };
+  if (p?.type === 'assignment_expression') {
+    const left = p.childForFieldName('left');
+    return { name: left?.type === 'member_expression' ? left.childForFieldName('property')?.text : left?.text, from };
+  }
+  return { name: undefined, from };
+}
+
+const spanOf = (n: TsNode | null | undefined): At | undefined => (n ? { start: n.startIndex, end: n.endIndex } : undefined);
+
+function guardFacts(node: TsNode, type: string): GuardFacts {
+  if (type === 'if_statement' || type === 'ternary_expression') {
+    const cond = node.childForFieldName('condition');
+    return { kind: 'condition', condition: cond ? { start: cond.startIndex, end: cond.endIndex, text: cond.text } : undefined };
+  }
+  if (type === 'binary_expression') {
+    if (!/^(\|\||&&)$/.test(node.childForFieldName('operator')?.text ?? '')) return { kind: 'none' };
+    return { kind: 'logical', left: node.childForFieldName('left')?.text, right: spanOf(node.childForFieldName('right')) };
+  }
+  if (type === 'try_statement') return { kind: 'try', body: spanOf(node.childForFieldName('body')), handler: !!node.childForFieldName('handler') };
+  return { kind: 'none' };
+}
+
+/** What protects a call on a rerun, looking outwards to its function; `checks` says whether a condition asks what is there. */
+function guardOf(call: CallSpan, frames: readonly Frame[], text: string, checks: (condition: string) => boolean, catchCounts: boolean): string | undefined {
+  if (catchCounts && CATCH_AFTER.test(text.slice(call.endIndex, call.endIndex + 40))) return '.catch()';
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const { type, guard: g } = frames[i]!;
+    if (g.kind === 'condition') {
+      if (g.condition && !isInside(call, g.condition) && checks(g.condition.text)) return 'an existence check';
+    } else if (g.kind === 'logical') {
+      if (isInside(call, g.right) && g.left !== undefined && checks(g.left)) return 'an existence check';
+    } else if (g.kind === 'try') {
+      if (catchCounts && isInside(call, g.body) && g.handler) return 'try/catch';
+    } else if (type === 'statement_block' || type === 'program') {
+      // An earlier `if (await col.exists()) return;` in the same block.
+      if (frames[i]!.exits.some((e) => e.end <= call.startIndex && checks(e.condition))) return 'an early return on an existence check';
+    } else if (FUNCTION_TYPES.has(type)) {
+      // A guard inside a helper function does not reach its callers; stop at the function.
+      break;
+    }
+  }
+  return undefined;
 }
 
 type CaptureName = 'call' | 'comment' | 'decl' | 'statement';
@@ -356,8 +442,186 @@ function outlineOf(language: Language): Outline {
   return o;
 }
 
-/** Every node the extractor looks at (outlineOf), walked once in document order with a stack of context ancestors. */
-function walk(root: TsNode, text: string, language: Language) {
+/**
+ * A node the extractor looks at, with what it needs of it read from the tree when it is captured:
+ * offsets only (no tree node), so the captures of a document's unchanged parts carry over to its
+ * next version, moved by the edit's length.
+ */
+interface Capture {
+  readonly name: CaptureName | 'context' | 'exit';
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly rank: number;
+  /** context: a function that runs when migrating down; from where its name is written. */
+  readonly reverse?: boolean;
+  readonly nameFrom?: number;
+  /** context: what a guard reads of it. */
+  readonly guard?: GuardFacts;
+  /** call: the call as the extraction reads it (undefined: not a call worth a look). */
+  readonly facts?: CallFacts;
+  /** comment: its body. */
+  readonly body?: string;
+  /** decl: the name bound, and whether to a query result or to a handle. */
+  readonly decl?: { readonly id: string; readonly result: boolean; readonly handle: boolean };
+  /** exit: the condition of an `if` whose body starts with return/throw/continue/break. */
+  readonly exit?: string;
+}
+
+function capture(name: Capture['name'], node: TsNode, type: string, start: number, end: number, text: string, dialect: ScriptDialect): Capture {
+  if (name === 'context') {
+    const fn = FUNCTION_TYPES.has(type) ? functionName(node) : undefined;
+    return { name, type, start, end, rank: 0, reverse: !!fn && REVERSE_NAME.test(fn.name ?? ''), nameFrom: fn?.from, guard: guardFacts(node, type) };
+  }
+  if (name === 'call') {
+    const facts = INTERESTING_CALL.test(text.slice(start, Math.min(end, start + 400))) ? factsOf(node, text, dialect) : undefined;
+    return { name, type, start, end, rank: 1, facts };
+  }
+  if (name === 'comment') {
+    const raw = text.slice(start, end);
+    return { name, type, start, end, rank: 1, body: raw.startsWith('//') ? raw.slice(2) : raw.replace(/^\/\*+|\*\/$/g, '') };
+  }
+  if (name === 'decl') {
+    const declarator = type === 'variable_declarator';
+    const id = node.childForFieldName(declarator ? 'name' : 'left');
+    const value = unwrap(node.childForFieldName(declarator ? 'value' : 'right'));
+    let decl: Capture['decl'];
+    if (id?.type === 'identifier' && value) {
+      const valueText = value.text;
+      decl = {
+        id: id.text,
+        result: /\baql\s*`|\.(_?query|execute|document|exists)\s*\(/.test(valueText),
+        handle: value.type === 'call_expression' && (HANDLE_FACTORY.test(valueText.split('\n')[0]!) || CREATE_METHODS.has(callee(value).name)),
+      };
+    }
+    return { name, type, start, end, rank: 1, decl };
+  }
+  if (name === 'exit') {
+    const cond = node.childForFieldName('condition');
+    const body = node.childForFieldName('consequence');
+    const first = body?.type === 'statement_block' ? body.namedChildren.find((c) => c && c.type !== 'comment')?.text : body?.text;
+    return { name, type, start, end, rank: 1, exit: cond && first && EXIT.test(first) ? cond.text : undefined };
+  }
+  return { name, type, start, end, rank: 1 };
+}
+
+/** The captures of the nodes that intersect [from, to) of the tree (the whole tree without a range). */
+function captureNodes(root: TsNode, text: string, language: Language, dialect: ScriptDialect, range?: { fromRow: number; toRow: number }): Capture[] {
+  // The nodes are collected inside WASM (descendantsOfType), in document order, which is much
+  // cheaper than visiting every node from JavaScript. A node's end is asked of WASM on every read:
+  // it is read once per node.
+  const { types, names } = outlineOf(language);
+  const captures: Capture[] = [];
+  const nodes = range ? root.descendantsOfType(types, { row: range.fromRow, column: 0 }, { row: range.toRow, column: 0 }) : root.descendantsOfType(types);
+  for (const node of nodes) {
+    if (!node) continue;
+    const type = node.type;
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (CONTEXT_TYPES.has(type)) captures.push(capture('context', node, type, start, end, text, dialect));
+    const name = names.get(type);
+    if (name) captures.push(capture(name, node, type, start, end, text, dialect));
+    // An `if` directly in a block or the program may be an early exit for what follows it.
+    if (type === 'if_statement') {
+      // Asking for a parent walks down from the root: once.
+      const parentType = node.parent?.type;
+      if (parentType === 'statement_block' || parentType === 'program') captures.push(capture('exit', node, type, start, end, text, dialect));
+    }
+  }
+  return captures;
+}
+
+/**
+ * Moves a capture by `delta` characters, every offset it holds, in place: the kept captures of a
+ * document belong to it alone and are replaced by the moved ones.
+ */
+function move(c: Capture, delta: number): void {
+  const m = c as { start: number; end: number; nameFrom?: number };
+  m.start += delta;
+  m.end += delta;
+  if (m.nameFrom !== undefined) m.nameFrom += delta;
+  const g = c.guard;
+  const spans = g?.kind === 'condition' ? [g.condition] : g?.kind === 'logical' ? [g.right] : g?.kind === 'try' ? [g.body] : [];
+  for (const span of spans as ({ start: number; end: number } | undefined)[]) {
+    if (!span) continue;
+    span.start += delta;
+    span.end += delta;
+  }
+}
+
+/** The captures of each recently parsed document (by file and dialect), with the text they are of. */
+const CAPTURES_KEPT = 8;
+const keptCaptures = new Map<string, { text: string; captures: Capture[] }>();
+
+/** Forgets the captures kept for documents (tests compare with and without them). */
+export function forgetArangoJsCaptures(): void {
+  keptCaptures.clear();
+}
+
+/**
+ * The captures of the whole tree. For a document parsed incrementally, only the nodes that
+ * intersect the lines of the edit and of what tree-sitter found changed are read from the tree;
+ * the rest are the previous version's captures, moved.
+ */
+function capturesOf(parsed: ParsedTree, text: string, language: Language, dialect: ScriptDialect, file: string | undefined): Capture[] {
+  const root = parsed.tree.rootNode;
+  const key = file === undefined ? undefined : `${dialect}\u0000${file}`;
+  const prev = key === undefined ? undefined : keptCaptures.get(key);
+  if (key !== undefined) keptCaptures.delete(key);
+  let captures: Capture[] | undefined;
+  const changed = parsed.changed;
+  if (prev && changed && prev.text === changed.previousText) {
+    const delta = text.length - prev.text.length;
+    let from = changed.edit.startIndex;
+    let to = changed.edit.newEndIndex;
+    for (const r of changed.ranges) {
+      from = Math.min(from, r.startIndex);
+      to = Math.max(to, r.endIndex);
+    }
+    // Whole lines: from the start of the first line to the start of the line after the last.
+    from = text.lastIndexOf('\n', from - 1) + 1;
+    const nl = text.indexOf('\n', to);
+    to = nl === -1 ? text.length : nl + 1;
+    const oldTo = to - delta;
+    let fromRow = 0;
+    for (let i = text.indexOf('\n'); i !== -1 && i < from; i = text.indexOf('\n', i + 1)) fromRow++;
+    let toRow = fromRow;
+    for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) toRow++;
+    const fresh = captureNodes(root, text, language, dialect, to >= text.length ? undefined : { fromRow, toRow });
+    if (to >= text.length) captures = fresh;
+    else {
+      const kept: Capture[] = [];
+      let stale = false;
+      for (const c of prev.captures) {
+        if (!(c.end <= from || c.start >= oldTo)) continue;
+        // A function's direction comes from the name it is assigned to, which may sit before it.
+        if (c.nameFrom !== undefined && c.nameFrom < oldTo && c.end > from) stale = true;
+        if (c.start >= oldTo && delta !== 0) move(c, delta);
+        kept.push(c);
+      }
+      if (!stale) captures = [...kept, ...fresh];
+    }
+  }
+  captures ??= captureNodes(root, text, language, dialect);
+  // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
+  captures.sort((x, y) => x.start - y.start || y.end - x.end || x.rank - y.rank);
+  if (key !== undefined) {
+    if (keptCaptures.size >= CAPTURES_KEPT) keptCaptures.delete(keptCaptures.keys().next().value!);
+    keptCaptures.set(key, { text, captures });
+  }
+  return captures;
+}
+
+interface FoundCall {
+  readonly start: number;
+  readonly end: number;
+  readonly facts: CallFacts;
+  /** Its context ancestors, outermost first. */
+  readonly frames: readonly Frame[];
+}
+
+/** The captures in document order with a stack of context ancestors: calls, comments, statements, bound names. */
+function walk(captures: readonly Capture[]) {
   const calls: FoundCall[] = [];
   const comments: CommentSpan[] = [];
   const statements: Span[] = [];
@@ -365,70 +629,42 @@ function walk(root: TsNode, text: string, language: Language) {
   const handles = new Set<string>();
   /** Names bound to what a query returned: `const existing = await db.query(aql\`…\`)`. */
   const results = new Set<string>();
-  // The nodes are collected inside WASM (descendantsOfType), in document order, which is much
-  // cheaper than visiting every node from JavaScript. A node's end is asked of WASM on every read:
-  // it is read once per node.
-  const { types, names } = outlineOf(language);
-  const captures: { name: CaptureName | 'context' | 'exit'; node: TsNode; start: number; end: number; rank: number }[] = [];
-  for (const node of root.descendantsOfType(types)) {
-    if (!node) continue;
-    const type = node.type;
-    const start = node.startIndex;
-    const end = node.endIndex;
-    if (CONTEXT_TYPES.has(type)) captures.push({ name: 'context', node, start, end, rank: 0 });
-    const name = names.get(type);
-    if (name) captures.push({ name, node, start, end, rank: 1 });
-    // An `if` directly in a block or the program may be an early exit for what follows it.
-    if (type === 'if_statement' && (node.parent?.type === 'statement_block' || node.parent?.type === 'program')) captures.push({ name: 'exit', node, start, end, rank: 1 });
-  }
-  // Outer before inner: by start, then the longer first; the context capture of a node before its other captures.
-  captures.sort((x, y) => x.start - y.start || y.end - x.end || x.rank - y.rank);
-  const stack: Frame[] = [];
-  for (const { name, node, start, end } of captures) {
+  const stack: (Frame & { readonly id: Capture })[] = [];
+  let lastContext: Capture | undefined;
+  for (const c of captures) {
+    const { name, start, end } = c;
     while (stack.length > 0 && !(end <= stack[stack.length - 1]!.end && start >= stack[stack.length - 1]!.start)) stack.pop();
     const top = stack[stack.length - 1];
+    // The same node's context capture (same type and span) just before: it is not its own ancestor.
+    const self = top !== undefined && lastContext === top.id && top.start === start && top.end === end && top.type === c.type;
     if (name === 'context') {
-      // The same node comes up again under its other capture names; it is its own frame only for
-      // the nodes inside it.
-      if (top?.node.id === node.id) continue;
-      const type = node.type;
-      const reverse = FUNCTION_TYPES.has(type) && REVERSE_NAME.test(functionName(node) ?? '');
-      stack.push({ node, type, start, end, reverse, exits: [] });
-      if (STATEMENT.test(type)) statements.push({ start, end });
+      if (self) continue;
+      stack.push({ id: c, type: c.type, start, end, reverse: !!c.reverse, guard: c.guard ?? { kind: 'none' }, exits: [] });
+      lastContext = c;
+      if (STATEMENT.test(c.type)) statements.push({ start, end });
       continue;
     }
     // Frames strictly around this node (a context capture of the node itself is not its ancestor).
-    const frames = top?.node.id === node.id ? stack.slice(0, -1) : stack;
+    const frames = self ? stack.slice(0, -1) : stack;
     if (name === 'call') {
-      if (INTERESTING_CALL.test(text.slice(start, Math.min(end, start + 400)))) calls.push({ node, frames: [...frames] });
-    } else if (name === 'comment') {
-      const raw = text.slice(start, end);
-      comments.push({ start, end, body: raw.startsWith('//') ? raw.slice(2) : raw.replace(/^\/\*+|\*\/$/g, '') });
-    } else if (name === 'statement') statements.push({ start, end });
+      if (c.facts) calls.push({ start, end, facts: c.facts, frames: [...frames] });
+    } else if (name === 'comment') comments.push({ start, end, body: c.body! });
+    else if (name === 'statement') statements.push({ start, end });
     else if (name === 'decl') {
-      const declarator = node.type === 'variable_declarator';
-      const id = node.childForFieldName(declarator ? 'name' : 'left');
-      const value = unwrap(node.childForFieldName(declarator ? 'value' : 'right'));
-      if (id?.type === 'identifier' && value) {
-        if (/\baql\s*`|\.(_?query|execute|document|exists)\s*\(/.test(value.text)) results.add(id.text);
-        if (value.type === 'call_expression' && (HANDLE_FACTORY.test(value.text.split('\n')[0]!) || CREATE_METHODS.has(callee(value).name))) handles.add(id.text);
-      }
+      if (c.decl?.result) results.add(c.decl.id);
+      if (c.decl?.handle) handles.add(c.decl.id);
     } else if (name === 'exit') {
       // The if_statement sits directly in the block that is the innermost frame around it.
       const block = frames[frames.length - 1];
-      const cond = node.childForFieldName('condition');
-      const body = node.childForFieldName('consequence');
-      const first = body?.type === 'statement_block' ? body.namedChildren.find((c) => c && c.type !== 'comment')?.text : body?.text;
-      if (block && (block.type === 'statement_block' || block.type === 'program') && cond && first && EXIT.test(first)) block.exits.push({ end, condition: cond.text });
+      if (block && (block.type === 'statement_block' || block.type === 'program') && c.exit !== undefined) block.exits.push({ end, condition: c.exit });
     }
   }
   return { calls, comments, statements, handles, results };
 }
 
-/** `file`: the document's path, so its next version is parsed incrementally (../treeSitter.ts). */
 export async function parseArangoJs(text: string, dialect: ScriptDialect, file?: string): Promise<ArangoJsParse> {
   const parser = await treeSitterParser(GRAMMAR[dialect]);
-  const parsed = parseTree(parser, GRAMMAR[dialect], text, file);
+  const parsed = parseTree(parser, GRAMMAR[dialect], text, file, { changedRanges: true });
   if (!parsed) return { ok: false, start: 0, end: Math.min(1, text.length), message: `the ${dialect} parser returned no tree` };
   try {
     const root = parsed.tree.rootNode;
@@ -436,7 +672,7 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect, file?:
     const err = firstSyntaxError(root, label);
     if (err) return { ok: false, ...err };
     const x: Extractor = { text, inlined: new Set() };
-    const { calls, comments, statements, handles, results } = walk(root, text, parser.language!);
+    const { calls, comments, statements, handles, results } = walk(capturesOf(parsed, text, parser.language!, dialect, file));
     // A query that only runs when the code found nothing (`if (!existing.length) { INSERT … }`) is
     // guarded by its host: a rerun finds the document and skips it, so its AQL is not linted.
     // Catching an error does not guard a query: an UPDATE that succeeds changes data again.
@@ -450,46 +686,47 @@ export async function parseArangoJs(text: string, dialect: ScriptDialect, file?:
     const inserts: DocumentInsert[] = [];
     // Document order puts an outer call before the calls nested in it, so a fragment is known to be
     // inlined, and a query argument to be one, by the time it comes up.
-    for (const { node: call, frames } of calls) {
+    for (const { start, end, facts, frames } of calls) {
       // Only what runs forward is the migration: a `down` function's drops are its job.
       if (frames.some((f) => f.reverse)) continue;
-      const { name, object } = callee(call);
-      if (isAqlTag(call)) {
-        if (x.inlined.has(call.startIndex)) continue;
-        const tpl = call.childForFieldName('arguments')!;
-        const out = { value: '', offsets: [] as number[] };
-        decodeTemplate(tpl, x, out, { n: 0 });
+      const call: CallSpan = { startIndex: start, endIndex: end };
+      const at = start;
+      const abs = (offsets: readonly number[]): number[] => offsets.map((o) => o + at);
+      const { name, object } = facts;
+      if (facts.aqlTag) {
+        if (x.inlined.has(at)) continue;
+        const tpl = facts.template!;
+        for (const i of tpl.inlined) x.inlined.add(i + at);
         // A fragment kept for later composition (aql`FILTER …`, aql`SORT …`) is not a query of its own.
-        if (!queryArguments.has(call.startIndex) && !QUERY_START.test(out.value.replace(LEADING_COMMENTS, ''))) continue;
+        if (!queryArguments.has(at) && !QUERY_START.test(tpl.value.replace(LEADING_COMMENTS, ''))) continue;
         if (guardOf(call, frames, text, queryGuard, false)) continue;
-        queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, tpl.endIndex - 1) });
+        queries.push({ start: at, end: call.endIndex, aql: finish({ value: tpl.value, offsets: abs(tpl.offsets) }, tpl.end + at) });
         continue;
       }
       if ((name === 'query' || name === '_query') && object) {
-        const firstArg = unwrap(call.childForFieldName('arguments')?.namedChildren.find((c): c is TsNode => !!c && c.type !== 'comment'));
-        if (firstArg) queryArguments.add(firstArg.startIndex);
-        const arg = queryArgument(call);
-        if (arg && !guardOf(call, frames, text, queryGuard, false)) {
-          const out = { value: '', offsets: [] as number[] };
-          decodeString(arg, x, out, { n: 0 });
-          queries.push({ start: call.startIndex, end: call.endIndex, aql: finish(out, arg.endIndex - 1) });
+        if (facts.firstArg !== undefined) queryArguments.add(facts.firstArg + at);
+        const q = facts.query;
+        if (q && !guardOf(call, frames, text, queryGuard, false)) {
+          // Nested aql`…` fragments of the query are part of it, not queries of their own.
+          for (const i of q.inlined) x.inlined.add(i + at);
+          queries.push({ start: at, end: call.endIndex, aql: finish({ value: q.value, offsets: abs(q.offsets) }, q.end + at) });
         }
         continue;
       }
-      if (INSERT_METHODS.has(name) && isHandle(object, handles)) {
-        const args = call.childForFieldName('arguments')?.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment') ?? [];
-        const keyed = /\b_key\b/.test(args[0]?.text ?? '');
-        const options = args.slice(1).some((a) => OVERWRITE_OPTION.test(a.text)) ? 'an overwrite option' : undefined;
+      if (INSERT_METHODS.has(name) && isHandleObject(object, handles)) {
+        const args = facts.args ?? [];
+        const keyed = /\b_key\b/.test(args[0] ?? '');
+        const options = args.slice(1).some((a) => OVERWRITE_OPTION.test(a)) ? 'an overwrite option' : undefined;
         // Catching the error guards a keyed insert (the rerun's unique-constraint error), not one that adds a copy.
         const guard = options ?? guardOf(call, frames, text, queryGuard, keyed);
-        inserts.push({ start: call.startIndex, end: call.endIndex, method: name, text: short(call.text), keyed, guard });
+        inserts.push({ start: at, end: call.endIndex, method: name, text: short(text.slice(at, call.endIndex)), keyed, guard });
         continue;
       }
       let kind: SchemaCallKind | undefined;
       if (CREATE_METHODS.has(name) && object) kind = 'create';
-      else if (name in HANDLE_METHODS && isHandle(object, handles)) kind = HANDLE_METHODS[name];
+      else if (name in HANDLE_METHODS && isHandleObject(object, handles)) kind = HANDLE_METHODS[name];
       if (!kind) continue;
-      schemaCalls.push({ start: call.startIndex, end: call.endIndex, kind, method: name, text: short(call.text), guard: guardOf(call, frames, text, schemaGuard, true) });
+      schemaCalls.push({ start: at, end: call.endIndex, kind, method: name, text: short(text.slice(at, call.endIndex)), guard: guardOf(call, frames, text, schemaGuard, true) });
     }
     statements.sort((a, b) => a.start - b.start || b.end - a.end);
     return { ok: true, unit: { queries, schemaCalls, inserts }, statements, comments };

@@ -8,8 +8,8 @@ export const railsMigrationLanguage: Language<RailsMigrationUnit> = {
   id: 'rails-migration',
   lineComment: '#',
   matches: (file, text) => /\.rb$/i.test(file) && (/(^|[\\/])db[\\/]migrate[\\/]/i.test(file) || /\bActiveRecord::Migration\b/.test(text)),
-  parse: async (text) => {
-    const parsed = await parseRailsMigration(text);
+  parse: async (text, file) => {
+    const parsed = await parseRailsMigration(text, file);
     if (!parsed.ok) return parsed;
     const embedded = parsed.unit.executes.map((e) => {
       const offsets = e.sql.offsets;

@@ -14,6 +14,6 @@ export const rubyLanguage: Language<RubyUnit> = {
   id: 'ruby',
   lineComment: '#',
   matches: (file) => /\.rb$/i.test(file) && (/(^|[\\/])seeds?([\\/])/i.test(file) || /seed[^\\/]*\.rb$/i.test(file)),
-  parse: (text) => parseRuby(text),
+  parse: (text, file) => parseRuby(text, file),
   rules: [seedUnguardedCreate, seedNewSave, seedInsertAllWithoutUniqueBy, seedUpsertWithoutUniqueBy, seedDeleteAll, seedRandomLookupKey, seedRandomValueWritten],
 };

@@ -360,6 +360,57 @@ function sqlPieces(value: PyNode, text: string, out: DjangoUnit['runSql'][number
   else dynamic.push({ start: value.startIndex, end: value.endIndex, why: value.type === 'string' ? 'an f-string' : `computed (${value.type.replace(/_/g, ' ')})` });
 }
 
+/**
+ * The SQL of a RunSQL call, kept by the call's text with offsets relative to its start: a Django
+ * migration being edited has hundreds of RunSQL, and reading each one's arguments through WASM again
+ * on every edit was a third of the time. A call that names a module constant is read every time
+ * (the constant may have changed).
+ */
+const RUN_SQL_KEPT = 20_000;
+const runSqlByText = new Map<string, { runSql: DjangoUnit['runSql'][number][]; dynamic: DjangoUnit['dynamicSql'][number][] }>();
+
+/** Forgets every kept RunSQL (tests compare extraction with and without them). */
+export function forgetDjangoRunSql(): void {
+  runSqlByText.clear();
+}
+
+function runSqlOf(call: PyNode, text: string, constants: ReadonlyMap<string, PyNode>, runSql: DjangoUnit['runSql'][number][], dynamicSql: DjangoUnit['dynamicSql'][number][]): void {
+  const start = call.startIndex;
+  const source = text.slice(start, call.endIndex);
+  const known = runSqlByText.get(source);
+  if (known) {
+    for (const r of known.runSql) runSql.push({ start: r.start + start, end: r.end + start, sql: { value: r.sql.value, offsets: r.sql.offsets.map((o) => o + start) } });
+    for (const d of known.dynamic) dynamicSql.push({ ...d, start: d.start + start, end: d.end + start });
+    return;
+  }
+  const { positional, keywords } = args(call);
+  const sql = keywords.get('sql') ?? positional[0];
+  if (!sql) return;
+  const out: DjangoUnit['runSql'][number][] = [];
+  const dynamic: DjangoUnit['dynamicSql'][number][] = [];
+  let usesConstant = false;
+  // Whether the SQL is a name at all (a constant or not, it may become one): asked of `has` first.
+  const watched: ReadonlyMap<string, PyNode> = {
+    has: (k: string) => {
+      usesConstant = true;
+      return constants.has(k);
+    },
+    get: (k: string) => {
+      usesConstant = true;
+      return constants.get(k);
+    },
+  } as ReadonlyMap<string, PyNode>;
+  sqlPieces(sql, text, out, dynamic, watched);
+  runSql.push(...out);
+  dynamicSql.push(...dynamic);
+  if (usesConstant) return;
+  if (runSqlByText.size >= RUN_SQL_KEPT) runSqlByText.clear();
+  runSqlByText.set(source, {
+    runSql: out.map((r) => ({ start: r.start - start, end: r.end - start, sql: { value: r.sql.value, offsets: r.sql.offsets.map((o) => o - start) } })),
+    dynamic: dynamic.map((d) => ({ ...d, start: d.start - start, end: d.end - start })),
+  });
+}
+
 const STATEMENT = /(_statement|_definition)$/;
 
 const outlineTypes = new Map<Language, string[]>();
@@ -407,13 +458,21 @@ export async function parseDjango(text: string, file?: string): Promise<DjangoPa
     const functions = new Map<string, PyNode>();
     const calls: PyNode[] = [];
     for (const n of outline(root, parser.language!)) {
-      if (n.type === 'comment') comments.push({ start: n.startIndex, end: n.endIndex, body: n.text.slice(1) });
-      else if (STATEMENT.test(n.type) || (n.type === 'call' && (n.parent?.type === 'list' || n.parent?.type === 'tuple'))) statements.push({ start: n.startIndex, end: n.endIndex });
-      if (n.type === 'function_definition') {
+      // A node's type, end and parent are each a call into WASM: read once.
+      const type = n.type;
+      if (type === 'comment') {
+        const end = n.endIndex;
+        comments.push({ start: n.startIndex, end, body: text.slice(n.startIndex + 1, end) });
+      } else if (STATEMENT.test(type)) statements.push({ start: n.startIndex, end: n.endIndex });
+      else if (type === 'call') {
+        const parentType = n.parent?.type;
+        if (parentType === 'list' || parentType === 'tuple') statements.push({ start: n.startIndex, end: n.endIndex });
+      }
+      if (type === 'function_definition') {
         const name = n.childForFieldName('name')?.text;
         if (name && !functions.has(name)) functions.set(name, n);
       }
-      if (n.type === 'call') calls.push(n);
+      if (type === 'call') calls.push(n);
     }
     const named = new Map<string, PyNode>();
     for (const st of root.namedChildren) {
@@ -429,15 +488,18 @@ export async function parseDjango(text: string, file?: string): Promise<DjangoPa
     const writes: DjangoWrite[] = [];
     const analysed = new Set<string>();
     for (const call of calls) {
+      // The callee's text is part of the call's: a call without "Run" in it is no RunSQL or RunPython.
+      if (!text.slice(call.startIndex, call.endIndex).includes('Run')) continue;
       const name = callName(call);
       // Most calls of a large migration are other operations and their fields: arguments are read
       // only for RunSQL and RunPython.
       if (!/(^|\.)Run(SQL|Python)$/.test(name)) continue;
-      const { positional, keywords } = args(call);
       if (/(^|\.)RunSQL$/.test(name)) {
-        const sql = keywords.get('sql') ?? positional[0];
-        if (sql) sqlPieces(sql, text, runSql, dynamicSql, constants);
-      } else if (/(^|\.)RunPython$/.test(name)) {
+        runSqlOf(call, text, constants, runSql, dynamicSql);
+        continue;
+      }
+      const { positional, keywords } = args(call);
+      if (/(^|\.)RunPython$/.test(name)) {
         const code = keywords.get('code') ?? positional[0];
         if (!code) continue;
         if (code.type === 'lambda') {

@@ -3,10 +3,10 @@
 // the build and copied into dist/node_modules). Prism reports UTF-8 byte offsets; everything here
 // is converted to UTF-16 offsets, which is what the lint engine and editors use.
 import type * as Prism from '@ruby/prism';
-import type { ParseResult } from '@ruby/prism/src/deserialize.js';
 import type { CommentSpan, Span } from '../types';
+import { forgetRubyParses, parseIncrementally, type PrismOutcome, type PrismParse } from './incremental';
 
-type ParseFn = (source: string) => ParseResult;
+type ParseFn = PrismParse;
 let loading: Promise<ParseFn> | undefined;
 
 function loadParser(): Promise<ParseFn> {
@@ -100,12 +100,17 @@ export function children(node: RubyNode): RubyNode[] {
   return (node as unknown as { compactChildNodes(): RubyNode[] }).compactChildNodes();
 }
 
-export async function parseRuby(text: string): Promise<RubyParse> {
+/**
+ * Parses a Ruby file. `file`: the path of a document being edited, whose next version is then
+ * parsed incrementally from this one where an edit allows it (./incremental.ts).
+ */
+export async function parseRuby(text: string, file?: string): Promise<RubyParse> {
   const parse = await loadParser();
-  let result: ParseResult;
+  let result: PrismOutcome;
   try {
-    result = parse(text);
+    result = parseIncrementally(parse, text, file);
   } catch (e) {
+    forgetRubyParses();
     // A WASM trap (e.g. its stack overflowing on absurdly deep nesting) can leave the instance's
     // memory unusable, so the next file gets a fresh instance, and this one a clear parse error.
     loading = undefined;

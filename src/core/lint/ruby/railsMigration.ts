@@ -130,8 +130,9 @@ function isConnection(receiver: RubyNode | null | undefined, unit: RubyUnit): bo
   return /(^|\.)connection$/.test(unit.source(receiver));
 }
 
-export async function parseRailsMigration(text: string): Promise<RailsMigrationParse> {
-  const parsed = await parseRuby(text);
+/** `file`: the document's path, so its next version is parsed incrementally (./incremental.ts). */
+export async function parseRailsMigration(text: string, file?: string): Promise<RailsMigrationParse> {
+  const parsed = await parseRuby(text, file);
   if (!parsed.ok) return parsed;
   const { unit } = parsed;
   const executes: RailsExecute[] = [];

@@ -146,15 +146,21 @@ function isGuardClause(stmt: RubyNode, unit: RubyUnit | undefined): boolean {
   return p !== 'none' && p !== (k === 'IfNode' ? 'missing' : 'present');
 }
 
-// Computed once per body: seed files with hundreds of statements ask for every write.
-const guardClauseCache = new WeakMap<Prism.StatementsNode, number>();
+// Computed once per body and parse: seed files with hundreds of statements ask for every write.
+// Keyed by the unit too, because an incremental parse (./incremental.ts) keeps the nodes of
+// unchanged statements and moves them.
+const guardClauseCache = new WeakMap<RubyUnit, WeakMap<Prism.StatementsNode, number>>();
 
 /** The start offset of the body's first guard clause (Infinity when there is none). */
 function firstGuardClause(body: Prism.StatementsNode, unit: RubyUnit | undefined): number {
-  let at = guardClauseCache.get(body);
+  const first = (): number => body.body.find((b) => isGuardClause(b, unit))?.location.startOffset ?? Infinity;
+  if (!unit) return first();
+  let byBody = guardClauseCache.get(unit);
+  if (!byBody) guardClauseCache.set(unit, (byBody = new WeakMap()));
+  let at = byBody.get(body);
   if (at === undefined) {
-    at = body.body.find((b) => isGuardClause(b, unit))?.location.startOffset ?? Infinity;
-    guardClauseCache.set(body, at);
+    at = first();
+    byBody.set(body, at);
   }
   return at;
 }
