@@ -427,12 +427,34 @@ export const environmentSchema = z
                   })
                   .strict(),
               )
-              .refine((r) => Object.keys(r).length > 0, 'name at least one host name with its certificate and key files')
-              .describe('Your own certificate files per host name ("shop.example.com", "*.example.com").'),
+              .default({})
+              .describe('Your own certificate files per host name ("shop.example.com", "*.example.com"). They win over acme: a host name one of them covers is served from the files.'),
+            acme: z
+              .object({
+                email: z.string().max(254).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address such as "ops@example.com"').describe('The ACME account email (the CA writes about expiring certificates or problems to it).'),
+                ca: z
+                  .string()
+                  .max(2048)
+                  .url('a URL such as "https://acme-v02.api.letsencrypt.org/directory"')
+                  .refine((u) => u.startsWith('https://'), 'an https:// directory URL')
+                  .default('https://acme-v02.api.letsencrypt.org/directory')
+                  .describe("The ACME server's directory URL (default: Let's Encrypt production; its staging server is https://acme-staging-v02.api.letsencrypt.org/directory)."),
+                caRootFile: z
+                  .string()
+                  .min(1, 'a file path')
+                  .max(4096)
+                  .refine((p) => !p.includes('\0'), 'no NUL characters')
+                  .optional()
+                  .describe("PEM file of the project (relative to greenlight.yaml) with the root certificate of a private ACME server's HTTPS, which the proxy then trusts for talking to it; not needed for a public CA."),
+              })
+              .strict()
+              .optional()
+              .describe("Automatic certificates: Caddy in the proxy obtains and renews a certificate from this ACME server for every proxy.hosts name on a TLS port that no certificates entry covers. The CA validates over HTTP-01 (port 80) or TLS-ALPN-01 (port 443): both must reach the host from the internet. No wildcard names (they need DNS-01). Certificates are kept in the proxy's data volume, across re-creations."),
           })
           .strict()
+          .refine((t) => Object.keys(t.certificates).length > 0 || t.acme !== undefined, 'name at least one host name with its certificate and key files (certificates), or acme for automatic certificates')
           .optional()
-          .describe("HTTPS with your own certificate files: routes on these ports answer TLS for their proxy.hosts. Automatic ACME certificates are not managed by Greenlight."),
+          .describe('HTTPS on these ports for the routes\' proxy.hosts: with your own certificate files (certificates), automatic ACME certificates (acme), or both (your files win for the host names they cover).'),
       })
       .strict()
       .default({ enabled: true, image: 'caddy:2', container: 'greenlight-proxy', network: 'greenlight-proxy', drainSeconds: 30, maintenance: { duringTasks: false, retryAfterSeconds: 30 } })

@@ -32,7 +32,7 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
+import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, defaultMaintenancePage, proxyDataVolume, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
 import { tlsPlanOf } from './proxyTls';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
@@ -610,10 +610,11 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           oldStopped = true;
         }
-        await proxy.ensure(sctx, ports, tls?.files);
+        await proxy.ensure(sctx, ports, tls);
         if (tls) {
-          await proxy.installCertificates(tls.files);
-          say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
+          await proxy.installCertificates(tls);
+          if (tls.plan.hosts.length) say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
+          if (tls.plan.acme) say(ctx, `switch: ${env.env.proxy.container} obtains the certificates of ${tls.plan.acme.hosts.join(', ')} from ${tls.plan.acme.ca} (ACME) and keeps them in the volume ${proxyDataVolume(env.env.proxy.container)}`);
         }
         // Recorded before the renames: a deploy killed from here on must count as possibly switched.
         await noteOnHost({ switchState: { routed: true } });

@@ -254,6 +254,41 @@ export interface TlsPlan {
    * only a changed config).
    */
   readonly digests?: Readonly<Record<string, string>>;
+  /** Host names (lower case) whose certificates Caddy obtains from an ACME server, and how. */
+  readonly acme?: {
+    readonly hosts: readonly string[];
+    readonly email: string;
+    /** The ACME directory URL. */
+    readonly ca: string;
+    /** The file in TLS_DIR with the ACME server's root certificate to trust (acmeRootFileName), when one is given. */
+    readonly rootFile?: string;
+  };
+}
+
+/** What goes into the proxy container for HTTPS: the certificate files, and the root of a private ACME server. */
+export interface TlsInstall {
+  readonly files: readonly TlsFiles[];
+  readonly acmeRoot?: Buffer;
+}
+
+/**
+ * The file name in TLS_DIR of a private ACME server's root certificate (proxy.tls.acme.caRootFile):
+ * named by a digest of its contents, so a new root changes the config and Caddy loads it.
+ */
+export function acmeRootFileName(root: Buffer): string {
+  return `acme-ca-root-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.pem`;
+}
+
+/**
+ * Where Caddy keeps its ACME account, certificates and keys: XDG_DATA_HOME of the official caddy
+ * image and of the test bed's. It is a named volume, so a re-created proxy keeps them and asks the
+ * CA for nothing new (Let's Encrypt limits how many certificates a name gets per week).
+ */
+export const PROXY_DATA_DIR = '/data';
+
+/** The named volume of the proxy's data: Greenlight never removes it. */
+export function proxyDataVolume(container: string): string {
+  return `${container}-data`;
 }
 
 /**
@@ -292,8 +327,32 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
     // Other projects' certificates on this proxy stay; this project's are replaced by their current files.
     const others = ((c.apps.tls.certificates.load_files ?? []) as { certificate: string }[]).filter((f) => !mine.some((m) => m.certificate === f.certificate));
     c.apps.tls.certificates.load_files = [...others, ...mine];
+    if (tls.acme?.hosts.length) withAcme(c, tls.acme);
   }
   return c;
+}
+
+/**
+ * Makes Caddy manage the certificates of the ACME host names itself: the "automate" loader names
+ * them (automatic_https stays off on Greenlight's servers, so Caddy takes no names from the routes)
+ * and an automation policy for exactly them says which ACME server issues them. Other projects'
+ * names and policies on this proxy stay; these names leave any other policy.
+ */
+function withAcme(c: CaddyConfig, acme: NonNullable<TlsPlan['acme']>): void {
+  const mine = new Set(acme.hosts);
+  const tlsApp = c.apps.tls;
+  tlsApp.certificates.automate = [...((tlsApp.certificates.automate ?? []) as string[]).filter((h) => !mine.has(h)), ...acme.hosts];
+  tlsApp.automation ??= {};
+  const policies = ((tlsApp.automation.policies ?? []) as Record<string, any>[])
+    .map((p) => (Array.isArray(p.subjects) ? { ...p, subjects: (p.subjects as string[]).filter((h) => !mine.has(h)) } : p))
+    .filter((p) => !Array.isArray(p.subjects) || p.subjects.length > 0);
+  const issuer: Record<string, any> = { module: 'acme', ca: acme.ca, email: acme.email };
+  if (acme.rootFile) issuer.trusted_roots_pem_files = [`${TLS_DIR}/${acme.rootFile}`];
+  const policy: Record<string, any> = { subjects: [...acme.hosts], issuers: [issuer] };
+  // A policy with subjects must come before one without (Caddy's catch-all): Caddy uses the first that matches.
+  const at = policies.findIndex((p) => !Array.isArray(p.subjects));
+  policies.splice(at < 0 ? policies.length : at, 0, policy);
+  tlsApp.automation.policies = policies;
 }
 
 /** Where each route of the config sends its requests: route id → upstream, for the health view. */
@@ -432,7 +491,7 @@ export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 
     networks: [{ name: cfg.network, aliases: [] }],
     publish: sorted.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.host, protocol: 'tcp' as const })),
     restart: 'unless-stopped',
-    volumes: [],
+    volumes: [`${proxyDataVolume(cfg.container)}:${PROXY_DATA_DIR}`],
     init: false,
     dnsOptions: PROXY_DNS_OPTIONS,
   };
@@ -516,7 +575,7 @@ export class Proxy {
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
-  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[], tls: readonly TlsFiles[] = []): Promise<{ created: boolean }> {
+  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[], tls: TlsInstall = { files: [] }): Promise<{ created: boolean }> {
     if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' }, this.networkDriver === 'overlay' ? { driver: 'overlay' } : undefined)) ctx.log(`proxy: created ${this.networkDriver === 'overlay' ? 'overlay ' : ''}network ${this.cfg.network} on ${this.where}`);
     let c = await this.docker.inspectContainer(this.cfg.container);
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
@@ -613,16 +672,14 @@ export class Proxy {
    * Copies the certificates and keys into the proxy container (TLS_DIR, mode 0700; keys 0600) over
    * the Docker API. Only the host names are logged, never a file's contents.
    */
-  async installCertificates(files: readonly TlsFiles[]): Promise<void> {
+  async installCertificates(tls: TlsInstall): Promise<void> {
+    const files = tls.files.flatMap((f) => [
+      { name: tlsFileNames(f.host).certificate, content: f.certificate, mode: 0o644 },
+      { name: tlsFileNames(f.host).key, content: f.key, mode: 0o600 },
+    ]);
+    if (tls.acmeRoot) files.push({ name: acmeRootFileName(tls.acmeRoot), content: tls.acmeRoot, mode: 0o644 });
     if (!files.length) return;
-    await this.docker.putFiles(
-      this.cfg.container,
-      TLS_DIR,
-      files.flatMap((f) => [
-        { name: tlsFileNames(f.host).certificate, content: f.certificate, mode: 0o644 },
-        { name: tlsFileNames(f.host).key, content: f.key, mode: 0o600 },
-      ]),
-    );
+    await this.docker.putFiles(this.cfg.container, TLS_DIR, files);
   }
 
   /** Puts the routes in maintenance (one config load); returns the ids the config had. */
