@@ -31,6 +31,8 @@ export const PROXY_LABEL = {
   upstream: 'greenlight.upstream',
   /** The proxy container's resolver options ("ndots:1"); absent on one an older Greenlight created. */
   dns: 'greenlight.proxy.dns',
+  /** The named volume the proxy container keeps Caddy's data in; absent on one an older Greenlight created. */
+  data: 'greenlight.proxy.data',
 } as const;
 
 const ADMIN = 'http://127.0.0.1:2019';
@@ -269,6 +271,7 @@ export interface TlsPlan {
 export interface TlsInstall {
   readonly files: readonly TlsFiles[];
   readonly acmeRoot?: Buffer;
+  readonly plan?: TlsPlan;
 }
 
 /**
@@ -486,7 +489,7 @@ export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 
     env: {},
     secretEnv: {},
     cmd: ['caddy', 'run', '--resume'],
-    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(','), [PROXY_LABEL.dns]: PROXY_DNS_OPTIONS.join(' ') },
+    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(','), [PROXY_LABEL.dns]: PROXY_DNS_OPTIONS.join(' '), [PROXY_LABEL.data]: proxyDataVolume(cfg.container) },
     networkMode: 'bridge',
     networks: [{ name: cfg.network, aliases: [] }],
     publish: sorted.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.host, protocol: 'tcp' as const })),
@@ -582,6 +585,7 @@ export class Proxy {
     const missing = ports.filter((p) => !have.has(portKey(p)));
     if (c && missing.length === 0) {
       // Not re-created for it (that would pause every service behind it): it gets the option when it is next re-created.
+      if (tls.plan?.acme && c.labels[PROXY_LABEL.data] !== proxyDataVolume(this.cfg.container)) ctx.log(`proxy: ${this.cfg.container} was created by an older Greenlight without the data volume ${proxyDataVolume(this.cfg.container)}: its ACME certificates are lost when it is re-created (and ordered again); remove the container (docker rm -f ${this.cfg.container}) at a quiet moment and the next deploy creates it with the volume`, 'warn');
       if (c.labels[PROXY_LABEL.dns] !== PROXY_DNS_OPTIONS.join(' ')) ctx.log(`proxy: ${this.cfg.container} was created by an older Greenlight without the resolver option ${PROXY_DNS_OPTIONS.join(' ')}: a switch may hold requests for as long as the host's DNS server takes to answer; remove the container (docker rm -f ${this.cfg.container}) at a quiet moment and the next deploy creates it with the option`, 'warn');
       if (!c.stateDetail.running) {
         await this.docker.startContainer(c.id);

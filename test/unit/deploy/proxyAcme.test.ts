@@ -70,7 +70,9 @@ suite('(unit) proxy ACME: automatic certificates in the Caddy config and the set
 
   test("the proxy's data directory is a named volume, kept when the container is re-created", () => {
     const env = parse({}, { acme: { email: 'ops@example.com' } }).environments.production!;
-    assert.deepEqual(proxySpec(env.proxy, [{ host: 443 }]).volumes, ['greenlight-proxy-data:/data']);
+    const spec = proxySpec(env.proxy, [{ host: 443 }]);
+    assert.deepEqual(spec.volumes, ['greenlight-proxy-data:/data']);
+    assert.equal(spec.labels['greenlight.proxy.data'], 'greenlight-proxy-data', 'recorded, so a proxy an older Greenlight created without it is told apart');
   });
 
   test('own certificate files win for the names they cover; the other names go to ACME; the root file is read', async () => {
