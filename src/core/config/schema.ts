@@ -505,6 +505,10 @@ export const configSchema = z
       }
       // A swarm rolls task by task: there is no moment when the whole new version answers beside the old one.
       if (c.database?.migratePhase === 'after-health') ctx.addIssue({ code: 'custom', path: ['database', 'migratePhase'], message: `environment "${envName}" is a swarm: migrations run before the rolling update (before-start); after-health is for single hosts` });
+      // HTTPS and the maintenance page are written into the single host's proxy config; a swarm's
+      // proxy does neither yet, and a setting silently left out would look like it worked.
+      if (env.proxy.tls) ctx.addIssue({ code: 'custom', path: at('proxy', 'tls'), message: `environment "${envName}" is a swarm: HTTPS through the proxy (own certificate files or ACME) is a single-host feature for now; terminate TLS in front of the swarm or remove proxy.tls` });
+      if (env.proxy.maintenance.duringTasks) ctx.addIssue({ code: 'custom', path: at('proxy', 'maintenance', 'duringTasks'), message: `environment "${envName}" is a swarm: the maintenance page is a single-host feature for now (a rolling update keeps serving the old tasks instead)` });
       for (const [i, t] of env.releaseTasks.entries()) {
         if (t.phase === 'after-health') ctx.addIssue({ code: 'custom', path: at('releaseTasks', i, 'phase'), message: 'a swarm environment runs its release tasks before the rolling update: use phase before-start' });
       }
