@@ -450,6 +450,10 @@ export const environmentSchema = z
               .strict()
               .optional()
               .describe("Automatic certificates: Caddy in the proxy obtains and renews a certificate from this ACME server for every proxy.hosts name on a TLS port that no certificates entry covers. The CA validates over HTTP-01 (port 80) or TLS-ALPN-01 (port 443): both must reach the host from the internet. No wildcard names (they need DNS-01). Certificates are kept in the proxy's data volume, across re-creations."),
+            redirect: z
+              .boolean()
+              .default(true)
+              .describe('true: a plain-HTTP request for a host name with a certificate here, on a port the same service also publishes without TLS (e.g. "80:3000" beside "443:3000"), is answered with a 308 redirect to https:// on its TLS port (ACME HTTP-01 challenge paths excepted), as Caddy\'s automatic HTTPS does. false: that port serves the app unencrypted.'),
           })
           .strict()
           .refine((t) => Object.keys(t.certificates).length > 0 || t.acme !== undefined, 'name at least one host name with its certificate and key files (certificates), or acme for automatic certificates')

@@ -217,10 +217,35 @@ export function inMaintenance(config: CaddyConfig | null | undefined): string[] 
   return out;
 }
 
-/** A route of Greenlight's own beside a service's route (maintenance, or the drain route an older Greenlight wrote), not one that serves. */
+const REDIRECT = '-redirect';
+
+/**
+ * The path of the ACME HTTP-01 challenge. Caddy 2.6 answers a challenge it started itself before
+ * any route (Server.ServeHTTP calls the tls app's HandleHTTPChallenge on every server, automatic
+ * HTTPS or not); the redirect still leaves the path alone, so a challenge Caddy did not start
+ * reaches the app as it did before.
+ */
+export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/*';
+
+/**
+ * The route that sends a plain-HTTP request for a route's TLS-covered host names to HTTPS, as
+ * Caddy's automatic HTTPS would: 308 (the method and body are kept) to the same host and URI on
+ * `httpsPort`. It matches what the serving route matches, except the ACME challenge path.
+ */
+export function redirectRoute(r: ProxyRoute, httpsPort: number): Record<string, unknown> {
+  const match = { ...((caddyRoute(r).match as Record<string, unknown>[] | undefined)?.[0] ?? {}), not: [{ path: [ACME_CHALLENGE_PATH] }] };
+  return {
+    '@id': `${r.id}${REDIRECT}`,
+    match: [match],
+    handle: [{ handler: 'static_response', status_code: 308, headers: { Location: [`https://{http.request.host}${httpsPort === 443 ? '' : `:${httpsPort}`}{http.request.uri}`] } }],
+    terminal: true,
+  };
+}
+
+/** A route of Greenlight's own beside a service's route (maintenance, HTTPS redirect, or the drain route an older Greenlight wrote), not one that serves. */
 function isAuxiliary(route: Record<string, any>): boolean {
   const id = String(route['@id'] ?? '');
-  return id.endsWith('-drain') || id.endsWith(MAINTENANCE);
+  return id.endsWith('-drain') || id.endsWith(MAINTENANCE) || id.endsWith(REDIRECT);
 }
 
 /** More specific routes first: longer paths, then host-only, then the catch-all. */
@@ -256,6 +281,11 @@ export interface TlsPlan {
    * only a changed config).
    */
   readonly digests?: Readonly<Record<string, string>>;
+  /**
+   * The service's TLS host port that its plain-HTTP routes redirect to (proxy.tls.redirect); absent:
+   * no redirect. Every host name of a route with a plan has a certificate (tlsPlanOf refuses others).
+   */
+  readonly redirectTo?: number;
   /** Host names (lower case) whose certificates Caddy obtains from an ACME server, and how. */
   readonly acme?: {
     readonly hosts: readonly string[];
@@ -266,6 +296,9 @@ export interface TlsPlan {
     readonly rootFile?: string;
   };
 }
+
+/** The plan of a service the proxy serves without TLS: setting its routes with it also drops their HTTPS redirects. */
+export const NO_TLS: TlsPlan = { ports: [], hosts: [] };
 
 /** What goes into the proxy container for HTTPS: the certificate files, and the root of a private ACME server. */
 export interface TlsInstall {
@@ -312,12 +345,17 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
   // Setting a route also ends its maintenance, and drops the drain route an older Greenlight kept beside it.
-  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}`);
+  // Without a plan (a caller that does not read the TLS settings, such as recover) the route's HTTPS redirect stays as it was.
+  const previousRedirect = ((server.routes ?? []) as Record<string, any>[]).find((x) => x['@id'] === `${route.id}${REDIRECT}`);
+  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}` && x['@id'] !== `${route.id}${REDIRECT}`);
   for (const other of routes.filter((x) => !isAuxiliary(x))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
   }
+  // The redirect goes just before its route (the sort is stable and both match alike), on the plain-HTTP port only.
+  const redirect = tls ? (tls.redirectTo !== undefined && !tls.ports.includes(route.port) && route.hosts.length ? redirectRoute(route, tls.redirectTo) : undefined) : previousRedirect;
+  if (redirect) routes.push(redirect);
   routes.push(caddyRoute(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;

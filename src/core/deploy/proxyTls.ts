@@ -60,7 +60,10 @@ export async function tlsPlanOf(service: ServiceConfig, env: ResolvedEnvironment
     if (tls.acme.caRootFile) acmeRoot = await readPem(env, `${where}.acme.caRootFile`, tls.acme.caRootFile, 'certificate');
     acme = { hosts: automatic, email: tls.acme.email, ca: tls.acme.ca, ...(acmeRoot ? { rootFile: acmeRootFileName(acmeRoot) } : {}) };
   }
-  return { plan: { ports: tls.ports, hosts: [...used], digests, ...(acme ? { acme } : {}) }, files, ...(acmeRoot ? { acmeRoot } : {}) };
+  // A service publishing plain ports beside its TLS ones sends their requests to HTTPS, to 443 when it publishes that.
+  const plain = service.publish.some((p) => p.protocol === 'tcp' && !tls.ports.includes(p.host));
+  const redirectTo = tls.redirect && plain ? (tlsPorts.includes(443) ? 443 : tlsPorts[0]) : undefined;
+  return { plan: { ports: tls.ports, hosts: [...used], digests, ...(redirectTo !== undefined ? { redirectTo } : {}), ...(acme ? { acme } : {}) }, files, ...(acmeRoot ? { acmeRoot } : {}) };
 }
 
 /** A PEM file of the project, read and checked for its BEGIN line; `setting` names where it was configured. */

@@ -102,7 +102,7 @@ suite('(unit) proxy ACME: automatic certificates in the Caddy config and the set
 
   test('the acme settings: Let\'s Encrypt production by default; a bad email, a non-https CA or an unknown key is refused at its file:line', () => {
     const ok = parse({ proxy: { hosts: ['shop.example.com'] } }, { acme: { email: 'ops@example.com' } });
-    assert.deepEqual(ok.environments.production!.proxy.tls, { ports: [443], certificates: {}, acme: { email: 'ops@example.com', ca: LE } });
+    assert.deepEqual(ok.environments.production!.proxy.tls, { ports: [443], certificates: {}, acme: { email: 'ops@example.com', ca: LE }, redirect: true });
     const yaml = (acme: string) =>
       [
         'project: shop',
