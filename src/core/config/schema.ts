@@ -427,12 +427,38 @@ export const environmentSchema = z
                   })
                   .strict(),
               )
-              .refine((r) => Object.keys(r).length > 0, 'name at least one host name with its certificate and key files')
-              .describe('Your own certificate files per host name ("shop.example.com", "*.example.com").'),
+              .default({})
+              .describe('Your own certificate files per host name ("shop.example.com", "*.example.com"). They win over acme: a host name one of them covers is served from the files.'),
+            acme: z
+              .object({
+                email: z.string().max(254).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address such as "ops@example.com"').describe('The ACME account email (the CA writes about expiring certificates or problems to it).'),
+                ca: z
+                  .string()
+                  .max(2048)
+                  .url('a URL such as "https://acme-v02.api.letsencrypt.org/directory"')
+                  .refine((u) => u.startsWith('https://'), 'an https:// directory URL')
+                  .default('https://acme-v02.api.letsencrypt.org/directory')
+                  .describe("The ACME server's directory URL (default: Let's Encrypt production; its staging server is https://acme-staging-v02.api.letsencrypt.org/directory)."),
+                caRootFile: z
+                  .string()
+                  .min(1, 'a file path')
+                  .max(4096)
+                  .refine((p) => !p.includes('\0'), 'no NUL characters')
+                  .optional()
+                  .describe("PEM file of the project (relative to greenlight.yaml) with the root certificate of a private ACME server's HTTPS, which the proxy then trusts for talking to it; not needed for a public CA."),
+              })
+              .strict()
+              .optional()
+              .describe("Automatic certificates: Caddy in the proxy obtains and renews a certificate from this ACME server for every proxy.hosts name on a TLS port that no certificates entry covers. The CA validates over HTTP-01 (port 80) or TLS-ALPN-01 (port 443): both must reach the host from the internet. No wildcard names (they need DNS-01). Certificates are kept in the proxy's data volume, across re-creations."),
+            redirect: z
+              .boolean()
+              .default(true)
+              .describe('true: a plain-HTTP request for a host name with a certificate here, on a port the same service also publishes without TLS (e.g. "80:3000" beside "443:3000"), is answered with a 308 redirect to https:// on its TLS port (ACME HTTP-01 challenge paths excepted), as Caddy\'s automatic HTTPS does. false: that port serves the app unencrypted.'),
           })
           .strict()
+          .refine((t) => Object.keys(t.certificates).length > 0 || t.acme !== undefined, 'name at least one host name with its certificate and key files (certificates), or acme for automatic certificates')
           .optional()
-          .describe("HTTPS with your own certificate files: routes on these ports answer TLS for their proxy.hosts. Automatic ACME certificates are not managed by Greenlight."),
+          .describe('HTTPS on these ports for the routes\' proxy.hosts: with your own certificate files (certificates), automatic ACME certificates (acme), or both (your files win for the host names they cover).'),
       })
       .strict()
       .default({ enabled: true, image: 'caddy:2', container: 'greenlight-proxy', network: 'greenlight-proxy', drainSeconds: 30, maintenance: { duringTasks: false, retryAfterSeconds: 30 } })
@@ -483,6 +509,10 @@ export const configSchema = z
       }
       // A swarm rolls task by task: there is no moment when the whole new version answers beside the old one.
       if (c.database?.migratePhase === 'after-health') ctx.addIssue({ code: 'custom', path: ['database', 'migratePhase'], message: `environment "${envName}" is a swarm: migrations run before the rolling update (before-start); after-health is for single hosts` });
+      // HTTPS and the maintenance page are written into the single host's proxy config; a swarm's
+      // proxy does neither yet, and a setting silently left out would look like it worked.
+      if (env.proxy.tls) ctx.addIssue({ code: 'custom', path: at('proxy', 'tls'), message: `environment "${envName}" is a swarm: HTTPS through the proxy (own certificate files or ACME) is a single-host feature for now; terminate TLS in front of the swarm or remove proxy.tls` });
+      if (env.proxy.maintenance.duringTasks) ctx.addIssue({ code: 'custom', path: at('proxy', 'maintenance', 'duringTasks'), message: `environment "${envName}" is a swarm: the maintenance page is a single-host feature for now (a rolling update keeps serving the old tasks instead)` });
       for (const [i, t] of env.releaseTasks.entries()) {
         if (t.phase === 'after-health') ctx.addIssue({ code: 'custom', path: at('releaseTasks', i, 'phase'), message: 'a swarm environment runs its release tasks before the rolling update: use phase before-start' });
       }

@@ -32,7 +32,7 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, defaultMaintenancePage, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
+import { DNS_REFRESH_MS, NO_TLS, PROXY_LABEL, Proxy, defaultMaintenancePage, proxyDataVolume, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
 import { tlsPlanOf } from './proxyTls';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
@@ -610,10 +610,11 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           oldStopped = true;
         }
-        await proxy.ensure(sctx, ports, tls?.files);
+        await proxy.ensure(sctx, ports, tls);
         if (tls) {
-          await proxy.installCertificates(tls.files);
-          say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
+          await proxy.installCertificates(tls);
+          if (tls.plan.hosts.length) say(ctx, `switch: copied the certificate and key of ${tls.plan.hosts.join(', ')} into ${env.env.proxy.container} (keys mode 0600)`);
+          if (tls.plan.acme) say(ctx, `switch: ${env.env.proxy.container} obtains the certificates of ${tls.plan.acme.hosts.join(', ')} from ${tls.plan.acme.ca} (ACME) and keeps them in the volume ${proxyDataVolume(env.env.proxy.container)}`);
         }
         // Recorded before the renames: a deploy killed from here on must count as possibly switched.
         await noteOnHost({ switchState: { routed: true } });
@@ -627,7 +628,7 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         switched = true;
         say(ctx, `switch: ${names.current} is ${version} now${old ? ` (${previousVersion ?? old.name} parked as ${previousName}, still running)` : ''}; the proxy resolves the name again within ${DNS_REFRESH_MS} ms`);
         for (const r of serviceRoutes(req.config.project, service, env.env, names.current, version)) {
-          const { ms, loaded } = await proxy.setRoute(r, tls?.plan);
+          const { ms, loaded } = await proxy.setRoute(r, tls?.plan ?? NO_TLS);
           if (loaded) say(ctx, `switch: the proxy's route for port ${r.port}${r.hosts.length ? ` (${r.hosts.join(', ')})` : ''}${r.paths.length ? ` ${r.paths.join(', ')}` : ''} to ${r.upstream} was new or changed; config loaded in ${ms} ms`);
         }
         // From here on every DNS answer Caddy holds is newer than the rename: the probes reach the new version.

@@ -31,6 +31,8 @@ export const PROXY_LABEL = {
   upstream: 'greenlight.upstream',
   /** The proxy container's resolver options ("ndots:1"); absent on one an older Greenlight created. */
   dns: 'greenlight.proxy.dns',
+  /** The named volume the proxy container keeps Caddy's data in; absent on one an older Greenlight created. */
+  data: 'greenlight.proxy.data',
 } as const;
 
 const ADMIN = 'http://127.0.0.1:2019';
@@ -215,10 +217,35 @@ export function inMaintenance(config: CaddyConfig | null | undefined): string[] 
   return out;
 }
 
-/** A route of Greenlight's own beside a service's route (maintenance, or the drain route an older Greenlight wrote), not one that serves. */
+const REDIRECT = '-redirect';
+
+/**
+ * The path of the ACME HTTP-01 challenge. Caddy 2.6 answers a challenge it started itself before
+ * any route (Server.ServeHTTP calls the tls app's HandleHTTPChallenge on every server, automatic
+ * HTTPS or not); the redirect still leaves the path alone, so a challenge Caddy did not start
+ * reaches the app as it did before.
+ */
+export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/*';
+
+/**
+ * The route that sends a plain-HTTP request for a route's TLS-covered host names to HTTPS, as
+ * Caddy's automatic HTTPS would: 308 (the method and body are kept) to the same host and URI on
+ * `httpsPort`. It matches what the serving route matches, except the ACME challenge path.
+ */
+export function redirectRoute(r: ProxyRoute, httpsPort: number): Record<string, unknown> {
+  const match = { ...((caddyRoute(r).match as Record<string, unknown>[] | undefined)?.[0] ?? {}), not: [{ path: [ACME_CHALLENGE_PATH] }] };
+  return {
+    '@id': `${r.id}${REDIRECT}`,
+    match: [match],
+    handle: [{ handler: 'static_response', status_code: 308, headers: { Location: [`https://{http.request.host}${httpsPort === 443 ? '' : `:${httpsPort}`}{http.request.uri}`] } }],
+    terminal: true,
+  };
+}
+
+/** A route of Greenlight's own beside a service's route (maintenance, HTTPS redirect, or the drain route an older Greenlight wrote), not one that serves. */
 function isAuxiliary(route: Record<string, any>): boolean {
   const id = String(route['@id'] ?? '');
-  return id.endsWith('-drain') || id.endsWith(MAINTENANCE);
+  return id.endsWith('-drain') || id.endsWith(MAINTENANCE) || id.endsWith(REDIRECT);
 }
 
 /** More specific routes first: longer paths, then host-only, then the catch-all. */
@@ -254,6 +281,50 @@ export interface TlsPlan {
    * only a changed config).
    */
   readonly digests?: Readonly<Record<string, string>>;
+  /**
+   * The service's TLS host port that its plain-HTTP routes redirect to (proxy.tls.redirect); absent:
+   * no redirect. Every host name of a route with a plan has a certificate (tlsPlanOf refuses others).
+   */
+  readonly redirectTo?: number;
+  /** Host names (lower case) whose certificates Caddy obtains from an ACME server, and how. */
+  readonly acme?: {
+    readonly hosts: readonly string[];
+    readonly email: string;
+    /** The ACME directory URL. */
+    readonly ca: string;
+    /** The file in TLS_DIR with the ACME server's root certificate to trust (acmeRootFileName), when one is given. */
+    readonly rootFile?: string;
+  };
+}
+
+/** The plan of a service the proxy serves without TLS: setting its routes with it also drops their HTTPS redirects. */
+export const NO_TLS: TlsPlan = { ports: [], hosts: [] };
+
+/** What goes into the proxy container for HTTPS: the certificate files, and the root of a private ACME server. */
+export interface TlsInstall {
+  readonly files: readonly TlsFiles[];
+  readonly acmeRoot?: Buffer;
+  readonly plan?: TlsPlan;
+}
+
+/**
+ * The file name in TLS_DIR of a private ACME server's root certificate (proxy.tls.acme.caRootFile):
+ * named by a digest of its contents, so a new root changes the config and Caddy loads it.
+ */
+export function acmeRootFileName(root: Buffer): string {
+  return `acme-ca-root-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.pem`;
+}
+
+/**
+ * Where Caddy keeps its ACME account, certificates and keys: XDG_DATA_HOME of the official caddy
+ * image and of the test bed's. It is a named volume, so a re-created proxy keeps them and asks the
+ * CA for nothing new (Let's Encrypt limits how many certificates a name gets per week).
+ */
+export const PROXY_DATA_DIR = '/data';
+
+/** The named volume of the proxy's data: Greenlight never removes it. */
+export function proxyDataVolume(container: string): string {
+  return `${container}-data`;
 }
 
 /**
@@ -274,12 +345,17 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
   // No HTTP/3: its UDP listener is not published, and a reload then only hands over TCP listeners.
   server.protocols = ['h1', 'h2'];
   // Setting a route also ends its maintenance, and drops the drain route an older Greenlight kept beside it.
-  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}`);
+  // Without a plan (a caller that does not read the TLS settings, such as recover) the route's HTTPS redirect stays as it was.
+  const previousRedirect = ((server.routes ?? []) as Record<string, any>[]).find((x) => x['@id'] === `${route.id}${REDIRECT}`);
+  const routes = ((server.routes ?? []) as Record<string, any>[]).filter((x) => x['@id'] !== route.id && x['@id'] !== `${route.id}-drain` && x['@id'] !== `${route.id}${MAINTENANCE}` && x['@id'] !== `${route.id}${REDIRECT}`);
   for (const other of routes.filter((x) => !isAuxiliary(x))) {
     const a = JSON.stringify(other.match ?? null);
     const b = JSON.stringify(caddyRoute(route).match ?? null);
     if (a === b) throw new OperationError(`the proxy on port ${route.port} already sends the same hosts and paths to ${String(other['@id'] ?? 'another route')}: give ${route.service} its own proxy.hosts or proxy.paths`);
   }
+  // The redirect goes just before its route (the sort is stable and both match alike), on the plain-HTTP port only.
+  const redirect = tls ? (tls.redirectTo !== undefined && !tls.ports.includes(route.port) && route.hosts.length ? redirectRoute(route, tls.redirectTo) : undefined) : previousRedirect;
+  if (redirect) routes.push(redirect);
   routes.push(caddyRoute(route));
   routes.sort((x, y) => specificity(y) - specificity(x));
   server.routes = routes;
@@ -292,8 +368,32 @@ export function withRoute(config: CaddyConfig | null | undefined, route: ProxyRo
     // Other projects' certificates on this proxy stay; this project's are replaced by their current files.
     const others = ((c.apps.tls.certificates.load_files ?? []) as { certificate: string }[]).filter((f) => !mine.some((m) => m.certificate === f.certificate));
     c.apps.tls.certificates.load_files = [...others, ...mine];
+    if (tls.acme?.hosts.length) withAcme(c, tls.acme);
   }
   return c;
+}
+
+/**
+ * Makes Caddy manage the certificates of the ACME host names itself: the "automate" loader names
+ * them (automatic_https stays off on Greenlight's servers, so Caddy takes no names from the routes)
+ * and an automation policy for exactly them says which ACME server issues them. Other projects'
+ * names and policies on this proxy stay; these names leave any other policy.
+ */
+function withAcme(c: CaddyConfig, acme: NonNullable<TlsPlan['acme']>): void {
+  const mine = new Set(acme.hosts);
+  const tlsApp = c.apps.tls;
+  tlsApp.certificates.automate = [...((tlsApp.certificates.automate ?? []) as string[]).filter((h) => !mine.has(h)), ...acme.hosts];
+  tlsApp.automation ??= {};
+  const policies = ((tlsApp.automation.policies ?? []) as Record<string, any>[])
+    .map((p) => (Array.isArray(p.subjects) ? { ...p, subjects: (p.subjects as string[]).filter((h) => !mine.has(h)) } : p))
+    .filter((p) => !Array.isArray(p.subjects) || p.subjects.length > 0);
+  const issuer: Record<string, any> = { module: 'acme', ca: acme.ca, email: acme.email };
+  if (acme.rootFile) issuer.trusted_roots_pem_files = [`${TLS_DIR}/${acme.rootFile}`];
+  const policy: Record<string, any> = { subjects: [...acme.hosts], issuers: [issuer] };
+  // A policy with subjects must come before one without (Caddy's catch-all): Caddy uses the first that matches.
+  const at = policies.findIndex((p) => !Array.isArray(p.subjects));
+  policies.splice(at < 0 ? policies.length : at, 0, policy);
+  tlsApp.automation.policies = policies;
 }
 
 /** Where each route of the config sends its requests: route id → upstream, for the health view. */
@@ -427,12 +527,12 @@ export function proxySpec(cfg: ProxyConfig, ports: readonly Pick<PublishedPort, 
     env: {},
     secretEnv: {},
     cmd: ['caddy', 'run', '--resume'],
-    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(','), [PROXY_LABEL.dns]: PROXY_DNS_OPTIONS.join(' ') },
+    labels: { [LABEL.role]: 'proxy', [PROXY_LABEL.ports]: sorted.map(portKey).join(','), [PROXY_LABEL.dns]: PROXY_DNS_OPTIONS.join(' '), [PROXY_LABEL.data]: proxyDataVolume(cfg.container) },
     networkMode: 'bridge',
     networks: [{ name: cfg.network, aliases: [] }],
     publish: sorted.map((p) => ({ hostIp: p.hostIp, host: p.host, container: p.host, protocol: 'tcp' as const })),
     restart: 'unless-stopped',
-    volumes: [],
+    volumes: [`${proxyDataVolume(cfg.container)}:${PROXY_DATA_DIR}`],
     init: false,
     dnsOptions: PROXY_DNS_OPTIONS,
   };
@@ -516,13 +616,14 @@ export class Proxy {
   }
 
   /** The proxy container, running, publishing `ports`; created (or re-created, keeping its routes) when it does not. */
-  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[], tls: readonly TlsFiles[] = []): Promise<{ created: boolean }> {
+  async ensure(ctx: JobContext, ports: readonly Pick<PublishedPort, 'hostIp' | 'host'>[], tls: TlsInstall = { files: [] }): Promise<{ created: boolean }> {
     if (await this.docker.ensureNetwork(this.cfg.network, { [LABEL.role]: 'proxy' }, this.networkDriver === 'overlay' ? { driver: 'overlay' } : undefined)) ctx.log(`proxy: created ${this.networkDriver === 'overlay' ? 'overlay ' : ''}network ${this.cfg.network} on ${this.where}`);
     let c = await this.docker.inspectContainer(this.cfg.container);
     const have = new Set((c?.labels[PROXY_LABEL.ports] ?? '').split(',').filter(Boolean));
     const missing = ports.filter((p) => !have.has(portKey(p)));
     if (c && missing.length === 0) {
       // Not re-created for it (that would pause every service behind it): it gets the option when it is next re-created.
+      if (tls.plan?.acme && c.labels[PROXY_LABEL.data] !== proxyDataVolume(this.cfg.container)) ctx.log(`proxy: ${this.cfg.container} was created by an older Greenlight without the data volume ${proxyDataVolume(this.cfg.container)}: its ACME certificates are lost when it is re-created (and ordered again); remove the container (docker rm -f ${this.cfg.container}) at a quiet moment and the next deploy creates it with the volume`, 'warn');
       if (c.labels[PROXY_LABEL.dns] !== PROXY_DNS_OPTIONS.join(' ')) ctx.log(`proxy: ${this.cfg.container} was created by an older Greenlight without the resolver option ${PROXY_DNS_OPTIONS.join(' ')}: a switch may hold requests for as long as the host's DNS server takes to answer; remove the container (docker rm -f ${this.cfg.container}) at a quiet moment and the next deploy creates it with the option`, 'warn');
       if (!c.stateDetail.running) {
         await this.docker.startContainer(c.id);
@@ -613,16 +714,14 @@ export class Proxy {
    * Copies the certificates and keys into the proxy container (TLS_DIR, mode 0700; keys 0600) over
    * the Docker API. Only the host names are logged, never a file's contents.
    */
-  async installCertificates(files: readonly TlsFiles[]): Promise<void> {
+  async installCertificates(tls: TlsInstall): Promise<void> {
+    const files = tls.files.flatMap((f) => [
+      { name: tlsFileNames(f.host).certificate, content: f.certificate, mode: 0o644 },
+      { name: tlsFileNames(f.host).key, content: f.key, mode: 0o600 },
+    ]);
+    if (tls.acmeRoot) files.push({ name: acmeRootFileName(tls.acmeRoot), content: tls.acmeRoot, mode: 0o644 });
     if (!files.length) return;
-    await this.docker.putFiles(
-      this.cfg.container,
-      TLS_DIR,
-      files.flatMap((f) => [
-        { name: tlsFileNames(f.host).certificate, content: f.certificate, mode: 0o644 },
-        { name: tlsFileNames(f.host).key, content: f.key, mode: 0o600 },
-      ]),
-    );
+    await this.docker.putFiles(this.cfg.container, TLS_DIR, files);
   }
 
   /** Puts the routes in maintenance (one config load); returns the ids the config had. */

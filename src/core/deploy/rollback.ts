@@ -169,7 +169,7 @@ async function proxyRollback(
     ctx.log(`rollback: the certificate files cannot be read (${errorMessage(e)}); a re-created proxy would serve HTTPS without them`, 'warn');
     return undefined;
   });
-  await proxy.ensure(ctx, ports, tls?.files);
+  await proxy.ensure(ctx, ports, tls);
   let parked: string | undefined;
   if (cur) {
     parked = names.previous(o.from ?? cur.id.slice(0, 12));

@@ -108,7 +108,7 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     assert.ok(!certificateCovers('*.example.com', 'example.com'));
     assert.ok(!certificateCovers('shop.example.com', 'www.example.com'));
     const ok = parse({ publish: ['443:3000'], proxy: { hosts: ['shop.example.com'] } }, { proxy: { tls: { certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } } } } });
-    assert.deepEqual(ok.environments.production!.proxy.tls, { ports: [443], certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } } });
+    assert.deepEqual(ok.environments.production!.proxy.tls, { ports: [443], certificates: { 'shop.example.com': { certificate: 'c.pem', key: 'k.pem' } }, redirect: true });
     assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: { 'bad host': { certificate: 'c', key: 'k' } } } } }), /host name such as/);
     assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: {} } } }), /at least one host name/);
     assert.throws(() => parse({ publish: ['443:3000'] }, { proxy: { tls: { certificates: { 'a.example.com': { certificate: 'c' } } } } }), /key/);

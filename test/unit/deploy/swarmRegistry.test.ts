@@ -52,6 +52,33 @@ suite('(unit) swarm registry: config', () => {
   });
 });
 
+suite('(unit) swarm environment: single-host proxy settings are refused, not silently left out', () => {
+  const withProxy = (proxy: string): string => `project: shop
+services:
+  - name: web
+    port: 3000
+environments:
+  cluster:
+    ssh: { host: manager.example.com, user: deploy }
+    proxy:
+${proxy}    swarm:
+      services: { web: { replicas: 2 } }
+`;
+
+  test('proxy.tls (own files or ACME) on a swarm environment: an error at its line, saying it is single-host for now', () => {
+    const r = parse(withProxy('      tls: { acme: { email: ops@example.com } }\n'));
+    assert.equal(r.problems.length, 1, r.problems.join('\n'));
+    assert.match(r.problems[0]!, /^greenlight\.yaml:9:\d+: environments\.cluster\.proxy\.tls: environment "cluster" is a swarm: HTTPS through the proxy .* single-host feature for now/);
+  });
+
+  test('proxy.maintenance.duringTasks on a swarm environment: an error at its line; the defaults pass', () => {
+    const r = parse(withProxy('      maintenance: { duringTasks: true }\n'));
+    assert.equal(r.problems.length, 1, r.problems.join('\n'));
+    assert.match(r.problems[0]!, /^greenlight\.yaml:9:\d+: environments\.cluster\.proxy\.maintenance\.duringTasks: environment "cluster" is a swarm: the maintenance page is a single-host feature/);
+    assert.deepEqual(parse(withProxy('      drainSeconds: 10\n')).problems, []);
+  });
+});
+
 suite('(unit) swarm registry: the container', () => {
   const cfg = { managed: true as const, port: 5001, image: 'registry:2', volume: 'greenlight-registry', container: 'greenlight-registry' };
 
