@@ -116,22 +116,26 @@ const end = (loc: Prism.Location): number => loc.startOffset + loc.length;
  * edit walked every node of it (most of an edit's time in a 2,000-line seed file); a top-level
  * statement that the splice does not change keeps its nodes, so its list stays valid.
  */
-const flatLocations = new WeakMap<RubyNode, Prism.Location[]>();
+const flatLocations = new WeakMap<RubyNode, { readonly list: Prism.Location[]; maxEnd: number }>();
 
-function locationsOf(stmt: RubyNode): Prism.Location[] {
-  let list = flatLocations.get(stmt);
-  if (!list) {
-    const out: Prism.Location[] = [];
-    eachLocation(stmt, (loc) => out.push(loc));
-    flatLocations.set(stmt, (list = out));
+function locationsOf(stmt: RubyNode): { readonly list: Prism.Location[]; maxEnd: number } {
+  let flat = flatLocations.get(stmt);
+  if (!flat) {
+    const list: Prism.Location[] = [];
+    let maxEnd = -1;
+    eachLocation(stmt, (loc) => {
+      list.push(loc);
+      maxEnd = Math.max(maxEnd, end(loc));
+    });
+    flatLocations.set(stmt, (flat = { list, maxEnd }));
   }
-  return list;
+  return flat;
 }
 
 /**
  * Moves the program's locations after an edit of the bytes before `oldEnd` by `delta`: those
  * starting at or after it move, those around it grow. Only `touched`'s subtree (whose nodes
- * change) is walked.
+ * change) is walked; a statement whose locations all end before `oldEnd` is skipped.
  */
 function moveProgram(program: Prism.ProgramNode, touched: RubyNode | undefined, oldEnd: number, delta: number): void {
   const move = (loc: Prism.Location): void => {
@@ -151,7 +155,10 @@ function moveProgram(program: Prism.ProgramNode, touched: RubyNode | undefined, 
       eachLocation(s, move);
       continue;
     }
-    const list = locationsOf(s);
+    const flat = locationsOf(s);
+    if (flat.maxEnd < oldEnd) continue;
+    flat.maxEnd += delta;
+    const list = flat.list;
     for (let i = 0; i < list.length; i++) {
       const loc = list[i]!;
       if (loc.startOffset >= oldEnd) loc.startOffset += delta;
