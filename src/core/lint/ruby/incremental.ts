@@ -11,13 +11,21 @@ import type { ParseResult } from '@ruby/prism/src/deserialize.js';
 
 type RubyNode = Prism.Node;
 
-// As in ./prism.ts (not imported from there: that module imports this one).
+// kind as in ./prism.ts (not imported from there: that module imports this one).
 function kind(node: RubyNode | null | undefined): string {
   return node ? node.constructor.name : '';
 }
 
+/**
+ * Node classes whose compactChildNodes() in @ruby/prism 1.9 drops its list fields (it calls
+ * `compact.concat(list)` and discards the result): a method's parameters, `a, b = …` targets,
+ * `when` clauses. A scope's local variables must include them, so these use childNodes().
+ */
+const COMPACT_DROPS_LISTS = new Set(['ArrayPatternNode', 'BlockParametersNode', 'CaseMatchNode', 'CaseNode', 'FindPatternNode', 'HashPatternNode', 'MultiTargetNode', 'MultiWriteNode', 'ParametersNode', 'RescueNode', 'WhenNode']);
+
 function children(node: RubyNode): RubyNode[] {
-  return (node as unknown as { compactChildNodes(): RubyNode[] }).compactChildNodes();
+  const n = node as unknown as { compactChildNodes(): RubyNode[]; childNodes(): (RubyNode | null)[] };
+  return COMPACT_DROPS_LISTS.has(kind(node)) ? n.childNodes().filter((c): c is RubyNode => c !== null) : n.compactChildNodes();
 }
 
 export type PrismParse = (source: string, options?: { scopes?: string[][] }) => ParseResult;
@@ -27,6 +35,11 @@ export interface PrismOutcome {
   readonly value: Prism.ProgramNode;
   /** The scope locals worked out while splicing, for the next splice. */
   readonly locals?: WeakMap<RubyNode, Map<string, number> | undefined>;
+  /**
+   * After a splice into a nested body: the top-level statement whose subtree changed in place
+   * (what is kept per top-level statement node must be worked out again for it).
+   */
+  readonly touched?: RubyNode;
   readonly comments: readonly { location: Prism.Location }[];
   readonly errors: readonly { message: string; location: Prism.Location; level: string }[];
 }
@@ -97,6 +110,62 @@ function eachLocation(root: RubyNode, f: (loc: Prism.Location) => void): void {
 }
 
 const end = (loc: Prism.Location): number => loc.startOffset + loc.length;
+
+/**
+ * Every location of each top-level statement's subtree, in a flat list. Moving the tree after an
+ * edit walked every node of it (most of an edit's time in a 2,000-line seed file); a top-level
+ * statement that the splice does not change keeps its nodes, so its list stays valid.
+ */
+const flatLocations = new WeakMap<RubyNode, { readonly list: Prism.Location[]; maxEnd: number }>();
+
+function locationsOf(stmt: RubyNode): { readonly list: Prism.Location[]; maxEnd: number } {
+  let flat = flatLocations.get(stmt);
+  if (!flat) {
+    const list: Prism.Location[] = [];
+    let maxEnd = -1;
+    eachLocation(stmt, (loc) => {
+      list.push(loc);
+      maxEnd = Math.max(maxEnd, end(loc));
+    });
+    flatLocations.set(stmt, (flat = { list, maxEnd }));
+  }
+  return flat;
+}
+
+/**
+ * Moves the program's locations after an edit of the bytes before `oldEnd` by `delta`: those
+ * starting at or after it move, those around it grow. Only `touched`'s subtree (whose nodes
+ * change) is walked; a statement whose locations all end before `oldEnd` is skipped.
+ */
+function moveProgram(program: Prism.ProgramNode, touched: RubyNode | undefined, oldEnd: number, delta: number): void {
+  const move = (loc: Prism.Location): void => {
+    if (loc.startOffset >= oldEnd) loc.startOffset += delta;
+    else if (loc.startOffset + loc.length >= oldEnd) loc.length += delta;
+  };
+  for (const n of [program, program.statements] as RubyNode[]) {
+    const r = n as unknown as Record<string, unknown>;
+    for (const k of shapeOf(r).locations) {
+      const loc = r[k] as Prism.Location | null;
+      if (loc) move(loc);
+    }
+  }
+  for (const s of program.statements.body) {
+    if (s === touched) {
+      flatLocations.delete(s);
+      eachLocation(s, move);
+      continue;
+    }
+    const flat = locationsOf(s);
+    if (flat.maxEnd < oldEnd) continue;
+    flat.maxEnd += delta;
+    const list = flat.list;
+    for (let i = 0; i < list.length; i++) {
+      const loc = list[i]!;
+      if (loc.startOffset >= oldEnd) loc.startOffset += delta;
+      else if (loc.startOffset + loc.length >= oldEnd) loc.length += delta;
+    }
+  }
+}
 
 /** Whether `node`'s subtree has a node whose kind passes `test`. */
 function contains(node: RubyNode, test: (kind: string) => boolean): boolean {
@@ -271,10 +340,10 @@ function spliced(parse: PrismParse, prev: Previous, bytes: Uint8Array): PrismOut
 
   // Accepted: move the rest of the tree, then put the new statements in.
   body.body.splice(index, 1);
-  eachLocation(prev.value, (loc) => {
-    if (loc.startOffset >= oldEnd) loc.startOffset += delta;
-    else if (end(loc) >= oldEnd) loc.length += delta;
-  });
+  // The top-level statement whose subtree changes in place (when the piece is in a nested body)
+  // is walked; every other top-level statement's locations are moved from its flat list.
+  const touched = scope === prev.value ? undefined : (outer[1] ?? scope);
+  moveProgram(prev.value, touched, oldEnd, delta);
   for (const s of fresh) {
     eachLocation(s, (loc) => {
       loc.startOffset += windowStart;
@@ -299,7 +368,7 @@ function spliced(parse: PrismParse, prev: Previous, bytes: Uint8Array): PrismOut
   const added = result.comments.filter((c) => c.location.startOffset + windowStart >= start && c.location.startOffset + windowStart < oldEnd + delta).map((c) => ({ location: { startOffset: c.location.startOffset + windowStart, length: c.location.length } }));
   comments.push(...added);
   comments.sort((a, b) => a.location.startOffset - b.location.startOffset);
-  return { value: prev.value, comments, errors: [], locals: prev.locals };
+  return { value: prev.value, comments, errors: [], locals: prev.locals, touched };
 }
 
 /**

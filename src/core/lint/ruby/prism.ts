@@ -41,6 +41,8 @@ export interface RubyUnit {
   readonly calls: readonly RubyNodeInfo<Prism.CallNode>[];
   /** Every local/instance variable assignment, in source order. */
   readonly assignments: readonly RubyNodeInfo[];
+  /** Every method definition (`def`), outer ones before the ones inside them. */
+  readonly defs: readonly Prism.DefNode[];
   /** Byte offset → UTF-16 offset. */
   readonly offset: (byte: number) => number;
   /** A prism location as a UTF-16 span. */
@@ -70,6 +72,47 @@ class NodeInfo<N extends RubyNode> implements RubyNodeInfo<N> {
     }
     return this.#ancestors;
   }
+}
+
+/** What parseRuby collects from the subtree of one top-level statement, in the order of a walk of the tree. */
+interface StatementFacts {
+  readonly calls: readonly RubyNodeInfo<Prism.CallNode>[];
+  readonly assignments: readonly RubyNodeInfo[];
+  readonly defs: readonly Prism.DefNode[];
+  /** The statements of the bodies inside it (not itself). */
+  readonly statements: readonly RubyNode[];
+}
+
+/**
+ * Facts by top-level statement node. An incremental parse (./incremental.ts) keeps the nodes of
+ * the statements it did not parse again (their locations moved in place), so their facts stay
+ * valid: an edit walks only the new statements instead of the whole tree. The one top-level
+ * statement whose subtree a splice changed in place is reported as `touched` and walked again.
+ * The ancestors of a kept fact are the same program and body nodes, which the splice keeps too.
+ */
+const factsCache = new WeakMap<RubyNode, StatementFacts>();
+
+function factsOf(root: RubyNode, up: Chain): StatementFacts {
+  const calls: RubyNodeInfo<Prism.CallNode>[] = [];
+  const assignments: RubyNodeInfo[] = [];
+  const defs: Prism.DefNode[] = [];
+  const statements: RubyNode[] = [];
+  // An explicit stack instead of recursion: deeply nested input must not overflow the JS stack.
+  // Each entry links to its parent's entry; ancestors arrays are made only for the calls and
+  // assignments a rule asks about (copying them for every node was half the cost of a parse).
+  const stack: Chain[] = [{ node: root, up }];
+  while (stack.length) {
+    const entry = stack.pop()!;
+    const node = entry.node;
+    const k = kind(node);
+    if (k === 'CallNode') calls.push(new NodeInfo(node as Prism.CallNode, entry.up));
+    else if (k === 'LocalVariableWriteNode' || k === 'InstanceVariableWriteNode') assignments.push(new NodeInfo(node, entry.up));
+    else if (k === 'DefNode') defs.push(node as Prism.DefNode);
+    else if (k === 'StatementsNode') for (const b of (node as Prism.StatementsNode).body) statements.push(b);
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ node: kids[i]!, up: entry });
+  }
+  return { calls, assignments, defs, statements };
 }
 
 export type RubyParse =
@@ -128,21 +171,20 @@ export async function parseRuby(text: string, file?: string): Promise<RubyParse>
   }
   const calls: RubyNodeInfo<Prism.CallNode>[] = [];
   const assignments: RubyNodeInfo[] = [];
-  const statements: Span[] = [];
-  // An explicit stack instead of recursion: deeply nested input must not overflow the JS stack.
-  // Each entry links to its parent's entry; ancestors arrays are made only for the calls and
-  // assignments a rule asks about (copying them for every node was half the cost of a parse).
-  const stack: Chain[] = [{ node: result.value, up: undefined }];
-  while (stack.length) {
-    const entry = stack.pop()!;
-    const node = entry.node;
-    const k = kind(node);
-    if (k === 'CallNode') calls.push(new NodeInfo(node as Prism.CallNode, entry.up));
-    else if (k === 'LocalVariableWriteNode' || k === 'InstanceVariableWriteNode') assignments.push(new NodeInfo(node, entry.up));
-    if (k === 'StatementsNode') for (const s of (node as Prism.StatementsNode).body) statements.push(span(s.location));
-    const kids = children(node);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ node: kids[i]!, up: entry });
+  const defs: Prism.DefNode[] = [];
+  const statementNodes: RubyNode[] = [...result.value.statements.body];
+  if (result.touched) factsCache.delete(result.touched);
+  const top: Chain = { node: result.value.statements, up: { node: result.value, up: undefined } };
+  for (const s of result.value.statements.body) {
+    let f = factsCache.get(s);
+    if (!f) factsCache.set(s, (f = factsOf(s, top)));
+    // Loops, not push(...list): a statement with very many calls would exceed the argument limit.
+    for (const c of f.calls) calls.push(c);
+    for (const a of f.assignments) assignments.push(a);
+    for (const d of f.defs) defs.push(d);
+    for (const n of f.statements) statementNodes.push(n);
   }
+  const statements = statementNodes.map((s) => span(s.location));
   const byStart = (a: { node: RubyNode }, b: { node: RubyNode }): number => a.node.location.startOffset - b.node.location.startOffset;
   calls.sort(byStart);
   assignments.sort(byStart);
@@ -156,6 +198,7 @@ export async function parseRuby(text: string, file?: string): Promise<RubyParse>
     program: result.value,
     calls,
     assignments,
+    defs,
     offset,
     span,
     source: (n) => {

@@ -76,12 +76,7 @@ function queryNames(unit: RubyUnit): QueryNames {
       q.variables.set(w.name, list);
     }
   }
-  const stack: RubyNode[] = [unit.program];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (kind(n) === 'DefNode' && containsCall((n as Prism.DefNode).body, isQuery)) q.helpers.add((n as Prism.DefNode).name);
-    stack.push(...children(n));
-  }
+  for (const def of unit.defs) if (containsCall(def.body, isQuery)) q.helpers.add(def.name);
   queryNamesCache.set(unit, q);
   return q;
 }

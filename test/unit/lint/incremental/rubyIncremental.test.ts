@@ -3,12 +3,13 @@
 // edit sequences — spaces, identifiers, quotes, brackets, newlines, heredoc terminators, local
 // variable assignments, jumps, non-ASCII text, whole statements — are applied to a seed file and a
 // Rails migration; after each edit the tree, statements and comments equal a whole parse's, and
-// so do the findings of a linter that keeps parses and one that does not.
+// so do the findings of a linter that keeps parses and one that does not, and what parseRuby
+// collects for the rules (kept per top-level statement across edits).
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createDefaultLinter } from '../../../../src/core/lint/defaultLinter';
 import { rubyParseCounts } from '../../../../src/core/lint/ruby/incremental';
-import { parseRuby, type RubyParse } from '../../../../src/core/lint/ruby/prism';
+import { parseRuby, type RubyNodeInfo, type RubyParse } from '../../../../src/core/lint/ruby/prism';
 
 const SEEDS = [
   '# frozen-ish comment, not magic',
@@ -34,6 +35,24 @@ const SEEDS = [
   'Note.create!(body: x)',
   'Log.delete_all',
   'User.where(name: "é").first_or_create!',
+  'class Importer',
+  '  def run',
+  '    u = User.find_or_initialize_by(email: "a@example.com")',
+  '    u.token = token_value',
+  '    u.save!',
+  '    Audit.create!(at: Time.now)',
+  '  end',
+  '',
+  '  def token_value',
+  '    SecureRandom.hex',
+  '  end',
+  'end',
+  'module Helpers',
+  '  def self.seeded?',
+  '    Setting.exists?',
+  '  end',
+  'end',
+  'Tag.find_or_create_by!(name: token_value)',
   '',
 ].join('\n');
 
@@ -99,10 +118,20 @@ function apply(text: string, e: { at: number; remove: number; insert: string }):
   return text.slice(0, at) + e.insert + text.slice(Math.min(text.length, at + e.remove));
 }
 
-/** A parse as plain data (node ids are a parse's own numbering and differ between parses). */
+/**
+ * A parse as plain data (node ids are a parse's own numbering and differ between parses), with
+ * what parseRuby collects for the rules (kept per top-level statement across edits): calls,
+ * assignments and method definitions in order, each with its position and its ancestors' kinds.
+ */
 function dump(p: RubyParse): string {
   if (!p.ok) return JSON.stringify(p);
-  return JSON.stringify({ program: p.unit.program, statements: p.statements, comments: p.comments }, (k, v: unknown) => (k === 'nodeID' ? undefined : v));
+  const fact = (i: RubyNodeInfo): unknown => [i.node.constructor.name, i.node.location.startOffset, i.node.location.length, i.ancestors.map((a) => `${a.constructor.name}@${a.location.startOffset}`)];
+  const facts = {
+    calls: p.unit.calls.map(fact),
+    assignments: p.unit.assignments.map(fact),
+    defs: p.unit.defs.map((d) => [d.name, d.location.startOffset, d.location.length]),
+  };
+  return JSON.stringify({ program: p.unit.program, statements: p.statements, comments: p.comments, facts }, (k, v: unknown) => (k === 'nodeID' ? undefined : v));
 }
 
 suite('(unit) lint: incremental Ruby parsing equals a whole parse', () => {
@@ -130,7 +159,7 @@ suite('(unit) lint: incremental Ruby parsing equals a whole parse', () => {
             assert.deepEqual(kept.findings, whole.findings);
           }
         }),
-        { numRuns: 80 },
+        { numRuns: 120 },
       );
       // The property says nothing if every edit fell back to a whole parse.
       assert.ok(rubyParseCounts.spliced - before.spliced > 100, `only ${rubyParseCounts.spliced - before.spliced} incremental parses`);
@@ -142,6 +171,18 @@ suite('(unit) lint: incremental Ruby parsing equals a whole parse', () => {
     await parseRuby(text, '/p/db/seeds_heredoc.rb');
     const edited = text.replace('body text', 'body  text');
     assert.equal(dump(await parseRuby(edited, '/p/db/seeds_heredoc.rb')), dump(await parseRuby(edited)));
+  });
+
+  test("an edit in a method body that reads the method's parameters or multiple-assignment targets is parsed with them as local variables", async () => {
+    // prism's compactChildNodes() leaves out parameters and `a, b = …` targets; found by the fuzzer.
+    const text = 'def run(u, opt = 1)\n  a, b = 1, 2\n  u.token = a\n  b.x = opt\n  u.save!\n  c = 3\n  c\nend\nfoo\n';
+    const path = '/p/db/seeds_params.rb';
+    for (const edited of [text.replace('u.token', 'u.tokn'), text.replace('b.x', 'b.xy'), text.replace('u.save!', 'u.save')]) {
+      await parseRuby(text, path);
+      const before = rubyParseCounts.spliced;
+      assert.equal(dump(await parseRuby(edited, path)), dump(await parseRuby(edited)));
+      assert.equal(rubyParseCounts.spliced, before + 1);
+    }
   });
 
   test('an edit inside one statement of a 2,000-statement seed file is parsed incrementally, with the same findings', async () => {

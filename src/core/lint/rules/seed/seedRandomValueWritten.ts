@@ -12,6 +12,12 @@ const SAVES = new Set(['save', 'save!']);
 const NOT_WRITERS = new Set(['==', '!=', '<=', '>=', '===', '[]=']);
 const FRESH = new Set(['new', 'create', 'create!', 'build']);
 
+function within(inner: RubyNode, outer: RubyNode): boolean {
+  const a = inner.location;
+  const b = outer.location;
+  return a.startOffset >= b.startOffset && a.startOffset + a.length <= b.startOffset + b.length;
+}
+
 /** Per file: helper methods (def) whose result is random. */
 const randomHelpersCache = new WeakMap<RubyUnit, Map<string, string>>();
 
@@ -19,13 +25,16 @@ function randomHelpers(unit: RubyUnit): Map<string, string> {
   let m = randomHelpersCache.get(unit);
   if (m) return m;
   m = new Map();
-  const stack: RubyNode[] = [unit.program];
-  while (stack.length) {
-    const n = stack.pop()!;
-    const def = kind(n) === 'DefNode' ? (n as Prism.DefNode) : undefined;
-    const source = def?.body ? randomSource(def.body) : undefined;
-    if (def && source) m.set(def.name, source);
-    stack.push(...((n as unknown as { compactChildNodes(): RubyNode[] }).compactChildNodes()));
+  // Of two random helpers with one name, the one a walk of the tree in reverse met last wins (as
+  // before unit.defs): the earlier in the file, or the one nested inside the other.
+  const from = new Map<string, Prism.DefNode>();
+  for (const def of unit.defs) {
+    const source = def.body ? randomSource(def.body) : undefined;
+    if (!source) continue;
+    const was = from.get(def.name);
+    if (was && !within(def, was)) continue;
+    from.set(def.name, def);
+    m.set(def.name, source);
   }
   randomHelpersCache.set(unit, m);
   return m;
