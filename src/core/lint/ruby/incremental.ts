@@ -19,11 +19,13 @@ function kind(node: RubyNode | null | undefined): string {
 /**
  * Node classes whose compactChildNodes() in @ruby/prism 1.9 drops its list fields (it calls
  * `compact.concat(list)` and discards the result): a method's parameters, `a, b = …` targets,
- * `when` clauses. A scope's local variables must include them, so these use childNodes().
+ * `when` clauses, rescue lists. A scope's local variables and the rules' walks must include them,
+ * so these use childNodes().
  */
 const COMPACT_DROPS_LISTS = new Set(['ArrayPatternNode', 'BlockParametersNode', 'CaseMatchNode', 'CaseNode', 'FindPatternNode', 'HashPatternNode', 'MultiTargetNode', 'MultiWriteNode', 'ParametersNode', 'RescueNode', 'WhenNode']);
 
-function children(node: RubyNode): RubyNode[] {
+/** A node's child nodes, with the list fields compactChildNodes() drops (see above). */
+export function children(node: RubyNode): RubyNode[] {
   const n = node as unknown as { compactChildNodes(): RubyNode[]; childNodes(): (RubyNode | null)[] };
   return COMPACT_DROPS_LISTS.has(kind(node)) ? n.childNodes().filter((c): c is RubyNode => c !== null) : n.compactChildNodes();
 }

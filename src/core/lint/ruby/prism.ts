@@ -4,7 +4,7 @@
 // is converted to UTF-16 offsets, which is what the lint engine and editors use.
 import type * as Prism from '@ruby/prism';
 import type { CommentSpan, Span } from '../types';
-import { forgetRubyParses, parseIncrementally, type PrismOutcome, type PrismParse } from './incremental';
+import { children as childNodesOf, forgetRubyParses, parseIncrementally, type PrismOutcome, type PrismParse } from './incremental';
 
 type ParseFn = PrismParse;
 let loading: Promise<ParseFn> | undefined;
@@ -139,8 +139,9 @@ export function kind(node: RubyNode | null | undefined): string {
   return node ? node.constructor.name : '';
 }
 
+/** A node's child nodes (incremental.ts's, which also reads the list fields prism 1.9's compactChildNodes() drops). */
 export function children(node: RubyNode): RubyNode[] {
-  return (node as unknown as { compactChildNodes(): RubyNode[] }).compactChildNodes();
+  return childNodesOf(node);
 }
 
 /**

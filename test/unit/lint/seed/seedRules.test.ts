@@ -36,6 +36,10 @@ suite('(unit) lint seed rules', () => {
       { code: 'admin = User.first\nadmin.posts.create!(title: "Hello")', errors: [{ line: 2, column: 1, message: /admin\.posts\.create!/ }] },
       // Multi-byte characters before the call: columns are UTF-16, not bytes.
       { code: '# Café ☕ seeds\nCity.create!(name: "Zürich")', errors: [{ line: 2, column: 1, endLine: 2, endColumn: 29 }] },
+      // Calls under the list fields prism 1.9's compactChildNodes() drops: `when` branches, a
+      // multiple assignment's values, a parameter's default.
+      { code: 'case Rails.env\nwhen "development"\n  User.create!(email: "dev@example.com")\nend', errors: [{ line: 3, column: 3 }] },
+      { code: 'a, b = Team.create!(name: "x"), Team.create!(name: "y")', errors: [{ line: 1, column: 8 }, { line: 1, column: 33 }] },
     ],
   });
 
