@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { bed, DB_PASSWORD, type Bed } from '../integration/deploy/bed';
-import { describeLoad, runLoad, type LoadOptions, type LoadResult } from '../load/loadGenerator';
+import { describeLoad, loadDuring, type LoadOptions, type LoadResult } from '../load/loadGenerator';
 
 export const REPO = path.resolve(__dirname, '../..');
 /** The CLI bundle under test; GL_ACCEPTANCE_CLI points at another build (e.g. of another checkout). */
@@ -242,26 +242,10 @@ export async function underLoad<T>(
   load: Pick<LoadOptions, 'port' | 'hostHeader' | 'requests' | 'concurrency' | 'ratePerSecond'>,
   op: () => Promise<T>,
 ): Promise<{ result: T; load: LoadResult; versions: Record<string, number> }> {
-  const versions: Record<string, number> = {};
-  // The count is a minimum: the load goes on until the operation ended (its length varies with the machine).
-  let opSettled!: () => void;
-  const until = new Promise<void>((r) => (opSettled = r));
-  const loading = runLoad({
-    host: b.prodIp, path: '/', timeLimitMs: 300_000, until, ...load,
-    onBody: (body) => {
-      const v = (JSON.parse(body) as { version: string }).version;
-      versions[v] = (versions[v] ?? 0) + 1;
-    },
-  });
-  await new Promise((r) => setTimeout(r, 1000));
-  let result: T;
-  try {
-    result = await op();
-  } finally {
-    opSettled();
-  }
-  const opEnded = Date.now();
-  const done = await loading;
+  const { result, load: done, versions, opEnded } = await loadDuring(
+    { host: b.prodIp, path: '/', timeLimitMs: 300_000, leadMs: 1000, ...load, versionOf: (body) => (JSON.parse(body) as { version: string }).version },
+    op,
+  );
   console.log(`      load: ${describeLoad(done)}; answered by ${JSON.stringify(versions)}`);
   assert.equal(done.failed, 0, `failed requests through the proxy: ${describeLoad(done)}\n${done.failures.map((f) => f.what).join('\n')}`);
   assert.equal(done.retriedOnClosedKeepAlive, 0, `requests that needed sending again (a closed keep-alive connection): ${describeLoad(done)}`);

@@ -178,6 +178,38 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/**
+ * Runs `op` while a load runs against the service: the load starts `leadMs` (default 500 ms) before
+ * it and goes on until it ended (the count is a minimum, since the operation's length varies with
+ * the machine), counting the answers per version as `versionOf` reads it from each body.
+ */
+export async function loadDuring<T>(
+  o: Omit<LoadOptions, 'until' | 'onBody'> & { readonly leadMs?: number; readonly versionOf: (body: string) => string },
+  op: () => Promise<T>,
+): Promise<{ result: T; load: LoadResult; versions: Record<string, number>; opEnded: number }> {
+  const { leadMs = 500, versionOf, ...options } = o;
+  const versions: Record<string, number> = {};
+  let opSettled!: () => void;
+  const until = new Promise<void>((r) => (opSettled = r));
+  const loading = runLoad({
+    ...options,
+    until,
+    onBody: (body) => {
+      const v = versionOf(body);
+      versions[v] = (versions[v] ?? 0) + 1;
+    },
+  });
+  await new Promise((r) => setTimeout(r, leadMs));
+  let result: T;
+  try {
+    result = await op();
+  } finally {
+    opSettled();
+  }
+  const opEnded = Date.now();
+  return { result, load: await loading, versions, opEnded };
+}
+
 /** One line for a log or a report: "20000 sent, 0 failed, p50 1.2 ms, p99 8.4 ms". */
 export function describeLoad(r: LoadResult): string {
   const kinds = Object.entries(r.failureKinds).map(([k, n]) => `${k} ×${n}`).join(', ');

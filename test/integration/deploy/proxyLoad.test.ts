@@ -21,7 +21,7 @@ import { openLedger, type TestedImageLedger } from '../../../src/core/images/led
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
-import { describeLoad, runLoad, type LoadResult } from '../../load/loadGenerator';
+import { describeLoad, loadDuring, type LoadResult } from '../../load/loadGenerator';
 import { buildAppImage } from './appImages';
 import { bed, connect, recordingContext, type Bed } from './bed';
 
@@ -87,28 +87,9 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
 
   /** Runs `op` while the load runs (it starts half a second in); the load must outlast it. */
   const underLoad = async <T>(op: () => Promise<T>): Promise<{ result: T; load: LoadResult; versions: Record<string, number>; opEnded: number }> => {
-    const versions: Record<string, number> = {};
-    // The count is a minimum: the load goes on until the operation ended (its length varies with the machine).
-    let opSettled!: () => void;
-    const until = new Promise<void>((r) => (opSettled = r));
-    const loading = runLoad({
-      host: b.prodIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 200, timeLimitMs: 120_000, until,
-      onBody: (body) => {
-        const v = /demo (\S+)</.exec(body)?.[1] ?? 'other';
-        versions[v] = (versions[v] ?? 0) + 1;
-      },
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    let result: T;
-    try {
-      result = await op();
-    } finally {
-      opSettled();
-    }
-    const opEnded = Date.now();
-    const load = await loading;
-    console.log(`      load: ${describeLoad(load)}; answered by ${JSON.stringify(versions)}`);
-    return { result, load, versions, opEnded };
+    const x = await loadDuring({ host: b.prodIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 200, timeLimitMs: 120_000, versionOf: (body) => /demo (\S+)</.exec(body)?.[1] ?? 'other' }, op);
+    console.log(`      load: ${describeLoad(x.load)}; answered by ${JSON.stringify(x.versions)}`);
+    return x;
   };
 
   const assertNoFailure = (x: { load: LoadResult; opEnded: number }): void => {

@@ -18,7 +18,7 @@ import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter'
 import type { DockerEngine } from '../../../src/core/images/docker';
 import { openLedger, type TestedImageLedger } from '../../../src/core/images/ledger';
 import { RemoteHost } from '../../../src/core/ship/remoteHost';
-import { describeLoad, runLoad, type LoadResult } from '../../load/loadGenerator';
+import { describeLoad, loadDuring, runLoad, type LoadResult } from '../../load/loadGenerator';
 import { buildAppImage } from '../deploy/appImages';
 import { recordingContext } from '../deploy/bed';
 import { managedRegistryConfig, proxyImageOnManager, swarmbed, type Swarmbed } from './swarmbed';
@@ -52,29 +52,10 @@ suite('(integration) swarm behind the proxy: a rolling update of 3 replicas unde
 
   /** Runs `op` while the load runs (it starts half a second in); the load must cover the whole rolling update. */
   const underLoad = async <T>(op: (marks: { updateStarted?: number }) => Promise<T>): Promise<{ result: T; load: LoadResult; versions: Record<string, number>; opEnded: number; updateStarted?: number }> => {
-    const versions: Record<string, number> = {};
-    // The count is a minimum: the load goes on until the deploy ended (its length varies with the machine).
-    let opSettled!: () => void;
-    const until = new Promise<void>((r) => (opSettled = r));
-    const loading = runLoad({
-      host: sb.managerIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 40, timeLimitMs: 240_000, until,
-      onBody: (body) => {
-        const v = /demo (\S+)</.exec(body)?.[1] ?? 'other';
-        versions[v] = (versions[v] ?? 0) + 1;
-      },
-    });
-    await new Promise((r) => setTimeout(r, 500));
     const marks: { updateStarted?: number } = {};
-    let result: T;
-    try {
-      result = await op(marks);
-    } finally {
-      opSettled();
-    }
-    const opEnded = Date.now();
-    const load = await loading;
-    console.log(`      load: ${describeLoad(load)}; answered by ${JSON.stringify(versions)}; update ${marks.updateStarted ? `${((opEnded - marks.updateStarted) / 1000).toFixed(1)} s` : '?'}`);
-    return { result, load, versions, opEnded, updateStarted: marks.updateStarted };
+    const x = await loadDuring({ host: sb.managerIp, port: PORT, path: '/', ...LOAD, ratePerSecond: 40, timeLimitMs: 240_000, versionOf: (body) => /demo (\S+)</.exec(body)?.[1] ?? 'other' }, () => op(marks));
+    console.log(`      load: ${describeLoad(x.load)}; answered by ${JSON.stringify(x.versions)}; update ${marks.updateStarted ? `${((x.opEnded - marks.updateStarted) / 1000).toFixed(1)} s` : '?'}`);
+    return { ...x, updateStarted: marks.updateStarted };
   };
   const markStart = (marks: { updateStarted?: number }) => recordingContext(undefined, (p) => {
     if (p.step === 'start' && !marks.updateStarted) marks.updateStarted = Date.now();

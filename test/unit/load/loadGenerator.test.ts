@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runLoad } from '../../load/loadGenerator';
+import { loadDuring, runLoad } from '../../load/loadGenerator';
 
 suite('load generator: a load that outlasts the operation it measures', () => {
   let server: http.Server;
@@ -28,6 +28,18 @@ suite('load generator: a load that outlasts the operation it measures', () => {
     assert.ok(rejected.sent >= 1 && rejected.sent < 20, `sent ${rejected.sent}`);
     const never = await runLoad({ host: '127.0.0.1', port, requests: 1, concurrency: 1, ratePerSecond: 50, timeLimitMs: 400, until: new Promise(() => undefined) });
     assert.equal(never.timedOut, true);
+  });
+
+  test('loadDuring: the load starts before the operation, outlasts it, counts versions; a failing operation still ends the load', async () => {
+    const x = await loadDuring({ host: '127.0.0.1', port, requests: 3, concurrency: 2, ratePerSecond: 50, timeLimitMs: 10_000, leadMs: 200, tailMs: 100, versionOf: (body) => `v-${body}` }, async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      return 'done';
+    });
+    assert.equal(x.result, 'done');
+    assert.ok(x.load.startedAt < x.opEnded - 500 && x.load.endedAt > x.opEnded, `load ${x.load.startedAt}..${x.load.endedAt}, operation ended ${x.opEnded}`);
+    assert.deepEqual(Object.keys(x.versions), ['v-ok']);
+    assert.equal(x.versions['v-ok'], x.load.ok);
+    await assert.rejects(loadDuring({ host: '127.0.0.1', port, requests: 1, concurrency: 1, timeLimitMs: 5_000, leadMs: 0, tailMs: 0, versionOf: String }, () => Promise.reject(new Error('deploy failed'))), /deploy failed/);
   });
 
   test('without `until`, it stops at the count', async () => {
