@@ -47,7 +47,8 @@ start_sshd() {
   local dir=$1 ns=$2 pid
   SSHD_STARTED=0
   /usr/sbin/sshd -t -f "$dir/sshd/sshd_config" || die "sshd rejects $dir/sshd/sshd_config"
-  pid=$(cat "$dir/sshd/sshd.pid" 2>/dev/null)
+  # No pidfile yet is the usual case on a first bring-up (errexit would end the caller here).
+  pid=$(cat "$dir/sshd/sshd.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ]; then
     kill -HUP "$pid"
   else
