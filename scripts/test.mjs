@@ -11,6 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const want = new Set((process.env.GREENLIGHT_TEST_LAYERS || 'static,build,unit,testbed,integration,acceptance,faults,host').split(','));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
+// Each failing layer's failure report (mocha's "N failing" section), repeated at the very end: a
+// CI log often shows only its last lines, and a failure in the middle of 2,000 tests is otherwise
+// out of sight there.
+const reports = [];
 
 function run(label, cmd, args, { env = {}, count = null } = {}) {
   return new Promise((resolve) => {
@@ -32,10 +36,23 @@ function run(label, cmd, args, { env = {}, count = null } = {}) {
         console.log(`=== ${label}: exit ${code} (${secs} s)`);
         if (code !== 0) totals.failed += 1;
       }
-      if (code !== 0) failures.push(label);
+      if (code !== 0) {
+        failures.push(label);
+        reports.push({ label, text: failureReport(out) });
+      }
       resolve(code);
     });
   });
+}
+
+/** The "N failing" sections of a layer's output (each up to 60 lines), or its last 20 lines when it has none. */
+function failureReport(out) {
+  const lines = out.split('\n');
+  const sections = [];
+  lines.forEach((line, i) => {
+    if (/^\s*\d+ failing\s*$/.test(line)) sections.push(lines.slice(i, i + 60).join('\n').trimEnd());
+  });
+  return sections.length ? sections.join('\n') : lines.slice(-20).join('\n').trimEnd();
 }
 
 /** Counts from mocha's spec reporter summary lines. */
@@ -76,6 +93,11 @@ if (want.has('acceptance')) {
 if (want.has('faults')) await run('faults', ...npx('mocha', '--config', 'test/.mocharc.faults.cjs'), { count: mochaCounts });
 if (want.has('host')) await run('extension host', 'node', ['test/host/run.mjs'], { count: hostCounts });
 
+if (reports.length) {
+  console.log('\n--- failures, repeated from above ---');
+  for (const r of reports) console.log(`[${r.label}]\n${r.text}\n`);
+  console.log('--- end of failures ---');
+}
 console.log(`\nskipped tests are not counted as passed${failures.length ? `; failed steps: ${failures.join(', ')}` : ''}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(failures.length ? 1 : 0);

@@ -189,10 +189,36 @@ export function removeProdContainers(b: Bed, project: string): void {
   if (ids.length) prodDocker(b, ['rm', '-f', ...ids]);
 }
 
-/** Removes the production host's proxy container and network (the suites' services are gone; a later suite starts it again). */
+/**
+ * Removes the production host's proxy container and network (the suites' services are gone; a later
+ * suite starts it again). Docker 20.10 can still list an endpoint of a container `rm -f` has just
+ * removed ("has active endpoints", moby#17217), so endpoints left on the network are disconnected
+ * with --force and the removal retried for a while. A container that still exists on the network is
+ * a leak of the deploy (every container it starts carries the project label): it is removed too, so
+ * the next suite starts clean, and then named in an error.
+ */
 export function removeProdProxy(b: Bed): void {
   if (prodDocker(b, ['ps', '-aq', '--filter', 'name=^greenlight-proxy$']).trim()) prodDocker(b, ['rm', '-f', 'greenlight-proxy']);
-  if (prodDocker(b, ['network', 'ls', '-q', '--filter', 'name=^greenlight-proxy$']).trim()) prodDocker(b, ['network', 'rm', 'greenlight-proxy']);
+  const leaked = new Set<string>();
+  const deadline = Date.now() + 20_000;
+  while (prodDocker(b, ['network', 'ls', '-q', '--filter', 'name=^greenlight-proxy$']).trim()) {
+    try {
+      prodDocker(b, ['network', 'rm', 'greenlight-proxy']);
+      break;
+    } catch (e) {
+      const attached = prodDocker(b, ['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'greenlight-proxy']).trim().split(/\s+/).filter(Boolean);
+      if (Date.now() > deadline) throw new Error(`the network greenlight-proxy still has endpoints after 20 s: ${attached.join(', ') || '(none listed)'}: ${(e as Error).message}`);
+      for (const name of attached) {
+        if (prodDocker(b, ['ps', '-aq', '--filter', `name=^${name}$`]).trim()) {
+          leaked.add(name);
+          prodDocker(b, ['rm', '-f', name]);
+        }
+        try { prodDocker(b, ['network', 'disconnect', '--force', 'greenlight-proxy', name]); } catch { /* gone meanwhile */ }
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  if (leaked.size) throw new Error(`containers left on the proxy network after the suite removed its own: ${[...leaked].join(', ')}`);
 }
 
 function ensureLocalDatabase(name: string): void {
