@@ -32,7 +32,7 @@ import { acquireLock, defaultWho, readInterrupted, recordLockState, releaseLock,
 import { armSwitchGuard, recoverUnderLock, type SwitchGuard } from './recover';
 import { listRetained } from './rollback';
 import { LABEL, stateCommands, currentSpec, namesFor, newDeployId, nextSpec, proxiedSpec, releaseTasksOf, taskSpec, type DeploySecrets, type SpecInput } from './plan';
-import { DNS_REFRESH_MS, NO_TLS, PROXY_LABEL, Proxy, defaultMaintenancePage, proxyDataVolume, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
+import { DNS_REFRESH_MS, NO_TLS, PROXY_LABEL, Proxy, defaultMaintenancePage, describeDrain, proxyDataVolume, routeIdOf, serviceRoutes, upstreamAliasOf, versionUpstreams } from './proxy';
 import { tlsPlanOf } from './proxyTls';
 
 /** What the deploy needs to know about tested images (src/core/images/ledger.ts provides it). */
@@ -642,7 +642,8 @@ export async function deploy(jobCtx: JobContext, local: DockerEngine, host: Remo
         await step('drain', async () => {
           if (oldUpstream) {
             const d = await proxy.drain(upstreamsOf(old), drainSeconds, Math.max(0, renamedAt + DNS_REFRESH_MS - Date.now()));
-            say(ctx, d.drained ? `drain: no request in flight on ${previousVersion ?? old.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${previousVersion ?? old.name} after ${drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
+            const said = describeDrain(d, previousVersion ?? old.name, drainSeconds);
+            say(ctx, said.line, said.level);
           }
           await host.docker.stopContainer(old.id, req.stopTimeoutSeconds ?? 10);
           oldStopped = true;

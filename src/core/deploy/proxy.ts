@@ -763,3 +763,10 @@ export class Proxy {
     }
   }
 }
+
+/** A drain's outcome as the deploy and rollback logs say it, with its log level. */
+export function describeDrain(d: { drained: boolean; ms: number; inFlight: number }, version: string, seconds: number): { line: string; level: 'info' | 'warn' } {
+  return d.drained
+    ? { line: `drain: no request in flight on ${version} (${d.ms} ms)`, level: 'info' }
+    : { line: `drain: ${d.inFlight} request(s) still in flight on ${version} after ${seconds} s; stopping it anyway`, level: 'warn' };
+}

@@ -16,7 +16,7 @@ import { describeProbe } from '../common/httpProbe';
 import { waitHealthy } from './health';
 import { acquireLock, defaultWho, releaseLock } from './lock';
 import { LABEL, namesFor, newDeployId } from './plan';
-import { DNS_REFRESH_MS, PROXY_LABEL, Proxy, serviceRoutes, versionUpstreams } from './proxy';
+import { DNS_REFRESH_MS, PROXY_LABEL, describeDrain, Proxy, serviceRoutes, versionUpstreams } from './proxy';
 import { tlsPlanOf } from './proxyTls';
 import type { ResolvedEnvironment as Env } from './environment';
 
@@ -184,7 +184,8 @@ async function proxyRollback(
   if (cur) {
     if (cur.stateDetail.running && cur.labels[PROXY_LABEL.upstream]) {
       const d = await proxy.drain(versionUpstreams(cur, env.env.proxy.network, ports.map((p) => p.container)), env.env.proxy.drainSeconds, Math.max(0, renamedAt + DNS_REFRESH_MS - Date.now()));
-      ctx.log(d.drained ? `drain: no request in flight on ${o.from ?? cur.name} (${d.ms} ms)` : `drain: ${d.inFlight} request(s) still in flight on ${o.from ?? cur.name} after ${env.env.proxy.drainSeconds} s; stopping it anyway`, d.drained ? 'info' : 'warn');
+      const said = describeDrain(d, o.from ?? cur.name, env.env.proxy.drainSeconds);
+      ctx.log(said.line, said.level);
     }
     await host.docker.stopContainer(cur.id, 10);
   }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { configSchema, proxyRouteOf } from '../../../src/core/config/schema';
 import { certificateCovers } from '../../../src/core/deploy/proxyTls';
-import { caddyRoute, defaultMaintenancePage, inMaintenance, proxySpec, routesOf, serviceRoutes, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
+import { caddyRoute, defaultMaintenancePage, describeDrain, inMaintenance, proxySpec, routesOf, serviceRoutes, upstreamAliasOf, withMaintenance, withoutMaintenance, withRoute, type ProxyRoute } from '../../../src/core/deploy/proxy';
 import { isAllowedTarget, runLoad } from '../../load/loadGenerator';
 
 const route = (over: Partial<ProxyRoute> = {}): ProxyRoute => ({ id: 'gl-shop-api-80', port: 80, hosts: [], paths: [], upstream: 'shop-api:3000', service: 'api', version: 'v2', ...over });
@@ -186,5 +186,12 @@ suite('(unit) proxy: Caddy config, routes and the config that turns it on or off
     for (const ok of ['127.0.0.1', '::1', 'localhost', '198.18.77.2', '198.19.0.1']) assert.ok(isAllowedTarget(ok), ok);
     for (const bad of ['10.0.0.1', '192.168.1.1', '172.16.0.1', '8.8.8.8', '198.20.0.1', 'example.com']) assert.ok(!isAllowedTarget(bad), bad);
     await assert.rejects(runLoad({ host: '8.8.8.8', port: 80, requests: 1, concurrency: 1, timeLimitMs: 1000 }), /refusing to send load to 8\.8\.8\.8/);
+  });
+});
+
+suite('(unit) proxy: the drain as deploy and rollback say it', () => {
+  test('drained: an info line with the time; not drained: a warning with what is still in flight', () => {
+    assert.deepEqual(describeDrain({ drained: true, ms: 212, inFlight: 0 }, 'v1', 30), { line: 'drain: no request in flight on v1 (212 ms)', level: 'info' });
+    assert.deepEqual(describeDrain({ drained: false, ms: 30_004, inFlight: 3 }, 'v1', 30), { line: 'drain: 3 request(s) still in flight on v1 after 30 s; stopping it anyway', level: 'warn' });
   });
 });
