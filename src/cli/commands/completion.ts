@@ -58,27 +58,7 @@ export function bashScript(name: string, nodes: readonly Node[]): string {
   const valued = nodes.flatMap((n) => n.options.filter((o) => o.takesValue).flatMap((o) => flags(o).map((f) => `    ${q(`${n.path}|${f}`)}) echo ${q(o.choices.join(' ') || '@file')} ;;`))).join('\n');
   return `# ${name} completion for bash. Load it with:  eval "$(${name} completion bash)"
 # or save it as /etc/bash_completion.d/${name} (or ~/.local/share/bash-completion/completions/${name}).
-${fn}_subs() {
-  case "$1" in
-${subs}
-  esac
-}
-${fn}_args() {
-  case "$1" in
-${words}
-  esac
-}
-${fn}_opts() {
-  case "$1" in
-${opts}
-  esac
-}
-${fn}_values() {
-  case "$1|$2" in
-${valued}
-    *) return 1 ;;
-  esac
-}
+${lookups(fn, subs, words, opts, valued)}
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" path="" w i values
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -101,17 +81,12 @@ complete -o default -F ${fn} ${name}
 `;
 }
 
-export function zshScript(name: string, nodes: readonly Node[]): string {
-  const fn = `_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  const line = (items: string[]): string => (items.length ? `print -rl -- ${items.map(q).join(' ')}` : ':');
-  const subs = nodes.map((n) => `    ${q(n.path)}) ${line(n.subs.map((s) => `${s.name}:${s.description}`))} ;;`).join('\n');
-  const args = nodes.filter((n) => n.argChoices.length).map((n) => `    ${q(n.path)}) ${line([...n.argChoices])} ;;`).join('\n');
-  const opts = nodes.map((n) => `    ${q(n.path)}) ${line(n.options.flatMap((o) => flags(o).map((f) => `${f}:${o.description}`)))} ;;`).join('\n');
-  const valued = nodes.flatMap((n) => n.options.filter((o) => o.takesValue).flatMap((o) => flags(o).map((f) => `    ${q(`${n.path}|${f}`)}) ${line(o.choices.length ? [...o.choices] : ['@file'])} ;;`))).join('\n');
-  return `#compdef ${name}
-# ${name} completion for zsh. Save it as _${name} in a directory of $fpath, or load it with:
-#   eval "$(${name} completion zsh)"   (after compinit)
-${fn}_subs() {
+/**
+ * The four lookups both shells' scripts share, as shell functions of the command path: its
+ * subcommands, its argument words, its options, and an option's values ("path|flag").
+ */
+function lookups(fn: string, subs: string, args: string, opts: string, valued: string): string {
+  return `${fn}_subs() {
   case "$1" in
 ${subs}
   esac
@@ -131,7 +106,20 @@ ${fn}_values() {
 ${valued}
     *) return 1 ;;
   esac
+}`;
 }
+
+export function zshScript(name: string, nodes: readonly Node[]): string {
+  const fn = `_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const line = (items: string[]): string => (items.length ? `print -rl -- ${items.map(q).join(' ')}` : ':');
+  const subs = nodes.map((n) => `    ${q(n.path)}) ${line(n.subs.map((s) => `${s.name}:${s.description}`))} ;;`).join('\n');
+  const args = nodes.filter((n) => n.argChoices.length).map((n) => `    ${q(n.path)}) ${line([...n.argChoices])} ;;`).join('\n');
+  const opts = nodes.map((n) => `    ${q(n.path)}) ${line(n.options.flatMap((o) => flags(o).map((f) => `${f}:${o.description}`)))} ;;`).join('\n');
+  const valued = nodes.flatMap((n) => n.options.filter((o) => o.takesValue).flatMap((o) => flags(o).map((f) => `    ${q(`${n.path}|${f}`)}) ${line(o.choices.length ? [...o.choices] : ['@file'])} ;;`))).join('\n');
+  return `#compdef ${name}
+# ${name} completion for zsh. Save it as _${name} in a directory of $fpath, or load it with:
+#   eval "$(${name} completion zsh)"   (after compinit)
+${lookups(fn, subs, args, opts, valued)}
 ${fn}() {
   local p='' w i
   local -a subs opts values names args
