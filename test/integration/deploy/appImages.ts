@@ -53,3 +53,17 @@ export function buildAppImage(tag: string, version: string, opts: AppImageOption
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The proxy image (Debian's caddy, FROM scratch) on the engine at dockerSock: built once, then reused; its tag. */
+export function proxyImageOn(dockerSock: string): string {
+  return execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+}
+
+/** Removes a network of the engine at dockerSock if it is there (a suite's proxy network after its teardown). */
+export function removeNetworkIfPresent(dockerSock: string, network: string): void {
+  try {
+    execFileSync('docker', ['-H', `unix://${dockerSock}`, 'network', 'rm', network], { stdio: 'ignore' });
+  } catch {
+    // Already gone.
+  }
+}

@@ -22,7 +22,7 @@ import { openLedger, type TestedImageLedger } from '../../../src/core/images/led
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
-import { buildAppImage } from './appImages';
+import { buildAppImage, proxyImageOn, removeNetworkIfPresent } from './appImages';
 import { bed, connect, recordingContext, type Bed } from './bed';
 
 const PORT = 18763;
@@ -107,7 +107,7 @@ suite('(integration) proxy ACME: Caddy obtains the certificate from an ACME serv
 
   suiteSetup(async () => {
     b = bed();
-    const proxyImage = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${b.dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+    const proxyImage = proxyImageOn(b.dockerSock);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'gl-pxe-acme-'));
     const certs = path.join(workspace, 'certs');
     mkdirSync(certs);
@@ -157,11 +157,7 @@ suite('(integration) proxy ACME: Caddy obtains the certificate from an ACME serv
     pebble?.kill('SIGTERM');
     if (host) {
       await cleanup().catch(() => undefined);
-      try {
-        docker('network', 'rm', PROXY.network);
-      } catch {
-        // Already gone.
-      }
+      removeNetworkIfPresent(b.dockerSock, PROXY.network);
       host.close();
     }
     local?.close();

@@ -3,7 +3,6 @@
 // request is in flight to v1, Caddy's own count of it from /reverse_proxy/upstreams. Own names
 // (project, proxy container, network, port: prefix ph-) so that other suites are never touched.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -17,7 +16,7 @@ import { openLedger } from '../../../src/core/images/ledger';
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
-import { buildAppImage } from './appImages';
+import { buildAppImage, proxyImageOn, removeNetworkIfPresent } from './appImages';
 import { bed, connect, recordingContext, type Bed } from './bed';
 
 const PORT = 18793;
@@ -41,7 +40,7 @@ suite('(integration) proxy health view: routes and in-flight requests read from 
   suiteSetup(async () => {
     b = bed();
     // Not imported from proxyLoad.test.ts: importing it would register (and run) its suite too.
-    const proxyImage = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${b.dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+    const proxyImage = proxyImageOn(b.dockerSock);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'gl-ph-it-'));
     const ledger = await openLedger(workspace);
     const id = buildAppImage(`${PROJECT}-web:v1`, 'v1', { slowSeconds: 3 });
@@ -68,7 +67,7 @@ suite('(integration) proxy health view: routes and in-flight requests read from 
   suiteTeardown(async () => {
     if (host) {
       await cleanup(host).catch(() => undefined);
-      execFileSync('docker', ['-H', `unix://${b.dockerSock}`, 'network', 'rm', PROXY.network], { stdio: 'ignore' });
+      removeNetworkIfPresent(b.dockerSock, PROXY.network);
       host.close();
     }
     local?.close();

@@ -5,7 +5,6 @@
 // (test/testbed/proxyImage.sh), in its own container and network so that other suites' services
 // are never behind it.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -22,7 +21,7 @@ import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter'
 import type { DockerEngine } from '../../../src/core/images/docker';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
 import { describeLoad, loadDuring, type LoadResult } from '../../load/loadGenerator';
-import { buildAppImage } from './appImages';
+import { buildAppImage, proxyImageOn, removeNetworkIfPresent } from './appImages';
 import { bed, connect, recordingContext, type Bed } from './bed';
 
 const PORT = 18711;
@@ -30,12 +29,6 @@ const PROJECT = 'proxyit';
 const PROXY = { container: 'proxyit-caddy', network: 'proxyit-net' };
 // 15 s at 200 requests per second: a deploy waits a DNS refresh (1 s) and drains a 3-second request, more than 10 s on a busy test bed.
 const LOAD = { requests: 3000, concurrency: 20 };
-
-/** Builds the proxy image on the production engine (cached when unchanged); returns its tag. */
-export function proxyImageOn(dockerSock: string): string {
-  const out = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${dockerSock}`], { encoding: 'utf8' });
-  return out.trim().split(/\s+/)[0]!;
-}
 
 /** One GET on a fresh connection. */
 function get(host: string, port: number, urlPath: string): Promise<{ status: number; body: string }> {
@@ -124,7 +117,7 @@ suite('(integration) proxy: deploy, rollback, failed health and failed release t
   suiteTeardown(async () => {
     if (host) {
       await cleanup().catch(() => undefined);
-      execFileSync('docker', ['-H', `unix://${b.dockerSock}`, 'network', 'rm', PROXY.network], { stdio: 'ignore' });
+      removeNetworkIfPresent(b.dockerSock, PROXY.network);
       host.close();
     }
     local?.close();

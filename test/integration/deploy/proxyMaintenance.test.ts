@@ -18,7 +18,7 @@ import { openLedger, type TestedImageLedger } from '../../../src/core/images/led
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
-import { buildAppImage } from './appImages';
+import { buildAppImage, proxyImageOn, removeNetworkIfPresent } from './appImages';
 import { bed, connect, recordingContext, type Bed } from './bed';
 
 const PORT = 18751;
@@ -100,7 +100,7 @@ suite('(integration) proxy maintenance: the page while a release task runs, the 
 
   suiteSetup(async () => {
     b = bed();
-    proxyImage = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${b.dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+    proxyImage = proxyImageOn(b.dockerSock);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'gl-pxe-maint-'));
     execFileSync('mkdir', ['-p', path.join(workspace, 'ops')]);
     writeFileSync(path.join(workspace, 'ops/maintenance.html'), PAGE);
@@ -117,11 +117,7 @@ suite('(integration) proxy maintenance: the page while a release task runs, the 
   suiteTeardown(async () => {
     if (host) {
       await cleanup().catch(() => undefined);
-      try {
-        execFileSync('docker', ['-H', `unix://${b.dockerSock}`, 'network', 'rm', PROXY.network], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
-      }
+      removeNetworkIfPresent(b.dockerSock, PROXY.network);
       host.close();
     }
     local?.close();

@@ -19,7 +19,7 @@ import { openLedger, type TestedImageLedger } from '../../../src/core/images/led
 import { localDocker } from '../../../src/core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../../src/core/images/docker';
 import type { RemoteHost } from '../../../src/core/ship/remoteHost';
-import { buildAppImage } from './appImages';
+import { buildAppImage, proxyImageOn, removeNetworkIfPresent } from './appImages';
 import { bed, connect, recordingContext, type Bed } from './bed';
 
 const PORT = 18753;
@@ -73,7 +73,7 @@ suite('(integration) proxy TLS: your own certificate files, copied into the prox
 
   suiteSetup(async () => {
     b = bed();
-    proxyImage = execFileSync('bash', [path.resolve(__dirname, '../../testbed/proxyImage.sh'), '-H', `unix://${b.dockerSock}`], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+    proxyImage = proxyImageOn(b.dockerSock);
     workspace = mkdtempSync(path.join(os.tmpdir(), 'gl-pxe-tls-'));
     mkdirSync(path.join(workspace, 'certs'));
     // A self-signed certificate for the test host name, made now: it is its own CA for the client.
@@ -103,11 +103,7 @@ suite('(integration) proxy TLS: your own certificate files, copied into the prox
   suiteTeardown(async () => {
     if (host) {
       await cleanup().catch(() => undefined);
-      try {
-        execFileSync('docker', ['-H', `unix://${b.dockerSock}`, 'network', 'rm', PROXY.network], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
-      }
+      removeNetworkIfPresent(b.dockerSock, PROXY.network);
       host.close();
     }
     local?.close();
