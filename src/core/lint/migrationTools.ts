@@ -58,6 +58,9 @@ export interface SectionSplit {
   readonly down: readonly { start: number; end: number }[];
 }
 
+/** A word each SECTION_MARKER contains. */
+const ANY_MARKER = /goose|migrate|create above/i;
+
 /**
  * Blanks out the down sections of a file that marks its directions (goose, sql-migrate, dbmate, tern).
  * A section runs from its annotation line to the next annotation of either direction; text before
@@ -67,6 +70,9 @@ export interface SectionSplit {
 export function splitSqlSections(text: string): SectionSplit {
   const up: { start: number; end: number }[] = [];
   const down: { start: number; end: number }[] = [];
+  // Every annotation names its tool (or tern's "create above"): one search of the text spares
+  // most files the line-by-line walk.
+  if (!ANY_MARKER.test(text)) return { text, up, down };
   let current: { dir: 'up' | 'down'; start: number } | undefined;
   let lineStart = 0;
   const close = (end: number): void => {

@@ -179,6 +179,9 @@ export interface CollectOptions {
   readonly blocking?: boolean;
 }
 
+/** localeCompare's order (ECMA-402 defines it as this collator's), without a collator per call. */
+const byName = new Intl.Collator().compare;
+
 /**
  * Expands patterns (relative to root) into candidate files on disk. A directory contributes every
  * file below it with a lintable extension; a glob is matched against files and directories.
@@ -204,10 +207,13 @@ export async function collectLintFiles(root: string, patterns: readonly string[]
     } catch {
       return 0;
     }
-    entries.sort((a, b) => a.name.localeCompare(b.name));
+    entries.sort((a, b) => byName(a.name, b.name));
+    // One join per directory: an entry's name is one plain segment, so path.join(dir, name) is
+    // what path.join(dir, 'x') is without its 'x', followed by the name ('.' → '', '/a' → '/a/').
+    const prefix = path.join(dir, 'x').slice(0, -1);
     for (const e of entries) {
       opts.signal?.throwIfAborted();
-      const full = path.join(dir, e.name);
+      const full = prefix + e.name;
       if (e.isDirectory()) {
         if (SKIPPED_DIRS.has(e.name) || e.name.startsWith('.')) continue;
         n += await walk(full, accept);

@@ -62,8 +62,9 @@ function sameAnswers(memo: Memo, facts: FileFacts, index: number): boolean {
  * notes whether the findings can be kept (see sqlRule).
  */
 class RecordingCheck implements SqlCheck, Facts {
-  readonly asked: Asked[] = [];
-  readonly reports: RuleReport[] = [];
+  // Made on the first question or report: most checks of most statements have neither.
+  asked: Asked[] | undefined;
+  reports: RuleReport[] | undefined;
 
   readonly #unit: SqlUnit;
   readonly #facts: FileFacts;
@@ -90,14 +91,14 @@ class RecordingCheck implements SqlCheck, Facts {
     if (target !== this.#stmt) this.cacheable = false;
     const s = span ?? target;
     const r: RuleReport = { start: s.start, end: s.end, message, fix: target.dynamic ? undefined : fix };
-    this.reports.push(r);
+    (this.reports ??= []).push(r);
     this.#report(r);
   }
 
   #record<T extends boolean | ReadonlySet<string>>(name: FactName, key: string | undefined, index: number | undefined, owner: string | undefined, answer: T): T {
     // Replayed at the statement's own index: a question about another index is not kept.
     if (index !== undefined && index !== this.#stmt.index) this.cacheable = false;
-    if (this.cacheable) this.asked.push({ name, key, owner, answer: typeof answer === 'boolean' ? answer : this.#facts.insertTargetsKey() });
+    if (this.cacheable) (this.asked ??= []).push({ name, key, owner, answer: typeof answer === 'boolean' ? answer : this.#facts.insertTargetsKey() });
     return answer;
   }
 
@@ -155,6 +156,9 @@ function statementsByKind(unit: SqlUnit): Map<string, SqlStatement[]> {
   return m;
 }
 
+/** The memo of a check that asked nothing and found nothing (most of them): one shared object. */
+const NOTHING: Memo = { asked: [], reports: [] };
+
 /** Rules are numbered as they are made: a cached statement keeps each rule's findings at its number. */
 let ruleCount = 0;
 
@@ -179,6 +183,7 @@ export function sqlRule(
       const byKind = statementsByKind(unit);
       const lists = kinds.map((k) => byKind.get(k)).filter((l): l is SqlStatement[] => l !== undefined);
       const stmts = lists.length === 1 ? lists[0]! : lists.flat().sort((a, b) => a.index - b.index);
+      const report = (r: RuleReport): void => ctx.report(r);
       for (const stmt of stmts) {
         const origin = stmt instanceof SqlStmt ? stmt.origin : undefined;
         const memo = origin?.memos?.[id] as Memo | undefined;
@@ -186,12 +191,17 @@ export function sqlRule(
           for (const r of memo.reports) ctx.report(shiftReport(r, stmt.start));
           continue;
         }
-        const c = new RecordingCheck(unit, facts, stmt, ctx.report.bind(ctx), origin !== undefined);
+        const c = new RecordingCheck(unit, facts, stmt, report, origin !== undefined);
         check(stmt, c);
-        if (origin) (origin.memos ??= [])[id] = c.cacheable ? { asked: c.asked, reports: c.reports.map((r) => shiftReport(r, -stmt.start)) } : undefined;
+        if (origin) (origin.memos ??= [])[id] = c.cacheable ? memoOf(c, stmt.start) : undefined;
       }
     },
   };
+}
+
+function memoOf(c: RecordingCheck, start: number): Memo {
+  if (!c.asked && !c.reports) return NOTHING;
+  return { asked: c.asked ?? NOTHING.asked, reports: c.reports ? c.reports.map((r) => shiftReport(r, -start)) : NOTHING.reports };
 }
 
 /**
@@ -243,8 +253,7 @@ export function insertAfterKeywords(stmt: SqlStatement, after: readonly string[]
 function keywordsByText(stmt: SqlStmt, after: readonly string[]): number | undefined {
   const source = stmt.source;
   if (source === undefined || source.includes('--') || source.includes('/*')) return undefined;
-  const parts = after.map((w) => (w.endsWith('?') ? `(?:${w.slice(0, -1)}\\s+)?` : `${w}\\s+`));
-  const m = new RegExp(`(?:^|[\\s(,;])(${parts.join('')})`, 'i').exec(source);
+  const m = keywordRun(after).exec(source);
   if (!m) return undefined;
   const matchEnd = m.index + m[0].length;
   if (/['"$]/.test(source.slice(0, matchEnd))) return undefined;
@@ -252,6 +261,21 @@ function keywordsByText(stmt: SqlStmt, after: readonly string[]): number | undef
   const run = m[1]!;
   const trimmed = run.trimEnd();
   return stmt.start + matchEnd - (run.length - trimmed.length);
+}
+
+const keywordRuns = new Map<string, RegExp>();
+
+/** The pattern of a keyword run, made once per run (the rules ask for a handful of runs). */
+function keywordRun(after: readonly string[]): RegExp {
+  const key = after.join(' ');
+  let re = keywordRuns.get(key);
+  if (!re) {
+    const parts = after.map((w) => (w.endsWith('?') ? `(?:${w.slice(0, -1)}\\s+)?` : `${w}\\s+`));
+    // Not global: exec keeps no lastIndex, so the one object serves every call.
+    re = new RegExp(`(?:^|[\\s(,;])(${parts.join('')})`, 'i');
+    keywordRuns.set(key, re);
+  }
+  return re;
 }
 
 /** A fix that inserts text at an offset. */

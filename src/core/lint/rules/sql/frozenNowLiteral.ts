@@ -6,7 +6,7 @@
 // INSERT, UPDATE or a function body the string is read when the statement runs, like now(); those
 // are not this rule's business.
 import { bodyOf, names, walk, type PgNode } from '../../sql/ast';
-import type { SqlStatement } from '../../sql/parse';
+import { SqlStmt, type SqlStatement } from '../../sql/parse';
 import { guardedByBlock, sqlRule, type SqlCheck } from '../../sql/rule';
 
 const SPECIAL = new Set(['now', 'today', 'tomorrow', 'yesterday']);
@@ -96,6 +96,25 @@ function frozenIn(stmt: SqlStatement): { where: string; found: Frozen[] } | unde
   }
 }
 
+/**
+ * Text that can spell one of the special words in a string constant: the word itself (any case),
+ * a backslash (E'\x6eow'), a Unicode escape string (U&'\006eow', UESCAPE …), or two constants
+ * that PostgreSQL joins into one because only whitespace with a newline (and line comments)
+ * separates them ('no'<newline>'w'). Block comments are allowed there too: a wider net only
+ * costs a tree walk.
+ */
+const MAY_SPELL = /now|today|tomorrow|yesterday|\\|u&|'(?:[ \t\f\v]|--[^\n\r]*|\/\*[\s\S]*?\*\/)*[\n\r](?:\s|--[^\n\r]*|\/\*[\s\S]*?\*\/)*'/i;
+
+/**
+ * Whether the statement can hold a special string at all. Most CREATE and ALTER TABLE statements
+ * cannot, and reading their text is much cheaper than walking their trees. Statements whose
+ * text is not at hand (moved out of a DO block) are walked.
+ */
+function maySpell(stmt: SqlStatement): boolean {
+  const source = stmt instanceof SqlStmt ? stmt.source : undefined;
+  return source === undefined || MAY_SPELL.test(source);
+}
+
 /** What means the same when it is used: 'today'::timestamp is midnight, CURRENT_DATE as a timestamp. */
 function instead(f: Frozen): string {
   if (f.word === 'now' || f.type === 'time' || f.type === 'timetz') return INSTEAD[f.type]!;
@@ -123,7 +142,7 @@ export const frozenNowLiteral = sqlRule(
   },
   ['ViewStmt', 'CreateTableAsStmt', 'CreateStmt', 'AlterTableStmt'],
   (stmt, c) => {
-    if (guardedByBlock(stmt, [])) return;
+    if (guardedByBlock(stmt, []) || !maySpell(stmt)) return;
     const r = frozenIn(stmt);
     if (!r) return;
     for (const f of r.found) {
