@@ -135,6 +135,18 @@ async function walk(root: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * The compose file the project is run with: one at the root, else the shallowest in a subfolder
+ * (many projects keep theirs in docker/ or deploy/, next to the Dockerfile they build).
+ */
+function findComposeFile(files: readonly string[]): string | undefined {
+  const atRoot = COMPOSE_FILES.find((f) => files.includes(f));
+  if (atRoot) return atRoot;
+  const nested = files.filter((f) => COMPOSE_FILES.includes(path.posix.basename(f)));
+  nested.sort((a, b) => a.split('/').length - b.split('/').length || COMPOSE_FILES.indexOf(path.posix.basename(a)) - COMPOSE_FILES.indexOf(path.posix.basename(b)) || (a < b ? -1 : a > b ? 1 : 0));
+  return nested[0];
+}
+
 function gitRemote(root: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile('git', ['remote', 'get-url', 'origin'], { cwd: root, timeout: 5000, env: { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' } }, (err, stdout) => {
@@ -184,15 +196,31 @@ function containerPort(spec: unknown): number | undefined {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
 }
 
+/**
+ * A compose value as it would read once compose interpolated it, when that is known without the
+ * user's environment: `$$` is a literal dollar, `${VAR:-default}` and `${VAR-default}` are their
+ * default; any other `$VAR` reference is unknown here (undefined).
+ */
+export function composeLiteral(value: string): string | undefined {
+  const withDefault = /^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]*)\}$/.exec(value);
+  if (withDefault) return withDefault[1];
+  return value.replace(/\$\$/g, '').includes('$') ? undefined : value.replace(/\$\$/g, '$');
+}
+
 function envOf(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
+  const put = (k: string, x: string): void => {
+    // A value only the user's environment knows (POSTGRES_DB=$DB_NAME) is left out, not written as text.
+    const literal = composeLiteral(x);
+    if (k && literal !== undefined) out[k] = literal;
+  };
   if (Array.isArray(v)) {
     for (const item of v) {
       const [k, ...rest] = String(item).split('=');
-      if (k) out[k] = rest.join('=');
+      put(k ?? '', rest.join('='));
     }
   } else {
-    for (const [k, x] of Object.entries(asRecord(v) ?? {})) out[k] = x === null || x === undefined ? '' : String(x);
+    for (const [k, x] of Object.entries(asRecord(v) ?? {})) put(k, x === null || x === undefined ? '' : String(x));
   }
   return out;
 }
@@ -332,7 +360,7 @@ export async function inspectWorkspace(root: string, opts: { git?: boolean } = {
   for (const f of files.filter((x) => /(^|\/)(Dockerfile|Containerfile)(\.[^/]+)?$|\.Dockerfile$/.test(x))) {
     dockerfiles.push(dockerfileFacts(f, (await readText(path.join(root, f))) ?? ''));
   }
-  const composeFile = COMPOSE_FILES.find((f) => files.includes(f));
+  const composeFile = findComposeFile(files);
   const compose = composeFile ? composeFacts(composeFile, (await readText(path.join(root, composeFile))) ?? '') : { services: [], networks: [] };
   const migrations = await findMigrations(root, files);
   const database = composeDatabase(compose.services) ?? (await databaseFromSettings(root, files, migrations));
@@ -377,10 +405,14 @@ function posixDir(f: string): string {
 
 function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
   const byFile = new Map(f.dockerfiles.map((d) => [d.file, d]));
-  const built = f.composeServices.filter((s) => s.build);
+  // Compose resolves a build context against the compose file's folder; one outside the
+  // workspace (an absolute path, or above it) cannot be built from here.
+  const composeDir = f.composeFile ? posixDir(f.composeFile) : '.';
+  const contextOf = (c: string): string => path.posix.normalize(path.posix.join(composeDir, c.replace(/^\.\//, '') || '.'));
+  const built = f.composeServices.filter((s) => s.build && !path.posix.isAbsolute(s.build.context) && !/^\.\.(\/|$)/.test(contextOf(s.build.context)));
   if (built.length > 0) {
     return built.map((s) => {
-      const context = path.posix.normalize(s.build!.context.replace(/^\.\//, '') || '.');
+      const context = contextOf(s.build!.context);
       const dockerfile = s.build!.dockerfile;
       const df = byFile.get(path.posix.normalize(path.posix.join(context, dockerfile ?? 'Dockerfile')));
       const port = s.ports[0] ?? df?.ports[0];
@@ -455,7 +487,7 @@ function migrationPlan(m: MigrationFacts): MigrationPlan {
       return { note: `${m.count} Rails migration(s) in ${m.dir}: rails db:migrate applies them in a one-off container of the image.\nSeeds are linted for idempotency (Rails: db/seeds.rb, db/seeds/).`, migrateCommand: ['bin/rails', 'db:migrate'] };
     case 'django':
       return {
-        note: `Django migrations in ${[m.dir, ...m.more].join(', ')}: manage.py migrate applies them in a one-off container of the image.` + (m.more.length ? `\nOnly ${m.dir} is listed here; add the others to the setting greenlight.lint.paths to lint them too.` : ''),
+        note: `Django migrations in ${[m.dir, ...m.more].join(', ')}: manage.py migrate applies them in a one-off container of the image.` + (m.more.length ? `\nThe other apps' migration folders are linted through lint.paths below.` : ''),
         migrateCommand: ['python', 'manage.py', 'migrate', '--noinput'],
       };
   }
@@ -522,6 +554,8 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
       ...(mp?.migrateCommand ? { migrateCommand: [...mp.migrateCommand] } : {}),
     };
   }
+  // Django keeps one migrations folder per app; database.migrations names one, lint.paths the rest.
+  if (m?.tool === 'django' && m.more.length > 0) data.lint = { paths: [...m.more] };
   const envName = answers.envName ?? 'production';
   if (answers.ssh) {
     const env: Record<string, unknown> = { ssh: { host: answers.ssh.host, ...(answers.ssh.port && answers.ssh.port !== 22 ? { port: answers.ssh.port } : {}), user: answers.ssh.user } };
@@ -566,6 +600,10 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
     commentKey(doc, ['database'], lines.join('\n'));
     if (mp?.migrateCommand) flow(doc, ['database', 'migrateCommand']);
     if (m && m.seeds.length > 0) flow(doc, ['database', 'seeds']);
+  }
+  if (data.lint) {
+    commentKey(doc, ['lint'], 'Lint settings shared by `greenlight lint` and the editor: the other Django apps\' migrations.');
+    flow(doc, ['lint', 'paths']);
   }
   const envLines: string[] = [];
   if (f.composeFile) {

@@ -123,6 +123,69 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.deepEqual(config.database?.migrateCommand, ['python', 'manage.py', 'migrate', '--noinput']);
     assert.equal(config.services[0]?.port, 8000);
     assert.match(text, /Django migrations in blog\/migrations, shop\/migrations/);
+    // The other apps' folders are linted through the project file's own lint block, not a local setting.
+    assert.deepEqual(config.lint?.paths, ['shop/migrations']);
+    assert.match(text, /# Lint settings shared by `greenlight lint` and the editor/);
+  });
+
+  test('Django with one app: no lint block is written', async () => {
+    const { config } = await init(ws({ 'manage.py': '', 'blog/migrations/0001_initial.py': '' }));
+    assert.equal(config.database?.migrations, 'blog/migrations');
+    assert.equal(config.lint, undefined);
+  });
+
+  test('a compose file in a subfolder (docker/): its build context and Dockerfile resolved from that folder, its port and database', async () => {
+    // The layout of healthchecks/healthchecks: docker/docker-compose.yml builds the repository root
+    // with docker/Dockerfile, publishes 8000 and runs postgres with POSTGRES_DB=$DB_NAME.
+    const root = ws({
+      'manage.py': '',
+      'hc/settings.py': "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+      'hc/api/migrations/0001_initial.py': '',
+      'docker/Dockerfile': 'FROM python:3.12\nCOPY . /opt/app/\nCMD ["uwsgi"]\n',
+      'docker/docker-compose.yml': [
+        'services:',
+        '  db:',
+        '    image: postgres:16',
+        '    environment:',
+        '      - POSTGRES_DB=$DB_NAME',
+        '      - POSTGRES_USER=${DB_USER:-hc}',
+        '  web:',
+        '    build:',
+        '      context: ..',
+        '      dockerfile: docker/Dockerfile',
+        '    ports:',
+        '      - "8000:8000"',
+        '',
+      ].join('\n'),
+    }, 'healthchecks');
+    const { text, config } = await init(root, SSH);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile, s.port]), [['web', '.', 'docker/Dockerfile', 8000]]);
+    assert.match(text, /# From docker\/docker-compose\.yml \(services\.web\.ports\)\.\n\s+port: 8000/);
+    assert.match(text, /compose service "db" \(postgres:16\)/);
+    // $DB_NAME is only known to the user's environment: not written as a name; ${DB_USER:-hc} is its default.
+    assert.equal(config.database?.name, 'hc');
+    assert.doesNotMatch(text, /DB_NAME/);
+    assert.equal(config.environments.production?.database?.user, 'hc');
+  });
+
+  test('a compose build context outside the workspace is not planned as a service; the Dockerfiles are', async () => {
+    const root = ws({
+      Dockerfile: 'FROM scratch\nEXPOSE 7000\n',
+      'compose.yaml': 'services:\n  other:\n    build: ../elsewhere\n',
+    });
+    const { config } = await init(root);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.port]), [['web', '.', 7000]]);
+  });
+
+  test('compose values: $$ is a dollar, ${VAR:-default} its default, other references unknown', async () => {
+    const { composeLiteral } = await import('../../../src/core/config/init');
+    assert.equal(composeLiteral('plain'), 'plain');
+    assert.equal(composeLiteral('pa$$word'), 'pa$word');
+    assert.equal(composeLiteral('${NAME:-app}'), 'app');
+    assert.equal(composeLiteral('${NAME-app}'), 'app');
+    assert.equal(composeLiteral('$NAME'), undefined);
+    assert.equal(composeLiteral('${NAME}'), undefined);
+    assert.equal(composeLiteral('x_${NAME:-a}'), undefined);
   });
 
   test('goose: -- +goose Up files, goose in the image with GOOSE_DRIVER and GOOSE_DBSTRING', async () => {
