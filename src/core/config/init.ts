@@ -30,6 +30,8 @@ export interface DockerfileFacts {
   readonly file: string;
   readonly ports: readonly number[];
   readonly healthPath?: string;
+  /** The image the final stage starts FROM (an earlier stage's name followed to its image). */
+  readonly baseImage?: string;
 }
 
 export interface ComposeServiceFacts {
@@ -41,6 +43,8 @@ export interface ComposeServiceFacts {
   readonly networks: readonly string[];
   readonly environment: Readonly<Record<string, string>>;
   readonly healthPath?: string;
+  /** For a built service: the image its Dockerfile's final stage starts FROM, when that Dockerfile was read. */
+  readonly builtFrom?: string;
 }
 
 export interface DatabaseFacts {
@@ -166,9 +170,17 @@ export function healthPathOf(command: string): string | undefined {
 export function dockerfileFacts(file: string, text: string): DockerfileFacts {
   const ports: number[] = [];
   let healthPath: string | undefined;
+  const stages = new Map<string, string>();
+  let baseImage: string | undefined;
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
   for (const raw of lines) {
     const line = raw.trim();
+    // FROM [--platform=…] <image> [AS <name>]: a stage built on an earlier one has that one's image.
+    const from = /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) {
+      baseImage = stages.get(from[1]!.toLowerCase()) ?? from[1]!;
+      if (from[2]) stages.set(from[2].toLowerCase(), baseImage);
+    }
     const expose = /^EXPOSE\s+(.+)$/i.exec(line);
     if (expose) {
       for (const tok of expose[1]!.split(/\s+/)) {
@@ -179,7 +191,23 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
     const hc = /^HEALTHCHECK\s+(.+)$/i.exec(line);
     if (hc && !/^NONE$/i.test(hc[1]!.trim())) healthPath = healthPathOf(hc[1]!) ?? healthPath;
   }
-  return { file, ports, healthPath };
+  return { file, ports, healthPath, ...(baseImage ? { baseImage } : {}) };
+}
+
+/** The repository name of an image reference: "postgres" for docker.io/library/postgres:16@sha256:…. */
+function imageRepo(image: string): string {
+  return image.toLowerCase().split('@')[0]!.replace(/:[^/:]*$/, '').split('/').pop() ?? '';
+}
+
+/**
+ * Images of a database, cache or queue: a compose service built FROM one (postgres with an
+ * extension added, say) is infrastructure the project runs beside its app, not an app Greenlight
+ * builds and deploys.
+ */
+const INFRASTRUCTURE = /^(postgres|postgis|timescaledb(-ha)?|pgvector|arangodb|mysql|mariadb|mongo|redis|valkey|memcached|clickhouse(-server)?|elasticsearch|opensearch|rabbitmq|nats|kafka|zookeeper|minio|electric)$/;
+
+function isInfrastructureImage(image: string | undefined): boolean {
+  return image !== undefined && INFRASTRUCTURE.test(imageRepo(image));
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -251,13 +279,14 @@ export function composeFacts(file: string, text: string): { services: ComposeSer
 /** The database a compose service runs, by its image. */
 function composeDatabase(services: readonly ComposeServiceFacts[]): (DatabaseFacts & { service: string }) | undefined {
   for (const s of services) {
-    const image = (s.image ?? '').toLowerCase();
-    const repo = image.split('@')[0]!.split(':')[0]!.split('/').pop() ?? '';
+    const shown = s.image ?? (s.builtFrom ? `built FROM ${s.builtFrom}` : undefined);
+    const image = (s.image ?? s.builtFrom ?? '').toLowerCase();
+    const repo = imageRepo(image);
     if (/^(postgres|postgis|timescaledb(-ha)?|pgvector)$/.test(repo) || image.startsWith('pgvector/')) {
       const e = s.environment;
-      return { kind: 'postgres', service: s.name, source: `compose service "${s.name}" (${s.image})`, name: e.POSTGRES_DB || e.POSTGRES_USER || undefined, user: e.POSTGRES_USER || undefined, port: 5432 };
+      return { kind: 'postgres', service: s.name, source: `compose service "${s.name}" (${shown})`, name: e.POSTGRES_DB || e.POSTGRES_USER || undefined, user: e.POSTGRES_USER || undefined, port: 5432 };
     }
-    if (repo === 'arangodb') return { kind: 'arangodb', service: s.name, source: `compose service "${s.name}" (${s.image})`, port: 8529 };
+    if (repo === 'arangodb') return { kind: 'arangodb', service: s.name, source: `compose service "${s.name}" (${shown})`, port: 8529 };
   }
   return undefined;
 }
@@ -284,10 +313,15 @@ async function findMigrations(root: string, files: readonly string[]): Promise<M
   }
   // Prisma: prisma/migrations/<timestamp>_<name>/migration.sql (one folder deeper than the walk's
   // depth limit for nested projects, so it is listed directly).
-  if (await isDir(path.join(root, 'prisma/migrations'))) {
+  // In a monorepo the schema sits in a package (internal-packages/database/prisma): the shallowest
+  // prisma/ folder with migrations wins.
+  const prismaDirs = [...new Set(['prisma', ...files.filter((f) => /(^|\/)prisma\/schema\.prisma$/.test(f)).map((f) => path.posix.dirname(f))])].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  for (const prismaDir of prismaDirs) {
+    const dir = `${prismaDir}/migrations`;
+    if (!(await isDir(path.join(root, dir)))) continue;
     const subs = [];
-    for (const d of await listDir(path.join(root, 'prisma/migrations'))) if (await readText(path.join(root, 'prisma/migrations', d, 'migration.sql')) !== undefined) subs.push(d);
-    if (subs.length > 0) return { tool: 'prisma', dir: 'prisma/migrations', count: subs.length, seeds: [], more: [] };
+    for (const d of await listDir(path.join(root, dir))) if (await readText(path.join(root, dir, d, 'migration.sql')) !== undefined) subs.push(d);
+    if (subs.length > 0) return { tool: 'prisma', dir, count: subs.length, seeds: [], more: [] };
   }
   // sqitch: sqitch.plan beside deploy/ (and revert/, verify/).
   const plan = files.find((f) => path.posix.basename(f) === 'sqitch.plan');
@@ -361,7 +395,18 @@ export async function inspectWorkspace(root: string, opts: { git?: boolean } = {
     dockerfiles.push(dockerfileFacts(f, (await readText(path.join(root, f))) ?? ''));
   }
   const composeFile = findComposeFile(files);
-  const compose = composeFile ? composeFacts(composeFile, (await readText(path.join(root, composeFile))) ?? '') : { services: [], networks: [] };
+  const composed = composeFile ? composeFacts(composeFile, (await readText(path.join(root, composeFile))) ?? '') : { services: [], networks: [] };
+  // What each built compose service starts FROM, read from its Dockerfile (a database image with
+  // an extension added is the database, not an app).
+  const dockerfileAt = new Map(dockerfiles.map((d) => [d.file, d]));
+  const compose = {
+    ...composed,
+    services: composed.services.map((s) => {
+      const context = s.build && composeFile ? composeContext(composeFile, s.build.context) : undefined;
+      const df = context === undefined ? undefined : dockerfileAt.get(path.posix.normalize(path.posix.join(context, s.build!.dockerfile ?? 'Dockerfile')));
+      return df?.baseImage ? { ...s, builtFrom: df.baseImage } : s;
+    }),
+  };
   const migrations = await findMigrations(root, files);
   const database = composeDatabase(compose.services) ?? (await databaseFromSettings(root, files, migrations));
   return {
@@ -398,6 +443,11 @@ interface PlannedService {
   readonly healthFrom?: string;
 }
 
+/** A compose build context as a workspace path: compose resolves it against the compose file's folder. */
+function composeContext(composeFile: string, context: string): string {
+  return path.posix.normalize(path.posix.join(posixDir(composeFile), context.replace(/^\.\//, '') || '.'));
+}
+
 function posixDir(f: string): string {
   const d = path.posix.dirname(f);
   return d === '' ? '.' : d;
@@ -405,11 +455,10 @@ function posixDir(f: string): string {
 
 function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
   const byFile = new Map(f.dockerfiles.map((d) => [d.file, d]));
-  // Compose resolves a build context against the compose file's folder; one outside the
-  // workspace (an absolute path, or above it) cannot be built from here.
-  const composeDir = f.composeFile ? posixDir(f.composeFile) : '.';
-  const contextOf = (c: string): string => path.posix.normalize(path.posix.join(composeDir, c.replace(/^\.\//, '') || '.'));
-  const built = f.composeServices.filter((s) => s.build && !path.posix.isAbsolute(s.build.context) && !/^\.\.(\/|$)/.test(contextOf(s.build.context)));
+  // One outside the workspace (an absolute path, or above it) cannot be built from here; one built
+  // FROM a database or cache image is infrastructure run beside the app.
+  const contextOf = (c: string): string => composeContext(f.composeFile ?? COMPOSE_FILES[0]!, c);
+  const built = f.composeServices.filter((s) => s.build && !path.posix.isAbsolute(s.build.context) && !/^\.\.(\/|$)/.test(contextOf(s.build.context)) && !isInfrastructureImage(s.builtFrom));
   if (built.length > 0) {
     return built.map((s) => {
       const context = contextOf(s.build!.context);
@@ -427,12 +476,14 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
       };
     });
   }
-  // No compose build: one service per Dockerfile, the root one named after the project.
-  return f.dockerfiles.map((d) => {
+  // No compose build: one service per Dockerfile (none built FROM a database or cache image), the
+  // root one named after the project.
+  const apps = f.dockerfiles.filter((d) => !isInfrastructureImage(d.baseImage));
+  return apps.map((d) => {
     const context = posixDir(d.file);
     const base = path.posix.basename(d.file);
     return {
-      name: context === '.' ? (f.dockerfiles.length === 1 ? 'web' : projectNameOf(base.replace(/^Dockerfile\.?|\.Dockerfile$/g, '') || project)) : projectNameOf(context),
+      name: context === '.' ? (apps.length === 1 ? 'web' : projectNameOf(base.replace(/^Dockerfile\.?|\.Dockerfile$/g, '') || project)) : projectNameOf(context),
       context,
       dockerfile: base === 'Dockerfile' ? undefined : base,
       port: d.ports[0],
@@ -593,7 +644,7 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
       if (i === 0 && mp?.serviceEnv) flow(doc, ['services', i, 'env']);
     });
   }
-  const imageServices = f.composeServices.filter((s) => !s.build);
+  const imageServices = f.composeServices.filter((s) => !s.build || isInfrastructureImage(s.builtFrom));
   if (data.database) {
     const lines = [db ? `Database: ${db.kind}, from ${db.source}.` : 'Database: guessed PostgreSQL (migrations found, no database service seen).'];
     if (mp) lines.push(mp.note);
@@ -608,7 +659,7 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
   const envLines: string[] = [];
   if (f.composeFile) {
     envLines.push(
-      `${f.composeFile} also runs ${imageServices.length ? imageServices.map((s) => `${s.name} (${s.image ?? 'no image'})`).join(', ') : 'no other services'}` +
+      `${f.composeFile} also runs ${imageServices.length ? imageServices.map((s) => `${s.name} (${s.image ?? (s.builtFrom ? `built FROM ${s.builtFrom}` : 'no image')})`).join(', ') : 'no other services'}` +
         (f.composeNetworks.length ? ` on the networks ${f.composeNetworks.join(', ')}` : '') +
         '.',
       'On the host Greenlight runs each service with host networking, so it reaches the database at its host address.',

@@ -177,6 +177,38 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.deepEqual(config.services.map((s) => [s.name, s.context, s.port]), [['web', '.', 7000]]);
   });
 
+  test('a compose service built FROM postgres (an extension added) is the database, not an app; a Prisma schema in a monorepo package is found', async () => {
+    // The layout of triggerdotdev/trigger.dev: docker/docker-compose.yml builds its database from
+    // docker/Dockerfile.postgres (FROM postgres:14), the Prisma migrations live in
+    // internal-packages/database/prisma/migrations.
+    const root = ws({
+      'package.json': JSON.stringify({ name: 'monorepo' }),
+      'docker/Dockerfile.postgres': 'FROM postgres:14\nRUN apt-get update\n',
+      'docker/Dockerfile': 'FROM node:20 AS base\nFROM base AS build\nRUN npm ci\nFROM build\nEXPOSE 3030\n',
+      'docker/docker-compose.yml': 'services:\n  database:\n    build:\n      context: .\n      dockerfile: Dockerfile.postgres\n    environment:\n      POSTGRES_USER: postgres\n  app:\n    build:\n      context: .\n    ports: ["3030:3030"]\n',
+      'internal-packages/database/prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n}\n',
+      'internal-packages/database/prisma/migrations/20230101000000_init/migration.sql': 'CREATE TABLE "User" (id text);\n',
+      'internal-packages/database/prisma/migrations/20230102000000_more/migration.sql': 'ALTER TABLE "User" ADD COLUMN name text;\n',
+    });
+    const { text, config } = await init(root, SSH);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.port]), [['app', 'docker', 3030]]);
+    assert.equal(config.database?.kind, 'postgres');
+    assert.match(text, /compose service "database" \(built FROM postgres:14\)/);
+    assert.equal(config.database?.migrations, 'internal-packages/database/prisma/migrations');
+    assert.deepEqual(config.database?.migrateCommand, ['npx', 'prisma', 'migrate', 'deploy']);
+    assert.match(text, /also runs database \(built FROM postgres:14\)/);
+  });
+
+  test('Dockerfile FROM: the final stage, an earlier stage followed to its image, --platform skipped', async () => {
+    const { dockerfileFacts } = await import('../../../src/core/config/init');
+    assert.equal(dockerfileFacts('Dockerfile', 'FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\nFROM gcr.io/distroless/static\n').baseImage, 'gcr.io/distroless/static');
+    assert.equal(dockerfileFacts('Dockerfile', 'FROM postgres:16 AS db\nFROM db\n').baseImage, 'postgres:16');
+    assert.equal(dockerfileFacts('Dockerfile', 'EXPOSE 80\n').baseImage, undefined);
+    // Without compose, a Dockerfile built FROM a database image is not planned as a service.
+    const { config } = await init(ws({ Dockerfile: 'FROM node:20\nEXPOSE 3000\n', 'db/Dockerfile': 'FROM postgis/postgis:16-3.4\n' }));
+    assert.deepEqual(config.services.map((s) => s.name), ['web']);
+  });
+
   test('compose values: $$ is a dollar, ${VAR:-default} its default, other references unknown', async () => {
     const { composeLiteral } = await import('../../../src/core/config/init');
     assert.equal(composeLiteral('plain'), 'plain');
