@@ -10,7 +10,7 @@ import { Document, isMap, isPair, isScalar, parse as parseYaml, type Node, type 
 import { InputError } from '../common/errors';
 import { CONFIG_FILE_NAME, formatProblem, parseConfig } from './load';
 
-export type MigrationTool = 'plain-sql' | 'goose' | 'dbmate' | 'golang-migrate' | 'flyway' | 'sqitch' | 'prisma' | 'rails' | 'django' | 'arangodb';
+export type MigrationTool = 'plain-sql' | 'goose' | 'dbmate' | 'golang-migrate' | 'flyway' | 'sqitch' | 'prisma' | 'diesel' | 'rails' | 'django' | 'arangodb';
 
 export interface MigrationFacts {
   readonly tool: MigrationTool;
@@ -131,12 +131,20 @@ async function walk(root: string): Promise<string[]> {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!SKIPPED.has(e.name) && !e.name.startsWith('.') && depth < MAX_DEPTH) await visit(r, depth + 1);
+        // Hidden folders are editor and CI settings, except .docker/, where some projects keep their Dockerfiles (ory/kratos).
+        if (!SKIPPED.has(e.name) && (!e.name.startsWith('.') || e.name === '.docker') && depth < MAX_DEPTH) await visit(r, depth + 1);
       } else if (e.isFile()) out.push(r);
     }
   };
   await visit('', 0);
   return out;
+}
+
+/** A folder of tests, fixtures or examples anywhere in the path. */
+const TEST_SEGMENT = /^(tests?|specs?|e2e|__tests__|testdata|test-data|testing|fixtures?|examples?|samples?|playwright|cypress|integration-?tests?|integrationtest)$/i;
+
+function isTestPath(file: string): boolean {
+  return file.split('/').slice(0, -1).some((seg) => TEST_SEGMENT.test(seg));
 }
 
 /**
@@ -323,6 +331,15 @@ async function findMigrations(root: string, files: readonly string[]): Promise<M
     for (const d of await listDir(path.join(root, dir))) if (await readText(path.join(root, dir, d, 'migration.sql')) !== undefined) subs.push(d);
     if (subs.length > 0) return { tool: 'prisma', dir, count: subs.length, seeds: [], more: [] };
   }
+  // diesel: migrations/<version>_<name>/up.sql (and down.sql), one folder per migration.
+  const diesel = [...new Set(files.filter((f) => /(^|\/)migrations(\/[^/]+)?\/[^/]+\/up\.sql$/.test(f)).map((f) => path.posix.dirname(path.posix.dirname(f))))].sort(
+    // One folder per backend (vaultwarden: migrations/mysql, postgresql, sqlite): PostgreSQL's first.
+    (a, b) => Number(/postgres|(^|\/)pg/i.test(b)) - Number(/postgres|(^|\/)pg/i.test(a)) || a.split('/').length - b.split('/').length || (a < b ? -1 : 1),
+  );
+  if (diesel.length > 0 && (exists('diesel.toml') || files.some((f) => /(^|\/)Cargo\.toml$/.test(f)))) {
+    const dir = diesel[0]!;
+    return { tool: 'diesel', dir, count: files.filter((f) => path.posix.dirname(path.posix.dirname(f)) === dir && f.endsWith('/up.sql')).length, seeds: [], more: diesel.slice(1) };
+  }
   // sqitch: sqitch.plan beside deploy/ (and revert/, verify/).
   const plan = files.find((f) => path.posix.basename(f) === 'sqitch.plan');
   if (plan) {
@@ -331,7 +348,8 @@ async function findMigrations(root: string, files: readonly string[]): Promise<M
   }
   // Folders holding migrations, in the usual places first.
   const dirs = [...new Set(files.filter((f) => SQL.test(f) || /\.aql$/i.test(f) || /\.json$/i.test(f)).map((f) => path.posix.dirname(f)))]
-    .filter((d) => /(^|\/)(migrations?|db\/migrations?|sql|schema)$/.test(d) || /(^|\/)db\/migration$/.test(d))
+    // Folder names in any case (roundcube's SQL/postgres), a dialect's folder under sql/ too.
+    .filter((d) => /(^|\/)(migrations?|db\/migrations?|sql|schema)$/i.test(d) || /(^|\/)db\/migration$/i.test(d) || /(^|\/)sql\/(postgres(ql)?|pg(sql)?)$/i.test(d))
     .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
   for (const dir of dirs) {
     const sql = inDir(dir, SQL);
@@ -377,7 +395,10 @@ async function databaseFromSettings(root: string, files: readonly string[], m: M
 
 /** Everything greenlight.yaml can be written from, read from the workspace folder `root` (git: false skips the remote). */
 export async function inspectWorkspace(root: string, opts: { git?: boolean } = {}): Promise<WorkspaceFacts> {
-  const files = await walk(root);
+  // Test suites, fixtures and examples bring Dockerfiles, compose files and SQL of their own
+  // (vaultwarden's playwright/docker-compose.yml, roundcube's tests/src/sql): what the project
+  // builds and migrates is read from the rest.
+  const files = (await walk(root)).filter((f) => !isTestPath(f));
   // Flyway's Maven/Gradle layout is deeper than the walk goes.
   for (const f of await listDir(path.join(root, FLYWAY_DIR))) files.push(`${FLYWAY_DIR}/${f}`);
   let packageName: string | undefined;
@@ -391,7 +412,9 @@ export async function inspectWorkspace(root: string, opts: { git?: boolean } = {
     }
   }
   const dockerfiles: DockerfileFacts[] = [];
-  for (const f of files.filter((x) => /(^|\/)(Dockerfile|Containerfile)(\.[^/]+)?$|\.Dockerfile$/.test(x))) {
+  // Dockerfile, Dockerfile.api, Dockerfile-alpine, api.Dockerfile; not templates a build step renders
+  // first (Dockerfile.j2, Dockerfile.tmpl).
+  for (const f of files.filter((x) => /(^|\/)(Dockerfile|Containerfile)([.-][^/]+)?$|\.Dockerfile$/.test(x) && !/\.(j2|jinja2?|tmpl|tpl|template|in|erb|mustache|hbs)$/i.test(x))) {
     dockerfiles.push(dockerfileFacts(f, (await readText(path.join(root, f))) ?? ''));
   }
   const composeFile = findComposeFile(files);
@@ -441,11 +464,21 @@ interface PlannedService {
   readonly portFrom: string;
   readonly healthPath?: string;
   readonly healthFrom?: string;
+  /** Other Dockerfiles of the same folder taken as variants of this image (docker/Dockerfile.alpine beside Dockerfile.debian). */
+  readonly variants?: readonly string[];
 }
 
 /** A compose build context as a workspace path: compose resolves it against the compose file's folder. */
 function composeContext(composeFile: string, context: string): string {
   return path.posix.normalize(path.posix.join(posixDir(composeFile), context.replace(/^\.\//, '') || '.'));
+}
+
+/** Folders that only hold Dockerfiles, built with the repository root as the context. */
+const DOCKERFILE_HOLDER = /^\.?(docker|dockerfiles|containers?)$/i;
+
+/** Of several Dockerfiles in one folder, the plain "Dockerfile", else the first by name. */
+function preferredDockerfile(group: readonly DockerfileFacts[]): DockerfileFacts {
+  return group.find((d) => /^(Dockerfile|Containerfile)$/.test(path.posix.basename(d.file))) ?? group[0]!;
 }
 
 function posixDir(f: string): string {
@@ -477,19 +510,46 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
     });
   }
   // No compose build: one service per Dockerfile (none built FROM a database or cache image), the
-  // root one named after the project.
+  // root one named after the project. A folder that only holds Dockerfiles (docker/, .docker/)
+  // builds the repository root, as `docker build -f docker/Dockerfile .` does, and its several
+  // Dockerfiles are variants of one image (alpine, debian, distroless): one service, the others named.
   const apps = f.dockerfiles.filter((d) => !isInfrastructureImage(d.baseImage));
-  return apps.map((d) => {
-    const context = posixDir(d.file);
+  const holderVariants = new Map<string, DockerfileFacts[]>();
+  for (const d of apps) {
+    if (!DOCKERFILE_HOLDER.test(path.posix.basename(posixDir(d.file)))) continue;
+    holderVariants.set(posixDir(d.file), [...(holderVariants.get(posixDir(d.file)) ?? []), d]);
+  }
+  const planned = apps.filter((d) => {
+    const group = holderVariants.get(posixDir(d.file));
+    return !group || d === preferredDockerfile(group);
+  });
+  const taken = new Set<string>();
+  return planned.map((d) => {
+    const folder = posixDir(d.file);
+    const group = holderVariants.get(folder);
     const base = path.posix.basename(d.file);
+    const variant = base.replace(/^(Dockerfile|Containerfile)[.-]?|\.Dockerfile$/g, '');
+    const sharesFolder = planned.filter((o) => posixDir(o.file) === folder).length > 1;
+    // The root's only Dockerfile (or a holder folder's, when it is the only service) is "web";
+    // others are named by their folder, and by their suffix where a folder holds several.
+    const wanted =
+      folder === '.' || group
+        ? planned.length === 1
+          ? 'web'
+          : projectNameOf(folder === '.' ? variant || project : path.posix.basename(folder).replace(/^\./, ''))
+        : projectNameOf(sharesFolder && variant ? `${path.posix.basename(folder)}-${variant}` : folder);
+    let name = wanted;
+    for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
+    taken.add(name);
     return {
-      name: context === '.' ? (apps.length === 1 ? 'web' : projectNameOf(base.replace(/^Dockerfile\.?|\.Dockerfile$/g, '') || project)) : projectNameOf(context),
-      context,
-      dockerfile: base === 'Dockerfile' ? undefined : base,
+      name,
+      context: group ? '.' : folder,
+      dockerfile: group ? d.file : base === 'Dockerfile' ? undefined : base,
       port: d.ports[0],
       portFrom: d.ports[0] !== undefined ? `EXPOSE in ${d.file}` : '',
       healthPath: d.healthPath,
       healthFrom: d.healthPath ? `HEALTHCHECK in ${d.file}` : undefined,
+      ...(group && group.length > 1 ? { variants: group.filter((o) => o !== d).map((o) => o.file) } : {}),
     };
   });
 }
@@ -532,6 +592,14 @@ function migrationPlan(m: MigrationFacts): MigrationPlan {
       };
     case 'sqitch':
       return { note: `sqitch project (plan order, deploy/revert/verify): sqitch deploys in a one-off container of the image;\nit reads the target from SQITCH_TARGET (a db:pg: URI).`, migrateCommand: ['sqitch', 'deploy'], databaseUrlEnv: 'SQITCH_TARGET' };
+    case 'diesel':
+      return {
+        note:
+          `${m.count} diesel migration(s) in ${m.dir} (<version>/up.sql): the diesel CLI applies them in a one-off container of the image (it reads DATABASE_URL).` +
+          (m.more.length ? `\nMore diesel folders: ${m.more.join(', ')} (one per backend?); the one listed is applied.` : '') +
+          `\nAn app that embeds its migrations (diesel_migrations) and runs them at start-up needs no migrateCommand: remove it.`,
+        migrateCommand: ['diesel', 'migration', 'run', '--migration-dir', m.dir],
+      };
     case 'prisma':
       return { note: `${m.count} Prisma migration(s) in ${m.dir}: prisma migrate deploy applies them in a one-off container of the image.`, migrateCommand: ['npx', 'prisma', 'migrate', 'deploy'] };
     case 'rails':
@@ -638,6 +706,7 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
   } else {
     commentKey(doc, ['services'], `The images Greenlight builds, tests and deploys${f.composeFile && f.composeServices.some((s) => s.build) ? ` (the services of ${f.composeFile} that have a build:)` : ''}.`);
     services.forEach((s, i) => {
+      if (s.variants) commentKey(doc, ['services', i, 'dockerfile'], `Also in ${posixDir(s.dockerfile!)}: ${s.variants.map((v) => path.posix.basename(v)).join(', ')} — taken as variants of this image; pick the one to deploy, or add a service per image.`);
       commentKey(doc, ['services', i, 'port'], s.port !== undefined ? `From ${s.portFrom}.` : 'Guessed: no EXPOSE or published port found; the port the service listens on.');
       commentKey(doc, ['services', i, 'health'], s.healthPath ? `From ${s.healthFrom}.` : 'Guessed: a path that answers 200 once the service is up.');
       flow(doc, ['services', i, 'health']);

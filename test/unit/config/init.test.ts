@@ -209,6 +209,50 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.deepEqual(config.services.map((s) => s.name), ['web']);
   });
 
+  test('tests, fixtures and examples are not read: a test compose file, test SQL and a test Dockerfile are passed over', async () => {
+    // vaultwarden keeps a compose file for its end-to-end tests in playwright/; roundcube keeps SQL in tests/.
+    const root = ws({
+      'Cargo.toml': '[package]\nname = "svc"\n',
+      Dockerfile: 'FROM rust:1\nEXPOSE 8000\n',
+      'playwright/docker-compose.yml': 'services:\n  e2e:\n    build:\n      context: ..\n    ports: ["9999:9999"]\n',
+      'tests/src/sql/schema.sql': 'CREATE TABLE t (id int);\n',
+      'examples/demo/Dockerfile': 'FROM busybox\nEXPOSE 1234\n',
+    });
+    const { config, text } = await init(root);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.port]), [['web', '.', 8000]]);
+    assert.equal(config.database, undefined);
+    assert.doesNotMatch(text, /playwright|tests\/src|examples/);
+  });
+
+  test('diesel: migrations/<version>/up.sql, PostgreSQL\'s folder of several backends, diesel migration run', async () => {
+    const root = ws({
+      'Cargo.toml': '[package]\nname = "warden"\n',
+      'migrations/mysql/2018-01-01-000000_init/up.sql': 'CREATE TABLE a (id int);\n',
+      'migrations/postgresql/2018-01-01-000000_init/up.sql': 'CREATE TABLE a (id int);\n',
+      'migrations/postgresql/2018-01-01-000000_init/down.sql': 'DROP TABLE a;\n',
+      'migrations/postgresql/2019-01-01-000000_more/up.sql': 'ALTER TABLE a ADD COLUMN b int;\n',
+    });
+    const { config, text } = await init(root);
+    assert.equal(config.database?.migrations, 'migrations/postgresql');
+    assert.deepEqual(config.database?.migrateCommand, ['diesel', 'migration', 'run', '--migration-dir', 'migrations/postgresql']);
+    assert.match(text, /2 diesel migration\(s\) in migrations\/postgresql/);
+    assert.match(text, /More diesel folders: migrations\/mysql/);
+  });
+
+  test('Dockerfiles in docker/ or .docker/ build the repository root, and several there are variants of one image; templates are not Dockerfiles', async () => {
+    const root = ws({
+      '.docker/Dockerfile-alpine': 'FROM alpine\nEXPOSE 4433\n',
+      '.docker/Dockerfile-distroless': 'FROM gcr.io/distroless/static\nEXPOSE 4433\n',
+      'docker/Dockerfile.j2': 'FROM {{ base }}\n',
+    });
+    const { config, text } = await init(root);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile, s.port]), [['web', '.', '.docker/Dockerfile-alpine', 4433]]);
+    assert.match(text, /# Also in \.docker: Dockerfile-distroless — taken as variants of this image/);
+    // Two application folders with a Dockerfile each keep a service each, named by folder.
+    const two = await init(ws({ 'api/Dockerfile': 'FROM node:20\nEXPOSE 3000\n', 'worker/Dockerfile': 'FROM node:20\n', 'api/Dockerfile.dev': 'FROM node:20\n' }));
+    assert.deepEqual(two.config.services.map((s) => [s.name, s.context, s.dockerfile]), [['api', 'api', 'Dockerfile'], ['api-dev', 'api', 'Dockerfile.dev'], ['worker', 'worker', 'Dockerfile']]);
+  });
+
   test('compose values: $$ is a dollar, ${VAR:-default} its default, other references unknown', async () => {
     const { composeLiteral } = await import('../../../src/core/config/init');
     assert.equal(composeLiteral('plain'), 'plain');
