@@ -32,11 +32,15 @@ export interface DockerfileFacts {
   readonly healthPath?: string;
   /** The image the final stage starts FROM (an earlier stage's name followed to its image). */
   readonly baseImage?: string;
+  /** Local sources of COPY/ADD (no --from, no URL), as written. */
+  readonly copySources?: readonly string[];
+  /** Its COPY sources name files of the repository root that its own folder lacks: it builds from the root (a monorepo's apps/web/Dockerfile). */
+  readonly rootContext?: boolean;
 }
 
 export interface ComposeServiceFacts {
   readonly name: string;
-  readonly build?: { readonly context: string; readonly dockerfile?: string };
+  readonly build?: { readonly context: string; readonly dockerfile?: string; readonly target?: string };
   readonly image?: string;
   /** Container-side ports from `ports:` and `expose:`. */
   readonly ports: readonly number[];
@@ -96,7 +100,8 @@ export function parseSshTarget(text: string): SshAnswer {
 /** Folders never looked into: dependencies, VCS data, build output, virtualenvs. */
 const SKIPPED = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', 'build', 'target', '.venv', 'venv', '__pycache__', '.tools', 'vendor', 'tmp', 'log', '.next', 'coverage']);
 const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
-const MAX_DEPTH = 3;
+/** Folders deep: enough for persistence/sql/migrations/sql (ory/kratos) and apps' migrations/ in a monorepo. */
+const MAX_DEPTH = 4;
 const FLYWAY_DIR = 'src/main/resources/db/migration';
 
 async function readText(file: string): Promise<string | undefined> {
@@ -179,6 +184,7 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
   const ports: number[] = [];
   let healthPath: string | undefined;
   const stages = new Map<string, string>();
+  const copySources: string[] = [];
   let baseImage: string | undefined;
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
   for (const raw of lines) {
@@ -196,10 +202,15 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
         if (p && Number(p[1]) >= 1 && Number(p[1]) <= 65535 && !ports.includes(Number(p[1]))) ports.push(Number(p[1]));
       }
     }
+    const copy = /^(?:COPY|ADD)\s+(.+)$/i.exec(line);
+    if (copy && !/--from=/i.test(copy[1]!)) {
+      const args = copy[1]!.split(/\s+/).filter((a) => !a.startsWith('--'));
+      for (const src of args.slice(0, -1)) if (!/^(\.\/?|\/.*|[a-z]+:\/\/.*|.*[*?[$].*)$/i.test(src) && !copySources.includes(src)) copySources.push(src.replace(/^\.\//, '').replace(/\/$/, ''));
+    }
     const hc = /^HEALTHCHECK\s+(.+)$/i.exec(line);
     if (hc && !/^NONE$/i.test(hc[1]!.trim())) healthPath = healthPathOf(hc[1]!) ?? healthPath;
   }
-  return { file, ports, healthPath, ...(baseImage ? { baseImage } : {}) };
+  return { file, ports, healthPath, ...(baseImage ? { baseImage } : {}), ...(copySources.length ? { copySources } : {}) };
 }
 
 /** The repository name of an image reference: "postgres" for docker.io/library/postgres:16@sha256:…. */
@@ -212,7 +223,7 @@ function imageRepo(image: string): string {
  * extension added, say) is infrastructure the project runs beside its app, not an app Greenlight
  * builds and deploys.
  */
-const INFRASTRUCTURE = /^(postgres|postgis|timescaledb(-ha)?|pgvector|arangodb|mysql|mariadb|mongo|redis|valkey|memcached|clickhouse(-server)?|elasticsearch|opensearch|rabbitmq|nats|kafka|zookeeper|minio|electric)$/;
+const INFRASTRUCTURE = /^(postgres|postgis|timescaledb(-ha)?|pgvector|arangodb|mysql|mariadb|mongo|redis|valkey|memcached|clickhouse(-server)?|elasticsearch|opensearch|rabbitmq|nats|kafka|zookeeper|minio|electric|pgbouncer|pgpool|pgpool-ii)$/;
 
 function isInfrastructureImage(image: string | undefined): boolean {
   return image !== undefined && INFRASTRUCTURE.test(imageRepo(image));
@@ -274,7 +285,8 @@ export function composeFacts(file: string, text: string): { services: ComposeSer
   for (const [name, raw] of Object.entries(asRecord(root.services) ?? {})) {
     const s = asRecord(raw) ?? {};
     const b = s.build;
-    const build = typeof b === 'string' ? { context: b } : asRecord(b) ? { context: String(asRecord(b)!.context ?? '.'), dockerfile: asRecord(b)!.dockerfile === undefined ? undefined : String(asRecord(b)!.dockerfile) } : undefined;
+    const rec = asRecord(b);
+    const build = typeof b === 'string' ? { context: b } : rec ? { context: String(rec.context ?? '.'), dockerfile: rec.dockerfile === undefined ? undefined : String(rec.dockerfile), ...(typeof rec.target === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(rec.target) ? { target: rec.target } : {}) } : undefined;
     const ports = [...(Array.isArray(s.ports) ? s.ports : []), ...(Array.isArray(s.expose) ? s.expose : [])].map(containerPort).filter((p): p is number => p !== undefined);
     const networks = Array.isArray(s.networks) ? s.networks.map(String) : Object.keys(asRecord(s.networks) ?? {});
     const test = asRecord(s.healthcheck)?.test;
@@ -323,9 +335,11 @@ async function findMigrations(root: string, files: readonly string[]): Promise<M
   // depth limit for nested projects, so it is listed directly).
   // In a monorepo the schema sits in a package (internal-packages/database/prisma): the shallowest
   // prisma/ folder with migrations wins.
+  // Prisma's layout is also recognised by itself: <folder>/<timestamp>_<name>/migration.sql beside a
+  // migration_lock.toml (formbricks keeps it in packages/database/migration).
+  const prismaLayouts = files.filter((f) => /(^|\/)migration_lock\.toml$/.test(f)).map((f) => posixDir(f));
   const prismaDirs = [...new Set(['prisma', ...files.filter((f) => /(^|\/)prisma\/schema\.prisma$/.test(f)).map((f) => path.posix.dirname(f))])].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
-  for (const prismaDir of prismaDirs) {
-    const dir = `${prismaDir}/migrations`;
+  for (const dir of [...prismaDirs.map((d) => `${d}/migrations`), ...prismaLayouts]) {
     if (!(await isDir(path.join(root, dir)))) continue;
     const subs = [];
     for (const d of await listDir(path.join(root, dir))) if (await readText(path.join(root, dir, d, 'migration.sql')) !== undefined) subs.push(d);
@@ -346,11 +360,15 @@ async function findMigrations(root: string, files: readonly string[]): Promise<M
     const base = path.posix.dirname(plan) === '.' ? '' : `${path.posix.dirname(plan)}/`;
     return { tool: 'sqitch', dir: `${base}deploy`, count: inDir(`${base}deploy`, SQL).length, seeds: [], more: [] };
   }
-  // Folders holding migrations, in the usual places first.
-  const dirs = [...new Set(files.filter((f) => SQL.test(f) || /\.aql$/i.test(f) || /\.json$/i.test(f)).map((f) => path.posix.dirname(f)))]
-    // Folder names in any case (roundcube's SQL/postgres), a dialect's folder under sql/ too.
-    .filter((d) => /(^|\/)(migrations?|db\/migrations?|sql|schema)$/i.test(d) || /(^|\/)db\/migration$/i.test(d) || /(^|\/)sql\/(postgres(ql)?|pg(sql)?)$/i.test(d))
-    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  // Folders holding migrations, in the usual places first; among folders of one depth, the one with
+  // the most files (the main chain: supabase/storage's migrations/tenant beside migrations/multitenant).
+  const migrationFiles = files.filter((f) => SQL.test(f) || /\.aql$/i.test(f) || /\.json$/i.test(f));
+  const filesIn = (d: string): number => migrationFiles.filter((f) => path.posix.dirname(f) === d).length;
+  const dirs = [...new Set(migrationFiles.map((f) => path.posix.dirname(f)))]
+    // Folder names in any case (roundcube's SQL/postgres), a dialect's folder under sql/ too, and a
+    // named chain under migrations/.
+    .filter((d) => /(^|\/)(migrations?|db\/migrations?|sql|schema)$/i.test(d) || /(^|\/)db\/migration$/i.test(d) || /(^|\/)sql\/(postgres(ql)?|pg(sql)?)$/i.test(d) || /(^|\/)migrations\/[^/]+$/i.test(d))
+    .sort((a, b) => a.split('/').length - b.split('/').length || filesIn(b) - filesIn(a) || (a < b ? -1 : 1));
   for (const dir of dirs) {
     const sql = inDir(dir, SQL);
     const aql = inDir(dir, /\.(aql|json)$/i);
@@ -415,7 +433,12 @@ export async function inspectWorkspace(root: string, opts: { git?: boolean } = {
   // Dockerfile, Dockerfile.api, Dockerfile-alpine, api.Dockerfile; not templates a build step renders
   // first (Dockerfile.j2, Dockerfile.tmpl).
   for (const f of files.filter((x) => /(^|\/)(Dockerfile|Containerfile)([.-][^/]+)?$|\.Dockerfile$/.test(x) && !/\.(j2|jinja2?|tmpl|tpl|template|in|erb|mustache|hbs)$/i.test(x))) {
-    dockerfiles.push(dockerfileFacts(f, (await readText(path.join(root, f))) ?? ''));
+    const facts = dockerfileFacts(f, (await readText(path.join(root, f))) ?? '');
+    // A Dockerfile in a subfolder that copies what only the repository root has is built from the root.
+    const dir = posixDir(f);
+    const has = (p: string): boolean => files.includes(p) || files.some((x) => x.startsWith(`${p}/`));
+    const rootContext = dir !== '.' && (facts.copySources ?? []).some((src) => has(src) && !has(path.posix.join(dir, src)));
+    dockerfiles.push(rootContext ? { ...facts, rootContext } : facts);
   }
   const composeFile = findComposeFile(files);
   const composed = composeFile ? composeFacts(composeFile, (await readText(path.join(root, composeFile))) ?? '') : { services: [], networks: [] };
@@ -460,6 +483,8 @@ interface PlannedService {
   readonly name: string;
   readonly context: string;
   readonly dockerfile?: string;
+  /** compose's build.target: the stage to build. */
+  readonly target?: string;
   readonly port?: number;
   readonly portFrom: string;
   readonly healthPath?: string;
@@ -476,9 +501,37 @@ function composeContext(composeFile: string, context: string): string {
 /** Folders that only hold Dockerfiles, built with the repository root as the context. */
 const DOCKERFILE_HOLDER = /^\.?(docker|dockerfiles|containers?)$/i;
 
-/** Of several Dockerfiles in one folder, the plain "Dockerfile", else the first by name. */
+/** The holder folder a Dockerfile is in or under (extras/docker for extras/docker/production/Dockerfile). */
+function holderOf(file: string): string | undefined {
+  const segs = posixDir(file).split('/');
+  const i = segs.findIndex((seg) => DOCKERFILE_HOLDER.test(seg));
+  return i < 0 ? undefined : segs.slice(0, i + 1).join('/');
+}
+
+/** The words a Dockerfile's name and folders are made of (Dockerfile.postgres.dev: postgres, dev). */
+function dockerfileWords(file: string): string[] {
+  return file
+    .replace(/(^|\/)(Dockerfile|Containerfile)(?=[.-]|$)|\.Dockerfile$/g, '$1')
+    .split(/[/._-]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** A Dockerfile for development, debugging or CI by its name or folder (Dockerfile.dev, dev/app.Dockerfile). */
+function isDevelopmentDockerfile(file: string): boolean {
+  return dockerfileWords(file).some((w) => /^(dev|devel|develop|development|debug|local|devcontainer|ci)$/.test(w));
+}
+
+/**
+ * Of several Dockerfiles in one holder, the one a name marks as the release image (production,
+ * prod, default, release), else the plain "Dockerfile", else the first by name.
+ */
 function preferredDockerfile(group: readonly DockerfileFacts[]): DockerfileFacts {
-  return group.find((d) => /^(Dockerfile|Containerfile)$/.test(path.posix.basename(d.file))) ?? group[0]!;
+  return (
+    group.find((d) => dockerfileWords(d.file.slice((holderOf(d.file) ?? '').length)).some((w) => /^(production|prod|default|release)$/.test(w))) ??
+    group.find((d) => /^(Dockerfile|Containerfile)$/.test(path.posix.basename(d.file))) ??
+    group[0]!
+  );
 }
 
 function posixDir(f: string): string {
@@ -502,6 +555,7 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
         name: projectNameOf(s.name),
         context,
         dockerfile: dockerfile && dockerfile !== 'Dockerfile' ? dockerfile : undefined,
+        ...(s.build!.target ? { target: s.build!.target } : {}),
         port,
         portFrom: s.ports[0] !== undefined ? `${f.composeFile} (services.${s.name}.ports)` : df?.ports[0] !== undefined ? `EXPOSE in ${df.file}` : '',
         healthPath: s.healthPath ?? df?.healthPath,
@@ -509,42 +563,52 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
       };
     });
   }
-  // No compose build: one service per Dockerfile (none built FROM a database or cache image), the
-  // root one named after the project. A folder that only holds Dockerfiles (docker/, .docker/)
-  // builds the repository root, as `docker build -f docker/Dockerfile .` does, and its several
-  // Dockerfiles are variants of one image (alpine, debian, distroless): one service, the others named.
-  const apps = f.dockerfiles.filter((d) => !isInfrastructureImage(d.baseImage));
+  // No compose build: one service per Dockerfile (none built FROM a database or cache image, none
+  // for development when another remains), the root one named after the project. A folder that
+  // only holds Dockerfiles (docker/, .docker/, extras/docker/<variant>/) builds the repository
+  // root, as `docker build -f docker/Dockerfile .` does, and its Dockerfiles are variants of one
+  // image (alpine, debian, production): one service, the others named in a comment.
+  // Beside a Dockerfile at the root (the app's image), a docker/ folder holds auxiliary images
+  // (supabase/storage: a database variant and pgbouncer in .docker/), not the app's.
+  const rootHasDockerfile = f.dockerfiles.some((d) => posixDir(d.file) === '.' && !isDevelopmentDockerfile(d.file));
+  const candidates = f.dockerfiles.filter((d) => !isInfrastructureImage(d.baseImage) && !(rootHasDockerfile && holderOf(d.file) !== undefined));
+  const production = candidates.filter((d) => !isDevelopmentDockerfile(d.file));
+  const apps = production.length > 0 ? production : candidates;
   const holderVariants = new Map<string, DockerfileFacts[]>();
   for (const d of apps) {
-    if (!DOCKERFILE_HOLDER.test(path.posix.basename(posixDir(d.file)))) continue;
-    holderVariants.set(posixDir(d.file), [...(holderVariants.get(posixDir(d.file)) ?? []), d]);
+    const holder = holderOf(d.file);
+    if (holder !== undefined) holderVariants.set(holder, [...(holderVariants.get(holder) ?? []), d]);
   }
   const planned = apps.filter((d) => {
-    const group = holderVariants.get(posixDir(d.file));
+    const group = holderVariants.get(holderOf(d.file) ?? '');
     return !group || d === preferredDockerfile(group);
   });
   const taken = new Set<string>();
   return planned.map((d) => {
     const folder = posixDir(d.file);
-    const group = holderVariants.get(folder);
+    const holder = holderOf(d.file);
+    const group = holder === undefined ? undefined : holderVariants.get(holder);
     const base = path.posix.basename(d.file);
     const variant = base.replace(/^(Dockerfile|Containerfile)[.-]?|\.Dockerfile$/g, '');
     const sharesFolder = planned.filter((o) => posixDir(o.file) === folder).length > 1;
-    // The root's only Dockerfile (or a holder folder's, when it is the only service) is "web";
-    // others are named by their folder, and by their suffix where a folder holds several.
+    // The only service is "web"; others are named after their file's suffix (at the root), their
+    // holder folder's parent, or their folder, and their suffix where a folder holds several.
     const wanted =
-      folder === '.' || group
-        ? planned.length === 1
-          ? 'web'
-          : projectNameOf(folder === '.' ? variant || project : path.posix.basename(folder).replace(/^\./, ''))
-        : projectNameOf(sharesFolder && variant ? `${path.posix.basename(folder)}-${variant}` : folder);
+      planned.length === 1
+        ? 'web'
+        : folder === '.'
+          ? projectNameOf(variant || project)
+          : group
+            ? projectNameOf(path.posix.basename(posixDir(holder!)) === '.' ? project : path.posix.basename(posixDir(holder!)))
+            : projectNameOf(sharesFolder && variant ? `${path.posix.basename(folder)}-${variant}` : folder);
     let name = wanted;
     for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
     taken.add(name);
+    const fromRoot = group !== undefined || d.rootContext === true;
     return {
       name,
-      context: group ? '.' : folder,
-      dockerfile: group ? d.file : base === 'Dockerfile' ? undefined : base,
+      context: fromRoot ? '.' : folder,
+      dockerfile: fromRoot ? d.file : base === 'Dockerfile' ? undefined : base,
       port: d.ports[0],
       portFrom: d.ports[0] !== undefined ? `EXPOSE in ${d.file}` : '',
       healthPath: d.healthPath,
@@ -658,6 +722,7 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
       name: s.name,
       context: s.context,
       ...(s.dockerfile ? { dockerfile: s.dockerfile } : {}),
+      ...(s.target ? { target: s.target } : {}),
       port: s.port ?? 8080,
       health: { path: s.healthPath ?? '/health' },
       ...(i === 0 && mp?.serviceEnv ? { env: { ...mp.serviceEnv } } : {}),
@@ -706,7 +771,7 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
   } else {
     commentKey(doc, ['services'], `The images Greenlight builds, tests and deploys${f.composeFile && f.composeServices.some((s) => s.build) ? ` (the services of ${f.composeFile} that have a build:)` : ''}.`);
     services.forEach((s, i) => {
-      if (s.variants) commentKey(doc, ['services', i, 'dockerfile'], `Also in ${posixDir(s.dockerfile!)}: ${s.variants.map((v) => path.posix.basename(v)).join(', ')} — taken as variants of this image; pick the one to deploy, or add a service per image.`);
+      if (s.variants) commentKey(doc, ['services', i, 'dockerfile'], `Also in ${holderOf(s.dockerfile!) ?? posixDir(s.dockerfile!)}: ${s.variants.map((v) => v.slice((holderOf(v) ?? posixDir(v)).length + 1)).join(', ')} — taken as variants of this image; pick the one to deploy, or add a service per image.`);
       commentKey(doc, ['services', i, 'port'], s.port !== undefined ? `From ${s.portFrom}.` : 'Guessed: no EXPOSE or published port found; the port the service listens on.');
       commentKey(doc, ['services', i, 'health'], s.healthPath ? `From ${s.healthFrom}.` : 'Guessed: a path that answers 200 once the service is up.');
       flow(doc, ['services', i, 'health']);
@@ -718,6 +783,7 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
     const lines = [db ? `Database: ${db.kind}, from ${db.source}.` : 'Database: guessed PostgreSQL (migrations found, no database service seen).'];
     if (mp) lines.push(mp.note);
     commentKey(doc, ['database'], lines.join('\n'));
+    if (!m) commentKey(doc, ['database', 'migrations'], 'Guessed: no migrations folder found (an app that installs its own schema needs none); the folder Greenlight\'s runner reads.');
     if (mp?.migrateCommand) flow(doc, ['database', 'migrateCommand']);
     if (m && m.seeds.length > 0) flow(doc, ['database', 'seeds']);
   }

@@ -173,6 +173,12 @@ export const serviceSchema = z
     name: name.describe('Service name; names its images and containers.'),
     context: z.string().default('.').describe('Build context directory, relative to greenlight.yaml.'),
     dockerfile: z.string().default('Dockerfile').describe('Dockerfile path, relative to the context.'),
+    target: z
+      .string()
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a build stage name as the Dockerfile writes it after AS: letters, digits, "_", "." and "-"')
+      .optional()
+      .describe('Build stage of a multi-stage Dockerfile to build, as `docker build --target` (compose: build.target); default: the last stage.'),
     port: z.number().int().min(1).max(65535).describe('Port the service listens on inside its container (PORT is set to it).'),
     networkMode: z
       .enum(['bridge', 'host'])

@@ -94,11 +94,11 @@ async function buildOne(
   // Only ARGs the Dockerfile declares are passed, so the daemon has nothing to warn about.
   const buildArgs = Object.fromEntries(Object.entries({ APP_VERSION: version, GIT_SHA: gitState.sha }).filter(([k]) => declared.has(k)));
   let lastStep = 0;
-  ctx.log(`[${s.name}] building ${tag} from ${path.relative(project.root, contextDir) || '.'} (${dockerfile}, network none${opts.noCache ? ', no cache' : ''})`);
+  ctx.log(`[${s.name}] building ${tag} from ${path.relative(project.root, contextDir) || '.'} (${dockerfile}${s.target ? `, stage ${s.target}` : ''}, network none${opts.noCache ? ', no cache' : ''})`);
   let failure: unknown;
   try {
     await opts.engine.build(
-      { context: stream, dockerfile, tag, labels, buildArgs, noCache: opts.noCache },
+      { context: stream, dockerfile, tag, labels, buildArgs, noCache: opts.noCache, ...(s.target ? { target: s.target } : {}) },
       (e) => {
         for (const line of out.push(e)) ctx.log(`[${s.name}] ${line}`, line.startsWith('error: ') ? 'error' : 'info');
         if (out.step && out.step.index !== lastStep) {

@@ -39,6 +39,8 @@ export interface BuildRequest {
   readonly labels: Readonly<Record<string, string>>;
   readonly buildArgs?: Readonly<Record<string, string>>;
   readonly noCache?: boolean;
+  /** The stage of a multi-stage Dockerfile to build (`docker build --target`); default: the last. */
+  readonly target?: string;
 }
 
 export interface ContainerSpec {

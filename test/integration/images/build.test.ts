@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildImages } from '../../../src/core/images/build';
 import type { DockerEngine } from '../../../src/core/images/docker';
@@ -71,6 +71,26 @@ suite('(integration) images: build on the real engine', function () {
       return true;
     });
     assert.ok(lines.some((l) => l.includes('compiling the assets')), 'the output was streamed while it ran');
+  });
+
+  test('target: the named stage of a multi-stage Dockerfile is built, as docker build --target does; without it the last stage', async () => {
+    // compose's build.target, which greenlight init carries over: several services of one Dockerfile.
+    mkdirSync(path.join(w.root, 'staged'), { recursive: true });
+    copyFileSync('/usr/bin/busybox', path.join(w.root, 'staged', 'busybox'));
+    w.write('staged/Dockerfile', 'FROM scratch AS backend\nCOPY busybox /bin/busybox\nLABEL stage=backend\n\nFROM scratch AS frontend\nLABEL stage=frontend\n');
+    const yaml = readFileSync(path.join(w.root, 'greenlight.yaml'), 'utf8');
+    w.write('greenlight.yaml', `${yaml}  - name: staged-backend\n    context: staged\n    target: backend\n    port: ${w.port + 2}\n  - name: staged-last\n    context: staged\n    port: ${w.port + 3}\n`);
+    try {
+      const { ctx, lines } = recordingContext();
+      const r = await buildImages({ workspaceRoot: w.root, engine, services: ['staged-backend', 'staged-last'] }, ctx);
+      const [backend, last] = r.images;
+      assert.equal((await engine.inspectImage(backend!.tag))?.labels.stage, 'backend');
+      assert.equal((await engine.inspectImage(last!.tag))?.labels.stage, 'frontend');
+      assert.ok(lines.some((l) => l.includes('(Dockerfile, stage backend, network none')), lines.join('\n'));
+    } finally {
+      w.write('greenlight.yaml', yaml);
+      rmSync(path.join(w.root, 'staged'), { recursive: true, force: true });
+    }
   });
 
   test('the build has no network', async () => {

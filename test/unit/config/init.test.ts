@@ -250,7 +250,53 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.match(text, /# Also in \.docker: Dockerfile-distroless — taken as variants of this image/);
     // Two application folders with a Dockerfile each keep a service each, named by folder.
     const two = await init(ws({ 'api/Dockerfile': 'FROM node:20\nEXPOSE 3000\n', 'worker/Dockerfile': 'FROM node:20\n', 'api/Dockerfile.dev': 'FROM node:20\n' }));
-    assert.deepEqual(two.config.services.map((s) => [s.name, s.context, s.dockerfile]), [['api', 'api', 'Dockerfile'], ['api-dev', 'api', 'Dockerfile.dev'], ['worker', 'worker', 'Dockerfile']]);
+    // api/Dockerfile.dev is a development image: not planned while another Dockerfile remains.
+    assert.deepEqual(two.config.services.map((s) => [s.name, s.context, s.dockerfile]), [['api', 'api', 'Dockerfile'], ['worker', 'worker', 'Dockerfile']]);
+    const names = await init(ws({ 'api/Dockerfile': 'FROM node:20\n', 'api/Dockerfile.worker': 'FROM node:20\n' }));
+    assert.deepEqual(names.config.services.map((s) => [s.name, s.dockerfile]), [['api', 'Dockerfile'], ['api-worker', 'Dockerfile.worker']]);
+  });
+
+  test('compose build.target is carried over: several services built from stages of one Dockerfile', async () => {
+    const { config } = await init(ws({
+      'prod.Dockerfile': 'FROM node:20 AS backend\nEXPOSE 80\nFROM node:20 AS app\nEXPOSE 80\n',
+      'compose.yaml': 'services:\n  api:\n    build:\n      dockerfile: prod.Dockerfile\n      target: backend\n    ports: ["3180:80"]\n  web:\n    build:\n      dockerfile: prod.Dockerfile\n      target: app\n    ports: ["3080:80"]\n  odd:\n    build:\n      dockerfile: prod.Dockerfile\n      target: "--no-cache"\n',
+    }));
+    assert.deepEqual(config.services.map((s) => [s.name, s.dockerfile, s.target]), [['api', 'prod.Dockerfile', 'backend'], ['web', 'prod.Dockerfile', 'app'], ['odd', 'prod.Dockerfile', undefined]]);
+  });
+
+  test('a monorepo app Dockerfile that copies from the repository root is built from the root; development Dockerfiles are passed over', async () => {
+    const { config, text } = await init(ws({
+      'package.json': JSON.stringify({ name: 'mono', workspaces: ['apps/*', 'packages/*'] }),
+      'pnpm-lock.yaml': '',
+      'apps/web/package.json': '{}',
+      'apps/web/Dockerfile': 'FROM node:20 AS base\nCOPY pnpm-lock.yaml ./\nCOPY apps/web/package.json apps/web/\nCOPY . .\nEXPOSE 3000\n',
+      'apps/web/Dockerfile.dev': 'FROM node:20\nEXPOSE 3000\n',
+      'packages/db/migration/20230101_init/migration.sql': 'CREATE TABLE t (id int);\n',
+      'packages/db/migration/migration_lock.toml': 'provider = "postgresql"\n',
+    }));
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile, s.port]), [['web', '.', 'apps/web/Dockerfile', 3000]]);
+    assert.equal(config.database?.migrations, 'packages/db/migration');
+    assert.deepEqual(config.database?.migrateCommand, ['npx', 'prisma', 'migrate', 'deploy']);
+    assert.doesNotMatch(text, /Dockerfile\.dev/);
+  });
+
+  test('variants under a holder folder: the one named production (or default) is the image', async () => {
+    const { config, text } = await init(ws({
+      'manage.py': '',
+      'extras/docker/base/Dockerfile': 'FROM debian\n',
+      'extras/docker/development/Dockerfile': 'FROM base\nEXPOSE 8000\n',
+      'extras/docker/production/Dockerfile': 'FROM base\nEXPOSE 8000\n',
+    }));
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile]), [['web', '.', 'extras/docker/production/Dockerfile']]);
+    assert.match(text, /# Also in extras\/docker: base\/Dockerfile — taken as variants/);
+    const linkding = await init(ws({ 'docker/alpine.Dockerfile': 'FROM python:3-alpine\nEXPOSE 9090\n', 'docker/default.Dockerfile': 'FROM python:3\nEXPOSE 9090\n' }));
+    assert.equal(linkding.config.services[0]?.dockerfile, 'docker/default.Dockerfile');
+  });
+
+  test('no migrations folder: the default folder is written and marked guessed', async () => {
+    const { text, config } = await init(ws({ Dockerfile: 'FROM alpine\nEXPOSE 9000\n', 'docker-compose.yml': 'services:\n  db:\n    image: postgres:17-alpine\n' }));
+    assert.equal(config.database?.migrations, 'migrations');
+    assert.match(text, /# Guessed: no migrations folder found/);
   });
 
   test('compose values: $$ is a dollar, ${VAR:-default} its default, other references unknown', async () => {

@@ -146,6 +146,7 @@ class DockerodeEngine implements DockerEngine {
         // Builds never reach the network: what goes into an image comes from the workspace.
         networkmode: 'none',
         nocache: req.noCache ?? false,
+        ...(req.target ? { target: req.target } : {}),
         rm: true,
         forcerm: true,
       };
