@@ -135,7 +135,9 @@ void (async () => {
     '|---|---|---|---|---|---:|---:|',
     ...rows,
     '',
-    `Development set (init was improved against it): **${tally.development.right} of ${tally.development.facts} facts as expected** over ${tally.development.projects} projects. Held-out set (expectations written from a reading of each project before init first ran on it): **${tally.heldout.right} of ${tally.heldout.facts}** over ${tally.heldout.projects} projects.` + (misses.length ? ' Not as expected:' : ''),
+    `Development set (init was improved against it): **${tally.development.right} of ${tally.development.facts} facts as expected** over ${tally.development.projects} projects.` +
+      (tally.heldout.projects ? ` Held-out set (expectations written from a reading of each project before init first ran on it): **${tally.heldout.right} of ${tally.heldout.facts}** over ${tally.heldout.projects} projects.` : ' No project is held out now: the held-out batches\' first runs are recorded below the table.') +
+      (misses.length ? ' Not as expected:' : ''),
     ...(misses.length ? ['', ...misses] : []),
   ].join('\n');
   console.log(`\n${section}`);

@@ -185,6 +185,7 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
   let healthPath: string | undefined;
   const stages = new Map<string, string>();
   const copySources: string[] = [];
+  const vars = new Map<string, string>();
   let baseImage: string | undefined;
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
   for (const raw of lines) {
@@ -195,9 +196,14 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
       baseImage = stages.get(from[1]!.toLowerCase()) ?? from[1]!;
       if (from[2]) stages.set(from[2].toLowerCase(), baseImage);
     }
+    // ARG NAME=value and ENV NAME=value (or ENV NAME value) give a later ${NAME} its value.
+    const arg = /^(?:ARG|ENV)\s+([A-Za-z_][A-Za-z0-9_]*)(?:=|\s+)(\S+)\s*$/i.exec(line);
+    if (arg) vars.set(arg[1]!, arg[2]!.replace(/^["']|["']$/g, ''));
     const expose = /^EXPOSE\s+(.+)$/i.exec(line);
     if (expose) {
-      for (const tok of expose[1]!.split(/\s+/)) {
+      // EXPOSE ${PORT:-3333} or EXPOSE $PORT after ARG PORT=8080: the port it stands for by default.
+      const expanded = expose[1]!.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string | undefined, dflt: string | undefined, bare: string | undefined) => vars.get(name ?? bare ?? '') ?? dflt ?? '');
+      for (const tok of expanded.split(/\s+/)) {
         const p = /^(\d{1,5})(?:\/tcp)?$/i.exec(tok);
         if (p && Number(p[1]) >= 1 && Number(p[1]) <= 65535 && !ports.includes(Number(p[1]))) ports.push(Number(p[1]));
       }
@@ -313,6 +319,14 @@ function composeDatabase(services: readonly ComposeServiceFacts[]): (DatabaseFac
 
 const SQL = /\.(sql|pgsql|psql)$/i;
 
+/** Folders of one migration chain per database (migrations/mysql, migrations/postgres): PostgreSQL's first, other engines' last. */
+function dialectRank(dir: string): number {
+  const last = path.posix.basename(dir).toLowerCase();
+  if (/^(postgres(ql)?|pg(sql)?|psql)$/.test(last)) return 0;
+  if (/^(mysql|mariadb|sqlite3?|mssql|sqlserver|oracle|cockroach(db)?|clickhouse|tidb)$/.test(last)) return 2;
+  return 1;
+}
+
 /** Which migration tool's layout the workspace follows, by the first that matches. */
 async function findMigrations(root: string, files: readonly string[]): Promise<MigrationFacts | undefined> {
   const inDir = (dir: string, re: RegExp = /./): string[] => files.filter((f) => path.posix.dirname(f) === dir && re.test(path.posix.basename(f)));
@@ -368,7 +382,7 @@ async function findMigrations(root: string, files: readonly string[]): Promise<M
     // Folder names in any case (roundcube's SQL/postgres), a dialect's folder under sql/ too, and a
     // named chain under migrations/.
     .filter((d) => /(^|\/)(migrations?|db\/migrations?|sql|schema)$/i.test(d) || /(^|\/)db\/migration$/i.test(d) || /(^|\/)sql\/(postgres(ql)?|pg(sql)?)$/i.test(d) || /(^|\/)migrations\/[^/]+$/i.test(d))
-    .sort((a, b) => a.split('/').length - b.split('/').length || filesIn(b) - filesIn(a) || (a < b ? -1 : 1));
+    .sort((a, b) => a.split('/').length - b.split('/').length || dialectRank(a) - dialectRank(b) || filesIn(b) - filesIn(a) || (a < b ? -1 : 1));
   for (const dir of dirs) {
     const sql = inDir(dir, SQL);
     const aql = inDir(dir, /\.(aql|json)$/i);
@@ -495,7 +509,8 @@ interface PlannedService {
 
 /** A compose build context as a workspace path: compose resolves it against the compose file's folder. */
 function composeContext(composeFile: string, context: string): string {
-  return path.posix.normalize(path.posix.join(posixDir(composeFile), context.replace(/^\.\//, '') || '.'));
+  // normalize('docker/../') is './': written as the project file writes paths, '.'.
+  return path.posix.normalize(path.posix.join(posixDir(composeFile), context.replace(/^\.\//, '') || '.')).replace(/\/+$/, '') || '.';
 }
 
 /** Folders that only hold Dockerfiles, built with the repository root as the context. */
@@ -548,7 +563,7 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
   if (built.length > 0) {
     return built.map((s) => {
       const context = contextOf(s.build!.context);
-      const dockerfile = s.build!.dockerfile;
+      const dockerfile = s.build!.dockerfile === undefined ? undefined : path.posix.normalize(s.build!.dockerfile);
       const df = byFile.get(path.posix.normalize(path.posix.join(context, dockerfile ?? 'Dockerfile')));
       const port = s.ports[0] ?? df?.ports[0];
       return {

@@ -299,6 +299,28 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.match(text, /# Guessed: no migrations folder found/);
   });
 
+  test('EXPOSE through a variable: ${PORT:-3333}, or $PORT after ARG/ENV gives it a default', async () => {
+    const { dockerfileFacts } = await import('../../../src/core/config/init');
+    assert.deepEqual(dockerfileFacts('Dockerfile', 'FROM node:22\nEXPOSE ${PORT:-3333}\n').ports, [3333]);
+    assert.deepEqual(dockerfileFacts('Dockerfile', 'FROM scratch\nARG PORT=8080\nEXPOSE ${PORT}\n').ports, [8080]);
+    assert.deepEqual(dockerfileFacts('Dockerfile', 'FROM scratch\nENV APP_PORT 9000\nEXPOSE $APP_PORT/tcp\n').ports, [9000]);
+    assert.deepEqual(dockerfileFacts('Dockerfile', 'FROM scratch\nEXPOSE ${PORT}\n').ports, [], 'a variable nothing gives a value is no port');
+  });
+
+  test('a compose build context of ../ from docker/ is the root, written ".", and its Dockerfile path normalised', async () => {
+    const { config } = await init(ws({ 'docker/Dockerfile': 'FROM python:3\n', 'docker/docker-compose.yml': 'services:\n  app:\n    build:\n      context: ../\n      dockerfile: ./docker/Dockerfile\n    ports: ["9091:9000"]\n' }));
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile, s.port]), [['app', '.', 'docker/Dockerfile', 9000]]);
+  });
+
+  test('one migration folder per database engine: PostgreSQL\'s is taken', async () => {
+    const { config } = await init(ws({
+      'internal/database/migrations/mysql/0001_init.up.sql': 'CREATE TABLE a (id int);',
+      'internal/database/migrations/postgres/0001_init.up.sql': 'CREATE TABLE a (id int);',
+      'internal/database/migrations/sqlite/0001_init.up.sql': 'CREATE TABLE a (id int);',
+    }));
+    assert.equal(config.database?.migrations, 'internal/database/migrations/postgres');
+  });
+
   test('compose values: $$ is a dollar, ${VAR:-default} its default, other references unknown', async () => {
     const { composeLiteral } = await import('../../../src/core/config/init');
     assert.equal(composeLiteral('plain'), 'plain');
