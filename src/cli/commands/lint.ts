@@ -12,7 +12,7 @@ import { InputError } from '../../core/common/errors';
 import { CONFIG_FILE_NAME } from '../../core/config/fileName';
 import { createDefaultLinter } from '../../core/lint/defaultLinter';
 import type { Linter } from '../../core/lint/engine';
-import { lintOptionsFromConfig, mergeLintOptions, ruleCodeLine, unknownRuleCodes } from '../../core/lint/projectLintConfig';
+import { lintOptionsFromConfig, mayHoldLintBlock, mergeLintOptions, ruleCodeLine, unknownRuleCodes } from '../../core/lint/projectLintConfig';
 import { DEFAULT_LINT_BUDGET, LintPool, type LintRunner } from '../../core/lint/pool/lintPool';
 import type { FileItem, FileOutcome } from '../../core/lint/pool/protocol';
 import { readFailureReason } from '../../core/lint/pool/readFailure';
@@ -319,6 +319,9 @@ async function projectLintOptions(configArg: string, io: CliIo, knownCodes: Read
   // Without the file there is nothing to load: the YAML parser and the schema (a megabyte of code
   // to compile) are not even required then.
   if (!(await stat(file).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOENT'))) return {};
+  // A run on given paths takes only the lint block from the file: a file that cannot hold one has
+  // nothing for it (whether the rest of it is valid is `greenlight config check`'s to say).
+  if (pathsGiven && !mayHoldLintBlock(await readFile(file, 'utf8').catch(() => 'lint'))) return {};
   const { loadConfig } = await import('../../core/config/load');
   const result = await loadConfig(file);
   const shown = displayPath(file, io.cwd);

@@ -343,6 +343,24 @@ suite('(unit) lint cli: standard input and the lint block of greenlight.yaml', (
     assert.match(overridden.stdout.join('\n'), /error sql-insert-without-conflict-handling/);
   });
 
+  test('a run on paths reads greenlight.yaml only when it can hold a lint block: an invalid file without one is not even warned about', async () => {
+    // Without the word "lint" the file cannot hold the block, so the loader is not loaded at all.
+    const noBlock = mk({ 'greenlight.yaml': 'project: demo\nservices: []\ndatabase:\n  kind: mysql\n', 'a.sql': 'CREATE TABLE t (id int);\n' });
+    const quiet = captureIo(noBlock);
+    assert.equal(await runCli(['lint', 'a.sql'], quiet), 1);
+    assert.match(quiet.stdout.join('\n'), /a\.sql:1:1: error sql-create-table-if-not-exists/);
+    assert.deepEqual(quiet.stderr, []);
+    // The same invalid file with a lint block: loaded, and its lint settings are not used, with a warning.
+    const withBlock = mk({ 'greenlight.yaml': 'project: demo\nservices: []\ndatabase:\n  kind: mysql\nlint:\n  rules:\n    sql-create-table-if-not-exists: off\n', 'a.sql': 'CREATE TABLE t (id int);\n' });
+    const warned = captureIo(withBlock);
+    assert.equal(await runCli(['lint', 'a.sql'], warned), 1);
+    assert.match(warned.stderr.join('\n'), /greenlight\.yaml is invalid, so its lint settings are not used/);
+    const { mayHoldLintBlock } = await import('../../../../src/core/lint/projectLintConfig');
+    assert.equal(mayHoldLintBlock('project: x\n'), false);
+    assert.equal(mayHoldLintBlock('"\\x6cint": {}\n'), true, 'an escaped key could spell it');
+    assert.equal(mayHoldLintBlock('{lint: {rules: {}}}'), true);
+  });
+
   test('lint.paths adds files to a run without paths', async () => {
     const dir = mk({
       'greenlight.yaml': WITH_LINT('lint:\n  paths: [extra/*.sql]\n'),
