@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildImages } from '../../core/images/build';
+import { loadProject } from '../../core/images/project';
 import { localDocker } from '../../core/images/adapters/dockerodeAdapter';
 import type { DockerEngine } from '../../core/images/docker';
 import { OperationError } from '../../core/common/errors';
@@ -44,6 +45,8 @@ export function registerBuild(program: Command, io: CliIo): void {
     .option('--no-cache', 'build without the layer cache')
     .option('--json', 'print the build record as JSON')
     .action(async (services: string[], opts: { config: string; cache: boolean; json?: boolean }) => {
+      // The project file first: a missing or invalid one is the problem to report, Docker or not.
+      await loadProject(io.cwd, path.resolve(io.cwd, opts.config));
       const engine = await localEngine(io);
       const stop = interruptSignal();
       try {

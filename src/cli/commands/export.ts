@@ -8,6 +8,7 @@ import { CONFIG_FILE_NAME } from '../../core/config/load';
 import { verifyArtifacts } from '../../core/images/checksum';
 import { exportImages } from '../../core/images/exportImages';
 import { cliContext, colorsOf, type CliIo } from '../io';
+import { loadProject } from '../../core/images/project';
 import { interruptSignal, localEngine } from './build';
 
 export function registerExport(program: Command, io: CliIo): void {
@@ -43,6 +44,8 @@ export function registerExport(program: Command, io: CliIo): void {
           }
           return;
         }
+        // The project file first: a missing or invalid one is the problem to report, Docker or not.
+        await loadProject(io.cwd, path.resolve(io.cwd, opts.config));
         const engine = await localEngine(io);
         const r = await exportImages(
           { workspaceRoot: io.cwd, configFile: path.resolve(io.cwd, opts.config), engine, version: opts.version, services, outDir: opts.out },

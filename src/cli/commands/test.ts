@@ -20,6 +20,8 @@ export function registerTest(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { config: string; version?: string; mode?: 'test-db' | 'snapshot' | 'none'; clean?: boolean; json?: boolean }) => {
       const configFile = path.resolve(io.cwd, opts.config);
+      // The project file first: a missing or invalid one is the problem to report, Docker or not.
+      await loadProject(io.cwd, configFile);
       const engine = await localEngine(io);
       const stop = interruptSignal();
       try {

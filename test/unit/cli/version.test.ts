@@ -27,9 +27,12 @@ suite('(unit) cli: --version of the program and of a verb', () => {
     ['deploy', 'shop:1.2', '--env', 'production', '--version', 'v1.2'],
     ['test', '--version', 'v1.2'],
     ['export', '--version', 'v1.2'],
+    ['build'],
   ]) {
-    test(`greenlight ${argv.join(' ')} runs the verb with its own --version`, async () => {
-      const io = captureIo(dir);
+    test(`greenlight ${argv.join(' ')} runs the verb${argv.includes('--version') ? ' with its own --version' : ''} and names the missing project file before it needs Docker`, async () => {
+      // No Docker engine answers at this DOCKER_HOST: the verb must still name the missing project
+      // file, which it reads before it connects (the result must not depend on the machine's dockerd).
+      const io = captureIo(dir, { DOCKER_HOST: 'unix:///nonexistent/greenlight-unit.sock' });
       const code = await runCli([...argv, '--config', 'absent.yaml'], io);
       assert.ok(!io.stdout.includes(PACKAGE_VERSION), `printed the program version: ${io.stdout.join('\n')}`);
       // The verb ran: it went looking for the project file (absent here) and failed on it.
