@@ -316,14 +316,21 @@ async function targetsFromConfig(configArg: string, io: CliIo): Promise<Targets>
  */
 async function projectLintOptions(configArg: string, io: CliIo, knownCodes: ReadonlySet<string>, pathsGiven: boolean): Promise<LintOptions> {
   const file = path.resolve(io.cwd, configArg);
-  // Without the file there is nothing to load: the YAML parser and the schema (a megabyte of code
-  // to compile) are not even required then.
-  if (!(await stat(file).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOENT'))) return {};
+  // Read once: the text decides whether the loader is needed, is what it parses, and locates an
+  // unknown rule code. Without the file there is nothing to load: the YAML parser and the schema
+  // (a megabyte of code to compile) are not even required then.
+  let text: string | undefined;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+  }
   // A run on given paths takes only the lint block from the file: a file that cannot hold one has
   // nothing for it (whether the rest of it is valid is `greenlight config check`'s to say).
-  if (pathsGiven && !mayHoldLintBlock(await readFile(file, 'utf8').catch(() => 'lint'))) return {};
-  const { loadConfig } = await import('../../core/config/load');
-  const result = await loadConfig(file);
+  if (pathsGiven && text !== undefined && !mayHoldLintBlock(text)) return {};
+  const { loadConfig, parseConfig } = await import('../../core/config/load');
+  // An unreadable file goes through loadConfig, which says why as a problem.
+  const result = text === undefined ? await loadConfig(file) : parseConfig(text, file);
   const shown = displayPath(file, io.cwd);
   if (!result.ok) {
     // Without paths, targetsFromConfig reports the problems and fails.
@@ -332,9 +339,8 @@ async function projectLintOptions(configArg: string, io: CliIo, knownCodes: Read
   }
   const unknown = unknownRuleCodes(result.config.lint, knownCodes);
   if (unknown.length > 0) {
-    const text = await readFile(file, 'utf8').catch(() => '');
     const where = (code: string): string => {
-      const line = ruleCodeLine(text, code);
+      const line = ruleCodeLine(text ?? '', code);
       return line ? `${shown}:${line}` : shown;
     };
     throw new InputError(unknown.map((c) => `${where(c)}: lint.rules: unknown rule code "${c}" (known: ${[...knownCodes].sort().join(', ')})`).join('\n'));

@@ -47,6 +47,8 @@ export interface ComposeServiceFacts {
   readonly networks: readonly string[];
   readonly environment: Readonly<Record<string, string>>;
   readonly healthPath?: string;
+  /** For a built service: its Dockerfile as a workspace path (compose resolves both against the compose file's folder). */
+  readonly dockerfileFile?: string;
   /** For a built service: the image its Dockerfile's final stage starts FROM, when that Dockerfile was read. */
   readonly builtFrom?: string;
 }
@@ -297,7 +299,8 @@ export function composeFacts(file: string, text: string): { services: ComposeSer
     const networks = Array.isArray(s.networks) ? s.networks.map(String) : Object.keys(asRecord(s.networks) ?? {});
     const test = asRecord(s.healthcheck)?.test;
     const healthPath = test === undefined ? undefined : healthPathOf(Array.isArray(test) ? test.map(String).join(' ') : String(test));
-    services.push({ name, build, image: typeof s.image === 'string' ? s.image : undefined, ports: [...new Set(ports)], networks, environment: envOf(s.environment), healthPath });
+    const dockerfileFile = build ? path.posix.normalize(path.posix.join(composeContext(file, build.context), ('dockerfile' in build ? build.dockerfile : undefined) ?? 'Dockerfile')) : undefined;
+    services.push({ name, build, ...(dockerfileFile ? { dockerfileFile } : {}), image: typeof s.image === 'string' ? s.image : undefined, ports: [...new Set(ports)], networks, environment: envOf(s.environment), healthPath });
   }
   return { services, networks: Object.keys(asRecord(root.networks) ?? {}) };
 }
@@ -462,8 +465,7 @@ export async function inspectWorkspace(root: string, opts: { git?: boolean } = {
   const compose = {
     ...composed,
     services: composed.services.map((s) => {
-      const context = s.build && composeFile ? composeContext(composeFile, s.build.context) : undefined;
-      const df = context === undefined ? undefined : dockerfileAt.get(path.posix.normalize(path.posix.join(context, s.build!.dockerfile ?? 'Dockerfile')));
+      const df = s.dockerfileFile === undefined ? undefined : dockerfileAt.get(s.dockerfileFile);
       return df?.baseImage ? { ...s, builtFrom: df.baseImage } : s;
     }),
   };
@@ -564,7 +566,7 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
     return built.map((s) => {
       const context = contextOf(s.build!.context);
       const dockerfile = s.build!.dockerfile === undefined ? undefined : path.posix.normalize(s.build!.dockerfile);
-      const df = byFile.get(path.posix.normalize(path.posix.join(context, dockerfile ?? 'Dockerfile')));
+      const df = s.dockerfileFile === undefined ? undefined : byFile.get(s.dockerfileFile);
       const port = s.ports[0] ?? df?.ports[0];
       return {
         name: projectNameOf(s.name),
