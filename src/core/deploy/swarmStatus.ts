@@ -100,12 +100,12 @@ export async function swarmStatus(ctx: Pick<JobContext, 'signal'>, host: RemoteH
   const services: SwarmServiceStatus[] = [];
   for (const s of config.services) {
     const name = namesFor(config.project, s.name).current;
-    const svc = await host.docker.swarm.inspectService(name);
-    if (!svc) {
+    const read = await consistentRead(host, name);
+    if (!read) {
       services.push({ service: s.name, name, deployed: false, replicas: 0, running: 0, versions: [] });
       continue;
     }
-    const tasks = await host.docker.swarm.tasks(name);
+    const { svc, tasks } = read;
     const versions = replicasByVersion(svc, tasks, down, releases, s.name);
     const lastError = tasks
       .filter((t) => !down.has(t.nodeId) && t.error && (t.state === 'failed' || t.state === 'rejected'))
@@ -116,6 +116,22 @@ export async function swarmStatus(ctx: Pick<JobContext, 'signal'>, host: RemoteH
     });
   }
   return { nodes, services, releases: [...releases].reverse().slice(0, 20) };
+}
+
+/**
+ * A service and its tasks as one reading. The two are separate API calls, and a deploy that updates
+ * the service between them leaves tasks of an image the spec read before does not name (shown as a
+ * bare digest); reading the service again and retrying while its image moved closes that gap.
+ */
+async function consistentRead(host: RemoteHost, name: string): Promise<{ svc: SwarmService; tasks: readonly SwarmTask[] } | undefined> {
+  let svc = await host.docker.swarm.inspectService(name);
+  for (let attempt = 0; svc; attempt++) {
+    const tasks = await host.docker.swarm.tasks(name);
+    const again = await host.docker.swarm.inspectService(name);
+    if (!again || (again.image === svc.image && again.previousImage === svc.previousImage) || attempt === 2) return { svc: again ?? svc, tasks };
+    svc = again;
+  }
+  return undefined;
 }
 
 /** "2/3 on v2, 1 on v1 (updating)": one service's replicas in a line. */

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import type { SwarmService, SwarmTask } from '../../../src/core/images/docker';
 import type { SwarmRelease } from '../../../src/core/deploy/swarm';
-import { releaseLine, replicaLine, replicasByVersion, versionOfImage, type SwarmServiceStatus } from '../../../src/core/deploy/swarmStatus';
+import { releaseLine, replicaLine, replicasByVersion, swarmStatus, versionOfImage, type SwarmServiceStatus } from '../../../src/core/deploy/swarmStatus';
+import type { RemoteHost } from '../../../src/core/ship/remoteHost';
+import type { GreenlightConfig } from '../../../src/core/config/schema';
+import type { ResolvedEnvironment } from '../../../src/core/deploy/environment';
 import { replicaSummary, swarmRows } from '../../../src/extension/views/swarmRows';
 import type { EnvironmentStatusDto } from '../../../src/service/protocol';
 
@@ -32,6 +35,27 @@ suite('(unit) swarm status: replicas per version', () => {
     assert.equal(versionOfImage('reg/shop-web@sha256:0000', svc(), [rel], 'web'), 'v0');
     assert.equal(versionOfImage('reg/shop-web@sha256:abcdef0123456789abcdef', svc(), [], 'web'), 'sha256:abcdef012345');
     assert.deepEqual(replicasByVersion(svc(), [task('reg/shop-web@sha256:1111', 'running')], new Set(), [], 'web').map((v) => [v.version, v.running, v.desired]), [['v2', 0, 0], ['v1', 1, 1]]);
+  });
+
+  test('a deploy that updates the service between the reads of its spec and its tasks does not leave the new tasks named by a bare digest', async () => {
+    // The first spec read is v1's; by the time the tasks are listed the update to v2 has begun.
+    const v1 = svc({ image: 'reg/shop-web@sha256:1111', labels: { [V]: 'v1' }, previousImage: 'reg/shop-web@sha256:0000', previousLabels: { [V]: 'v0' } });
+    const v2 = svc({ version: 6, updateState: 'updating' });
+    const specs = [v1, v2, v2, v2];
+    let inspected = 0;
+    const host = {
+      docker: { swarm: {
+        nodes: async () => [],
+        inspectService: async () => specs[Math.min(inspected++, specs.length - 1)],
+        tasks: async () => [task('reg/shop-web@sha256:2222', 'running'), task('reg/shop-web@sha256:1111', 'running')],
+      } },
+      exec: async () => ({ code: 1, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }),
+    } as unknown as RemoteHost;
+    const config = { project: 'shop', services: [{ name: 'web' }] } as unknown as GreenlightConfig;
+    const env = { env: { stateDir: '/srv/state' } } as unknown as ResolvedEnvironment;
+    const st = await swarmStatus({ signal: new AbortController().signal }, host, config, env);
+    assert.deepEqual(st.services[0]!.versions.map((v) => [v.version, v.running]), [['v2', 1], ['v1', 1]]);
+    assert.ok(inspected >= 3, 'the spec was read again after the tasks');
   });
 
   test('release line', () => {
