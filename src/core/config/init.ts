@@ -36,6 +36,8 @@ export interface DockerfileFacts {
   readonly copySources?: readonly string[];
   /** Its COPY sources name files of the repository root that its own folder lacks: it builds from the root (a monorepo's apps/web/Dockerfile). */
   readonly rootContext?: boolean;
+  /** It installs or runs tools that build OS packages (rpm-build, debhelper, fpm): it makes a .deb or .rpm, not an image to run. */
+  readonly packageBuilder?: boolean;
 }
 
 export interface ComposeServiceFacts {
@@ -51,6 +53,8 @@ export interface ComposeServiceFacts {
   readonly dockerfileFile?: string;
   /** For a built service: the image its Dockerfile's final stage starts FROM, when that Dockerfile was read. */
   readonly builtFrom?: string;
+  /** For a built service: it bind-mounts its own build context (`.:/src/app`), so the source on disk runs, not the image: a development setup. */
+  readonly mountsContext?: boolean;
 }
 
 export interface DatabaseFacts {
@@ -181,6 +185,12 @@ export function healthPathOf(command: string): string | undefined {
   return m?.[1] && m[1] !== '/' ? m[1] : m ? '/' : undefined;
 }
 
+/**
+ * Tools that build OS packages, installed or run by a Dockerfile that makes a .deb or .rpm
+ * (miniflux's packaging/debian and packaging/rpm): such an image is a build step, not a service.
+ */
+const PACKAGE_BUILD_TOOLS = /(^|[\s'"/;&|(])(rpm-build|rpmbuild|rpmdevtools|debhelper|dh-make|devscripts|dpkg-buildpackage|debuild|fpm|nfpm|makepkg|abuild)(?=$|[\s'";&|)])/;
+
 /** EXPOSE ports and the HEALTHCHECK path of a Dockerfile's text (line continuations joined). */
 export function dockerfileFacts(file: string, text: string): DockerfileFacts {
   const ports: number[] = [];
@@ -189,6 +199,7 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
   const copySources: string[] = [];
   const vars = new Map<string, string>();
   let baseImage: string | undefined;
+  let packageBuilder = false;
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
   for (const raw of lines) {
     const line = raw.trim();
@@ -217,8 +228,9 @@ export function dockerfileFacts(file: string, text: string): DockerfileFacts {
     }
     const hc = /^HEALTHCHECK\s+(.+)$/i.exec(line);
     if (hc && !/^NONE$/i.test(hc[1]!.trim())) healthPath = healthPathOf(hc[1]!) ?? healthPath;
+    if (/^(RUN|CMD|ENTRYPOINT)\s/i.test(line) && PACKAGE_BUILD_TOOLS.test(line)) packageBuilder = true;
   }
-  return { file, ports, healthPath, ...(baseImage ? { baseImage } : {}), ...(copySources.length ? { copySources } : {}) };
+  return { file, ports, healthPath, ...(baseImage ? { baseImage } : {}), ...(copySources.length ? { copySources } : {}), ...(packageBuilder ? { packageBuilder } : {}) };
 }
 
 /** The repository name of an image reference: "postgres" for docker.io/library/postgres:16@sha256:…. */
@@ -300,9 +312,28 @@ export function composeFacts(file: string, text: string): { services: ComposeSer
     const test = asRecord(s.healthcheck)?.test;
     const healthPath = test === undefined ? undefined : healthPathOf(Array.isArray(test) ? test.map(String).join(' ') : String(test));
     const dockerfileFile = build ? path.posix.normalize(path.posix.join(composeContext(file, build.context), ('dockerfile' in build ? build.dockerfile : undefined) ?? 'Dockerfile')) : undefined;
-    services.push({ name, build, ...(dockerfileFile ? { dockerfileFile } : {}), image: typeof s.image === 'string' ? s.image : undefined, ports: [...new Set(ports)], networks, environment: envOf(s.environment), healthPath });
+    const mountsContext = build !== undefined && bindSources(s.volumes).some((src) => composeContext(file, src) === composeContext(file, build.context));
+    services.push({ name, build, ...(dockerfileFile ? { dockerfileFile } : {}), image: typeof s.image === 'string' ? s.image : undefined, ports: [...new Set(ports)], networks, environment: envOf(s.environment), healthPath, ...(mountsContext ? { mountsContext } : {}) });
   }
   return { services, networks: Object.keys(asRecord(root.networks) ?? {}) };
+}
+
+/** Every service the compose file builds mounts its own source over the image: what runs is the checkout, not an image to ship. */
+function isDevelopmentCompose(services: readonly ComposeServiceFacts[]): boolean {
+  const built = services.filter((s) => s.build && !isInfrastructureImage(s.builtFrom));
+  return built.length > 0 && built.every((s) => s.mountsContext);
+}
+
+/** The host paths a compose service bind-mounts (`./src:/app`, `{ type: bind, source: . }`); named volumes are not paths. */
+function bindSources(volumes: unknown): string[] {
+  if (!Array.isArray(volumes)) return [];
+  const out: string[] = [];
+  for (const v of volumes) {
+    const rec = asRecord(v);
+    const src = typeof v === 'string' ? v.split(':')[0]! : rec?.type === 'bind' && typeof rec.source === 'string' ? rec.source : undefined;
+    if (src !== undefined && /^(\.{1,2}(\/|$)|\/)/.test(src)) out.push(src);
+  }
+  return out;
 }
 
 /** The database a compose service runs, by its image. */
@@ -424,8 +455,38 @@ async function databaseFromSettings(root: string, files: readonly string[], m: M
   for (const f of files.filter((x) => /(^|\/)settings(\/[^/]+)?\.py$/.test(x))) {
     if (/django\.db\.backends\.postgresql|postgres(ql)?:\/\//.test((await readText(path.join(root, f))) ?? '')) return { kind: 'postgres', source: f };
   }
+  const fromDeps = await databaseFromDependencies(root, files);
+  if (fromDeps) return fromDeps;
   if (m) return { kind: 'postgres', source: `the SQL migrations in ${m.dir}` };
   return undefined;
+}
+
+/**
+ * Drivers of the databases Greenlight serves, by manifest: a project whose only word on its
+ * database is the driver it depends on (miniflux: github.com/lib/pq in go.mod) still names it.
+ * PostgreSQL wins when a project supports several engines (shiori: MySQL, SQLite and PostgreSQL).
+ */
+const DATABASE_DRIVERS: readonly { readonly manifest: RegExp; readonly postgres: RegExp; readonly arangodb?: RegExp }[] = [
+  { manifest: /^go\.mod$/, postgres: /^\s*(require\s+)?(github\.com\/lib\/pq|github\.com\/jackc\/pgx(\/v\d+)?)\s+v/m, arangodb: /^\s*(require\s+)?github\.com\/arangodb\/go-driver(\/v\d+)?\s+v/m },
+  { manifest: /^package\.json$/, postgres: /"(pg|postgres|pg-promise|@neondatabase\/serverless|slonik)"\s*:/, arangodb: /"arangojs"\s*:/ },
+  { manifest: /^(requirements[^/]*\.txt|pyproject\.toml|Pipfile|setup\.cfg)$/, postgres: /(^|[\s"'[,])(psycopg2?(-binary)?|asyncpg|pg8000)(?=$|[\s=<>~!;,"'[\]])/im, arangodb: /(^|[\s"'[,])python-arango(?=$|[\s=<>~!;,"'[\]])/im },
+  { manifest: /^Gemfile$/, postgres: /^\s*gem\s+["']pg["']/m, arangodb: /^\s*gem\s+["']arangorb["']/m },
+  { manifest: /^Cargo\.toml$/, postgres: /^\s*(tokio-postgres|postgres|deadpool-postgres|bb8-postgres)\s*=|features\s*=\s*\[[^\]]*"postgres(ql)?"/m, arangodb: /^\s*arangors\s*=/m },
+  { manifest: /^(pom\.xml|build\.gradle(\.kts)?)$/, postgres: /org\.postgresql[:"'<\s]|<groupId>org\.postgresql<\/groupId>/ },
+];
+
+async function databaseFromDependencies(root: string, files: readonly string[]): Promise<DatabaseFacts | undefined> {
+  let arango: string | undefined;
+  for (const driver of DATABASE_DRIVERS) {
+    // The root's manifest, else the shallowest ones (a monorepo's packages).
+    const manifests = files.filter((f) => driver.manifest.test(path.posix.basename(f))).sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b)).slice(0, 8);
+    for (const f of manifests) {
+      const text = (await readText(path.join(root, f))) ?? '';
+      if (driver.postgres.test(text)) return { kind: 'postgres', source: `a PostgreSQL driver in ${f}` };
+      if (driver.arangodb?.test(text)) arango ??= f;
+    }
+  }
+  return arango ? { kind: 'arangodb', source: `an ArangoDB driver in ${arango}` } : undefined;
 }
 
 /** Everything greenlight.yaml can be written from, read from the workspace folder `root` (git: false skips the remote). */
@@ -534,9 +595,15 @@ function dockerfileWords(file: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
-/** A Dockerfile for development, debugging or CI by its name or folder (Dockerfile.dev, dev/app.Dockerfile). */
+/** A Dockerfile for development, debugging, CI or end-to-end tests by its name or folder (Dockerfile.dev, dev/app.Dockerfile, Dockerfile.e2e). */
 function isDevelopmentDockerfile(file: string): boolean {
-  return dockerfileWords(file).some((w) => /^(dev|devel|develop|development|debug|local|devcontainer|ci)$/.test(w));
+  return dockerfileWords(file).some((w) => /^(dev|devel|develop|development|debug|local|devcontainer|ci|e2e|test|testing)$/.test(w));
+}
+
+/** A Dockerfile named for the base or platform it builds on (Dockerfile.alpine, Dockerfile-distroless, arm64.Dockerfile). */
+function isBaseVariant(file: string): boolean {
+  const words = dockerfileWords(path.posix.basename(file));
+  return words.length > 0 && words.every((w) => /^(alpine|debian|ubuntu|slim|distroless|scratch|bookworm|bullseye|buster|trixie|jammy|noble|focal|musl|glibc|ubi\d*|centos|fedora|rocky|alma|arm|arm64|armv7|aarch64|amd64|x86_64|static|minimal)$/.test(w));
 }
 
 /**
@@ -562,7 +629,13 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
   // FROM a database or cache image is infrastructure run beside the app.
   const contextOf = (c: string): string => composeContext(f.composeFile ?? COMPOSE_FILES[0]!, c);
   const built = f.composeServices.filter((s) => s.build && !path.posix.isAbsolute(s.build.context) && !/^\.\.(\/|$)/.test(contextOf(s.build.context)) && !isInfrastructureImage(s.builtFrom));
-  if (built.length > 0) {
+  // A compose file whose every built service mounts its own source over the image (shiori's
+  // `.:/src/shiori`) is a development setup: what ships is built from the Dockerfiles, and the
+  // ones that compose file builds are its development images.
+  const developmentCompose = isDevelopmentCompose(built);
+  const developmentFiles = new Set(developmentCompose ? built.map((s) => s.dockerfileFile).filter((x): x is string => x !== undefined) : []);
+  const isDevelopment = (d: DockerfileFacts): boolean => isDevelopmentDockerfile(d.file) || developmentFiles.has(d.file);
+  if (built.length > 0 && !developmentCompose) {
     return built.map((s) => {
       const context = contextOf(s.build!.context);
       const dockerfile = s.build!.dockerfile === undefined ? undefined : path.posix.normalize(s.build!.dockerfile);
@@ -580,25 +653,36 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
       };
     });
   }
-  // No compose build: one service per Dockerfile (none built FROM a database or cache image, none
-  // for development when another remains), the root one named after the project. A folder that
+  // No compose build (or a development one): one service per Dockerfile (none built FROM a database or cache image, none
+  // for development or building OS packages when another remains), the root one named after the project. A folder that
   // only holds Dockerfiles (docker/, .docker/, extras/docker/<variant>/) builds the repository
   // root, as `docker build -f docker/Dockerfile .` does, and its Dockerfiles are variants of one
   // image (alpine, debian, production): one service, the others named in a comment.
   // Beside a Dockerfile at the root (the app's image), a docker/ folder holds auxiliary images
   // (supabase/storage: a database variant and pgbouncer in .docker/), not the app's.
-  const rootHasDockerfile = f.dockerfiles.some((d) => posixDir(d.file) === '.' && !isDevelopmentDockerfile(d.file));
-  const candidates = f.dockerfiles.filter((d) => !isInfrastructureImage(d.baseImage) && !(rootHasDockerfile && holderOf(d.file) !== undefined));
-  const production = candidates.filter((d) => !isDevelopmentDockerfile(d.file));
+  const rootHasDockerfile = f.dockerfiles.some((d) => posixDir(d.file) === '.' && !isDevelopment(d) && !d.packageBuilder);
+  const notBuilders = f.dockerfiles.filter((d) => !d.packageBuilder);
+  const runnable = notBuilders.length > 0 ? notBuilders : f.dockerfiles;
+  const candidates = runnable.filter((d) => !isInfrastructureImage(d.baseImage) && !(rootHasDockerfile && holderOf(d.file) !== undefined));
+  const production = candidates.filter((d) => !isDevelopment(d));
   const apps = production.length > 0 ? production : candidates;
   const holderVariants = new Map<string, DockerfileFacts[]>();
   for (const d of apps) {
     const holder = holderOf(d.file);
     if (holder !== undefined) holderVariants.set(holder, [...(holderVariants.get(holder) ?? []), d]);
   }
+  // Outside a holder, Dockerfile.alpine or Dockerfile-distroless beside a folder's plain Dockerfile
+  // is the same image on another base (shiori): a variant of it, not another service.
+  const plainOf = (d: DockerfileFacts): DockerfileFacts | undefined =>
+    holderOf(d.file) === undefined && isBaseVariant(d.file) ? apps.find((o) => o !== d && posixDir(o.file) === posixDir(d.file) && /^(Dockerfile|Containerfile)$/.test(path.posix.basename(o.file))) : undefined;
+  const baseVariants = new Map<DockerfileFacts, DockerfileFacts[]>();
+  for (const d of apps) {
+    const plain = plainOf(d);
+    if (plain) baseVariants.set(plain, [...(baseVariants.get(plain) ?? []), d]);
+  }
   const planned = apps.filter((d) => {
     const group = holderVariants.get(holderOf(d.file) ?? '');
-    return !group || d === preferredDockerfile(group);
+    return (!group || d === preferredDockerfile(group)) && !plainOf(d);
   });
   const taken = new Set<string>();
   return planned.map((d) => {
@@ -630,7 +714,7 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
       portFrom: d.ports[0] !== undefined ? `EXPOSE in ${d.file}` : '',
       healthPath: d.healthPath,
       healthFrom: d.healthPath ? `HEALTHCHECK in ${d.file}` : undefined,
-      ...(group && group.length > 1 ? { variants: group.filter((o) => o !== d).map((o) => o.file) } : {}),
+      ...(group && group.length > 1 ? { variants: group.filter((o) => o !== d).map((o) => o.file) } : baseVariants.has(d) ? { variants: baseVariants.get(d)!.map((o) => o.file) } : {}),
     };
   });
 }
@@ -786,9 +870,20 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
   if (services.length === 0) {
     commentKey(doc, ['services'], 'No Dockerfile found: add one service per image to build, e.g.\n  - name: web\n    context: .\n    port: 3000\n    health: { path: /health }');
   } else {
-    commentKey(doc, ['services'], `The images Greenlight builds, tests and deploys${f.composeFile && f.composeServices.some((s) => s.build) ? ` (the services of ${f.composeFile} that have a build:)` : ''}.`);
+    const composeBuilds = f.composeFile !== undefined && f.composeServices.some((s) => s.build);
+    const developmentCompose = composeBuilds && isDevelopmentCompose(f.composeServices);
+    commentKey(
+      doc,
+      ['services'],
+      `The images Greenlight builds, tests and deploys${developmentCompose ? ` (from the Dockerfiles: ${f.composeFile} mounts the source over what it builds, a development setup)` : composeBuilds ? ` (the services of ${f.composeFile} that have a build:)` : ''}.`,
+    );
     services.forEach((s, i) => {
-      if (s.variants) commentKey(doc, ['services', i, 'dockerfile'], `Also in ${holderOf(s.dockerfile!) ?? posixDir(s.dockerfile!)}: ${s.variants.map((v) => v.slice((holderOf(v) ?? posixDir(v)).length + 1)).join(', ')} — taken as variants of this image; pick the one to deploy, or add a service per image.`);
+      if (s.variants) {
+        const file = s.dockerfile ?? path.posix.join(s.context, 'Dockerfile');
+        const dir = holderOf(file) ?? posixDir(file);
+        const rel = (v: string): string => (dir === '.' ? v : v.slice(dir.length + 1));
+        commentKey(doc, ['services', i, s.dockerfile ? 'dockerfile' : 'context'], `Also in ${dir === '.' ? 'the repository root' : dir}: ${s.variants.map(rel).join(', ')} — taken as variants of this image; pick the one to deploy, or add a service per image.`);
+      }
       commentKey(doc, ['services', i, 'port'], s.port !== undefined ? `From ${s.portFrom}.` : 'Guessed: no EXPOSE or published port found; the port the service listens on.');
       commentKey(doc, ['services', i, 'health'], s.healthPath ? `From ${s.healthFrom}.` : 'Guessed: a path that answers 200 once the service is up.');
       flow(doc, ['services', i, 'health']);

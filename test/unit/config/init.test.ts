@@ -397,6 +397,50 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.match(text, /No Dockerfile found/);
   });
 
+  test('Dockerfiles that build .deb or .rpm packages are not services; the image Dockerfile beside them is; the database from go.mod\'s driver', async () => {
+    const root = ws({
+      'go.mod': 'module example.com/reader\n\ngo 1.23\n\nrequire (\n\tgithub.com/lib/pq v1.12.3\n\tgolang.org/x/net v0.30.0\n)\n',
+      'packaging/debian/Dockerfile': 'FROM golang:1 AS build\nRUN apt-get update && apt-get install -y build-essential devscripts dh-make debhelper\nADD . /src\nCMD ["/src/packaging/debian/build.sh"]\n',
+      'packaging/rpm/Dockerfile': 'FROM golang:1 AS build\nRUN make app\nFROM rockylinux:9\nRUN dnf install -y rpm-build systemd-rpm-macros\n',
+      'packaging/docker/alpine/Dockerfile': 'FROM golang:alpine AS build\nADD . /go/src/app\nRUN make app\nFROM alpine:3\nEXPOSE 8080\nCOPY --from=build /go/src/app/app /usr/bin/app\nCMD ["/usr/bin/app"]\n',
+      'packaging/docker/distroless/Dockerfile': 'FROM golang AS build\nADD . /go/src/app\nFROM gcr.io/distroless/base\nEXPOSE 8080\n',
+    });
+    const { text, config } = await init(root, SSH);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile, s.port]), [['web', '.', 'packaging/docker/alpine/Dockerfile', 8080]]);
+    assert.equal(config.database?.kind, 'postgres');
+    assert.match(text, /Database: postgres, from a PostgreSQL driver in go\.mod\./);
+    assert.match(text, /Also in packaging\/docker: distroless\/Dockerfile — taken as variants of this image/);
+  });
+
+  test('a compose file that mounts the source over what it builds is a development setup: the root Dockerfile ships, Dockerfile.alpine is its variant, e2e is not a service', async () => {
+    const root = ws({
+      'docker-compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile.compose\n    ports: ["8080:8080"]\n    volumes:\n      - "./dev-data:/srv/app"\n      - ".:/src/app"\n      - "go-mod-cache:/go/pkg/mod"\n  postgres:\n    image: postgres:13\n    environment:\n      POSTGRES_USER: app\nvolumes:\n  go-mod-cache:\n',
+      'Dockerfile.compose': 'FROM golang:1.23\nWORKDIR /src/app\nCMD ["go", "run", "."]\n',
+      Dockerfile: 'FROM alpine AS builder\nCOPY dist/app /usr/bin/app\nFROM scratch\nENV PORT=8080\nCOPY --from=builder /usr/bin/app /usr/bin/app\nEXPOSE ${PORT}\nENTRYPOINT ["/usr/bin/app"]\n',
+      'Dockerfile.alpine': 'FROM alpine\nCOPY dist/app /usr/bin/app\nEXPOSE 8080\n',
+      'Dockerfile.e2e': 'FROM golang:1.23\nRUN go test ./e2e/...\n',
+    });
+    const { text, config } = await init(root, SSH);
+    assert.deepEqual(config.services.map((s) => [s.name, s.context, s.dockerfile ?? 'Dockerfile', s.port]), [['web', '.', 'Dockerfile', 8080]]);
+    assert.equal(config.database?.kind, 'postgres', 'the compose file still names the database');
+    assert.match(text, /from the Dockerfiles: docker-compose\.yaml mounts the source over what it builds/);
+    assert.match(text, /Also in the repository root: Dockerfile\.alpine — taken as variants of this image/);
+    // A compose file whose built service does not mount its source stays the plan.
+    const prod = ws({ 'docker-compose.yml': 'services:\n  api:\n    build: .\n    ports: ["3000:3000"]\n    volumes: ["./uploads:/app/uploads"]\n', Dockerfile: 'FROM node:22\nEXPOSE 3000\n' });
+    assert.deepEqual((await init(prod, SSH)).config.services.map((s) => s.name), ['api']);
+  });
+
+  test('the database from a dependency manifest when nothing else names it: PostgreSQL drivers first, else ArangoDB', async () => {
+    const kindOf = async (files: Record<string, string>): Promise<string | undefined> => (await inspectWorkspace(ws(files))).database?.kind;
+    assert.equal(await kindOf({ 'requirements.txt': 'fastapi==0.110\npsycopg[binary]==3.1.18\n' }), 'postgres');
+    assert.equal(await kindOf({ 'package.json': JSON.stringify({ name: 'a', dependencies: { express: '^4', pg: '^8' } }) }), 'postgres');
+    assert.equal(await kindOf({ Gemfile: "source 'https://rubygems.org'\ngem 'rails'\ngem 'pg', '~> 1.5'\n" }), 'postgres');
+    assert.equal(await kindOf({ 'Cargo.toml': '[dependencies]\nsqlx = { version = "0.8", features = ["runtime-tokio", "postgres"] }\n' }), 'postgres');
+    assert.equal(await kindOf({ 'package.json': JSON.stringify({ name: 'a', dependencies: { arangojs: '^9' } }) }), 'arangodb');
+    assert.equal(await kindOf({ 'package.json': JSON.stringify({ name: 'a', dependencies: { mysql2: '^3', pgp: '^1' } }) }), undefined, 'no driver of a database Greenlight serves');
+    assert.equal(await kindOf({ 'requirements.txt': 'psycopg-pool-helpers==1\n' }), undefined, 'a name that only starts like a driver');
+  });
+
   test('SSH targets: user@host and user@host:port; anything else is refused with the text', () => {
     assert.deepEqual(parseSshTarget('deploy@198.18.77.2'), { user: 'deploy', host: '198.18.77.2', port: undefined });
     assert.deepEqual(parseSshTarget('ops@app.example.com:2222'), { user: 'ops', host: 'app.example.com', port: 2222 });
