@@ -189,7 +189,7 @@ export function healthPathOf(command: string): string | undefined {
  * Tools that build OS packages, installed or run by a Dockerfile that makes a .deb or .rpm
  * (miniflux's packaging/debian and packaging/rpm): such an image is a build step, not a service.
  */
-const PACKAGE_BUILD_TOOLS = /(^|[\s'"/;&|(])(rpm-build|rpmbuild|rpmdevtools|debhelper|dh-make|devscripts|dpkg-buildpackage|debuild|fpm|nfpm|makepkg|abuild)(?=$|[\s'";&|)])/;
+const PACKAGE_BUILD_TOOLS = /(^|[\s'";&|(])(rpm-build|rpmbuild|rpmdevtools|debhelper|dh-make|devscripts|dpkg-buildpackage|debuild|fpm|nfpm|makepkg|abuild)(?=$|[\s'";&|)])/;
 
 /** EXPOSE ports and the HEALTHCHECK path of a Dockerfile's text (line continuations joined). */
 export function dockerfileFacts(file: string, text: string): DockerfileFacts {
@@ -603,7 +603,7 @@ function isDevelopmentDockerfile(file: string): boolean {
 /** A Dockerfile named for the base or platform it builds on (Dockerfile.alpine, Dockerfile-distroless, arm64.Dockerfile). */
 function isBaseVariant(file: string): boolean {
   const words = dockerfileWords(path.posix.basename(file));
-  return words.length > 0 && words.every((w) => /^(alpine|debian|ubuntu|slim|distroless|scratch|bookworm|bullseye|buster|trixie|jammy|noble|focal|musl|glibc|ubi\d*|centos|fedora|rocky|alma|arm|arm64|armv7|aarch64|amd64|x86_64|static|minimal)$/.test(w));
+  return words.length > 0 && words.every((w) => /^(alpine|debian|ubuntu|slim|distroless|scratch|bookworm|bullseye|buster|trixie|jammy|noble|focal|musl|glibc|ubi\d*|centos|fedora|rocky|alma|arm|arm64|armv7|aarch64|amd64|x86_64|minimal)$/.test(w));
 }
 
 /**

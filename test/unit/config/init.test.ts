@@ -430,6 +430,16 @@ suite('(unit) config: greenlight init from workspace facts', () => {
     assert.deepEqual((await init(prod, SSH)).config.services.map((s) => s.name), ['api']);
   });
 
+  test('not package builders or variants: a php-fpm image, and Dockerfile.static beside Dockerfile (another image)', async () => {
+    const root = ws({
+      Dockerfile: 'FROM php:8.3-fpm\nRUN apt-get install -y php8.3-fpm && ln -s /usr/sbin/php-fpm8.3 /usr/local/bin/fpm\nEXPOSE 9000\nCMD ["php-fpm"]\n',
+      'Dockerfile.static': 'FROM nginx:1.27\nCOPY public /usr/share/nginx/html\nEXPOSE 80\n',
+      'packaging/Dockerfile': 'FROM debian:12\nRUN apt-get install -y devscripts debhelper\n',
+    }, 'shop');
+    const { config } = await init(root, SSH);
+    assert.deepEqual(config.services.map((s) => [s.name, s.dockerfile ?? 'Dockerfile', s.port]), [['shop', 'Dockerfile', 9000], ['static', 'Dockerfile.static', 80]]);
+  });
+
   test('the database from a dependency manifest when nothing else names it: PostgreSQL drivers first, else ArangoDB', async () => {
     const kindOf = async (files: Record<string, string>): Promise<string | undefined> => (await inspectWorkspace(ws(files))).database?.kind;
     assert.equal(await kindOf({ 'requirements.txt': 'fastapi==0.110\npsycopg[binary]==3.1.18\n' }), 'postgres');
