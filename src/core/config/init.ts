@@ -318,12 +318,6 @@ export function composeFacts(file: string, text: string): { services: ComposeSer
   return { services, networks: Object.keys(asRecord(root.networks) ?? {}) };
 }
 
-/** Every service the compose file builds mounts its own source over the image: what runs is the checkout, not an image to ship. */
-function isDevelopmentCompose(services: readonly ComposeServiceFacts[]): boolean {
-  const built = services.filter((s) => s.build && !isInfrastructureImage(s.builtFrom));
-  return built.length > 0 && built.every((s) => s.mountsContext);
-}
-
 /** The host paths a compose service bind-mounts (`./src:/app`, `{ type: bind, source: . }`); named volumes are not paths. */
 function bindSources(volumes: unknown): string[] {
   if (!Array.isArray(volumes)) return [];
@@ -623,7 +617,20 @@ function posixDir(f: string): string {
   return d === '' ? '.' : d;
 }
 
-function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
+/** The services to write, and what they were planned from (the comment on `services:` says it). */
+interface ServicePlan {
+  readonly services: PlannedService[];
+  /** compose: its build services; development-compose: the Dockerfiles, the compose file being a development setup; dockerfiles: no compose build. */
+  readonly from: 'compose' | 'development-compose' | 'dockerfiles';
+}
+
+/** The items of a list that pass, unless none does: then all of them (a rule that would leave nothing is not applied). */
+function unlessNoneLeft<T>(items: readonly T[], keep: (item: T) => boolean): readonly T[] {
+  const kept = items.filter(keep);
+  return kept.length > 0 ? kept : items;
+}
+
+function planServices(f: WorkspaceFacts, project: string): ServicePlan {
   const byFile = new Map(f.dockerfiles.map((d) => [d.file, d]));
   // One outside the workspace (an absolute path, or above it) cannot be built from here; one built
   // FROM a database or cache image is infrastructure run beside the app.
@@ -632,11 +639,11 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
   // A compose file whose every built service mounts its own source over the image (shiori's
   // `.:/src/shiori`) is a development setup: what ships is built from the Dockerfiles, and the
   // ones that compose file builds are its development images.
-  const developmentCompose = isDevelopmentCompose(built);
+  const developmentCompose = built.length > 0 && built.every((s) => s.mountsContext);
   const developmentFiles = new Set(developmentCompose ? built.map((s) => s.dockerfileFile).filter((x): x is string => x !== undefined) : []);
   const isDevelopment = (d: DockerfileFacts): boolean => isDevelopmentDockerfile(d.file) || developmentFiles.has(d.file);
   if (built.length > 0 && !developmentCompose) {
-    return built.map((s) => {
+    const services = built.map((s): PlannedService => {
       const context = contextOf(s.build!.context);
       const dockerfile = s.build!.dockerfile === undefined ? undefined : path.posix.normalize(s.build!.dockerfile);
       const df = s.dockerfileFile === undefined ? undefined : byFile.get(s.dockerfileFile);
@@ -652,20 +659,19 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
         healthFrom: s.healthPath ? `the healthcheck of ${f.composeFile}` : df?.healthPath ? `HEALTHCHECK in ${df.file}` : undefined,
       };
     });
+    return { services, from: 'compose' };
   }
-  // No compose build (or a development one): one service per Dockerfile (none built FROM a database or cache image, none
-  // for development or building OS packages when another remains), the root one named after the project. A folder that
-  // only holds Dockerfiles (docker/, .docker/, extras/docker/<variant>/) builds the repository
+  // No compose build (or a development one): one service per Dockerfile (none built FROM a
+  // database or cache image, none for development or building OS packages when another remains),
+  // the root one named after the project. A folder that only holds Dockerfiles (docker/, .docker/, extras/docker/<variant>/) builds the repository
   // root, as `docker build -f docker/Dockerfile .` does, and its Dockerfiles are variants of one
   // image (alpine, debian, production): one service, the others named in a comment.
   // Beside a Dockerfile at the root (the app's image), a docker/ folder holds auxiliary images
   // (supabase/storage: a database variant and pgbouncer in .docker/), not the app's.
   const rootHasDockerfile = f.dockerfiles.some((d) => posixDir(d.file) === '.' && !isDevelopment(d) && !d.packageBuilder);
-  const notBuilders = f.dockerfiles.filter((d) => !d.packageBuilder);
-  const runnable = notBuilders.length > 0 ? notBuilders : f.dockerfiles;
+  const runnable = unlessNoneLeft(f.dockerfiles, (d) => !d.packageBuilder);
   const candidates = runnable.filter((d) => !isInfrastructureImage(d.baseImage) && !(rootHasDockerfile && holderOf(d.file) !== undefined));
-  const production = candidates.filter((d) => !isDevelopment(d));
-  const apps = production.length > 0 ? production : candidates;
+  const apps = unlessNoneLeft(candidates, (d) => !isDevelopment(d));
   const holderVariants = new Map<string, DockerfileFacts[]>();
   for (const d of apps) {
     const holder = holderOf(d.file);
@@ -673,19 +679,18 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
   }
   // Outside a holder, Dockerfile.alpine or Dockerfile-distroless beside a folder's plain Dockerfile
   // is the same image on another base (shiori): a variant of it, not another service.
-  const plainOf = (d: DockerfileFacts): DockerfileFacts | undefined =>
-    holderOf(d.file) === undefined && isBaseVariant(d.file) ? apps.find((o) => o !== d && posixDir(o.file) === posixDir(d.file) && /^(Dockerfile|Containerfile)$/.test(path.posix.basename(o.file))) : undefined;
-  const baseVariants = new Map<DockerfileFacts, DockerfileFacts[]>();
+  const plainOf = new Map<DockerfileFacts, DockerfileFacts>();
   for (const d of apps) {
-    const plain = plainOf(d);
-    if (plain) baseVariants.set(plain, [...(baseVariants.get(plain) ?? []), d]);
+    if (holderOf(d.file) !== undefined || !isBaseVariant(d.file)) continue;
+    const plain = apps.find((o) => o !== d && posixDir(o.file) === posixDir(d.file) && /^(Dockerfile|Containerfile)$/.test(path.posix.basename(o.file)));
+    if (plain) plainOf.set(d, plain);
   }
   const planned = apps.filter((d) => {
     const group = holderVariants.get(holderOf(d.file) ?? '');
-    return (!group || d === preferredDockerfile(group)) && !plainOf(d);
+    return (!group || d === preferredDockerfile(group)) && !plainOf.has(d);
   });
   const taken = new Set<string>();
-  return planned.map((d) => {
+  const services = planned.map((d): PlannedService => {
     const folder = posixDir(d.file);
     const holder = holderOf(d.file);
     const group = holder === undefined ? undefined : holderVariants.get(holder);
@@ -706,6 +711,7 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
     for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
     taken.add(name);
     const fromRoot = group !== undefined || d.rootContext === true;
+    const variants = group ? group.filter((o) => o !== d) : apps.filter((o) => plainOf.get(o) === d);
     return {
       name,
       context: fromRoot ? '.' : folder,
@@ -714,9 +720,10 @@ function planServices(f: WorkspaceFacts, project: string): PlannedService[] {
       portFrom: d.ports[0] !== undefined ? `EXPOSE in ${d.file}` : '',
       healthPath: d.healthPath,
       healthFrom: d.healthPath ? `HEALTHCHECK in ${d.file}` : undefined,
-      ...(group && group.length > 1 ? { variants: group.filter((o) => o !== d).map((o) => o.file) } : baseVariants.has(d) ? { variants: baseVariants.get(d)!.map((o) => o.file) } : {}),
+      ...(variants.length > 0 ? { variants: variants.map((o) => o.file) } : {}),
     };
   });
+  return { services, from: developmentCompose ? 'development-compose' : 'dockerfiles' };
 }
 
 interface MigrationPlan {
@@ -811,7 +818,7 @@ function flow(doc: Document, keyPath: readonly (string | number)[]): void {
 export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}): string {
   const projectFrom = f.packageName ? `the name in package.json ("${f.packageName}")` : f.gitRemote ? 'the git remote' : 'the folder name';
   const project = projectNameOf(f.packageName ?? f.gitRemote ?? f.folderName);
-  const services = planServices(f, project);
+  const { services, from: plannedFrom } = planServices(f, project);
   const m = f.migrations;
   const mp = m ? migrationPlan(m) : undefined;
   const db = f.database;
@@ -870,13 +877,12 @@ export function renderProjectFile(f: WorkspaceFacts, answers: InitAnswers = {}):
   if (services.length === 0) {
     commentKey(doc, ['services'], 'No Dockerfile found: add one service per image to build, e.g.\n  - name: web\n    context: .\n    port: 3000\n    health: { path: /health }');
   } else {
-    const composeBuilds = f.composeFile !== undefined && f.composeServices.some((s) => s.build);
-    const developmentCompose = composeBuilds && isDevelopmentCompose(f.composeServices);
-    commentKey(
-      doc,
-      ['services'],
-      `The images Greenlight builds, tests and deploys${developmentCompose ? ` (from the Dockerfiles: ${f.composeFile} mounts the source over what it builds, a development setup)` : composeBuilds ? ` (the services of ${f.composeFile} that have a build:)` : ''}.`,
-    );
+    const from = {
+      compose: ` (the services of ${f.composeFile} that have a build:)`,
+      'development-compose': ` (from the Dockerfiles: ${f.composeFile} mounts the source over what it builds, a development setup)`,
+      dockerfiles: '',
+    }[plannedFrom];
+    commentKey(doc, ['services'], `The images Greenlight builds, tests and deploys${from}.`);
     services.forEach((s, i) => {
       if (s.variants) {
         const file = s.dockerfile ?? path.posix.join(s.context, 'Dockerfile');

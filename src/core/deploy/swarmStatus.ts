@@ -125,13 +125,13 @@ export async function swarmStatus(ctx: Pick<JobContext, 'signal'>, host: RemoteH
  */
 async function consistentRead(host: RemoteHost, name: string): Promise<{ svc: SwarmService; tasks: readonly SwarmTask[] } | undefined> {
   let svc = await host.docker.swarm.inspectService(name);
-  for (let attempt = 0; svc; attempt++) {
+  if (!svc) return undefined;
+  for (let attempt = 1; ; attempt++) {
     const tasks = await host.docker.swarm.tasks(name);
     const again = await host.docker.swarm.inspectService(name);
-    if (!again || (again.image === svc.image && again.previousImage === svc.previousImage) || attempt === 2) return { svc: again ?? svc, tasks };
+    if (!again || (again.image === svc.image && again.previousImage === svc.previousImage) || attempt === 3) return { svc: again ?? svc, tasks };
     svc = again;
   }
-  return undefined;
 }
 
 /** "2/3 on v2, 1 on v1 (updating)": one service's replicas in a line. */
